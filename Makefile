@@ -1,0 +1,78 @@
+# EdgeServe build. `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+GO ?= go
+ORT_VERSION := 1.30.0
+ORT_DIR := $(CURDIR)/.cache/onnxruntime/$(ORT_VERSION)
+export EDGESERVE_ORT_LIB ?= $(ORT_DIR)/libonnxruntime.so.1
+BIN := $(CURDIR)/bin
+DEMO_ZOO := $(CURDIR)/.cache/zoo-demo
+PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+TEST_TIMEOUT ?= 14m
+
+.PHONY: all setup build test test-short run bench lint proto zoo fuzz clean
+
+all: build
+
+## setup: install what the build and tests need (idempotent)
+setup: $(EDGESERVE_ORT_LIB)
+
+$(ORT_DIR)/libonnxruntime.so.1:
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	@command -v gcc >/dev/null || (apt-get update -qq && apt-get install -y -qq gcc libc6-dev)
+	deploy/fetch-onnxruntime.sh $(ORT_DIR)
+
+## build: compile the node and the CLI into bin/
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+## test: lint, then every test with the race detector
+test: setup lint
+	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+
+## test-short: the quick subset, without -race
+test-short: setup
+	$(GO) test -short ./...
+
+## lint: gofmt and go vet must be clean
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
+		if [ -n "$$out" ]; then echo "gofmt needs to run on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## zoo: generate the small demo model zoo
+zoo: build
+	$(BIN)/edgeserve zoo --set small --out $(DEMO_ZOO)
+
+## run: build, generate demo models, and show how to use them
+run: setup build zoo
+	@echo
+	@echo "EdgeServe is built. Binaries: $(BIN)/edgeserve, $(BIN)/edgeserve-node"
+	@echo "Demo models: $(DEMO_ZOO)"
+	@echo "Try: $(BIN)/edgeserve bench runtime --models $(DEMO_ZOO)"
+
+## bench: the runtime table (poster Table I on this machine) and Go benchmarks
+bench: setup build
+	$(BIN)/edgeserve zoo --set full --out $(CURDIR)/.cache/zoo-full
+	$(BIN)/edgeserve bench runtime --models $(CURDIR)/.cache/zoo-full
+	$(GO) test -run '^$$' -bench . -benchtime 2x ./...
+
+## proto: regenerate the committed Go code from the .proto sources
+proto:
+	@command -v protoc >/dev/null || (apt-get update -qq && apt-get install -y -qq protobuf-compiler)
+	GOBIN=$(CURDIR)/.cache/bin $(GO) install $(PROTOC_GEN_GO)
+	GOBIN=$(CURDIR)/.cache/bin $(GO) install $(PROTOC_GEN_GO_GRPC)
+	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I runtime/onnxpb --go_out=paths=source_relative:runtime/onnxpb runtime/onnxpb/onnx.proto
+
+## fuzz: run each fuzz target for a short while (FUZZTIME=30s)
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,38 @@
+// Package policy holds the cache replacement policies shared by the node's
+// model cache and the trace simulator.
+package policy
+
+import "time"
+
+// Key identifies a model. Callers intern model names into small dense
+// integers so that policies can keep per-model state in slices.
+type Key int32
+
+// Entry describes a model that is, or is about to be, resident.
+type Entry struct {
+	Key Key
+	// SizeBytes is the memory the loaded model takes.
+	SizeBytes int64
+	// LoadCost is the time a miss on this model costs (its load time).
+	LoadCost time.Duration
+}
+
+// Policy chooses which resident models to evict. Times are offsets from a
+// common origin (the start of a trace, or the node's start). A Policy is
+// not safe for concurrent use; its owner serialises calls.
+type Policy interface {
+	// Name is the policy's short name, as shown in reports ("lru").
+	Name() string
+	// OnAccess records a request for e at now; hit says whether e was
+	// resident. It is called for every request, before any eviction or
+	// insertion the request causes.
+	OnAccess(e Entry, now time.Duration, hit bool)
+	// OnInsert records that e became resident at now.
+	OnInsert(e Entry, now time.Duration)
+	// OnRemove records that the model left the cache.
+	OnRemove(k Key)
+	// Victims returns resident models whose eviction frees at least need
+	// bytes, choosing only among those for which evictable returns true.
+	// It returns fewer bytes than need only when no other choice exists.
+	Victims(need int64, now time.Duration, evictable func(Key) bool) []Key
+}

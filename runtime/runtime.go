@@ -1,0 +1,95 @@
+// Package runtime runs inference. It defines the small vocabulary the rest of
+// EdgeServe uses to load a model, run it and release it (Loader, Model,
+// Signature, Tensor, Profile), independent of the backend. The ONNX Runtime
+// backend (cgo) lives in runtime/ort; GPU discovery through NVML in
+// runtime/nvml. Nothing in this package needs the native library.
+package runtime
+
+import (
+	"context"
+	"time"
+)
+
+// DataType is a tensor element type. The names follow the Open Inference
+// Protocol's datatype strings; the values are ONNX's TensorProto.DataType
+// numbers so conversion to and from model files is an identity.
+type DataType int32
+
+// Element types EdgeServe understands.
+const (
+	Invalid  DataType = 0
+	Float32  DataType = 1
+	Uint8    DataType = 2
+	Int8     DataType = 3
+	Uint16   DataType = 4
+	Int16    DataType = 5
+	Int32    DataType = 6
+	Int64    DataType = 7
+	String   DataType = 8
+	Bool     DataType = 9
+	Float16  DataType = 10
+	Float64  DataType = 11
+	Uint32   DataType = 12
+	Uint64   DataType = 13
+	BFloat16 DataType = 16
+)
+
+// TensorSpec describes one input or output of a model. A dimension of -1 is
+// dynamic (any size, for example the batch dimension).
+type TensorSpec struct {
+	Name  string
+	Type  DataType
+	Shape []int64
+}
+
+// Signature is a model's inputs and outputs, in the model's order.
+type Signature struct {
+	Inputs  []TensorSpec
+	Outputs []TensorSpec
+}
+
+// Tensor is a dense tensor. Data holds the elements in row-major order,
+// little-endian, with no padding (Bool is one byte per element). String
+// tensors are not supported by the backends yet.
+type Tensor struct {
+	Name  string
+	Type  DataType
+	Shape []int64
+	Data  []byte
+}
+
+// Profile is what the runtime measured about a loaded model.
+type Profile struct {
+	// LoadTime is the wall time of the load (session creation).
+	LoadTime time.Duration
+	// FirstRun is the wall time of the first inference after load.
+	FirstRun time.Duration
+	// WarmRun is a moving estimate of the steady-state inference time.
+	WarmRun time.Duration
+	// MemoryBytes is the memory the loaded model took, as measured (resident
+	// memory growth across the load), never the file size.
+	MemoryBytes int64
+}
+
+// Model is a loaded model. Run is safe for concurrent use. Close releases
+// the model's memory; no Run may be in progress or start afterwards.
+type Model interface {
+	Signature() Signature
+	Run(ctx context.Context, inputs []Tensor) ([]Tensor, error)
+	Profile() Profile
+	Close() error
+}
+
+// Loader loads models.
+type Loader interface {
+	Load(ctx context.Context, src Source) (Model, error)
+}
+
+// Source says what to load: a model file on local disk, and optionally the
+// directory of its prepared fast-loading form.
+type Source struct {
+	// Name identifies the model in errors and logs.
+	Name string
+	// Path is the ONNX model file.
+	Path string
+}
