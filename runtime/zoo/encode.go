@@ -44,6 +44,7 @@ func encode(w io.Writer, g *graph, seed uint64) error {
 		return fmt.Errorf("zoo: %s is over the 2 GiB protobuf limit", g.name)
 	}
 	ew := &errWriter{w: w}
+	buf := make([]byte, 4*fillChunkElems)
 	ew.write(head)
 	ew.write(lengthPrefix(modelGraphField, graphBytes))
 	ew.write(body)
@@ -54,7 +55,7 @@ func encode(w io.Writer, g *graph, seed uint64) error {
 		ew.write(lengthPrefix(graphInitField, tensorBytes(metas[i], in)))
 		ew.write(metas[i])
 		ew.write(lengthPrefix(tensorRawField, 4*in.elems()))
-		ew.err = in.fill(seed, uint64(i), ew.emit)
+		ew.err = in.fill(seed, uint64(i), buf, ew.emit)
 	}
 	if ew.err != nil {
 		return fmt.Errorf("zoo: write %s: %w", g.name, ew.err)

@@ -72,13 +72,13 @@ func (g *graph) addInit(in initializer) string {
 // enough to amortise the write call, small enough to stay in cache.
 const fillChunkElems = 1 << 14
 
-// fill writes the tensor's elements to emit in little-endian float32 chunks.
-func (in initializer) fill(seed, stream uint64, emit func([]byte) error) error {
-	rng := rand.New(rand.NewPCG(seed, stream))
-	buf := make([]byte, 4*fillChunkElems)
+// fill writes the tensor's elements to emit in little-endian float32 chunks,
+// using buf (at least 4·fillChunkElems bytes) as scratch space.
+func (in initializer) fill(seed, stream uint64, buf []byte, emit func([]byte) error) error {
+	src := rand.NewPCG(seed, stream)
 	for left := in.elems(); left > 0; {
 		n := min(left, fillChunkElems)
-		in.draw(rng, buf[:4*n])
+		in.draw(src, buf[:4*n])
 		if err := emit(buf[:4*n]); err != nil {
 			return err
 		}
@@ -87,7 +87,10 @@ func (in initializer) fill(seed, stream uint64, emit func([]byte) error) error {
 	return nil
 }
 
-func (in initializer) draw(rng *rand.Rand, buf []byte) {
+// draw fills buf with the tensor's values. Each 64-bit draw yields two
+// 24-bit uniform numbers (a float32's full mantissa precision), which
+// halves the generator's cost on VGG-16's 138 M weights.
+func (in initializer) draw(src *rand.PCG, buf []byte) {
 	if in.bound == 0 {
 		bits := math.Float32bits(in.value)
 		for i := 0; i < len(buf); i += 4 {
@@ -95,9 +98,18 @@ func (in initializer) draw(rng *rand.Rand, buf []byte) {
 		}
 		return
 	}
-	scale := 2 * in.bound
-	for i := 0; i < len(buf); i += 4 {
-		v := rng.Float32()*scale - in.bound
-		binary.LittleEndian.PutUint32(buf[i:], math.Float32bits(v))
+	const unit = 1.0 / (1 << 24)
+	scale := 2 * in.bound * unit
+	put := func(i int, u uint64) {
+		binary.LittleEndian.PutUint32(buf[i:], math.Float32bits(float32(u&(1<<24-1))*scale-in.bound))
+	}
+	i := 0
+	for ; i+8 <= len(buf); i += 8 {
+		u := src.Uint64()
+		put(i, u>>40)
+		put(i+4, u>>8)
+	}
+	if i < len(buf) {
+		put(i, src.Uint64()>>40)
 	}
 }
