@@ -10,17 +10,11 @@ const inceptionV3Size = 299
 // reduction (mixed8) and two 8×8 blocks (mixed9-10). Every convolution is
 // bias-free and followed by BatchNormalization and ReLU. Keras's
 // BatchNormalization there has no scale; ONNX's needs one, so the graph
-// carries gamma = 1 as well (+0.1% parameters).
+// carries gamma = 1 as well: 23,869,000 parameters, Keras's 23,851,784
+// plus 17,216.
 func inceptionV3() *graph {
 	g := newGraph("inception_v3")
-	x := g.imageInput(inceptionV3Size)
-	x = g.convBNReLU(x, square(32, 3, 2, 0))
-	x = g.convBNReLU(x, square(32, 3, 1, 0))
-	x = g.convBNReLU(x, same(64, 3, 3))
-	x = g.maxPool(x, 3, 2, 0, false)
-	x = g.convBNReLU(x, square(80, 1, 1, 0))
-	x = g.convBNReLU(x, square(192, 3, 1, 0))
-	x = g.maxPool(x, 3, 2, 0, false)
+	x := g.inceptionStem(g.imageInput(inceptionV3Size))
 	for _, pool := range []int64{32, 64, 64} {
 		x = g.inceptionA(x, pool)
 	}

@@ -13,7 +13,5 @@ func NotGenerated() []Missing {
 	return []Missing{
 		{"nasnet_mobile", "NASNet-A searched cells: " + why},
 		{"nasnet_large", "NASNet-A searched cells: " + why},
-		{"inception_resnet_v2", "Inception-ResNet blocks: " + why},
-		{"inception_v4", "Inception-v4 blocks: " + why},
 	}
 }
