@@ -54,7 +54,7 @@ func encode(w io.Writer, g *graph, seed uint64) error {
 		}
 		ew.write(lengthPrefix(graphInitField, tensorBytes(metas[i], in)))
 		ew.write(metas[i])
-		ew.write(lengthPrefix(tensorRawField, 4*in.elems()))
+		ew.write(lengthPrefix(tensorRawField, in.rawBytes()))
 		ew.err = in.fill(seed, uint64(i), buf, ew.emit)
 	}
 	if ew.err != nil {
@@ -89,14 +89,14 @@ func tensorMeta(in initializer) *onnxpb.TensorProto {
 	return &onnxpb.TensorProto{
 		Name:     in.name,
 		Dims:     in.dims,
-		DataType: int32(onnxpb.TensorProto_FLOAT),
+		DataType: int32(in.dataType()),
 	}
 }
 
 // tensorBytes is the encoded size of a TensorProto: its metadata plus the
 // raw_data field.
 func tensorBytes(meta []byte, in initializer) int64 {
-	return int64(len(meta)) + fieldBytes(tensorRawField, 4*in.elems())
+	return int64(len(meta)) + fieldBytes(tensorRawField, in.rawBytes())
 }
 
 // fieldBytes is the encoded size of a length-delimited field of n bytes.

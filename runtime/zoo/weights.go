@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+
+	"github.com/edgeserve/edgeserve/runtime/onnxpb"
 )
 
 // initializer is a float32 weight tensor whose values are drawn only when
@@ -15,8 +17,27 @@ type initializer struct {
 	dims  []int64
 	bound float32 // > 0: uniform in [-bound, bound]; 0: every element is value
 	value float32
-	// aux marks an operator argument (a Clip bound), not a model parameter.
+	// aux marks an operator argument (a Clip bound, Pad's pads), not a
+	// model parameter.
 	aux bool
+	// ints, when set, makes this an INT64 tensor holding exactly these
+	// values (operator arguments such as pads and slice bounds).
+	ints []int64
+}
+
+func (in initializer) dataType() onnxpb.TensorProto_DataType {
+	if in.ints != nil {
+		return onnxpb.TensorProto_INT64
+	}
+	return onnxpb.TensorProto_FLOAT
+}
+
+// rawBytes is the size of the tensor's raw_data.
+func (in initializer) rawBytes() int64 {
+	if in.ints != nil {
+		return 8 * int64(len(in.ints))
+	}
+	return 4 * in.elems()
 }
 
 func (in initializer) elems() int64 {
@@ -63,6 +84,11 @@ func (g *graph) auxConstant(v float32) string {
 	return g.addInit(initializer{name: g.fresh("const"), value: v, aux: true})
 }
 
+// auxInts adds a 1-D INT64 operator argument, not counted as a parameter.
+func (g *graph) auxInts(vs ...int64) string {
+	return g.addInit(initializer{name: g.fresh("ints"), dims: []int64{int64(len(vs))}, ints: vs, aux: true})
+}
+
 func (g *graph) addInit(in initializer) string {
 	g.inits = append(g.inits, in)
 	return in.name
@@ -75,6 +101,9 @@ const fillChunkElems = 1 << 14
 // fill writes the tensor's elements to emit in little-endian float32 chunks,
 // using buf (at least 4·fillChunkElems bytes) as scratch space.
 func (in initializer) fill(seed, stream uint64, buf []byte, emit func([]byte) error) error {
+	if in.ints != nil {
+		return emit(in.intBytes())
+	}
 	src := rand.NewPCG(seed, stream)
 	for left := in.elems(); left > 0; {
 		n := min(left, fillChunkElems)
@@ -85,6 +114,14 @@ func (in initializer) fill(seed, stream uint64, buf []byte, emit func([]byte) er
 		left -= n
 	}
 	return nil
+}
+
+func (in initializer) intBytes() []byte {
+	b := make([]byte, 0, 8*len(in.ints))
+	for _, v := range in.ints {
+		b = binary.LittleEndian.AppendUint64(b, uint64(v))
+	}
+	return b
 }
 
 // draw fills buf with the tensor's values. Each 64-bit draw yields two
