@@ -95,3 +95,15 @@ func TestZooCommandList(t *testing.T) {
 		}
 	}
 }
+
+func TestHumanBytes(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{{0, "0 B"}, {999, "999 B"}, {1000, "1.0 kB"}, {4_900_000, "4.9 MB"}, {553_433_881, "553.4 MB"}, {2_500_000_000, "2.5 GB"}}
+	for _, tt := range tests {
+		if got := humanBytes(tt.n); got != tt.want {
+			t.Errorf("humanBytes(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}

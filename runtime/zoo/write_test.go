@@ -183,3 +183,39 @@ func TestNames(t *testing.T) {
 		t.Errorf("unknown set: got %v", err)
 	}
 }
+
+// TestConcurrentWritesOfOneModel: tests of several packages may generate the
+// same model into one directory at once; every writer must succeed and the
+// result must be one complete model.
+func TestConcurrentWritesOfOneModel(t *testing.T) {
+	dir := t.TempDir()
+	const writers = 4
+	errs := make(chan error, writers)
+	for range writers {
+		go func() {
+			_, err := Write(dir, "mobilenet_v1_0.25", DefaultOptions())
+			errs <- err
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := ReadManifest(filepath.Join(dir, "mobilenet_v1_0.25.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if _, err := Encode(&want, "mobilenet_v1_0.25", DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, m.File))
+	if err != nil || !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("model on disk differs from a fresh encoding (err %v)", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("dir holds %d files, want the model and its manifest", len(entries))
+	}
+}
