@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"io"
+	"os"
 )
 
 // reserveChunk is how many bytes a streaming write reserves at a time.
@@ -14,7 +14,7 @@ const reserveChunk = 4 << 20
 // while streaming, not only before) and giving fault injection its hook.
 type quotaWriter struct {
 	ctx        context.Context
-	f          io.Writer
+	f          *os.File
 	space      *space
 	faults     FaultFunc
 	statfsStep int64 // bytes between file-system free-space checks
@@ -23,6 +23,7 @@ type quotaWriter struct {
 	written    int64
 	reserved   int64 // bytes reserved so far; the owner releases them
 	lastStatfs int64 // value of reserved at the last free-space check
+	flushed    int64 // bytes handed to startWriteback
 }
 
 func (w *quotaWriter) Write(p []byte) (int, error) {
@@ -35,9 +36,31 @@ func (w *quotaWriter) Write(p []byte) (int, error) {
 	if err := w.faults.at(StepWrite); err != nil {
 		return 0, err
 	}
-	n, err := w.f.Write(p)
-	w.written += int64(n)
-	return n, err
+	total := 0
+	for len(p) > 0 {
+		chunk := p[:min(len(p), writebackChunk)]
+		n, err := w.f.Write(chunk)
+		total += n
+		w.written += int64(n)
+		if err != nil {
+			return total, err
+		}
+		w.writeback()
+		p = p[n:]
+	}
+	return total, nil
+}
+
+// writebackChunk is the size of the writes to the file, and how many bytes
+// accumulate before the kernel is asked to start writing them back.
+const writebackChunk = 4 << 20
+
+// writeback starts disk writes for each completed chunk.
+func (w *quotaWriter) writeback() {
+	for w.written-w.flushed >= writebackChunk {
+		startWriteback(w.f, w.flushed, writebackChunk)
+		w.flushed += writebackChunk
+	}
 }
 
 // ensure reserves space so that n more bytes are covered.
