@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // Report is what start-up reconciliation of the catalog against the disk
@@ -26,6 +28,16 @@ type Report struct {
 	TempFilesRemoved []string
 	// UploadsRemoved are resumable uploads older than Config.UploadMaxAge.
 	UploadsRemoved []string
+}
+
+// Fields renders the report for a structured log line.
+func (r Report) Fields() []zap.Field {
+	return []zap.Field{
+		zap.Int("records", r.Records), zap.Int("blobs", r.Blobs), zap.Int64("blob_bytes", r.BlobBytes),
+		zap.Stringers("orphan_blobs", r.OrphanBlobs), zap.Strings("missing_blobs", r.MissingBlobs),
+		zap.Strings("quarantined", r.Quarantined), zap.Strings("temp_files_removed", r.TempFilesRemoved),
+		zap.Strings("uploads_removed", r.UploadsRemoved),
+	}
 }
 
 // Clean reports whether nothing needed attention.

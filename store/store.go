@@ -26,6 +26,8 @@ type Store struct {
 
 	mu       sync.Mutex      // guards verified
 	verified map[Digest]bool // blobs verified since Open
+
+	uploads uploadsState
 }
 
 // Subdirectories of Config.Dir.
@@ -74,6 +76,7 @@ func newStore(cfg Config, deps Deps, cat *catalog) *Store {
 			space:      sp, faults: deps.Faults, statfsStep: cfg.StatfsEveryBytes,
 		},
 		verified: map[Digest]bool{},
+		uploads:  uploadsState{open: map[Digest]*Upload{}},
 	}
 }
 
