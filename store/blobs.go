@@ -145,11 +145,17 @@ func (b *blobs) commit(f *os.File, d Digest) error {
 
 // place renames tmp into blobs/ unless an identical blob is already there
 // (a concurrent writer of the same bytes won), and accounts for the bytes.
+// An existing blob of the wrong size is damaged: it is quarantined and
+// replaced by the verified bytes.
 func (b *blobs) place(tmp string, d Digest, size int64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.has(d); ok {
+	if old, ok := b.has(d); ok && old == size {
 		return os.Remove(tmp)
+	} else if ok {
+		if err := b.moveToQuarantine(d, old); err != nil {
+			return err
+		}
 	}
 	if err := b.faults.at(StepRename); err != nil {
 		return fmt.Errorf("store: rename blob: %w", err)
@@ -205,13 +211,20 @@ func (b *blobs) quarantineBlob(d Digest, why string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	size, _ := b.has(d)
+	if err := b.moveToQuarantine(d, size); err != nil {
+		return fmt.Errorf("%w (%s)", err, why)
+	}
+	return fmt.Errorf("%w: %s: %s; moved to %s", ErrCorrupt, d, why, b.quarantine)
+}
+
+// moveToQuarantine moves blob d of size bytes aside. b.mu must be held.
+func (b *blobs) moveToQuarantine(d Digest, size int64) error {
 	dst := filepath.Join(b.quarantine, d.Hex()+"."+strconv.FormatInt(time.Now().UnixNano(), 10))
 	if err := os.Rename(b.path(d), dst); err != nil {
-		return fmt.Errorf("store: quarantine blob %s (%s): %w", d, why, err)
+		return fmt.Errorf("store: quarantine blob %s: %w", d, err)
 	}
 	b.space.free(size)
-	_ = syncDir(b.dir)
-	return fmt.Errorf("%w: %s: %s; moved to %s", ErrCorrupt, d, why, dst)
+	return syncDir(b.dir)
 }
 
 // remove deletes blob d (garbage collection).

@@ -104,6 +104,9 @@ func TestCrashLeftovers(t *testing.T) {
 	if err != nil || len(res.Removed) != 1 || res.FreedBytes != int64(len(model)) {
 		t.Fatalf("gc %+v, %v", res, err)
 	}
+	if st := s2.Stats(); st.GCRemoved != 1 || st.GCFreedBytes != int64(len(model)) || st.UsedBytes != 0 {
+		t.Fatalf("stats after gc %+v", st)
+	}
 	_ = s2.Close()
 	s3, rep, err := Open(ctx, cfg, Deps{})
 	if err != nil || !rep.Clean() {

@@ -42,6 +42,8 @@ func (s *Store) GC(ctx context.Context) (GCResult, error) {
 		s.forgetVerified(d)
 		res.Removed = append(res.Removed, d)
 		res.FreedBytes += n
+		s.counters.gcRemoved.Add(1)
+		s.counters.gcFreedBytes.Add(n)
 	}
 	if len(res.Removed) > 0 {
 		s.log.Info("store: gc", zap.Int("blobs", len(res.Removed)), zap.Int64("freed_bytes", res.FreedBytes))

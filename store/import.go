@@ -60,6 +60,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, meta ModelMeta) (Record
 		want: meta.Digest, declared: meta.SizeBytes, maxBytes: s.cfg.MaxModelBytes,
 		onnx: true, progress: meta.Progress,
 	})
+	s.counters.count(err, n)
 	if err != nil {
 		return Record{}, fmt.Errorf("store: import %s: %w", meta.Name, err)
 	}
@@ -68,6 +69,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, meta ModelMeta) (Record
 
 func (s *Store) commitRecord(meta ModelMeta, d Digest, n int64) (Record, error) {
 	if err := s.deps.Faults.at(StepCatalog); err != nil {
+		s.counters.importFailures.Add(1)
 		return Record{}, fmt.Errorf("store: import %s: commit record: %w", meta.Name, err)
 	}
 	platform := meta.Platform
@@ -82,8 +84,10 @@ func (s *Store) commitRecord(meta ModelMeta, d Digest, n int64) (Record, error) 
 		Platform: platform, Format: FormatONNX,
 	})
 	if err != nil {
+		s.counters.importFailures.Add(1)
 		return Record{}, fmt.Errorf("store: import %s: %w", meta.Name, err)
 	}
+	s.counters.imports.Add(1)
 	s.markVerified(d)
 	return rec, nil
 }

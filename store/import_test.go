@@ -41,8 +41,9 @@ func TestImportRoundTrip(t *testing.T) {
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, model) {
 		t.Fatal("blob bytes differ from the model")
 	}
-	if used, _ := s.Usage(); used != int64(len(model)) {
-		t.Fatalf("used %d, want %d", used, len(model))
+	st := s.Stats()
+	if st.UsedBytes != int64(len(model)) || st.Imports != 1 || st.ImportedBytes != int64(len(model)) || st.ImportFailures != 0 {
+		t.Fatalf("stats %+v after one import of %d bytes", st, len(model))
 	}
 }
 
@@ -130,6 +131,9 @@ func TestImportRejectsBadInput(t *testing.T) {
 				t.Fatalf("err %v, want %v", err, tc.want)
 			}
 			assertNothingStored(t, s)
+			if st := s.Stats(); st.Imports != 0 {
+				t.Fatalf("stats %+v", st)
+			}
 		})
 	}
 }

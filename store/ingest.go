@@ -22,10 +22,12 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, want Digest, size int64
 	}
 	s.gcMu.RLock()
 	defer s.gcMu.RUnlock()
-	_, _, err := s.blobs.write(ctx, r, writeSpec{want: want, declared: size, maxBytes: s.cfg.MaxModelBytes})
+	_, n, err := s.blobs.write(ctx, r, writeSpec{want: want, declared: size, maxBytes: s.cfg.MaxModelBytes})
+	s.counters.count(err, n)
 	if err != nil {
 		return fmt.Errorf("store: ingest %s: %w", want, err)
 	}
+	s.counters.ingests.Add(1)
 	s.markVerified(want)
 	return nil
 }
@@ -70,6 +72,7 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 	v.h.Sum(got[:0])
 	if got != v.want {
 		v.s.forgetVerified(v.want)
+		v.s.counters.verifyFailures.Add(1)
 		return n, v.s.blobs.quarantineBlob(v.want, fmt.Sprintf("content hashes to %s", got))
 	}
 	return n, io.EOF

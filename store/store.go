@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,7 +28,8 @@ type Store struct {
 	mu       sync.Mutex      // guards verified
 	verified map[Digest]bool // blobs verified since Open
 
-	uploads uploadsState
+	uploads  uploadsState
+	counters counters
 }
 
 // Subdirectories of Config.Dir.
@@ -145,6 +147,9 @@ func (s *Store) Verify(ctx context.Context, d Digest) error {
 	s.mu.Lock()
 	s.verified[d] = err == nil
 	s.mu.Unlock()
+	if errors.Is(err, ErrCorrupt) {
+		s.counters.verifyFailures.Add(1)
+	}
 	if err != nil {
 		s.log.Error("store: blob failed verification", zap.Stringer("digest", d), zap.Error(err))
 	}

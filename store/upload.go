@@ -140,6 +140,7 @@ func (u *Upload) Commit(ctx context.Context, meta ModelMeta) (Record, error) {
 	defer u.s.gcMu.RUnlock()
 	err := u.verifyAndPlace(ctx)
 	u.finish(err == nil)
+	u.s.counters.count(err, u.size)
 	if err != nil {
 		return Record{}, fmt.Errorf("store: upload %s: %w", u.want, err)
 	}

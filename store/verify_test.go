@@ -46,6 +46,9 @@ func TestFlippedByteDetectedBeforeLoad(t *testing.T) {
 	if len(dirFiles(t, s, dirBlobs)) != 0 || len(dirFiles(t, s, dirQuarantine)) != 1 {
 		t.Fatal("corrupt blob not moved to quarantine")
 	}
+	if st := s.Stats(); st.VerifyFailures != 1 || st.UsedBytes != 0 {
+		t.Fatalf("stats after quarantine %+v", st)
+	}
 	if _, _, err := s.ModelFile(ctx, "m", Latest); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second load: %v, want ErrNotFound (blob quarantined)", err)
 	}
@@ -97,6 +100,28 @@ func TestOpenBlobNeverServesCorruptBytes(t *testing.T) {
 	}
 	if len(dirFiles(t, s, dirQuarantine)) != 1 {
 		t.Fatal("corrupt blob not quarantined")
+	}
+}
+
+func TestIngestReplacesTruncatedBlob(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	model := onnxModel(t, 15, 1024)
+	rec, err := s.Import(ctx, bytes.NewReader(model), ModelMeta{Name: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(s.blobs.path(rec.Digest), 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ingest(ctx, bytes.NewReader(model), rec.Digest, int64(len(model))); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(s.blobs.path(rec.Digest)); !bytes.Equal(b, model) {
+		t.Fatal("truncated blob was not replaced")
+	}
+	if q := dirFiles(t, s, dirQuarantine); len(q) != 1 {
+		t.Fatalf("quarantine %v", q)
 	}
 }
 
