@@ -44,27 +44,51 @@ func (b *blobs) has(d Digest) (int64, bool) {
 	return fi.Size(), true
 }
 
-// write streams r into a new blob and returns its digest and size. On any
-// error no temporary file is left and no blob was added.
-func (b *blobs) write(ctx context.Context, r io.Reader, ws writeSpec) (Digest, int64, error) {
+// staged is a verified, fsynced temporary file that place makes blob d.
+type staged struct {
+	tmp  string
+	d    Digest
+	size int64 // bytes
+}
+
+// stage streams r into a temporary file, verifies it against ws and
+// fsyncs it. On error no temporary file is left. The caller places or
+// discards the result.
+func (b *blobs) stage(ctx context.Context, r io.Reader, ws writeSpec) (staged, error) {
 	if err := b.precheck(ws); err != nil {
-		return Digest{}, 0, err
+		return staged{}, err
 	}
 	f, err := os.CreateTemp(b.tmpDir, "blob-*.partial")
 	if err != nil {
-		return Digest{}, 0, fmt.Errorf("store: create temp file: %w", err)
+		return staged{}, fmt.Errorf("store: create temp file: %w", err)
 	}
-	tmp := f.Name()
-	d, n, err := b.fill(ctx, f, r, ws)
+	st := staged{tmp: f.Name()}
+	st.d, st.size, err = b.fill(ctx, f, r, ws)
 	if err == nil {
-		err = b.commit(f, d)
+		err = syncClose(f, b.faults)
 	}
 	if err != nil {
 		_ = f.Close()
-		_ = os.Remove(tmp)
-		return Digest{}, 0, err
+		_ = os.Remove(st.tmp)
+		return staged{size: st.size}, err
 	}
-	return d, n, nil
+	return st, nil
+}
+
+// discard removes a staged file that was not placed (a no-op once placed).
+func (b *blobs) discard(st staged) { _ = os.Remove(st.tmp) }
+
+// write stages r and places it as a blob.
+func (b *blobs) write(ctx context.Context, r io.Reader, ws writeSpec) (Digest, int64, error) {
+	st, err := b.stage(ctx, r, ws)
+	if err != nil {
+		return Digest{}, st.size, err
+	}
+	if err := b.place(st.tmp, st.d, st.size); err != nil {
+		b.discard(st)
+		return Digest{}, st.size, err
+	}
+	return st.d, st.size, nil
 }
 
 // precheck refuses a write whose declared size cannot fit, before any byte
@@ -125,22 +149,18 @@ func verifyWritten(ws writeSpec, d Digest, n int64, check *onnxCheck) error {
 	return nil
 }
 
-// commit makes the temporary file f the blob d: fsync, rename, fsync dir.
-func (b *blobs) commit(f *os.File, d Digest) error {
-	if err := b.faults.at(StepSync); err != nil {
+// syncClose makes the temporary file's bytes durable and closes it.
+func syncClose(f *os.File, faults FaultFunc) error {
+	if err := faults.at(StepSync); err != nil {
 		return fmt.Errorf("store: fsync blob: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("store: fsync blob: %w", err)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("store: stat blob: %w", err)
-	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("store: close blob: %w", err)
 	}
-	return b.place(f.Name(), d, fi.Size())
+	return nil
 }
 
 // place renames tmp into blobs/ unless an identical blob is already there

@@ -50,21 +50,31 @@ func (m ModelMeta) validate() error {
 // plausibly ONNX while they stream; the record is committed only once the
 // blob is durable. On error nothing new is referenced by the catalog and no
 // partial blob exists.
+//
+// Streaming runs without locks; only the short step from placing the blob
+// to committing its record excludes GC, which could otherwise remove the
+// blob (new, or an existing orphan with the same bytes) before the record
+// that keeps it.
 func (s *Store) Import(ctx context.Context, r io.Reader, meta ModelMeta) (Record, error) {
 	if err := meta.validate(); err != nil {
 		return Record{}, err
 	}
-	s.gcMu.RLock()
-	defer s.gcMu.RUnlock()
-	d, n, err := s.blobs.write(ctx, r, writeSpec{
+	st, err := s.blobs.stage(ctx, r, writeSpec{
 		want: meta.Digest, declared: meta.SizeBytes, maxBytes: s.cfg.MaxModelBytes,
 		onnx: true, progress: meta.Progress,
 	})
-	s.counters.count(err, n)
+	s.counters.count(err, st.size)
 	if err != nil {
 		return Record{}, fmt.Errorf("store: import %s: %w", meta.Name, err)
 	}
-	return s.commitRecord(meta, d, n)
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
+	if err := s.blobs.place(st.tmp, st.d, st.size); err != nil {
+		s.blobs.discard(st)
+		s.counters.importFailures.Add(1)
+		return Record{}, fmt.Errorf("store: import %s: %w", meta.Name, err)
+	}
+	return s.commitRecord(meta, st.d, st.size)
 }
 
 func (s *Store) commitRecord(meta ModelMeta, d Digest, n int64) (Record, error) {

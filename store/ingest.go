@@ -10,9 +10,10 @@ import (
 
 // Ingest stores a blob that a peer sends: r must yield exactly size bytes
 // hashing to want, or the blob is rejected (ErrDigestMismatch,
-// ErrSizeMismatch) and nothing is kept. The catalog is not touched; the
-// caller adds or already has the record. Ingesting a blob already present
-// and valid is a cheap no-op after the stream is drained and checked.
+// ErrSizeMismatch) and nothing is kept. The catalog is not touched: the
+// record travels with the catalog and arrives first, and a blob no record
+// references is GC's to remove. Ingesting a blob already present is a no-op
+// once the stream is drained and checked.
 func (s *Store) Ingest(ctx context.Context, r io.Reader, want Digest, size int64) error {
 	if want.IsZero() {
 		return fmt.Errorf("%w: ingest needs the expected digest", ErrInvalidMeta)
@@ -20,8 +21,6 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, want Digest, size int64
 	if size <= 0 {
 		return fmt.Errorf("%w: ingest needs the declared size, got %d", ErrSizeMismatch, size)
 	}
-	s.gcMu.RLock()
-	defer s.gcMu.RUnlock()
 	_, n, err := s.blobs.write(ctx, r, writeSpec{want: want, declared: size, maxBytes: s.cfg.MaxModelBytes})
 	s.counters.count(err, n)
 	if err != nil {

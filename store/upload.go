@@ -136,19 +136,22 @@ func (u *Upload) Commit(ctx context.Context, meta ModelMeta) (Record, error) {
 	if u.offset != u.size {
 		return Record{}, fmt.Errorf("%w: %d of %d bytes uploaded", ErrSizeMismatch, u.offset, u.size)
 	}
-	u.s.gcMu.RLock()
-	defer u.s.gcMu.RUnlock()
-	err := u.verifyAndPlace(ctx)
+	err := u.verify(ctx)
+	if err == nil {
+		u.s.gcMu.RLock()
+		defer u.s.gcMu.RUnlock()
+		err = u.s.blobs.place(u.path, u.want, u.size)
+	}
 	u.finish(err == nil)
 	u.s.counters.count(err, u.size)
 	if err != nil {
 		return Record{}, fmt.Errorf("store: upload %s: %w", u.want, err)
 	}
-	u.s.markVerified(u.want)
 	return u.s.commitRecord(meta, u.want, u.size)
 }
 
-func (u *Upload) verifyAndPlace(ctx context.Context) error {
+// verify re-reads the uploaded file: digest, ONNX plausibility, fsync.
+func (u *Upload) verify(ctx context.Context) error {
 	f, err := os.Open(u.path)
 	if err != nil {
 		return err
@@ -169,10 +172,7 @@ func (u *Upload) verifyAndPlace(ctx context.Context) error {
 	if err := u.s.deps.Faults.at(StepSync); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	return u.s.blobs.place(u.path, u.want, u.size)
+	return f.Sync()
 }
 
 // finish releases the reservation (place accounted for a new blob's
