@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/edgeserve/edgeserve/store/tritonpb"
 )
 
 // A config.pbtxt as Triton users write them, with fields EdgeServe does not
@@ -116,5 +118,26 @@ func TestImportTritonSingleModelDir(t *testing.T) {
 	res, err := s.ImportTriton(context.Background(), dir, TritonOptions{})
 	if err != nil || len(res.Imported) != 1 || res.Imported[0].Ref() != "mnist:5" {
 		t.Fatalf("%+v, %v", res, err)
+	}
+}
+
+func TestTritonDatatypes(t *testing.T) {
+	cases := map[tritonpb.DataType]string{
+		tritonpb.DataType_TYPE_BOOL: "BOOL", tritonpb.DataType_TYPE_UINT8: "UINT8", tritonpb.DataType_TYPE_UINT16: "UINT16",
+		tritonpb.DataType_TYPE_UINT32: "UINT32", tritonpb.DataType_TYPE_UINT64: "UINT64", tritonpb.DataType_TYPE_INT8: "INT8",
+		tritonpb.DataType_TYPE_INT16: "INT16", tritonpb.DataType_TYPE_INT32: "INT32", tritonpb.DataType_TYPE_INT64: "INT64",
+		tritonpb.DataType_TYPE_FP16: "FP16", tritonpb.DataType_TYPE_FP32: "FP32", tritonpb.DataType_TYPE_FP64: "FP64",
+		tritonpb.DataType_TYPE_STRING: "BYTES", tritonpb.DataType_TYPE_BF16: "BF16",
+	}
+	if len(cases) != len(tritonpb.DataType_name)-1 {
+		t.Fatalf("table covers %d of %d Triton types", len(cases), len(tritonpb.DataType_name)-1)
+	}
+	for dt, want := range cases {
+		t.Run(dt.String(), func(t *testing.T) {
+			spec, err := tritonTensor("x", dt, []int64{2}, false)
+			if err != nil || spec.Datatype != want {
+				t.Fatalf("%v -> %q, %v; want %q", dt, spec.Datatype, err, want)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -116,7 +117,7 @@ func runImport(cmd *cobra.Command, path string, f importFlags) error {
 func importONNXFile(ctx context.Context, s *store.Store, path string, size int64, f importFlags, labels map[string]string) ([]store.Record, error) {
 	name := f.name
 	if name == "" {
-		name = strings.TrimSuffix(baseName(path), ".onnx")
+		name = strings.TrimSuffix(filepath.Base(path), ".onnx")
 	}
 	meta := store.ModelMeta{
 		Name: name, Version: f.version, Task: f.task, Accuracy: f.accuracy, Labels: labels,
@@ -165,13 +166,6 @@ func parseLabels(kvs []string) (map[string]string, error) {
 		labels[k] = v
 	}
 	return labels, nil
-}
-
-func baseName(path string) string {
-	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
-		return path[i+1:]
-	}
-	return path
 }
 
 func newModelsLsCmd() *cobra.Command {
