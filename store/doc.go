@@ -22,4 +22,11 @@
 // Space is checked before and while streaming against a byte quota and the
 // file system's free space less a reserve, so an import fails with
 // ErrQuotaExceeded or ErrDiskFull before the disk fills up.
+//
+// Entry points: Import / ImportFile (one ONNX file), ImportTriton (an NVIDIA
+// Triton model repository as it is), BeginUpload (a resumable upload for the
+// node's upload RPC), Ingest / OpenBlob (peer transfer, verified both ways),
+// ModelFile (resolve and verify before a load), GC, and Open's Report of
+// the start-up reconciliation. Stats returns counters for the node's
+// Prometheus metrics.
 package store
