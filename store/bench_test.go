@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // BenchmarkImport compares Import (hash + ONNX check + quota + fsync +
@@ -69,4 +70,43 @@ func copyFile(b *testing.B, path string, data []byte, fsync bool) {
 	if err := f.Close(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkImportRatio interleaves an import, an fsynced copy and a plain
+// copy of the same bytes in every iteration, so load from other processes
+// hits all three alike, and reports each one's MB/s and the ratio
+// import / fsynced copy (the goal is >= 0.5).
+func BenchmarkImportRatio(b *testing.B) {
+	model := onnxModel(b, 1, 8<<20) // 32 MiB of weights
+	ctx := context.Background()
+	s := openStore(b, testConfig(b), Deps{})
+	path := filepath.Join(b.TempDir(), "copy")
+	var tStore, tSync, tPlain time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if _, err := s.Import(ctx, bytes.NewReader(model), ModelMeta{Name: "m", SizeBytes: int64(len(model))}); err != nil {
+			b.Fatal(err)
+		}
+		tStore += time.Since(start)
+		start = time.Now()
+		copyFile(b, path, model, true)
+		tSync += time.Since(start)
+		_ = os.Remove(path)
+		start = time.Now()
+		copyFile(b, path, model, false)
+		tPlain += time.Since(start)
+		_ = os.Remove(path)
+		if _, err := s.Delete(ctx, "m", 1); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.GC(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	mbps := func(d time.Duration) float64 { return float64(b.N) * float64(len(model)) / 1e6 / d.Seconds() }
+	b.ReportMetric(mbps(tStore), "import-MB/s")
+	b.ReportMetric(mbps(tSync), "copy-fsync-MB/s")
+	b.ReportMetric(mbps(tPlain), "copy-MB/s")
+	b.ReportMetric(tSync.Seconds()/tStore.Seconds(), "import/copy-fsync")
+	b.ReportMetric(0, "ns/op")
 }

@@ -120,14 +120,14 @@ func (b *blobs) fill(ctx context.Context, f *os.File, r io.Reader, ws writeSpec)
 	defer func() { b.space.settle(qw.reserved, 0) }()
 	h := sha256.New()
 	check := &onnxCheck{}
-	sinks := []io.Writer{qw, h}
+	side := []io.Writer{h}
 	if ws.onnx {
-		sinks = append(sinks, check)
+		side = append(side, check)
 	}
 	if ws.progress != nil {
-		sinks = append(sinks, ws.progress)
+		side = append(side, ws.progress)
 	}
-	n, err := io.CopyBuffer(io.MultiWriter(sinks...), r, make([]byte, 1<<20))
+	n, err := pipeCopy(qw, io.MultiWriter(side...), r)
 	if err != nil {
 		return Digest{}, n, fmt.Errorf("store: write blob: %w", err)
 	}

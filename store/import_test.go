@@ -114,6 +114,7 @@ func TestImportRejectsBadInput(t *testing.T) {
 		{"truncated by one byte", rd(model[:len(model)-1]), ModelMeta{Name: "m"}, ErrNotONNX},
 		{"shorter than declared", rd(model[:100]), ModelMeta{Name: "m", SizeBytes: int64(len(model))}, ErrSizeMismatch},
 		{"longer than declared", rd(model), ModelMeta{Name: "m", SizeBytes: 10}, ErrSizeMismatch},
+		{"connection drops midway", func(*testing.T) io.Reader { return cutReader(model, len(model)/2) }, ModelMeta{Name: "m"}, errConnReset},
 		{"wrong digest", rd(model), ModelMeta{Name: "m", Digest: Digest{1}}, ErrDigestMismatch},
 		{"name with ../", noRead, ModelMeta{Name: "../etc"}, ErrInvalidName},
 		{"name with slash", noRead, ModelMeta{Name: "a/b"}, ErrInvalidName},

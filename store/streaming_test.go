@@ -25,7 +25,7 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 // be enforced as bytes arrive; the import must stop part-way, not after
 // storing everything, and leave nothing behind.
 func TestQuotaCheckedWhileStreaming(t *testing.T) {
-	model := onnxModel(t, 50, 512<<10) // 2 MiB
+	model := onnxModel(t, 50, 2<<20) // 8 MiB
 	cfg := testConfig(t)
 	cfg.QuotaBytes = 1 << 20
 	s := openStore(t, cfg, Deps{})

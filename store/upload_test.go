@@ -18,7 +18,9 @@ func cutReader(b []byte, n int) io.Reader {
 
 type errReader struct{}
 
-func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+var errConnReset = errors.New("connection reset")
+
+func (errReader) Read([]byte) (int, error) { return 0, errConnReset }
 
 func TestUploadResumesAcrossRestart(t *testing.T) {
 	ctx := context.Background()
