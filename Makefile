@@ -10,7 +10,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 TEST_TIMEOUT ?= 14m
 
-.PHONY: all setup build test test-short run bench lint proto zoo fuzz clean
+.PHONY: all setup build test test-short test-zoo-full run bench lint proto zoo fuzz clean
 
 all: build
 
@@ -34,6 +34,10 @@ test: setup lint
 ## test-short: the quick subset, without -race
 test-short: setup
 	$(GO) test -short ./...
+
+## test-zoo-full: generate, load and run every zoo model (about 60 s, 1.5 GB in a temp dir)
+test-zoo-full: setup
+	EDGESERVE_ZOO_FULL=1 $(GO) test -run FullZoo -v ./runtime/zoo
 
 ## lint: gofmt and go vet must be clean
 lint:
@@ -64,6 +68,7 @@ proto:
 	GOBIN=$(CURDIR)/.cache/bin $(GO) install $(PROTOC_GEN_GO)
 	GOBIN=$(CURDIR)/.cache/bin $(GO) install $(PROTOC_GEN_GO_GRPC)
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I runtime/onnxpb --go_out=paths=source_relative:runtime/onnxpb runtime/onnxpb/onnx.proto
+	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I store/tritonpb --go_out=paths=source_relative:store/tritonpb store/tritonpb/model_config.proto
 
 ## fuzz: run each fuzz target for a short while (FUZZTIME=30s)
 FUZZTIME ?= 20s
