@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"go.uber.org/zap"
@@ -69,7 +70,7 @@ func (l *Loader) resolve(ctx context.Context, src runtime.Source) (string, sessi
 	switch {
 	case err == nil:
 		return path, modePrepared, took, nil
-	case errors.Is(err, runtime.ErrInvalidModel), errors.Is(err, runtime.ErrUnavailable), ctx.Err() != nil:
+	case errors.Is(err, runtime.ErrInvalidModel), errors.Is(err, runtime.ErrUnavailable), errors.Is(err, fs.ErrNotExist), ctx.Err() != nil:
 		return "", 0, 0, err
 	}
 	l.log.Warn("ort: cannot prepare model, loading it the default way", zap.String("model", src.Name), zap.Error(err))

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,9 +111,6 @@ func (l *Loader) preparedDir(src runtime.Source) (string, error) {
 	if id == "" {
 		info, err := os.Stat(src.Path)
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return "", fmt.Errorf("%w: ort: %v", runtime.ErrInvalidModel, err)
-			}
 			return "", fmt.Errorf("ort: %w", err)
 		}
 		abs, _ := filepath.Abs(src.Path)
