@@ -110,8 +110,12 @@ func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
 
 // warmUp runs the model once on zero inputs and records it as FirstRun.
 func (l *Loader) warmUp(m *model) error {
+	ins, err := zeroInputs(m.sig.Inputs)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	if _, err := m.run(context.Background(), zeroInputs(m.sig.Inputs)); err != nil {
+	if _, err := m.run(context.Background(), ins); err != nil {
 		if errors.Is(err, runtime.ErrInvalidInput) {
 			return err
 		}
