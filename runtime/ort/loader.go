@@ -79,6 +79,7 @@ func (l *Loader) resolve(ctx context.Context, src runtime.Source) (string, sessi
 
 // loadFile creates the session, runs the warm-up and measures both.
 func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
+	releaseFreedMemory() // so that reused free memory does not hide this load's growth
 	rssBefore, err := residentBytes()
 	if err != nil {
 		return nil, err
