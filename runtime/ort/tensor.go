@@ -35,7 +35,11 @@ func newOutput(spec runtime.TensorSpec, shape []int64) (onnx.Value, error) {
 	if shape == nil || !ok || n == 0 {
 		return nil, fmt.Errorf("ort: output %q (%s) has a shape %v that cannot be known before the run; FP16/BF16 outputs need static or input-bound dimensions", spec.Name, spec.Type, spec.Shape)
 	}
-	return onnx.NewCustomDataTensor(onnx.NewShape(shape...), make([]byte, n), onnx.TensorElementDataType(spec.Type))
+	v, err := onnx.NewCustomDataTensor(onnx.NewShape(shape...), make([]byte, n), onnx.TensorElementDataType(spec.Type))
+	if err != nil {
+		return nil, fmt.Errorf("ort: output %q: %w", spec.Name, err) // never a typed nil in the interface
+	}
+	return v, nil
 }
 
 // toTensor converts an output value to a runtime.Tensor. The data is the
