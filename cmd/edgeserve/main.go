@@ -27,6 +27,7 @@ func newRootCmd() *cobra.Command {
 	// Each subcommand lives in its own file and is registered here.
 	root.AddCommand(
 		newVersionCmd(),
+		newBenchCmd(),
 		newZooCmd(),
 		newModelsCmd(),
 	)
