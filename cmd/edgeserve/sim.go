@@ -64,6 +64,11 @@ func offlineNames() []string {
 }
 
 func runSim(cmd *cobra.Command, f *simFlags) error {
+	if f.plot != "" {
+		if err := sim.CheckPlotFile(f.plot); err != nil {
+			return err
+		}
+	}
 	w, took, err := f.workload()
 	if err != nil {
 		return err

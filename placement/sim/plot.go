@@ -21,15 +21,15 @@ var ErrPlotFormat = errors.New("sim: plot file must end in .png or .svg")
 // the workload's model bytes), one line per contender, into file (.png or
 // .svg).
 func SavePlot(file string, rows []Row, title string) error {
-	ext := strings.ToLower(filepath.Ext(file))
-	if ext != ".png" && ext != ".svg" {
-		return ErrPlotFormat
+	if err := CheckPlotFile(file); err != nil {
+		return err
 	}
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "capacity (fraction of all model bytes)"
 	p.Y.Label.Text = "total load delay (s)"
 	p.Legend.Top = true
+	p.Y.Min = 0
 	var lines []any
 	for _, name := range contenderNames(rows) {
 		lines = append(lines, name, points(rows, name))
@@ -41,6 +41,16 @@ func SavePlot(file string, rows []Row, title string) error {
 		return fmt.Errorf("sim: plot: %w", err)
 	}
 	return nil
+}
+
+// CheckPlotFile reports whether SavePlot can write file's format, so that
+// callers can reject a bad name before a long replay.
+func CheckPlotFile(file string) error {
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".png", ".svg":
+		return nil
+	}
+	return fmt.Errorf("%w: %q", ErrPlotFormat, file)
 }
 
 // contenderNames lists the contenders in order of first appearance.
