@@ -41,7 +41,7 @@ Offline references: ` + strings.Join(offlineNames(), ", "),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd, f) },
 	}
 	f.workloadFlags.register(cmd.Flags())
-	cmd.Flags().Float64SliceVar(&f.capacities, "capacities", sim.DefaultCapacityFractions, "capacities as fractions of all model bytes")
+	cmd.Flags().Float64SliceVar(&f.capacities, "capacities", sim.DefaultCapacityFractions(), "capacities as fractions of all model bytes")
 	cmd.Flags().StringSliceVar(&f.policies, "policies", nil, "policies and references to compare (default: all)")
 	cmd.Flags().IntVar(&f.parallel, "parallel", 0, "replays to run at once (default: one per CPU)")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a table (durations in ns)")

@@ -32,7 +32,7 @@ type EvalConfig struct {
 }
 
 // DefaultCapacityFractions are the capacities reported by default.
-var DefaultCapacityFractions = []float64{0.10, 0.25, 0.50}
+func DefaultCapacityFractions() []float64 { return []float64{0.10, 0.25, 0.50} }
 
 // ErrInvalidEval is returned (wrapped) for an unusable EvalConfig.
 var ErrInvalidEval = errors.New("sim: invalid evaluation")
