@@ -29,13 +29,22 @@ func SavePlot(file string, rows []Row, title string) error {
 	p.X.Label.Text = "capacity (fraction of all model bytes)"
 	p.Y.Label.Text = "total load delay (s)"
 	p.Legend.Top = true
-	p.Y.Min = 0
+	logY := allPositive(rows)
+	if logY {
+		// Delays span orders of magnitude across capacities.
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Label.Text += " (log scale)"
+	}
 	var lines []any
 	for _, name := range contenderNames(rows) {
 		lines = append(lines, name, points(rows, name))
 	}
 	if err := plotutil.AddLinePoints(p, lines...); err != nil {
 		return fmt.Errorf("sim: plot: %w", err)
+	}
+	if !logY {
+		p.Y.Min = 0
 	}
 	if err := p.Save(8*vg.Inch, 5*vg.Inch, file); err != nil {
 		return fmt.Errorf("sim: plot: %w", err)
@@ -51,6 +60,15 @@ func CheckPlotFile(file string) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %q", ErrPlotFormat, file)
+}
+
+func allPositive(rows []Row) bool {
+	for _, r := range rows {
+		if r.TotalLoadDelay <= 0 {
+			return false
+		}
+	}
+	return len(rows) > 0
 }
 
 // contenderNames lists the contenders in order of first appearance.

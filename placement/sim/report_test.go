@@ -138,6 +138,12 @@ func TestSavePlot(t *testing.T) {
 	if b, _ := os.ReadFile(svgFile); !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("gdsf")) {
 		t.Fatal("svg lacks the svg element or the legend")
 	}
+	// A zero delay (the lower bound at a large capacity) cannot go on a
+	// log scale; the plot falls back to a linear one.
+	zero := append(rows, Row{Result: Result{Policy: "lower-bound", CapacityBytes: 50}, CapacityFraction: 0.5})
+	if err := SavePlot(filepath.Join(dir, "zero.png"), zero, "test"); err != nil {
+		t.Fatal(err)
+	}
 	if err := SavePlot(filepath.Join(dir, "x.jpg"), rows, "t"); !errors.Is(err, ErrPlotFormat) {
 		t.Fatalf("jpg: err = %v", err)
 	}
