@@ -24,6 +24,10 @@ type EdgeServe struct {
 	resident, cold *keyHeap
 	// cur is the model of the request being served.
 	cur Key
+	// preloadFree is the free memory at the last Preload that found
+	// nothing; coldChanged says the cold heap's top may have changed since.
+	preloadFree int64
+	coldChanged bool
 }
 
 // EdgeServeConfig tunes the EdgeServe policy.
@@ -84,7 +88,7 @@ func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
 	p := &EdgeServe{
 		cfg: cfg, t: t, logCnt: make([]float64, n), last: make([]int64, n),
 		peerRTT: make([]time.Duration, n), logHint: make([]float64, n),
-		resident: newKeyHeap(n), cold: newKeyHeap(n), cur: -1,
+		resident: newKeyHeap(n), cold: newKeyHeap(n), cur: -1, preloadFree: -1,
 	}
 	for i := range p.logCnt {
 		p.logCnt[i] = math.Inf(-1)
@@ -116,7 +120,15 @@ func (p *EdgeServe) OnRemove(k Key) {
 	u := p.resident.prio[k]
 	p.resident.remove(k)
 	if !math.IsInf(p.logCnt[k], -1) {
-		p.cold.set(k, -u, -p.last[k])
+		p.setCold(k, -u)
+	}
+}
+
+// setCold files k among the preload candidates.
+func (p *EdgeServe) setCold(k Key, negUtility float64) {
+	p.cold.set(k, negUtility, -p.last[k])
+	if p.cold.keys[0] == k {
+		p.coldChanged = true
 	}
 }
 
@@ -186,5 +198,5 @@ func (p *EdgeServe) refresh(k Key, now time.Duration) {
 		p.resident.set(k, p.utility(k, now), p.last[k])
 		return
 	}
-	p.cold.set(k, -p.utility(k, now), -p.last[k])
+	p.setCold(k, -p.utility(k, now))
 }

@@ -30,7 +30,7 @@ func (p *EdgeServe) SetHint(k Key, weight float64) {
 // freeBytes, among the PreloadCandidates most useful ones; a model
 // qualifies once its decayed request count reaches PreloadMinRequests.
 func (p *EdgeServe) Preload(now time.Duration, freeBytes int64, resident func(Key) bool) []Key {
-	if !p.cfg.Preload {
+	if !p.cfg.Preload || (!p.coldChanged && freeBytes == p.preloadFree) {
 		return nil
 	}
 	var out, popped []Key
@@ -44,6 +44,10 @@ func (p *EdgeServe) Preload(now time.Duration, freeBytes int64, resident func(Ke
 	}
 	for _, k := range popped {
 		p.cold.set(k, p.cold.prio[k], p.cold.tie[k])
+	}
+	p.coldChanged, p.preloadFree = false, -1
+	if len(out) == 0 {
+		p.preloadFree = freeBytes
 	}
 	return out
 }
