@@ -89,10 +89,13 @@ func WriteTable(w io.Writer, rows []Row) error {
 			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t")
 		}
 		prev = r.CapacityBytes
-		fmt.Fprintf(tw, "%.0f%% (%s)\t%s\t%d\t%.4f\t%.4f\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			100*r.CapacityFraction, bytesString(r.CapacityBytes), r.Policy, r.Requests, r.HitRatio, r.ByteHitRatio,
-			seconds(r.TotalLoadDelay), seconds(r.P99LoadDelay),
-			opt(r.VsFeasible), opt(r.VsLowerBound), opt(r.VsLRU), opt(r.GapClosed))
+		hit, byteHit, p99 := fmt.Sprintf("%.4f", r.HitRatio), fmt.Sprintf("%.4f", r.ByteHitRatio), seconds(r.P99LoadDelay)
+		if r.Policy == RefLowerBound { // only its total is meaningful
+			hit, byteHit, p99 = "-", "-", "-"
+		}
+		fmt.Fprintf(tw, "%.0f%% (%s)\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			100*r.CapacityFraction, bytesString(r.CapacityBytes), r.Policy, r.Requests, hit, byteHit,
+			seconds(r.TotalLoadDelay), p99, opt(r.VsFeasible), opt(r.VsLowerBound), opt(r.VsLRU), opt(r.GapClosed))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("sim: write table: %w", err)
