@@ -103,3 +103,27 @@ func TestSimRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestSimOneSite(t *testing.T) {
+	csvFile := filepath.Join(t.TempDir(), "sites.csv")
+	trace := "time_ms,model,site\n0,SqueezeNet,x\n1,DenseNet,y\n2,SqueezeNet,y\n5000,DenseNet,y\n"
+	if err := os.WriteFile(csvFile, []byte(trace), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "sim", "--trace", csvFile, "--site", "y", "--policies", "lru", "--capacities", "1", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []sim.Row
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	// Models named after poster profiles map by name; at full capacity the
+	// second DenseNet request (5 s later, after its 1.1 s load) hits.
+	if rows[0].Requests != 3 || rows[0].Hits != 1 {
+		t.Fatalf("site y under lru: %+v", rows[0])
+	}
+	if _, err := runCLI(t, "sim", "--trace", csvFile, "--site", "z"); err == nil {
+		t.Fatal("unknown site accepted")
+	}
+}

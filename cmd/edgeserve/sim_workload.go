@@ -25,6 +25,7 @@ type traceFlags struct {
 	synthetic bool
 	seed      uint64
 	minutes   int
+	site      string
 	syn       trace.SyntheticConfig
 }
 
@@ -35,6 +36,7 @@ func (f *traceFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.synthetic, "synthetic", false, "generate a synthetic trace")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed for placing Azure invocations within minutes, or for the synthetic trace")
 	fs.IntVar(&f.minutes, "minutes", 0, "Azure: keep only the first N minutes (0: all)")
+	fs.StringVar(&f.site, "site", "", "CSV trace with sites: replay only this site's requests")
 	fs.IntVar(&f.syn.Models, "models", f.syn.Models, "synthetic: number of models")
 	fs.DurationVar(&f.syn.Duration, "duration", f.syn.Duration, "synthetic: trace length")
 	fs.Float64Var(&f.syn.RatePerSecond, "rate", f.syn.RatePerSecond, "synthetic: mean requests per second outside bursts")
@@ -116,6 +118,9 @@ func (f *workloadFlags) register(fs *pflag.FlagSet) {
 func (f *workloadFlags) workload() (*sim.Workload, time.Duration, error) {
 	start := time.Now()
 	tr, err := f.load()
+	if err == nil && f.site != "" {
+		tr, err = tr.ForSite(f.site)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

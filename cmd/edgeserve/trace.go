@@ -58,7 +58,7 @@ func newTraceGenerateCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd.Flags())
-	for _, name := range []string{"trace", "azure", "synthetic", "minutes"} {
+	for _, name := range []string{"trace", "azure", "synthetic", "minutes", "site"} {
 		_ = cmd.Flags().MarkHidden(name)
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output CSV file (required)")
