@@ -74,4 +74,3 @@ func (c *costBelady) Victims(need int64, _ time.Duration, evictable func(policy.
 	}
 	return out
 }
-
