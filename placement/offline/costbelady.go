@@ -10,8 +10,9 @@ import (
 	"github.com/edgeserve/edgeserve/placement/sim"
 )
 
-// CostBelady replays w evicting the models with the least load cost per
-// byte per second until their next request, bypassing the requested model
+// CostBelady replays w evicting the models with the least miss cost per
+// byte per second until their next request (a miss's cost counts the
+// delayed hits it causes, as the simulator charges them), bypassing the requested model
 // when it is worth less than the models it would displace.
 func CostBelady(w *sim.Workload, capacityBytes int64) sim.Result {
 	r := newReuse(w)
@@ -40,7 +41,7 @@ func (r *reuse) worth(k int32, next int32, now int) float64 {
 	if dt <= 0 {
 		return math.Inf(1)
 	}
-	return r.cost[k].Seconds() / (float64(max(r.size[k], 1)) * dt)
+	return r.missCost[next] / (float64(max(r.size[k], 1)) * dt)
 }
 
 // Victims scans the residents: their worth changes with time, so no

@@ -48,7 +48,7 @@ func (p pfoo) Victims(need int64, _ time.Duration, evictable func(policy.Key) bo
 func planPFOO(r *reuse, capacityBytes int64) plan {
 	keep := make(plan, r.n())
 	occ := newOccupancy(r.n())
-	for _, iv := range r.byDensity(capacityBytes) {
+	for _, iv := range r.byDensity(capacityBytes, r.missWorth) {
 		lo, hi := int(iv.i), int(r.next[iv.i])
 		size := r.size[r.model(lo)]
 		if occ.rangeMax(lo, hi)+size <= capacityBytes {
@@ -87,7 +87,7 @@ func LowerBound(w *sim.Workload, capacityBytes int64) sim.Result {
 	}
 	if r.n() > 0 {
 		budget := float64(capacityBytes) * (r.at(r.n()-1) - r.at(0)).Seconds()
-		for _, iv := range r.byDensity(capacityBytes) {
+		for _, iv := range r.byDensity(capacityBytes, r.loadWorth) {
 			i := int(iv.i)
 			k := r.model(i)
 			space := float64(r.size[k]) * (r.at(int(r.next[i])) - r.at(i)).Seconds()

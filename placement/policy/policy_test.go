@@ -135,8 +135,8 @@ func TestConfigValidation(t *testing.T) {
 		t.Errorf("negative B: %v", err)
 	}
 	for name, mutate := range map[string]func(*policy.EdgeServeConfig){
-		"zero half-life":  func(c *policy.EdgeServeConfig) { c.HalfLife = 0 },
-		"zero ratio":      func(c *policy.EdgeServeConfig) { c.AdmitRatio = 0 },
+		"zero half-life":   func(c *policy.EdgeServeConfig) { c.HalfLife = 0 },
+		"zero ratio":       func(c *policy.EdgeServeConfig) { c.AdmitRatio = 0 },
 		"negative preload": func(c *policy.EdgeServeConfig) { c.PreloadCandidates = -1 },
 	} {
 		cfg := policy.DefaultEdgeServeConfig()
