@@ -30,6 +30,8 @@ func newRootCmd() *cobra.Command {
 		newBenchCmd(),
 		newZooCmd(),
 		newModelsCmd(),
+		newSimCmd(),
+		newTraceCmd(),
 	)
 	return root
 }

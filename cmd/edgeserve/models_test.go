@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -29,17 +28,6 @@ func tinyONNX(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func runCLI(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	cmd := newRootCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs(args)
-	err := cmd.Execute()
-	return out.String(), err
 }
 
 func TestModelsImportAndList(t *testing.T) {

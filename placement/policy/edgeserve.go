@@ -1,0 +1,202 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// EdgeServe is EdgeServe's own policy; the package comment explains the
+// design. Optional hooks: SetPeerCopy, SetHint; it also preloads (Preload).
+type EdgeServe struct {
+	cfg EdgeServeConfig
+	t   table
+	// logCnt is each model's decayed request count in the log domain,
+	// log(sum_i 2^(t_i/HalfLife)); -Inf before the first request.
+	logCnt []float64
+	last   []int64
+	// peerRTT is the round trip to a peer holding a loaded copy (0: none).
+	peerRTT []time.Duration
+	// logHint is log(1 + placement hint weight).
+	logHint []float64
+	// resident orders resident models by log utility, lowest first;
+	// cold orders the others by negated log utility, for preloading.
+	resident, cold *keyHeap
+	// cur is the model of the request being served.
+	cur Key
+	// preloadFree is the free memory at the last Preload that found
+	// nothing; coldChanged says the cold heap's top may have changed since.
+	preloadFree int64
+	coldChanged bool
+}
+
+// EdgeServeConfig tunes the EdgeServe policy.
+type EdgeServeConfig struct {
+	// HalfLife is the half-life of the decayed request counts from which
+	// request rates are estimated. The Azure Functions trace counts
+	// invocations per minute, so rates change at minute scale: 30 s keeps
+	// about the last minute.
+	HalfLife time.Duration
+	// Admission declines to cache a missed model whose expected savings
+	// (rate x load cost) are below AdmitRatio times those of the models it
+	// would displace; the model is then served from a transient load.
+	Admission bool
+	// AdmitRatio scales the missed model's savings in that comparison
+	// (1: plain comparison; larger admits more).
+	AdmitRatio float64
+	// DelayedHits counts, in the cost of a miss, the requests expected to
+	// arrive while the model loads (each waits part of the load).
+	DelayedHits bool
+	// Preload lets Preload fill free memory with the most useful models
+	// that are not resident.
+	Preload bool
+	// PreloadCandidates bounds how many non-resident models Preload
+	// examines per call (its cost is O(PreloadCandidates log n)).
+	PreloadCandidates int
+	// PreloadMinRequests is the decayed request count a model needs to be
+	// preloaded: a model seen once long ago is not worth the memory.
+	PreloadMinRequests float64
+}
+
+// DefaultEdgeServeConfig is the configuration tuned on the Azure Functions
+// sample (see the package offline measurement).
+func DefaultEdgeServeConfig() EdgeServeConfig {
+	return EdgeServeConfig{
+		HalfLife: 30 * time.Second, Admission: true, AdmitRatio: 1, DelayedHits: true,
+		Preload: true, PreloadCandidates: 4, PreloadMinRequests: 0.5,
+	}
+}
+
+func (c EdgeServeConfig) validate() error {
+	if c.HalfLife <= 0 || !(c.AdmitRatio > 0) || c.PreloadCandidates < 0 || c.PreloadMinRequests < 0 {
+		return fmt.Errorf("policy: edgeserve needs a positive half-life (%v) and admit ratio (%v) and non-negative preload settings: %w",
+			c.HalfLife, c.AdmitRatio, ErrBadConfig)
+	}
+	return nil
+}
+
+// NewEdgeServe returns the policy over models.
+func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	t, err := newTable(models)
+	if err != nil {
+		return nil, err
+	}
+	n := len(models)
+	p := &EdgeServe{
+		cfg: cfg, t: t, logCnt: make([]float64, n), last: make([]int64, n),
+		peerRTT: make([]time.Duration, n), logHint: make([]float64, n),
+		resident: newKeyHeap(n), cold: newKeyHeap(n), cur: -1, preloadFree: -1,
+	}
+	for i := range p.logCnt {
+		p.logCnt[i] = math.Inf(-1)
+	}
+	return p, nil
+}
+
+// Name implements Policy.
+func (p *EdgeServe) Name() string { return "edgeserve" }
+
+// OnAccess counts the request.
+func (p *EdgeServe) OnAccess(e Entry, now time.Duration, _ bool) {
+	k := e.Key
+	p.cur = k
+	p.logCnt[k] = logAddExp(p.logCnt[k], p.logWeight(now))
+	p.last[k] = int64(now)
+	p.refresh(k, now)
+}
+
+// OnInsert makes e a candidate for eviction.
+func (p *EdgeServe) OnInsert(e Entry, now time.Duration) {
+	p.t.learn(e)
+	p.cold.remove(e.Key)
+	p.resident.set(e.Key, p.utility(e.Key, now), p.last[e.Key])
+}
+
+// OnRemove makes k a candidate for preloading.
+func (p *EdgeServe) OnRemove(k Key) {
+	u := p.resident.prio[k]
+	p.resident.remove(k)
+	if !math.IsInf(p.logCnt[k], -1) {
+		p.setCold(k, -u)
+	}
+}
+
+// setCold files k among the preload candidates.
+func (p *EdgeServe) setCold(k Key, negUtility float64) {
+	p.cold.set(k, negUtility, -p.last[k])
+	if p.cold.keys[0] == k {
+		p.coldChanged = true
+	}
+}
+
+// Victims evicts the lowest utility first. With admission control it names
+// none when the requested model would save less than the victims do.
+func (p *EdgeServe) Victims(need int64, now time.Duration, evictable func(Key) bool) []Key {
+	out := p.resident.victims(need, p.t.size, evictable)
+	if !p.cfg.Admission || p.cur < 0 || p.resident.contains(p.cur) {
+		return out
+	}
+	var lost float64
+	for _, k := range out {
+		lost += p.savings(k, now)
+	}
+	if p.cfg.AdmitRatio*p.savings(p.cur, now) < lost {
+		return nil
+	}
+	return out
+}
+
+// logWeight is the log of the weight a request at now adds to a count.
+func (p *EdgeServe) logWeight(now time.Duration) float64 {
+	return math.Ln2 * float64(now) / float64(p.cfg.HalfLife)
+}
+
+// count is k's decayed request count at now.
+func (p *EdgeServe) count(k Key, now time.Duration) float64 {
+	return math.Exp(p.logCnt[k] - p.logWeight(now))
+}
+
+// rate is k's estimated request rate at now, in requests per second.
+func (p *EdgeServe) rate(k Key, now time.Duration) float64 {
+	return p.count(k, now) * math.Ln2 / p.cfg.HalfLife.Seconds()
+}
+
+// missCost is the expected delay one miss on k causes, in seconds: the
+// load (or forwarding to a peer's copy, if cheaper), plus, with
+// DelayedHits, half a load for each request expected during it.
+func (p *EdgeServe) missCost(k Key, now time.Duration) float64 {
+	l := p.t.cost[k].Seconds()
+	if rtt := p.peerRTT[k]; rtt > 0 {
+		l = min(l, rtt.Seconds())
+	}
+	if p.cfg.DelayedHits {
+		l *= 1 + p.rate(k, now)*l/2
+	}
+	return l
+}
+
+// savings is the load delay per second that keeping k resident saves,
+// weighted by k's placement hint.
+func (p *EdgeServe) savings(k Key, now time.Duration) float64 {
+	return p.rate(k, now) * p.missCost(k, now) * math.Exp(p.logHint[k])
+}
+
+// utility is k's savings per byte in the log domain, shifted by the decay
+// at now so that it only changes when k is requested: every model's count
+// decays by the same factor, so the order of utilities is stable in time
+// (exactly so without DelayedHits, whose term is fixed at the request).
+func (p *EdgeServe) utility(k Key, now time.Duration) float64 {
+	return math.Log(p.savings(k, now)) - p.t.logSize(k) + p.logWeight(now)
+}
+
+// refresh recomputes k's utility in whichever heap holds it.
+func (p *EdgeServe) refresh(k Key, now time.Duration) {
+	if p.resident.contains(k) {
+		p.resident.set(k, p.utility(k, now), p.last[k])
+		return
+	}
+	p.setCold(k, -p.utility(k, now))
+}
