@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"go.uber.org/zap"
+)
+
+// Store is one node's model store. Its methods are safe for concurrent use.
+type Store struct {
+	cfg   Config
+	deps  Deps
+	log   *zap.Logger
+	cat   *catalog
+	blobs *blobs
+	space *space
+
+	// gcMu orders writers and GC: an import holds it shared from the first
+	// byte of its blob until its record is committed, GC holds it
+	// exclusively, so GC never removes a blob whose record is on its way.
+	gcMu sync.RWMutex
+
+	mu       sync.Mutex      // guards verified
+	verified map[Digest]bool // blobs verified since Open
+}
+
+// Subdirectories of Config.Dir.
+const (
+	dirBlobs      = "blobs/sha256"
+	dirTmp        = "tmp"
+	dirUploads    = "uploads"
+	dirQuarantine = "quarantine"
+	dirArtifacts  = "artifacts"
+	catalogFile   = "catalog.db"
+)
+
+// Open opens (creating if needed) the store in cfg.Dir, reconciles the
+// catalog with the blobs on disk and returns what it found. The caller
+// logs the Report.
+func Open(ctx context.Context, cfg Config, deps Deps) (*Store, Report, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, Report{}, err
+	}
+	for _, d := range []string{dirBlobs, dirTmp, dirUploads, dirQuarantine, dirArtifacts} {
+		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {
+			return nil, Report{}, fmt.Errorf("store: create %s: %w", d, err)
+		}
+	}
+	cat, err := openCatalog(filepath.Join(cfg.Dir, catalogFile), cfg.BoltTimeout)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	s := newStore(cfg, deps.withDefaults(), cat)
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		_ = cat.close()
+		return nil, rep, err
+	}
+	return s, rep, nil
+}
+
+func newStore(cfg Config, deps Deps, cat *catalog) *Store {
+	sp := &space{dir: cfg.Dir, quota: cfg.QuotaBytes, reserve: cfg.ReserveBytes}
+	return &Store{
+		cfg: cfg, deps: deps, log: deps.Logger, cat: cat, space: sp,
+		blobs: &blobs{
+			dir:        filepath.Join(cfg.Dir, dirBlobs),
+			tmpDir:     filepath.Join(cfg.Dir, dirTmp),
+			quarantine: filepath.Join(cfg.Dir, dirQuarantine),
+			space:      sp, faults: deps.Faults, statfsStep: cfg.StatfsEveryBytes,
+		},
+		verified: map[Digest]bool{},
+	}
+}
+
+// Close closes the catalog. In-flight calls must have returned.
+func (s *Store) Close() error { return s.cat.close() }
+
+// Dir is the data directory.
+func (s *Store) Dir() string { return s.cfg.Dir }
+
+// Usage returns the bytes held in blobs and the bytes reserved by writes in
+// progress.
+func (s *Store) Usage() (usedBytes, inFlightBytes int64) { return s.space.usage() }
+
+// Get returns the record of name at version ref ("latest", "" or a positive
+// integer).
+func (s *Store) Get(_ context.Context, name, ref string) (Record, error) {
+	if err := ValidateName(name); err != nil {
+		return Record{}, err
+	}
+	v, err := ParseVersion(ref)
+	if err != nil {
+		return Record{}, err
+	}
+	return s.cat.get(name, v)
+}
+
+// List returns every record, ordered by name then version.
+func (s *Store) List(_ context.Context) ([]Record, error) { return s.cat.list() }
+
+// Delete removes one model version from the catalog. Its blob stays until
+// GC finds it unreferenced.
+func (s *Store) Delete(_ context.Context, name string, version int64) (Record, error) {
+	if err := ValidateName(name); err != nil {
+		return Record{}, err
+	}
+	return s.cat.delete(name, version)
+}
+
+// ModelFile resolves name and ref and returns the record and the path of
+// its blob for the runtime to load. The first call for a blob in this
+// process re-hashes it; a blob that fails is quarantined and ErrCorrupt
+// returned, so corrupt bytes are never loaded.
+func (s *Store) ModelFile(ctx context.Context, name, ref string) (Record, string, error) {
+	r, err := s.Get(ctx, name, ref)
+	if err != nil {
+		return Record{}, "", err
+	}
+	if err := s.Verify(ctx, r.Digest); err != nil {
+		return r, "", fmt.Errorf("store: %s: %w", r.Ref(), err)
+	}
+	return r, s.blobs.path(r.Digest), nil
+}
+
+// Verify re-hashes blob d unless it was verified since Open. A blob that
+// fails is quarantined and an ErrCorrupt error returned.
+func (s *Store) Verify(ctx context.Context, d Digest) error {
+	s.mu.Lock()
+	done := s.verified[d]
+	s.mu.Unlock()
+	if done {
+		if _, ok := s.blobs.has(d); ok {
+			return nil
+		}
+	}
+	err := s.blobs.verify(ctx, d)
+	s.mu.Lock()
+	s.verified[d] = err == nil
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Error("store: blob failed verification", zap.Stringer("digest", d), zap.Error(err))
+	}
+	return err
+}
