@@ -28,10 +28,8 @@ type Config struct {
 	TLSCertFile string
 	TLSKeyFile  string
 	// MaxRequestBytes bounds one inference request (gRPC message or HTTP
-	// body). Pushes stream in chunks and are bounded by MaxChunkBytes.
+	// body) and one push chunk; pushes stream in chunks of any total size.
 	MaxRequestBytes int
-	// MaxChunkBytes bounds one push chunk message.
-	MaxChunkBytes int
 	// LoadConcurrency bounds concurrent model loads.
 	LoadConcurrency int
 	// LoadTimeout bounds one model load.
@@ -59,7 +57,6 @@ func DefaultConfig(dir string) Config {
 		ORTLibrary:        os.Getenv("EDGESERVE_ORT_LIB"),
 		IntraOpThreads:    1,
 		MaxRequestBytes:   64 << 20,
-		MaxChunkBytes:     4 << 20,
 		LoadConcurrency:   2,
 		LoadTimeout:       2 * time.Minute,
 		RequestTimeout:    time.Minute,
@@ -77,8 +74,8 @@ func (c Config) validate() error {
 		return errors.New("node: config: GRPCAddr and HTTPAddr are required")
 	case c.MemoryBudgetBytes <= 0:
 		return fmt.Errorf("node: config: MemoryBudgetBytes %d must be positive", c.MemoryBudgetBytes)
-	case c.MaxRequestBytes <= 0 || c.MaxChunkBytes <= 0:
-		return fmt.Errorf("node: config: MaxRequestBytes %d and MaxChunkBytes %d must be positive", c.MaxRequestBytes, c.MaxChunkBytes)
+	case c.MaxRequestBytes <= 0:
+		return fmt.Errorf("node: config: MaxRequestBytes %d must be positive", c.MaxRequestBytes)
 	case c.LoadConcurrency <= 0 || c.IntraOpThreads < 0:
 		return fmt.Errorf("node: config: LoadConcurrency %d must be positive, IntraOpThreads %d not negative", c.LoadConcurrency, c.IntraOpThreads)
 	case c.LoadTimeout <= 0 || c.RequestTimeout <= 0 || c.DrainTimeout <= 0:

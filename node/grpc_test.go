@@ -226,3 +226,10 @@ func TestDataTypes(t *testing.T) {
 		})
 	}
 }
+
+// mlpRequest is one row of tiny_mlp input.
+func mlpRequest() *pb.ModelInferRequest {
+	return &pb.ModelInferRequest{ModelName: "mlp",
+		Inputs: []*pb.ModelInferRequest_InferInputTensor{{Name: "input", Datatype: "FP32", Shape: []int64{1, 16},
+			Contents: &pb.InferTensorContents{Fp32Contents: make([]float32, 16)}}}}
+}

@@ -2,10 +2,9 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sync"
@@ -159,16 +158,13 @@ func pushBytes(ctx context.Context, c adminpb.AdminServiceClient, name string, d
 		return nil, err
 	}
 	hdr := &adminpb.PushHeader{Name: name, SizeBytes: int64(len(data)), Sha256: hex.EncodeToString(sum[:]), Offset: int64(from)}
-	if err := stream.Send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Header{Header: hdr}}); err != nil {
-		return nil, err
-	}
-	for i := from; i < to; i += 1024 {
-		chunk := data[i:min(i+1024, to)]
-		if err := stream.Send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: chunk}}); err != nil {
-			if err == io.EOF {
+	// A Send error means the server ended the stream; CloseAndRecv has why.
+	if err := stream.Send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Header{Header: hdr}}); err == nil {
+		for i := from; i < to; i += 1024 {
+			chunk := data[i:min(i+1024, to)]
+			if stream.Send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: chunk}}) != nil {
 				break
 			}
-			return nil, err
 		}
 	}
 	resp, err := stream.CloseAndRecv()

@@ -183,7 +183,7 @@ func (n *Node) bind(addr string) (net.Listener, error) {
 
 func (n *Node) buildServers(tlsCfg *tls.Config) {
 	opts := []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(max(n.cfg.MaxRequestBytes, n.cfg.MaxChunkBytes+1024)),
+		grpc.MaxRecvMsgSize(n.cfg.MaxRequestBytes),
 		grpc.ChainUnaryInterceptor(n.unaryAuth),
 		grpc.ChainStreamInterceptor(n.streamAuth),
 	}
