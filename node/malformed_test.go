@@ -14,7 +14,9 @@ import (
 func TestMalformedGRPC(t *testing.T) {
 	tn := startNode(t, func(c *Config, _ *Deps) { c.MaxRequestBytes = 64 << 10 })
 	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
-	good := func() *pb.ModelInferRequest { return addRequest("adder", []float32{1, 2}, []float32{3, 4}, []int64{1, 2}) }
+	good := func() *pb.ModelInferRequest {
+		return addRequest("adder", []float32{1, 2}, []float32{3, 4}, []int64{1, 2})
+	}
 	tests := []struct {
 		name   string
 		mutate func(*pb.ModelInferRequest)
