@@ -173,8 +173,12 @@ func (c *Cache[M]) leave(ctx context.Context, e *entry[M]) error {
 	var drop *entry[M]
 	if e.waiters == 0 && p != phaseLoaded {
 		c.abandonLocked(e)
-	} else if e.dropping && e.idle() && p == phaseLoaded {
-		drop = c.detachLocked(e)
+	} else if e.idle() && p == phaseLoaded {
+		if e.dropping {
+			drop = c.detachLocked(e)
+		} else {
+			c.signalRoomLocked() // it just became evictable
+		}
 	}
 	c.mu.Unlock()
 	c.closeDetached(drop, "unload")

@@ -40,6 +40,9 @@ type fakeLoader struct {
 	gate chan struct{}
 	// gateOnly, when set, restricts the gate to that model.
 	gateOnly string
+	// lingerC, when set, holds a load whose context ended until it is
+	// closed, as a loader slow to notice cancellation does.
+	lingerC chan struct{}
 	// fail, when set, may fail attempt n (1-based) of name.
 	fail func(name string, attempt int) error
 	// capacityBytes, when set, is checked against live bytes on each load.
@@ -87,6 +90,9 @@ func (l *fakeLoader) waitGate(ctx context.Context, name string) error {
 		l.mu.Lock()
 		l.ctxErrs++
 		l.mu.Unlock()
+		if l.lingerC != nil {
+			<-l.lingerC
+		}
 		return ctx.Err()
 	}
 }
