@@ -1,0 +1,230 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func TestConcurrentMissesShareOneLoad(t *testing.T) {
+	l := newFakeLoader(nil, 100)
+	l.gate = make(chan struct{})
+	c := newTestCache(t, testConfig(1000), l, nil)
+	const n = 16
+	handles := make(chan *Handle[*fakeModel], n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			h, err := c.Acquire(context.Background(), "m", AcquireOptions{SizeHintBytes: 100})
+			if err != nil {
+				errs <- err
+				return
+			}
+			handles <- h
+		}()
+	}
+	eventually(t, "all requests waiting", func() bool { return waiters(c, "m") == n })
+	close(l.gate)
+	var first *fakeModel
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatalf("Acquire: %v", err)
+		case h := <-handles:
+			if first == nil {
+				first = h.Model()
+			}
+			if h.Model() != first {
+				t.Fatal("requests got different model instances")
+			}
+			h.Release()
+		}
+	}
+	if got := l.count("m"); got != 1 {
+		t.Fatalf("loads = %d, want 1", got)
+	}
+	if got := testutil.ToFloat64(c.metrics.misses); got != n {
+		t.Fatalf("misses metric = %v, want %d", got, n)
+	}
+}
+
+func TestHitsAndStatus(t *testing.T) {
+	l := newFakeLoader(map[string]int64{"a": 120}, 0)
+	reg := prometheus.NewRegistry()
+	c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: l, Policy: newTestLRU(), Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	use(t, c, "a", 50) // miss: hint 50, measured 120
+	h := acquire(t, c, "a", 50)
+	use(t, c, "a", 50)
+	st := c.Status()
+	if len(st.Models) != 1 {
+		t.Fatalf("models = %+v", st.Models)
+	}
+	m := st.Models[0]
+	if m.Name != "a" || m.Bytes != 120 || m.Refs != 1 || m.Hits != 2 || m.Misses != 1 || m.State != "loaded" {
+		t.Fatalf("status = %+v, want a, 120 bytes measured, 1 ref, 2 hits, 1 miss", m)
+	}
+	if st.UsedBytes != 120 || st.CapacityBytes != 1000 {
+		t.Fatalf("used %d of %d, want 120 of 1000", st.UsedBytes, st.CapacityBytes)
+	}
+	h.Release()
+	want := map[string]float64{
+		"edgeserve_cache_hits_total": 2, "edgeserve_cache_misses_total": 1, "edgeserve_cache_loaded_models": 1,
+		"edgeserve_cache_loaded_bytes": 120, "edgeserve_cache_capacity_bytes": 1000, "edgeserve_cache_loads_in_flight": 0,
+		"edgeserve_cache_load_failures_total": 0,
+	}
+	for name, v := range want {
+		if got := gathered(t, reg, name); got != v {
+			t.Errorf("%s = %v, want %v", name, got, v)
+		}
+	}
+}
+
+// gathered reads one unlabelled gauge or counter from reg.
+func gathered(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		m := mf.GetMetric()[0]
+		if m.GetCounter() != nil {
+			return m.GetCounter().GetValue()
+		}
+		return m.GetGauge().GetValue()
+	}
+	t.Fatalf("metric %s not registered", name)
+	return 0
+}
+
+func TestEvictionFollowsPolicyAndSparesInUseAndPinned(t *testing.T) {
+	l := newFakeLoader(nil, 100)
+	c := newTestCache(t, testConfig(300), l, nil)
+	use(t, c, "a", 100)
+	use(t, c, "b", 100)
+	use(t, c, "c", 100)
+	use(t, c, "a", 100) // b is now least recently used
+	use(t, c, "d", 100)
+	assertResidents(t, c, "a", "c", "d")
+
+	held := acquire(t, c, "c", 100) // c is the LRU but in use
+	if err := c.Pin(context.Background(), "a", AcquireOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	use(t, c, "e", 100) // only d is evictable
+	assertResidents(t, c, "a", "c", "e")
+	use(t, c, "f", 100) // only e is evictable
+	assertResidents(t, c, "a", "c", "f")
+	c.Unpin("a")
+	use(t, c, "g", 100) // c still held: a (older than f) goes
+	assertResidents(t, c, "c", "f", "g")
+	held.Release()
+	if got := testutil.ToFloat64(c.metrics.evictions.WithLabelValues("evict")); got != 4 {
+		t.Fatalf("evictions = %v, want 4", got)
+	}
+}
+
+func assertResidents(t *testing.T, c *Cache[*fakeModel], want ...string) {
+	t.Helper()
+	if got := residents(c); !slices.Equal(got, want) {
+		t.Fatalf("resident %v, want %v", got, want)
+	}
+}
+
+func TestBudgetNeverExceeded(t *testing.T) {
+	const capacity = 1000
+	tests := []struct {
+		name string
+		// hintPercent scales the size hint relative to the measured size.
+		hintPercent int64
+	}{
+		{"exact hints", 100},
+		{"generous hints", 150},
+		{"hints too small", 40},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			sizes := map[string]int64{}
+			var names []string
+			for i := range 20 {
+				name := fmt.Sprintf("m%02d", i)
+				names = append(names, name)
+				sizes[name] = 50 + rng.Int64N(350)
+			}
+			l := newFakeLoader(sizes, 0)
+			if tt.hintPercent >= 100 {
+				// With hints that cover the measurement, even the memory
+				// the models really hold stays within the budget.
+				l.capacityBytes = capacity
+			}
+			cfg := testConfig(capacity)
+			cfg.RoomWait = 10 * 1e9
+			c := newTestCache(t, cfg, l, nil)
+			stop := make(chan struct{})
+			var checker sync.WaitGroup
+			checker.Go(func() { watchBudget(t, c, stop) })
+			var wg sync.WaitGroup
+			for w := range 8 {
+				wg.Go(func() { churn(t, c, names, sizes, tt.hintPercent, uint64(w)) })
+			}
+			wg.Wait()
+			close(stop)
+			checker.Wait()
+			if len(l.violations) > 0 {
+				t.Fatalf("live model bytes exceeded the budget when loading %v", l.violations)
+			}
+			if st := c.Status(); st.UsedBytes != l.liveBytes() {
+				t.Fatalf("charged %d bytes, models hold %d", st.UsedBytes, l.liveBytes())
+			}
+		})
+	}
+}
+
+// churn acquires random models and releases them.
+func churn(t *testing.T, c *Cache[*fakeModel], names []string, sizes map[string]int64, hintPercent int64, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	for range 60 {
+		name := names[rng.IntN(len(names))]
+		h, err := c.Acquire(context.Background(), name, AcquireOptions{SizeHintBytes: sizes[name] * hintPercent / 100})
+		if err != nil {
+			if hintPercent < 100 && isNoCapacity(err) {
+				continue // an underestimate may not fit beside models in use
+			}
+			t.Errorf("Acquire(%s): %v", name, err)
+			return
+		}
+		if got := h.Model().MemoryBytes(); got != sizes[name] {
+			t.Errorf("model %s holds %d bytes, want %d", name, got, sizes[name])
+		}
+		h.Release()
+	}
+}
+
+// watchBudget checks the charged bytes until stop is closed.
+func watchBudget(t *testing.T, c *Cache[*fakeModel], stop <-chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if st := c.Status(); st.UsedBytes > st.CapacityBytes || st.UsedBytes < 0 {
+			t.Errorf("charged %d bytes of %d", st.UsedBytes, st.CapacityBytes)
+			return
+		}
+	}
+}

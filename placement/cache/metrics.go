@@ -1,0 +1,67 @@
+package cache
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the cache's Prometheus series, all named edgeserve_cache_*.
+type metrics struct {
+	hits, misses, loadFailures prometheus.Counter
+	evictions                  *prometheus.CounterVec
+	loadSeconds                prometheus.Histogram
+	inFlight                   prometheus.Gauge
+}
+
+// gaugeSource reads the resident set at scrape time: loaded models and
+// their bytes.
+type gaugeSource func() (models int, bytes int64)
+
+func newMetrics(reg prometheus.Registerer, capacityBytes int64, src gaugeSource) (*metrics, error) {
+	const ns, sub = "edgeserve", "cache"
+	m := &metrics{
+		hits: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "hits_total",
+			Help: "Requests that found their model loaded."}),
+		misses: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "misses_total",
+			Help: "Requests that had to wait for their model to load."}),
+		loadFailures: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "load_failures_total",
+			Help: "Model loads that failed (each starts a back-off)."}),
+		evictions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "evictions_total",
+			Help: "Models unloaded, by reason (evict: policy victim; unload: asked for; close: shutdown)."}, []string{"reason"}),
+		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "load_duration_seconds",
+			Help: "Wall time of successful model loads, warm-up included.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loads_in_flight",
+			Help: "Model loads running now."}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	cs := []prometheus.Collector{m.hits, m.misses, m.loadFailures, m.evictions, m.loadSeconds, m.inFlight,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loaded_models",
+			Help: "Models loaded and serving."}, func() float64 { n, _ := src(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loaded_bytes",
+			Help: "Measured memory of the loaded models, in bytes."}, func() float64 { _, b := src(); return float64(b) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "capacity_bytes",
+			Help: "Memory budget of the cache, in bytes."}, func() float64 { return float64(capacityBytes) }),
+	}
+	for _, col := range cs {
+		if err := reg.Register(col); err != nil {
+			return nil, fmt.Errorf("cache: registering metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// gauges is the cache's gaugeSource.
+func (c *Cache[M]) gauges() (models int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.phase == phaseLoaded {
+			models++
+			bytes += e.charged
+		}
+	}
+	return models, bytes
+}

@@ -1,0 +1,50 @@
+package cache
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// ModelStatus describes one model loaded or being loaded.
+type ModelStatus struct {
+	Name string
+	// State is "queued", "waiting-for-room", "loading" or "loaded".
+	State string
+	// Bytes is the measured size once loaded, the reservation before.
+	Bytes  int64
+	Refs   int
+	Pinned bool
+	// LastUse is the last request's arrival.
+	LastUse      time.Time
+	Hits, Misses uint64
+	// LoadTime is the wall time of the last successful load.
+	LoadTime time.Duration
+	LoadedAt time.Time
+}
+
+// Status is a point-in-time view of the cache.
+type Status struct {
+	CapacityBytes int64
+	// UsedBytes is charged memory: loaded models plus reservations of loads
+	// and models being closed. It never exceeds CapacityBytes.
+	UsedBytes int64
+	// Models is sorted by name.
+	Models []ModelStatus
+}
+
+// Status returns a snapshot of the cache.
+func (c *Cache[M]) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := Status{CapacityBytes: c.cfg.CapacityBytes, UsedBytes: c.usedBytes, Models: make([]ModelStatus, 0, len(c.entries))}
+	for _, e := range c.entries {
+		s.Models = append(s.Models, ModelStatus{
+			Name: e.name, State: e.phase.String(), Bytes: e.charged, Refs: e.refs, Pinned: e.pinned,
+			LastUse: e.info.lastUse, Hits: e.info.hits, Misses: e.info.misses,
+			LoadTime: e.info.loadTime, LoadedAt: e.loadedAt,
+		})
+	}
+	slices.SortFunc(s.Models, func(a, b ModelStatus) int { return strings.Compare(a.Name, b.Name) })
+	return s
+}

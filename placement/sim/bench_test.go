@@ -1,0 +1,62 @@
+package sim
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/edgeserve/edgeserve/placement/profile"
+	"github.com/edgeserve/edgeserve/placement/trace"
+)
+
+const azureSample = "/work/shared/traces/azure-functions-2019/invocations-minutes-0001-0720.csv"
+
+// azureWorkload converts the Azure sample (seed 1) and deals it the
+// poster's profiles (seed 1).
+func azureWorkload(b *testing.B) *Workload {
+	b.Helper()
+	f, err := os.Open(azureSample)
+	if err != nil {
+		b.Skip("Azure sample not present:", err)
+	}
+	defer f.Close()
+	tr, err := trace.ReadAzure(f, trace.DefaultAzureConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := MapRoundRobin(tr, profile.Poster(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return w
+}
+
+// BenchmarkReplay compares a replay under LRU with a plain loop that only
+// sums a field of the same requests, in the same run; both report
+// requests per second.
+func BenchmarkReplay(b *testing.B) {
+	w := azureWorkload(b)
+	capacity := w.TotalBytes() / 4
+	b.Run("baseline-sum", func(b *testing.B) {
+		var sum time.Duration
+		for b.Loop() {
+			for _, r := range w.Requests {
+				sum += r.Time
+			}
+		}
+		reportRate(b, len(w.Requests))
+		if sum == 0 {
+			b.Fatal("empty trace")
+		}
+	})
+	b.Run("lru", func(b *testing.B) {
+		for b.Loop() {
+			Run(w, newTestLRU(len(w.Models)), capacity, Options{})
+		}
+		reportRate(b, len(w.Requests))
+	})
+}
+
+func reportRate(b *testing.B, requests int) {
+	b.ReportMetric(float64(requests)*float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}

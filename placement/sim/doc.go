@@ -1,0 +1,19 @@
+// Package sim replays a request trace against a cache replacement policy
+// and reports what the misses cost.
+//
+// The model of a node is deliberately small: a memory budget of
+// CapacityBytes, a set of resident models, and one load per miss. A request
+// for a resident, ready model is a hit and costs nothing extra. A request
+// for a model that is resident but still loading (after an earlier miss or
+// a preload) waits only the remaining load time, a "delayed hit" in the
+// sense of Atre et al. (SIGCOMM 2020). A miss asks the policy for victims
+// among the ready models (a loading model cannot be evicted), starts the
+// load, and the request waits the model's whole LoadTime. Loads run in
+// parallel: the simulator does not queue them. A model larger than the
+// whole budget, or one for which the policy finds no room, is served
+// without being cached (its load is still counted).
+//
+// Run keeps per-model state in dense slices indexed by the model's number
+// and does not allocate per request, so that whole-day traces replay in
+// seconds.
+package sim

@@ -1,0 +1,26 @@
+package sim
+
+import (
+	"time"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
+)
+
+// Options tunes a replay. The zero value replays silently.
+type Options struct {
+	// Progress, when set, is called with the number of requests replayed
+	// so far, every ProgressEvery requests and once at the end.
+	Progress func(done int)
+	// ProgressEvery is the number of requests between Progress calls
+	// (default 1<<16).
+	ProgressEvery int
+}
+
+// Preloader is implemented by policies that also load models ahead of
+// demand. Run calls Preload after each request while memory is not full;
+// each returned model that is not resident and fits in freeBytes starts
+// loading at now and becomes usable at now plus its LoadTime. Preloads
+// never evict.
+type Preloader interface {
+	Preload(now time.Duration, freeBytes int64, resident func(policy.Key) bool) []policy.Key
+}
