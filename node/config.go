@@ -30,6 +30,9 @@ type Config struct {
 	// MaxRequestBytes bounds one inference request (gRPC message or HTTP
 	// body) and one push chunk; pushes stream in chunks of any total size.
 	MaxRequestBytes int
+	// Policy is the cache's eviction policy (placement/policy names:
+	// lru, lfu, gdsf, cremebrulee, edgeserve).
+	Policy string
 	// LoadConcurrency bounds concurrent model loads.
 	LoadConcurrency int
 	// LoadTimeout bounds one model load.
@@ -57,6 +60,7 @@ func DefaultConfig(dir string) Config {
 		ORTLibrary:        os.Getenv("EDGESERVE_ORT_LIB"),
 		IntraOpThreads:    1,
 		MaxRequestBytes:   64 << 20,
+		Policy:            "lru",
 		LoadConcurrency:   2,
 		LoadTimeout:       2 * time.Minute,
 		RequestTimeout:    time.Minute,

@@ -77,7 +77,7 @@ func startNode(t testing.TB, mod func(*Config, *Deps)) *testNode {
 	if mod != nil {
 		mod(&cfg, &deps)
 	}
-	n, err := newNode(cfg, deps, newMapCache)
+	n, err := New(cfg, deps)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -94,3 +94,32 @@ func TestMalformedHTTP(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadFailures: a model that cannot load, or cannot fit the memory
+// budget, fails with a clear code and the node keeps serving.
+func TestLoadFailures(t *testing.T) {
+	t.Run("unsupported operator", func(t *testing.T) {
+		tn := startNode(t, nil)
+		push(t, tn.admin, "bad", zooModel(t, "bad_unsupported_op"))
+		req := &pb.ModelInferRequest{ModelName: "bad", Inputs: []*pb.ModelInferRequest_InferInputTensor{
+			{Name: "x", Datatype: "FP32", Shape: []int64{1, 4}, Contents: &pb.InferTensorContents{Fp32Contents: make([]float32, 4)}}}}
+		_, err := tn.infer.ModelInfer(testCtx(t), req)
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = tn.infer.ModelInfer(testCtx(t), req)
+		wantCode(t, err, codes.Unavailable) // backing off after the failed load
+		if !strings.Contains(err.Error(), "backing off") {
+			t.Fatalf("second try: %v", err)
+		}
+	})
+	t.Run("over budget", func(t *testing.T) {
+		tn := startNode(t, func(c *Config, _ *Deps) { c.MemoryBudgetBytes = 1 << 10 })
+		push(t, tn.admin, "mlp", zooModel(t, "tiny_mlp"))
+		_, err := tn.infer.ModelInfer(testCtx(t), mlpRequest())
+		wantCode(t, err, codes.ResourceExhausted)
+		status, body := httpDo(t, http.DefaultClient, "POST", "http://"+tn.HTTPAddr()+"/v2/models/mlp/infer", "",
+			`{"inputs":[{"name":"input","shape":[1,16],"datatype":"FP32","data":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}]}`)
+		if status != http.StatusInsufficientStorage {
+			t.Fatalf("HTTP over budget = %d %s", status, body)
+		}
+	})
+}

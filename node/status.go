@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
 	"google.golang.org/grpc/codes"
@@ -26,6 +27,8 @@ var outcomes = []struct {
 	out outcome
 }{
 	{ErrUnauthenticated, outcome{codes.Unauthenticated, http.StatusUnauthorized, "unauthenticated"}},
+	// A back-off wraps the load error that caused it: report the back-off.
+	{cache.ErrBackoff, outcome{codes.Unavailable, http.StatusServiceUnavailable, "load_backoff"}},
 	{ErrBadRequest, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_argument"}},
 	{runtime.ErrInvalidInput, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_input"}},
 	{runtime.ErrInvalidModel, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_model"}},
@@ -42,6 +45,9 @@ var outcomes = []struct {
 	{store.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrQuotaExceeded, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
 	{store.ErrDiskFull, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
+	{cache.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "memory_full"}},
+	{cache.ErrNoCapacity, outcome{codes.ResourceExhausted, http.StatusTooManyRequests, "no_capacity"}},
+	{cache.ErrClosed, outcome{codes.Unavailable, http.StatusServiceUnavailable, "draining"}},
 	{ErrDraining, outcome{codes.Unavailable, http.StatusServiceUnavailable, "draining"}},
 	{store.ErrClosed, outcome{codes.Unavailable, http.StatusServiceUnavailable, "draining"}},
 	{runtime.ErrClosed, outcome{codes.Unavailable, http.StatusServiceUnavailable, "unavailable"}},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
 	"google.golang.org/grpc/codes"
@@ -33,6 +34,10 @@ func TestClassify(t *testing.T) {
 		{wrap(ErrTooLarge), codes.ResourceExhausted, http.StatusRequestEntityTooLarge},
 		{wrap(store.ErrDiskFull), codes.ResourceExhausted, http.StatusInsufficientStorage},
 		{wrap(store.ErrQuotaExceeded), codes.ResourceExhausted, http.StatusInsufficientStorage},
+		{wrap(&cache.TooLargeError{}), codes.ResourceExhausted, http.StatusInsufficientStorage},
+		{wrap(cache.ErrNoCapacity), codes.ResourceExhausted, http.StatusTooManyRequests},
+		{wrap(&cache.BackoffError{Err: runtime.ErrInvalidModel}), codes.Unavailable, http.StatusServiceUnavailable},
+		{wrap(cache.ErrClosed), codes.Unavailable, http.StatusServiceUnavailable},
 		{wrap(ErrDraining), codes.Unavailable, http.StatusServiceUnavailable},
 		{wrap(runtime.ErrUnavailable), codes.Unavailable, http.StatusServiceUnavailable},
 		{wrap(runtime.ErrClosed), codes.Unavailable, http.StatusServiceUnavailable},
