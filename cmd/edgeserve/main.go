@@ -29,6 +29,7 @@ func newRootCmd() *cobra.Command {
 		newVersionCmd(),
 		newBenchCmd(),
 		newZooCmd(),
+		newInferCmd(),
 	)
 	return root
 }
