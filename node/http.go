@@ -10,7 +10,9 @@ import (
 	"net/http"
 
 	"github.com/edgeserve/edgeserve/node/codec"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // httpHandler serves the Open Inference Protocol's HTTP/REST binding
@@ -24,6 +26,7 @@ func (n *Node) httpHandler() http.Handler {
 		mux.HandleFunc("GET "+prefix, n.handleModelMetadata)
 		mux.HandleFunc("GET "+prefix+"/ready", n.handleModelReady)
 		mux.HandleFunc("POST "+prefix+"/infer", n.handleInfer)
+		mux.HandleFunc("GET "+prefix+"/stats", n.handleStats)
 	}
 	mux.HandleFunc("POST /v2/repository/index", n.handleIndex)
 	mux.HandleFunc("POST /v2/repository/models/{model}/load", n.requireToken(n.handleLoad))
@@ -153,6 +156,24 @@ func (n *Node) inferJSON(ctx context.Context, model, version string, req codec.J
 		}
 	}
 	return resp, nil
+}
+
+// handleStats answers the statistics extension with the protobuf
+// message's JSON form (protojson field names, as Triton's HTTP endpoint).
+func (n *Node) handleStats(w http.ResponseWriter, r *http.Request) {
+	name, version := r.PathValue("model"), r.PathValue("version")
+	if _, err := n.resolve(r.Context(), name, version); err != nil {
+		writeError(w, err)
+		return
+	}
+	body, err := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}.Marshal(
+		&pb.ModelStatisticsResponse{ModelStats: n.stats.snapshot(name, version)})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(body) //nolint:errcheck // the client went away
 }
 
 // indexRequest is the repository index request body.

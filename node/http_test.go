@@ -63,6 +63,8 @@ func TestHTTPEndpoints(t *testing.T) {
 		{"mlp ready", "GET", "/v2/models/mlp/ready", "", "", 200, ""},
 		{"unload", "POST", "/v2/repository/models/mlp/unload", testToken, "", 200, ""},
 		{"load unknown", "POST", "/v2/repository/models/nope/load", testToken, "", 404, "not found"},
+		{"stats", "GET", "/v2/models/adder/stats", "", "", 200, `"inference_count":"2"`},
+		{"stats unknown", "GET", "/v2/models/nope/stats", "", "", 404, "not found"},
 		{"bad index body", "POST", "/v2/repository/index", "", `{"ready":"yes"}`, 400, "index request"},
 	}
 	for _, tc := range tests {
@@ -131,6 +133,9 @@ func TestMetricsEndpoint(t *testing.T) {
 		`edgeserve_request_duration_seconds_count{model="adder"} 2`,
 		`edgeserve_compute_duration_seconds_count{model="adder"} 1`,
 		`edgeserve_requests_in_flight 0`,
+		`edgeserve_cache_misses_total 1`,
+		`edgeserve_cache_loaded_models 1`,
+		`edgeserve_cache_capacity_bytes 2.68435456e+08`,
 	} {
 		if status != 200 || !strings.Contains(body, want) {
 			t.Errorf("metrics (%d) lack %q", status, want)
