@@ -38,15 +38,16 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 	if err := checkRecordSignature(rec, call.Inputs); err != nil {
 		return res, err
 	}
-	hit := n.cache.Resident(rec.Ref())
-	l, err := n.cache.Acquire(ctx, rec.Ref(), n.sizeHint(rec))
+	key := rec.Ref()
+	hit := n.cache.Resident(key)
+	l, err := n.cache.Acquire(ctx, key, n.sizeHint(rec))
 	if err != nil {
 		return res, err
 	}
 	defer l.Release()
 	queued := time.Since(start)
 	n.metrics.acquired(rec.Name, hit, queued)
-	n.stats.acquired(rec.Ref(), hit, queued)
+	n.stats.acquired(key, hit, queued)
 	outs, err := n.run(ctx, rec, l.Model(), call)
 	return inferResult{Record: rec, Outputs: outs}, err
 }
