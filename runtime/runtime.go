@@ -67,7 +67,9 @@ type Profile struct {
 	// WarmRun is a moving estimate of the steady-state inference time.
 	WarmRun time.Duration
 	// MemoryBytes is the memory the loaded model took, as measured (resident
-	// memory growth across the load), never the file size.
+	// memory growth across the load and the first run), never the file size.
+	// Memory-mapped weights count once touched. Loads or runs of other models
+	// at the same time add noise: see the backend's notes.
 	MemoryBytes int64
 	// Prepared is true when the model was loaded from its prepared
 	// fast-loading form rather than from the original file.

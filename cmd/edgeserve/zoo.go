@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -68,8 +67,8 @@ func runZoo(progress io.Writer, f zooFlags) error {
 		if generated {
 			state = fmt.Sprintf("generated in %v", time.Since(start).Round(time.Millisecond))
 		}
-		fmt.Fprintf(progress, "zoo: [%d/%d] %-20s %9.1f MB %12d params  %s\n",
-			i+1, len(names), name, float64(m.FileBytes)/1e6, m.Params, state)
+		fmt.Fprintf(progress, "zoo: [%d/%d] %-20s %9s %12d params  %s\n",
+			i+1, len(names), name, humanBytes(m.FileBytes), m.Params, state)
 	}
 	return nil
 }
@@ -88,13 +87,20 @@ func listZoo(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", m.Name, m.Family, m.Set, params, acc)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	fmt.Fprintf(tw, "\nSets nest: %s ⊂ %s ⊂ %s.\n", zoo.SetTest, zoo.SetSmall, zoo.SetFull)
+	return tw.Flush()
+}
+
+// humanBytes formats a size in decimal units (B, kB, MB, GB).
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
 	}
-	fmt.Fprintln(w, "\nNot generated (poster Table I):")
-	for _, m := range zoo.NotGenerated() {
-		fmt.Fprintf(w, "  %-20s %s\n", m.Name, m.Reason)
+	v, prefixes := float64(n)/unit, "kMG"
+	i := 0
+	for ; v >= unit && i < len(prefixes)-1; i++ {
+		v /= unit
 	}
-	_, err := fmt.Fprintln(w, "\nSets nest: test ⊂ small ⊂ full. Sets: "+strings.Join([]string{zoo.SetTest, zoo.SetSmall, zoo.SetFull}, ", "))
-	return err
+	return fmt.Sprintf("%.1f %cB", v, prefixes[i])
 }

@@ -55,3 +55,25 @@ func benchmarkLoad(b *testing.B, fast bool) {
 func BenchmarkLoadDefault(b *testing.B) { benchmarkLoad(b, false) }
 
 func BenchmarkLoadFast(b *testing.B) { benchmarkLoad(b, true) }
+
+func benchmarkRun(b *testing.B, fast bool) {
+	name := os.Getenv(benchModelEnv)
+	if name == "" {
+		name = "mobilenet_v1_0.5"
+	}
+	m := mustLoad(b, newTestLoader(b, fast), zooModel(b, name))
+	in := []runtime.Tensor{randomInput(m.Signature().Inputs[0], 1)}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := m.Run(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRunDefault and BenchmarkRunFast time warm inference after each
+// kind of load: the prepared form skips weight prepacking, so this is
+// where a cost of the fast path would show.
+func BenchmarkRunDefault(b *testing.B) { benchmarkRun(b, false) }
+
+func BenchmarkRunFast(b *testing.B) { benchmarkRun(b, true) }

@@ -10,7 +10,12 @@
 // initializer lives in one external data file at page-aligned offsets. A
 // prepared model loads with graph optimisation off and prepacking off, and
 // ONNX Runtime memory-maps the aligned weights instead of copying them, so a
-// load costs little more than reading the graph. ArtifactKey names what a
+// load costs little more than reading the graph. (ONNX Runtime 1.30 writes
+// the external initializers of an optimised model back to back, unaligned,
+// so it would copy them at load; hence the rewrite in align.go.) Prepacking
+// is off because prepacked weights are private copies of the weights; warm
+// runs stay the same within measurement noise (compare BenchmarkRunDefault
+// and BenchmarkRunFast). ArtifactKey names what a
 // prepared form depends on, so a store can keep one per digest and key.
 //
 // The binding keeps one ONNX Runtime environment per process; this package

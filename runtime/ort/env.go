@@ -27,14 +27,14 @@ var environment struct {
 func acquireEnvironment(libPath string) error {
 	environment.mu.Lock()
 	defer environment.mu.Unlock()
+	if _, err := os.Stat(libPath); err != nil {
+		return fmt.Errorf("%w: ort: onnxruntime library: %v (run make setup, or set EDGESERVE_ORT_LIB)", runtime.ErrUnavailable, err)
+	}
 	if environment.libPath != "" {
 		if environment.libPath != libPath {
 			return fmt.Errorf("%w: ort: environment already uses %s, cannot switch to %s in one process", runtime.ErrUnavailable, environment.libPath, libPath)
 		}
 		return environment.err
-	}
-	if _, err := os.Stat(libPath); err != nil {
-		return fmt.Errorf("%w: ort: onnxruntime library: %v (run make setup, or set EDGESERVE_ORT_LIB)", runtime.ErrUnavailable, err)
 	}
 	environment.libPath = libPath
 	onnx.SetSharedLibraryPath(libPath)

@@ -249,3 +249,19 @@ func TestLoadUnloadDoesNotLeak(t *testing.T) {
 		}
 	}
 }
+
+// TestFP16OutputOfUnknownShape: the binding cannot size FP16 outputs
+// itself, so one whose shape is not bound to an input fails with a clear
+// error instead of a wrong result.
+func TestFP16OutputOfUnknownShape(t *testing.T) {
+	path := writeModel(t, &onnxpb.GraphProto{
+		Name:   "fp16_unbound",
+		Node:   []*onnxpb.NodeProto{node("Identity", []string{"x"}, []string{"y"})},
+		Input:  []*onnxpb.ValueInfoProto{valueInfo("x", runtime.Float16, "n", 2)},
+		Output: []*onnxpb.ValueInfoProto{valueInfo("y", runtime.Float16, "m", 2)},
+	})
+	_, err := newTestLoader(t, false).Load(context.Background(), runtime.Source{Name: "fp16", Path: path})
+	if !errors.Is(err, runtime.ErrInvalidModel) || !strings.Contains(err.Error(), "FP16") {
+		t.Fatalf("Load = %v, want ErrInvalidModel naming FP16", err)
+	}
+}

@@ -79,6 +79,7 @@ func (l *Loader) resolve(ctx context.Context, src runtime.Source) (string, sessi
 
 // loadFile creates the session, runs the warm-up and measures both.
 func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
+	releaseFreedMemory() // so that reused free memory does not hide this load's growth
 	rssBefore, err := residentBytes()
 	if err != nil {
 		return nil, err
@@ -110,8 +111,12 @@ func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
 
 // warmUp runs the model once on zero inputs and records it as FirstRun.
 func (l *Loader) warmUp(m *model) error {
+	ins, err := zeroInputs(m.sig.Inputs)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	if _, err := m.run(context.Background(), zeroInputs(m.sig.Inputs)); err != nil {
+	if _, err := m.run(context.Background(), ins); err != nil {
 		if errors.Is(err, runtime.ErrInvalidInput) {
 			return err
 		}

@@ -162,8 +162,8 @@ func destroyAll(vals []onnx.Value) {
 	}
 }
 
-// Close releases the session. It waits for runs in progress and is
-// idempotent.
+// Close releases the session and returns the freed memory to the kernel.
+// It waits for runs in progress and is idempotent.
 func (m *model) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -171,7 +171,9 @@ func (m *model) Close() error {
 		return nil
 	}
 	m.closed = true
-	if err := m.sess.Destroy(); err != nil {
+	err := m.sess.Destroy()
+	releaseFreedMemory()
+	if err != nil {
 		return fmt.Errorf("ort: close %s: %w", m.name, err)
 	}
 	return nil

@@ -35,7 +35,11 @@ func newOutput(spec runtime.TensorSpec, shape []int64) (onnx.Value, error) {
 	if shape == nil || !ok || n == 0 {
 		return nil, fmt.Errorf("ort: output %q (%s) has a shape %v that cannot be known before the run; FP16/BF16 outputs need static or input-bound dimensions", spec.Name, spec.Type, spec.Shape)
 	}
-	return onnx.NewCustomDataTensor(onnx.NewShape(shape...), make([]byte, n), onnx.TensorElementDataType(spec.Type))
+	v, err := onnx.NewCustomDataTensor(onnx.NewShape(shape...), make([]byte, n), onnx.TensorElementDataType(spec.Type))
+	if err != nil {
+		return nil, fmt.Errorf("ort: output %q: %w", spec.Name, err) // never a typed nil in the interface
+	}
+	return v, nil
 }
 
 // toTensor converts an output value to a runtime.Tensor. The data is the
@@ -94,17 +98,26 @@ func asBytes[T any](s []T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(zero)))
 }
 
+// maxWarmUpBytes bounds the warm-up run's inputs (256 MiB in all): a model
+// whose smallest inputs are larger is treated as invalid rather than allowed
+// to exhaust memory.
+const maxWarmUpBytes = 256 << 20
+
 // zeroInputs builds all-zero inputs for the signature, with every dynamic
 // dimension set to 1: the warm-up run's inputs.
-func zeroInputs(specs []runtime.TensorSpec) []runtime.Tensor {
+func zeroInputs(specs []runtime.TensorSpec) ([]runtime.Tensor, error) {
 	ins := make([]runtime.Tensor, len(specs))
+	var total int64
 	for i, s := range specs {
 		shape := make([]int64, len(s.Shape))
 		for j, d := range s.Shape {
 			shape[j] = max(d, 1)
 		}
-		n, _ := runtime.ByteSize(s.Type, shape)
-		ins[i] = runtime.Tensor{Name: s.Name, Type: s.Type, Shape: shape, Data: make([]byte, max(n, 0))}
+		n, ok := runtime.ByteSize(s.Type, shape)
+		if total += n; !ok || total > maxWarmUpBytes {
+			return nil, fmt.Errorf("%w: ort: inputs of shape %v are larger than %d MiB", runtime.ErrInvalidModel, s.Shape, maxWarmUpBytes>>20)
+		}
+		ins[i] = runtime.Tensor{Name: s.Name, Type: s.Type, Shape: shape, Data: make([]byte, n)}
 	}
-	return ins
+	return ins, nil
 }

@@ -57,6 +57,9 @@ func classifiers() []entry {
 	poster := func(name, family string, acc float64, published int64, set string, build func() *graph) entry {
 		return entry{name, family, TaskImageClassification, acc, "top-5", sourcePoster, published, set, false, build}
 	}
+	keras := func(name, family string, acc float64, published int64, build func() *graph) entry {
+		return entry{name, family, TaskImageClassification, acc, "top-5", sourceKeras, published, SetFull, false, build}
+	}
 	mobile := func(name string, alpha float64) func() *graph {
 		return func() *graph { return mobileNetV1(name, alpha) }
 	}
@@ -66,6 +69,14 @@ func classifiers() []entry {
 		poster("mobilenet_v1_0.5", "mobilenet_v1", 84.9, 1_342_536, SetSmall, mobile("mobilenet_v1_0.5", 0.5)),
 		poster("mobilenet_v1_0.75", "mobilenet_v1", 88.1, 2_601_976, SetFull, mobile("mobilenet_v1_0.75", 0.75)),
 		poster("mobilenet_v1_1.0", "mobilenet_v1", 90.6, 4_253_864, SetFull, mobile("mobilenet_v1_1.0", 1.0)),
+		poster("densenet121", "densenet", 85.6, 8_062_504, SetFull, denseNet121),
+		poster("inception_v3", "inception", 93.8, 23_851_784, SetFull, inceptionV3),
+		poster("nasnet_mobile", "nasnet", 91.5, 5_326_716, SetFull, nasNetMobile),
+		poster("nasnet_large", "nasnet", 96.1, 88_949_818, SetFull, nasNetLarge),
+		poster("inception_v4", "inception", 95.1, 42_679_816, SetFull, inceptionV4),
+		poster("inception_resnet_v2", "inception_resnet", 94.0, 55_873_736, SetFull, inceptionResNetV2),
+		keras("resnet50", "resnet", 92.1, 25_636_712, resNet50),
+		keras("vgg16", "vgg", 90.1, 138_357_544, vgg16),
 	}
 }
 

@@ -44,6 +44,7 @@ func encode(w io.Writer, g *graph, seed uint64) error {
 		return fmt.Errorf("zoo: %s is over the 2 GiB protobuf limit", g.name)
 	}
 	ew := &errWriter{w: w}
+	buf := make([]byte, 4*fillChunkElems)
 	ew.write(head)
 	ew.write(lengthPrefix(modelGraphField, graphBytes))
 	ew.write(body)
@@ -53,8 +54,8 @@ func encode(w io.Writer, g *graph, seed uint64) error {
 		}
 		ew.write(lengthPrefix(graphInitField, tensorBytes(metas[i], in)))
 		ew.write(metas[i])
-		ew.write(lengthPrefix(tensorRawField, 4*in.elems()))
-		ew.err = in.fill(seed, uint64(i), ew.emit)
+		ew.write(lengthPrefix(tensorRawField, in.rawBytes()))
+		ew.err = in.fill(seed, uint64(i), buf, ew.emit)
 	}
 	if ew.err != nil {
 		return fmt.Errorf("zoo: write %s: %w", g.name, ew.err)
@@ -88,14 +89,14 @@ func tensorMeta(in initializer) *onnxpb.TensorProto {
 	return &onnxpb.TensorProto{
 		Name:     in.name,
 		Dims:     in.dims,
-		DataType: int32(onnxpb.TensorProto_FLOAT),
+		DataType: int32(in.dataType()),
 	}
 }
 
 // tensorBytes is the encoded size of a TensorProto: its metadata plus the
 // raw_data field.
 func tensorBytes(meta []byte, in initializer) int64 {
-	return int64(len(meta)) + fieldBytes(tensorRawField, 4*in.elems())
+	return int64(len(meta)) + fieldBytes(tensorRawField, in.rawBytes())
 }
 
 // fieldBytes is the encoded size of a length-delimited field of n bytes.

@@ -1,5 +1,7 @@
 package zoo
 
+import "github.com/edgeserve/edgeserve/runtime/onnxpb"
+
 // convSpec is one convolution: output channels, kernel, stride, symmetric
 // padding per axis, groups (0 or 1: dense; equal to the input channels:
 // depthwise) and whether it has a bias.
@@ -10,6 +12,9 @@ type convSpec struct {
 	padH, padW int64
 	group      int64
 	bias       bool
+	// pads, when set, overrides padH/padW with ONNX's
+	// [top, left, bottom, right] (Keras's asymmetric "correct" padding).
+	pads []int64
 }
 
 // square is a k×k convolution with the given stride and padding.
@@ -26,6 +31,13 @@ func (c convSpec) withBias() convSpec { c.bias = true; return c }
 
 func (c convSpec) groups() int64 { return max(c.group, 1) }
 
+func (c convSpec) padding() []int64 {
+	if c.pads != nil {
+		return c.pads
+	}
+	return []int64{c.padH, c.padW, c.padH, c.padW}
+}
+
 // conv adds a Conv node with He-initialised weights [out, in/group, kh, kw].
 func (g *graph) conv(x value, c convSpec) value {
 	inPerGroup := x.ch / c.groups()
@@ -37,7 +49,7 @@ func (g *graph) conv(x value, c convSpec) value {
 	y := g.node("Conv", inputs,
 		intsAttr("kernel_shape", c.kh, c.kw),
 		intsAttr("strides", c.stride, c.stride),
-		intsAttr("pads", c.padH, c.padW, c.padH, c.padW),
+		intsAttr("pads", c.padding()...),
 		intAttr("group", c.groups()),
 	)
 	return value{name: y, ch: c.out}
@@ -71,30 +83,38 @@ func (g *graph) convBNReLU(x value, c convSpec) value {
 	return g.relu(g.bn(g.conv(x, c)))
 }
 
-// maxPool adds a k×k MaxPool; ceil selects ceil_mode (Caffe-style sizes).
+// poolSpec is a k×k pooling window with stride and ONNX pads
+// [top, left, bottom, right].
+type poolSpec struct {
+	k, stride int64
+	pads      []int64
+}
+
+func pool(k, stride, pad int64) poolSpec {
+	return poolSpec{k: k, stride: stride, pads: []int64{pad, pad, pad, pad}}
+}
+
+// maxPool adds a MaxPool; ceil selects ceil_mode (Caffe-style sizes).
 func (g *graph) maxPool(x value, k, stride, pad int64, ceil bool) value {
 	c := int64(0)
 	if ceil {
 		c = 1
 	}
-	y := g.node("MaxPool", []string{x.name},
-		intsAttr("kernel_shape", k, k),
-		intsAttr("strides", stride, stride),
-		intsAttr("pads", pad, pad, pad, pad),
-		intAttr("ceil_mode", c),
-	)
-	return value{name: y, ch: x.ch}
+	return g.pool("MaxPool", x, pool(k, stride, pad), intAttr("ceil_mode", c))
 }
 
-// avgPool adds a k×k AveragePool that ignores padded cells.
+// avgPool adds an AveragePool that ignores padded cells.
 func (g *graph) avgPool(x value, k, stride, pad int64) value {
-	y := g.node("AveragePool", []string{x.name},
-		intsAttr("kernel_shape", k, k),
-		intsAttr("strides", stride, stride),
-		intsAttr("pads", pad, pad, pad, pad),
-		intAttr("count_include_pad", 0),
-	)
-	return value{name: y, ch: x.ch}
+	return g.pool("AveragePool", x, pool(k, stride, pad), intAttr("count_include_pad", 0))
+}
+
+func (g *graph) pool(op string, x value, p poolSpec, attrs ...*onnxpb.AttributeProto) value {
+	attrs = append([]*onnxpb.AttributeProto{
+		intsAttr("kernel_shape", p.k, p.k),
+		intsAttr("strides", p.stride, p.stride),
+		intsAttr("pads", p.pads...),
+	}, attrs...)
+	return value{name: g.node(op, []string{x.name}, attrs...), ch: x.ch}
 }
 
 func (g *graph) globalAvgPool(x value) value {

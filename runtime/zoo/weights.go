@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+
+	"github.com/edgeserve/edgeserve/runtime/onnxpb"
 )
 
 // initializer is a float32 weight tensor whose values are drawn only when
@@ -15,8 +17,27 @@ type initializer struct {
 	dims  []int64
 	bound float32 // > 0: uniform in [-bound, bound]; 0: every element is value
 	value float32
-	// aux marks an operator argument (a Clip bound), not a model parameter.
+	// aux marks an operator argument (a Clip bound, Pad's pads), not a
+	// model parameter.
 	aux bool
+	// ints, when set, makes this an INT64 tensor holding exactly these
+	// values (operator arguments such as pads and slice bounds).
+	ints []int64
+}
+
+func (in initializer) dataType() onnxpb.TensorProto_DataType {
+	if in.ints != nil {
+		return onnxpb.TensorProto_INT64
+	}
+	return onnxpb.TensorProto_FLOAT
+}
+
+// rawBytes is the size of the tensor's raw_data.
+func (in initializer) rawBytes() int64 {
+	if in.ints != nil {
+		return 8 * int64(len(in.ints))
+	}
+	return 4 * in.elems()
 }
 
 func (in initializer) elems() int64 {
@@ -63,6 +84,11 @@ func (g *graph) auxConstant(v float32) string {
 	return g.addInit(initializer{name: g.fresh("const"), value: v, aux: true})
 }
 
+// auxInts adds a 1-D INT64 operator argument, not counted as a parameter.
+func (g *graph) auxInts(vs ...int64) string {
+	return g.addInit(initializer{name: g.fresh("ints"), dims: []int64{int64(len(vs))}, ints: vs, aux: true})
+}
+
 func (g *graph) addInit(in initializer) string {
 	g.inits = append(g.inits, in)
 	return in.name
@@ -72,13 +98,16 @@ func (g *graph) addInit(in initializer) string {
 // enough to amortise the write call, small enough to stay in cache.
 const fillChunkElems = 1 << 14
 
-// fill writes the tensor's elements to emit in little-endian float32 chunks.
-func (in initializer) fill(seed, stream uint64, emit func([]byte) error) error {
-	rng := rand.New(rand.NewPCG(seed, stream))
-	buf := make([]byte, 4*fillChunkElems)
+// fill writes the tensor's elements to emit in little-endian float32 chunks,
+// using buf (at least 4·fillChunkElems bytes) as scratch space.
+func (in initializer) fill(seed, stream uint64, buf []byte, emit func([]byte) error) error {
+	if in.ints != nil {
+		return emit(in.intBytes())
+	}
+	src := rand.NewPCG(seed, stream)
 	for left := in.elems(); left > 0; {
 		n := min(left, fillChunkElems)
-		in.draw(rng, buf[:4*n])
+		in.draw(src, buf[:4*n])
 		if err := emit(buf[:4*n]); err != nil {
 			return err
 		}
@@ -87,7 +116,18 @@ func (in initializer) fill(seed, stream uint64, emit func([]byte) error) error {
 	return nil
 }
 
-func (in initializer) draw(rng *rand.Rand, buf []byte) {
+func (in initializer) intBytes() []byte {
+	b := make([]byte, 0, 8*len(in.ints))
+	for _, v := range in.ints {
+		b = binary.LittleEndian.AppendUint64(b, uint64(v))
+	}
+	return b
+}
+
+// draw fills buf with the tensor's values. Each 64-bit draw yields two
+// 24-bit uniform numbers (a float32's full mantissa precision), which
+// halves the generator's cost on VGG-16's 138 M weights.
+func (in initializer) draw(src *rand.PCG, buf []byte) {
 	if in.bound == 0 {
 		bits := math.Float32bits(in.value)
 		for i := 0; i < len(buf); i += 4 {
@@ -95,9 +135,18 @@ func (in initializer) draw(rng *rand.Rand, buf []byte) {
 		}
 		return
 	}
-	scale := 2 * in.bound
-	for i := 0; i < len(buf); i += 4 {
-		v := rng.Float32()*scale - in.bound
-		binary.LittleEndian.PutUint32(buf[i:], math.Float32bits(v))
+	const unit = 1.0 / (1 << 24)
+	scale := 2 * in.bound * unit
+	put := func(i int, u uint64) {
+		binary.LittleEndian.PutUint32(buf[i:], math.Float32bits(float32(u&(1<<24-1))*scale-in.bound))
+	}
+	i := 0
+	for ; i+8 <= len(buf); i += 8 {
+		u := src.Uint64()
+		put(i, u>>40)
+		put(i+4, u>>8)
+	}
+	if i < len(buf) {
+		put(i, src.Uint64()>>40)
 	}
 }

@@ -13,26 +13,37 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// TestEncodedModelParses decodes a streamed model with the protobuf library
-// and checks it is the graph that was built, with every initializer's raw
-// data complete, finite and within its initialisation bound.
+// TestEncodedModelParses decodes streamed models with the protobuf library
+// and checks each is the graph that was built, with every initializer's raw
+// data complete, finite and within its initialisation bound. The models
+// cover plain weights, float operator arguments (MobileNet's Clip bounds)
+// and INT64 ones (NASNet's Pad and Slice).
 func TestEncodedModelParses(t *testing.T) {
-	var buf bytes.Buffer
-	m, err := Encode(&buf, "squeezenet1.1", DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"squeezenet1.1", "mobilenet_v1_0.25", "nasnet_mobile"} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			m, err := Encode(&buf, name, DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.FileBytes != int64(buf.Len()) {
+				t.Errorf("manifest says %d bytes, wrote %d", m.FileBytes, buf.Len())
+			}
+			var model onnxpb.ModelProto
+			if err := proto.Unmarshal(buf.Bytes(), &model); err != nil {
+				t.Fatalf("streamed model does not parse: %v", err)
+			}
+			e, _ := lookup(name)
+			checkModel(t, &model, e.build(), m.Params)
+		})
 	}
-	if m.FileBytes != int64(buf.Len()) {
-		t.Errorf("manifest says %d bytes, wrote %d", m.FileBytes, buf.Len())
-	}
-	var model onnxpb.ModelProto
-	if err := proto.Unmarshal(buf.Bytes(), &model); err != nil {
-		t.Fatalf("streamed model does not parse: %v", err)
-	}
+}
+
+func checkModel(t *testing.T, model *onnxpb.ModelProto, g *graph, wantParams int64) {
+	t.Helper()
 	if model.IrVersion != irVersion || len(model.OpsetImport) != 1 || model.OpsetImport[0].Version != opset {
 		t.Errorf("ir_version %d opsets %v", model.IrVersion, model.OpsetImport)
 	}
-	g := squeezeNet11()
 	if len(model.Graph.Node) != len(g.nodes) || len(model.Graph.Initializer) != len(g.inits) {
 		t.Fatalf("graph has %d nodes and %d initializers, built %d and %d",
 			len(model.Graph.Node), len(model.Graph.Initializer), len(g.nodes), len(g.inits))
@@ -40,20 +51,28 @@ func TestEncodedModelParses(t *testing.T) {
 	var params int64
 	for i, tp := range model.Graph.Initializer {
 		checkInitializer(t, tp, g.inits[i])
-		params += g.inits[i].elems()
+		if !g.inits[i].aux {
+			params += g.inits[i].elems()
+		}
 	}
-	if params != m.Params {
-		t.Errorf("initializers hold %d parameters, manifest says %d", params, m.Params)
+	if params != wantParams {
+		t.Errorf("initializers hold %d parameters, manifest says %d", params, wantParams)
 	}
 }
 
 func checkInitializer(t *testing.T, tp *onnxpb.TensorProto, in initializer) {
 	t.Helper()
-	if tp.Name != in.name || !slices.Equal(tp.Dims, in.dims) || tp.DataType != int32(onnxpb.TensorProto_FLOAT) {
+	if tp.Name != in.name || !slices.Equal(tp.Dims, in.dims) || tp.DataType != int32(in.dataType()) {
 		t.Fatalf("initializer %s %v type %d, built %s %v", tp.Name, tp.Dims, tp.DataType, in.name, in.dims)
 	}
-	if int64(len(tp.RawData)) != 4*in.elems() {
-		t.Fatalf("%s: %d raw bytes, want %d", tp.Name, len(tp.RawData), 4*in.elems())
+	if int64(len(tp.RawData)) != in.rawBytes() {
+		t.Fatalf("%s: %d raw bytes, want %d", tp.Name, len(tp.RawData), in.rawBytes())
+	}
+	if in.ints != nil {
+		if !bytes.Equal(tp.RawData, in.intBytes()) {
+			t.Fatalf("%s: int64 values % x, want %v", tp.Name, tp.RawData, in.ints)
+		}
+		return
 	}
 	for _, v := range decodeFloats(tp.RawData) {
 		bad := math.IsNaN(float64(v)) || math.Abs(float64(v)) > float64(max(in.bound, abs32(in.value)))
@@ -162,5 +181,41 @@ func TestNames(t *testing.T) {
 	}
 	if _, err := Names("huge"); !errors.Is(err, ErrUnknownSet) {
 		t.Errorf("unknown set: got %v", err)
+	}
+}
+
+// TestConcurrentWritesOfOneModel: tests of several packages may generate the
+// same model into one directory at once; every writer must succeed and the
+// result must be one complete model.
+func TestConcurrentWritesOfOneModel(t *testing.T) {
+	dir := t.TempDir()
+	const writers = 4
+	errs := make(chan error, writers)
+	for range writers {
+		go func() {
+			_, err := Write(dir, "mobilenet_v1_0.25", DefaultOptions())
+			errs <- err
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := ReadManifest(filepath.Join(dir, "mobilenet_v1_0.25.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if _, err := Encode(&want, "mobilenet_v1_0.25", DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, m.File))
+	if err != nil || !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("model on disk differs from a fresh encoding (err %v)", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("dir holds %d files, want the model and its manifest", len(entries))
 	}
 }
