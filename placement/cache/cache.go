@@ -85,13 +85,12 @@ func (c *Cache[M]) Acquire(ctx context.Context, name string, opts AcquireOptions
 		c.mu.Unlock()
 		return nil, ErrClosed
 	}
-	info := c.info(name)
 	if e := c.entries[name]; e != nil && e.phase == phaseLoaded {
 		h := c.hitLocked(e, began)
 		c.mu.Unlock()
 		return h, nil
 	}
-	e, err := c.missLocked(name, info, opts)
+	e, err := c.missLocked(name, opts)
 	c.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -113,7 +112,11 @@ func (c *Cache[M]) hitLocked(e *entry[M], began time.Time) *Handle[M] {
 }
 
 // missLocked joins the entry being loaded, or starts a load.
-func (c *Cache[M]) missLocked(name string, info *modelInfo, opts AcquireOptions) (*entry[M], error) {
+func (c *Cache[M]) missLocked(name string, opts AcquireOptions) (*entry[M], error) {
+	info, err := c.info(name)
+	if err != nil {
+		return nil, err
+	}
 	e := c.entries[name]
 	if e == nil {
 		now := c.deps.Clock.Now()
@@ -198,13 +201,16 @@ func (c *Cache[M]) abandonLocked(e *entry[M]) {
 }
 
 // info returns the facts about name, interning it on first sight.
-func (c *Cache[M]) info(name string) *modelInfo {
-	i := c.known[name]
-	if i == nil {
-		i = &modelInfo{key: policy.Key(len(c.known))}
-		c.known[name] = i
+func (c *Cache[M]) info(name string) (*modelInfo, error) {
+	if i := c.known[name]; i != nil {
+		return i, nil
 	}
-	return i
+	if len(c.known) >= c.cfg.MaxModels {
+		return nil, fmt.Errorf("%w: %s would be model %d, MaxModels is %d", ErrTooManyModels, name, len(c.known)+1, c.cfg.MaxModels)
+	}
+	i := &modelInfo{key: policy.Key(len(c.known))}
+	c.known[name] = i
+	return i, nil
 }
 
 // since is t on the policy's time axis.

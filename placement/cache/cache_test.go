@@ -5,11 +5,16 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
 func TestConcurrentMissesShareOneLoad(t *testing.T) {
@@ -57,7 +62,7 @@ func TestConcurrentMissesShareOneLoad(t *testing.T) {
 func TestHitsAndStatus(t *testing.T) {
 	l := newFakeLoader(map[string]int64{"a": 120}, 0)
 	reg := prometheus.NewRegistry()
-	c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: l, Policy: newTestLRU(), Registerer: reg})
+	c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: l, Policy: newPolicy(t, "lru"), Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,52 +150,70 @@ func assertResidents(t *testing.T, c *Cache[*fakeModel], want ...string) {
 }
 
 func TestBudgetNeverExceeded(t *testing.T) {
-	const capacity = 1000
 	tests := []struct {
-		name string
+		policy string
 		// hintPercent scales the size hint relative to the measured size.
 		hintPercent int64
 	}{
-		{"exact hints", 100},
-		{"generous hints", 150},
-		{"hints too small", 40},
+		{"lru", 100}, // exact hints
+		{"lru", 150}, // generous hints
+		{"lru", 40},  // hints too small: the charge is corrected after load
+	}
+	for _, name := range policy.Names() {
+		if name == "lru" {
+			continue
+		}
+		tests = append(tests, struct {
+			policy      string
+			hintPercent int64
+		}{name, 100})
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(1, 2))
-			sizes := map[string]int64{}
-			var names []string
-			for i := range 20 {
-				name := fmt.Sprintf("m%02d", i)
-				names = append(names, name)
-				sizes[name] = 50 + rng.Int64N(350)
-			}
-			l := newFakeLoader(sizes, 0)
-			if tt.hintPercent >= 100 {
-				// With hints that cover the measurement, even the memory
-				// the models really hold stays within the budget.
-				l.capacityBytes = capacity
-			}
-			cfg := testConfig(capacity)
-			cfg.RoomWait = 10 * 1e9
-			c := newTestCache(t, cfg, l, nil)
-			stop := make(chan struct{})
-			var checker sync.WaitGroup
-			checker.Go(func() { watchBudget(t, c, stop) })
-			var wg sync.WaitGroup
-			for w := range 8 {
-				wg.Go(func() { churn(t, c, names, sizes, tt.hintPercent, uint64(w)) })
-			}
-			wg.Wait()
-			close(stop)
-			checker.Wait()
-			if len(l.violations) > 0 {
-				t.Fatalf("live model bytes exceeded the budget when loading %v", l.violations)
-			}
-			if st := c.Status(); st.UsedBytes != l.liveBytes() {
-				t.Fatalf("charged %d bytes, models hold %d", st.UsedBytes, l.liveBytes())
-			}
+		t.Run(fmt.Sprintf("%s/hint%d%%", tt.policy, tt.hintPercent), func(t *testing.T) {
+			budgetChurn(t, newPolicy(t, tt.policy), tt.hintPercent)
 		})
+	}
+}
+
+// budgetChurn runs 8 requesters over 20 models of random sizes against a
+// 1000-byte budget and checks the budget all along.
+func budgetChurn(t *testing.T, p policy.Policy, hintPercent int64) {
+	const capacity = 1000
+	rng := rand.New(rand.NewPCG(1, 2))
+	sizes := map[string]int64{}
+	var names []string
+	for i := range 20 {
+		name := fmt.Sprintf("m%02d", i)
+		names = append(names, name)
+		sizes[name] = 50 + rng.Int64N(350)
+	}
+	l := newFakeLoader(sizes, 0)
+	if hintPercent >= 100 {
+		// With hints that cover the measurement, even the memory the
+		// models really hold stays within the budget.
+		l.capacityBytes = capacity
+	}
+	cfg := testConfig(capacity)
+	cfg.RoomWait = 10 * time.Second
+	c := newTestCacheWith(t, cfg, l, nil, p)
+	stop := make(chan struct{})
+	var checker sync.WaitGroup
+	checker.Go(func() { watchBudget(t, c, stop) })
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() { churn(t, c, names, sizes, hintPercent, uint64(w)) })
+	}
+	wg.Wait()
+	close(stop)
+	checker.Wait()
+	if len(l.violations) > 0 {
+		t.Fatalf("live model bytes exceeded the budget when loading %v", l.violations)
+	}
+	if st := c.Status(); st.UsedBytes != l.liveBytes() {
+		t.Fatalf("charged %d bytes, models hold %d", st.UsedBytes, l.liveBytes())
+	}
+	if testutil.ToFloat64(c.metrics.evictions.WithLabelValues("evict")) == 0 {
+		t.Fatal("the churn never evicted: the test did not exercise the budget")
 	}
 }
 
@@ -226,5 +249,35 @@ func watchBudget(t *testing.T, c *Cache[*fakeModel], stop <-chan struct{}) {
 			t.Errorf("charged %d bytes of %d", st.UsedBytes, st.CapacityBytes)
 			return
 		}
+	}
+}
+
+func TestMetricsFollowConventions(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: newFakeLoader(nil, 10), Policy: newPolicy(t, "lru"), Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	use(t, c, "a", 10)
+	c.Unload("a")
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := promlint.NewWithMetricFamilies(mfs).Lint()
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("promlint: %v %+v", err, problems)
+	}
+	for _, mf := range mfs {
+		if !strings.HasPrefix(mf.GetName(), "edgeserve_cache_") {
+			t.Errorf("metric %s lacks the edgeserve_cache_ prefix", mf.GetName())
+		}
+	}
+	if len(mfs) != 9 {
+		t.Errorf("%d metric families, want 9", len(mfs))
+	}
+	if _, err := New(testConfig(1000), Deps[*fakeModel]{Loader: newFakeLoader(nil, 10), Policy: newPolicy(t, "lru"), Registerer: reg}); err == nil {
+		t.Fatal("a second cache registered the same metrics without error")
 	}
 }

@@ -33,6 +33,11 @@ type Config struct {
 	BackoffMax time.Duration
 	// HistorySize is the number of requests the history ring keeps.
 	HistorySize int
+	// MaxModels bounds the distinct model names the cache tracks. Names
+	// become policy keys 0, 1, 2... in first-seen order, so it is also the
+	// key space the policy must accept (policy.New over MaxModels entries).
+	// A new name beyond it fails with ErrTooManyModels.
+	MaxModels int
 }
 
 // DefaultConfig returns settings for a small edge node (2 GiB budget).
@@ -45,6 +50,7 @@ func DefaultConfig() Config {
 		BackoffBase:        time.Second,
 		BackoffMax:         time.Minute,
 		HistorySize:        4096,
+		MaxModels:          4096,
 	}
 }
 
@@ -61,6 +67,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("cache: need 0 < BackoffBase (%v) <= BackoffMax (%v)", c.BackoffBase, c.BackoffMax)
 	case c.HistorySize <= 0:
 		return fmt.Errorf("cache: HistorySize must be positive, got %d", c.HistorySize)
+	case c.MaxModels <= 0:
+		return fmt.Errorf("cache: MaxModels must be positive, got %d", c.MaxModels)
 	}
 	return nil
 }
@@ -79,6 +87,7 @@ type Deps[M Resident] struct {
 	// Loader loads a model on a miss. Required.
 	Loader Loader[M]
 	// Policy chooses eviction victims. Required; the cache serialises calls.
+	// It must accept keys 0..Config.MaxModels-1.
 	Policy policy.Policy
 	// WarmUp, if set, runs after every load, before the model is published.
 	WarmUp WarmUpFunc[M]

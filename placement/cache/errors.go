@@ -15,6 +15,8 @@ var (
 	ErrNoCapacity = errors.New("cache: no capacity")
 	// ErrBackoff: the model's last load failed and it is backing off.
 	ErrBackoff = errors.New("cache: model load backing off")
+	// ErrTooManyModels: a new model name would exceed Config.MaxModels.
+	ErrTooManyModels = errors.New("cache: too many distinct models")
 	// ErrClosed: the cache is closed.
 	ErrClosed = errors.New("cache: closed")
 	// errAbandoned cancels a load whose waiters all left.

@@ -270,3 +270,19 @@ func TestLoadConcurrencyLimit(t *testing.T) {
 		t.Fatalf("at most %d loads ran at once, want 2", l.maxCur)
 	}
 }
+
+func TestTooManyModels(t *testing.T) {
+	l := newFakeLoader(nil, 1)
+	cfg := testConfig(1000)
+	cfg.MaxModels = 2
+	c := newTestCache(t, cfg, l, nil)
+	use(t, c, "a", 1)
+	use(t, c, "b", 1)
+	if _, err := c.Acquire(context.Background(), "c", AcquireOptions{}); !errors.Is(err, ErrTooManyModels) {
+		t.Fatalf("third model: %v, want ErrTooManyModels", err)
+	}
+	use(t, c, "a", 1) // known names still serve
+	if l.count("c") != 0 {
+		t.Fatal("the refused model was loaded")
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
 // fakeModel holds real memory of its measured size.
@@ -158,13 +160,20 @@ func testConfig(capacityBytes int64) Config {
 	cfg.BackoffBase = time.Second
 	cfg.BackoffMax = 8 * time.Second
 	cfg.HistorySize = 64
+	cfg.MaxModels = testMaxModels
 	return cfg
 }
 
-// newTestCache builds a cache over l with the test LRU and a fresh registry.
+// newTestCache builds a cache over l with LRU and a fresh registry.
 func newTestCache(t *testing.T, cfg Config, l *fakeLoader, clock Clock) *Cache[*fakeModel] {
 	t.Helper()
-	c, err := New(cfg, Deps[*fakeModel]{Loader: l, Policy: newTestLRU(), Clock: clock, Registerer: prometheus.NewRegistry()})
+	return newTestCacheWith(t, cfg, l, clock, newPolicy(t, "lru"))
+}
+
+// newTestCacheWith builds a cache over l with policy p, closed at cleanup.
+func newTestCacheWith(t *testing.T, cfg Config, l *fakeLoader, clock Clock, p policy.Policy) *Cache[*fakeModel] {
+	t.Helper()
+	c, err := New(cfg, Deps[*fakeModel]{Loader: l, Policy: p, Clock: clock, Registerer: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -225,4 +234,22 @@ func residents(c *Cache[*fakeModel]) []string {
 		}
 	}
 	return out
+}
+
+// testMaxModels is the key space of the test caches and policies.
+const testMaxModels = 32
+
+// newPolicy returns the named policy of placement/policy over enough keys
+// for these tests; sizes and costs are learnt as models load.
+func newPolicy(tb testing.TB, name string) policy.Policy {
+	tb.Helper()
+	models := make([]policy.Entry, testMaxModels)
+	for i := range models {
+		models[i].Key = policy.Key(i)
+	}
+	p, err := policy.New(name, models)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }

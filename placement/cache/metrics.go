@@ -45,9 +45,12 @@ func newMetrics(reg prometheus.Registerer, capacityBytes int64, src gaugeSource)
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "capacity_bytes",
 			Help: "Memory budget of the cache, in bytes."}, func() float64 { return float64(capacityBytes) }),
 	}
-	for _, col := range cs {
+	for i, col := range cs {
 		if err := reg.Register(col); err != nil {
-			return nil, fmt.Errorf("cache: registering metrics: %w", err)
+			for _, done := range cs[:i] {
+				reg.Unregister(done)
+			}
+			return nil, fmt.Errorf("cache: registering metrics (a registry shared by several caches needs prometheus.WrapRegistererWith): %w", err)
 		}
 	}
 	return m, nil
