@@ -59,6 +59,36 @@ func TestConcurrentMissesShareOneLoad(t *testing.T) {
 	}
 }
 
+func TestChargeIsTheMeasuredSize(t *testing.T) {
+	tests := []struct {
+		name     string
+		measured int64
+		hint     int64
+		want     int64
+		// wantReload is the charge after a reload hinted at 1 byte.
+		wantReload int64
+	}{
+		{"measured above the hint", 300, 100, 300, 300},
+		{"measured below the hint", 40, 100, 40, 40},
+		{"no measurement keeps the reservation", 0, 100, 100, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newFakeLoader(map[string]int64{"m": tt.measured}, 0)
+			c := newTestCache(t, testConfig(1000), l, nil)
+			use(t, c, "m", tt.hint)
+			if st := c.Status(); st.UsedBytes != tt.want || st.Models[0].Bytes != tt.want {
+				t.Fatalf("charged %d (model %d), want %d", st.UsedBytes, st.Models[0].Bytes, tt.want)
+			}
+			c.Unload("m")
+			use(t, c, "m", 1) // a reload reserves the measured size, not the hint
+			if st := c.Status(); st.UsedBytes != tt.wantReload {
+				t.Fatalf("after reload charged %d, want %d", st.UsedBytes, tt.wantReload)
+			}
+		})
+	}
+}
+
 func TestHitsAndStatus(t *testing.T) {
 	l := newFakeLoader(map[string]int64{"a": 120}, 0)
 	reg := prometheus.NewRegistry()

@@ -75,10 +75,16 @@ func (c *Cache[M]) callLoader(e *entry[M]) (m M, took time.Duration, err error) 
 
 // settle replaces the reservation with the measured size, evicting more
 // when the measurement overflows the budget.
+//
+// A measurement of 0 or less (a runtime measuring resident-memory growth
+// can see none for a tiny model) is no measurement: the model keeps its
+// reservation as its charge.
 func (c *Cache[M]) settle(e *entry[M], measured int64) error {
 	c.mu.Lock()
 	if measured > 0 {
 		e.info.measuredBytes = measured
+	} else {
+		measured = e.charged
 	}
 	c.mu.Unlock()
 	if measured > c.cfg.CapacityBytes {
