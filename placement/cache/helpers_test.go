@@ -25,6 +25,9 @@ func (m *fakeModel) MemoryBytes() int64 { return int64(len(m.data)) }
 
 func (m *fakeModel) Close() error {
 	if m.closed.Swap(true) {
+		m.loader.mu.Lock()
+		m.loader.violations = append(m.loader.violations, m.name+" closed twice")
+		m.loader.mu.Unlock()
 		return errors.New("fake: closed twice")
 	}
 	m.loader.closed(m)
