@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -135,11 +136,15 @@ func gathered(t *testing.T, reg *prometheus.Registry, name string) float64 {
 		if mf.GetName() != name {
 			continue
 		}
-		m := mf.GetMetric()[0]
-		if m.GetCounter() != nil {
-			return m.GetCounter().GetValue()
+		for _, m := range mf.GetMetric() {
+			if len(m.GetLabel()) > 0 && m.GetLabel()[0].GetValue() != "host" {
+				continue // the host series of a per-pool gauge
+			}
+			if m.GetCounter() != nil {
+				return m.GetCounter().GetValue()
+			}
+			return m.GetGauge().GetValue()
 		}
-		return m.GetGauge().GetValue()
 	}
 	t.Fatalf("metric %s not registered", name)
 	return 0
@@ -180,50 +185,58 @@ func assertResidents(t *testing.T, c *Cache[*fakeModel], want ...string) {
 }
 
 func TestBudgetNeverExceeded(t *testing.T) {
-	tests := []struct {
+	type churnCase struct {
 		policy string
 		// hintPercent scales the size hint relative to the measured size.
 		hintPercent int64
-	}{
-		{"lru", 100}, // exact hints
-		{"lru", 150}, // generous hints
-		{"lru", 40},  // hints too small: the charge is corrected after load
+		// gpu adds a GPU budget and GPU sizes.
+		gpu bool
+	}
+	tests := []churnCase{
+		{"lru", 100, false}, // exact hints
+		{"lru", 150, false}, // generous hints
+		{"lru", 40, false},  // hints too small: the charge is corrected after load
+		{"lru", 100, true},
+		{"lru", 40, true},
 	}
 	for _, name := range policy.Names() {
-		if name == "lru" {
-			continue
+		if name != "lru" {
+			tests = append(tests, churnCase{name, 100, false}, churnCase{name, 100, true})
 		}
-		tests = append(tests, struct {
-			policy      string
-			hintPercent int64
-		}{name, 100})
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%s/hint%d%%", tt.policy, tt.hintPercent), func(t *testing.T) {
-			budgetChurn(t, newPolicy(t, tt.policy), tt.hintPercent)
+		t.Run(fmt.Sprintf("%s/hint%d%%/gpu=%v", tt.policy, tt.hintPercent, tt.gpu), func(t *testing.T) {
+			budgetChurn(t, newPolicy(t, tt.policy), tt.hintPercent, tt.gpu)
 		})
 	}
 }
 
 // budgetChurn runs 8 requesters over 20 models of random sizes against a
 // 1000-byte budget and checks the budget all along.
-func budgetChurn(t *testing.T, p policy.Policy, hintPercent int64) {
-	const capacity = 1000
+func budgetChurn(t *testing.T, p policy.Policy, hintPercent int64, gpu bool) {
+	const capacity, gpuCapacity = 1000, 600
 	rng := rand.New(rand.NewPCG(1, 2))
-	sizes := map[string]int64{}
+	sizes, gpuSizes := map[string]int64{}, map[string]int64{}
 	var names []string
 	for i := range 20 {
 		name := fmt.Sprintf("m%02d", i)
 		names = append(names, name)
 		sizes[name] = 50 + rng.Int64N(350)
+		if gpu {
+			gpuSizes[name] = rng.Int64N(300) // some models use no GPU
+		}
 	}
 	l := newFakeLoader(sizes, 0)
+	l.gpuSizes = gpuSizes
+	cfg := testConfig(capacity)
+	if gpu {
+		cfg.GPUCapacityBytes = gpuCapacity
+	}
 	if hintPercent >= 100 {
 		// With hints that cover the measurement, even the memory the
 		// models really hold stays within the budget.
-		l.capacityBytes = capacity
+		l.capacityBytes, l.gpuCapacityBytes = cfg.CapacityBytes, cfg.GPUCapacityBytes
 	}
-	cfg := testConfig(capacity)
 	cfg.RoomWait = 10 * time.Second
 	c := newTestCacheWith(t, cfg, l, nil, p)
 	stop := make(chan struct{})
@@ -231,7 +244,7 @@ func budgetChurn(t *testing.T, p policy.Policy, hintPercent int64) {
 	checker.Go(func() { watchBudget(t, c, stop) })
 	var wg sync.WaitGroup
 	for w := range 8 {
-		wg.Go(func() { churn(t, c, names, sizes, hintPercent, uint64(w)) })
+		wg.Go(func() { churn(t, c, names, sizes, gpuSizes, hintPercent, uint64(w)) })
 	}
 	wg.Wait()
 	close(stop)
@@ -239,8 +252,11 @@ func budgetChurn(t *testing.T, p policy.Policy, hintPercent int64) {
 	if len(l.violations) > 0 {
 		t.Fatalf("live model bytes exceeded the budget when loading %v", l.violations)
 	}
-	if st := c.Status(); st.UsedBytes != l.liveBytes() {
-		t.Fatalf("charged %d bytes, models hold %d", st.UsedBytes, l.liveBytes())
+	l.mu.Lock()
+	live, liveGPU := l.live, l.liveGPU
+	l.mu.Unlock()
+	if st := c.Status(); st.UsedBytes != live || st.UsedGPUBytes != liveGPU {
+		t.Fatalf("charged %d bytes and %d GPU bytes, models hold %d and %d", st.UsedBytes, st.UsedGPUBytes, live, liveGPU)
 	}
 	if testutil.ToFloat64(c.metrics.evictions.WithLabelValues("evict")) == 0 {
 		t.Fatal("the churn never evicted: the test did not exercise the budget")
@@ -248,11 +264,12 @@ func budgetChurn(t *testing.T, p policy.Policy, hintPercent int64) {
 }
 
 // churn acquires random models and releases them.
-func churn(t *testing.T, c *Cache[*fakeModel], names []string, sizes map[string]int64, hintPercent int64, seed uint64) {
+func churn(t *testing.T, c *Cache[*fakeModel], names []string, sizes, gpuSizes map[string]int64, hintPercent int64, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	for range 60 {
 		name := names[rng.IntN(len(names))]
-		h, err := c.Acquire(context.Background(), name, AcquireOptions{SizeHintBytes: sizes[name] * hintPercent / 100})
+		h, err := c.Acquire(context.Background(), name, AcquireOptions{
+			SizeHintBytes: sizes[name] * hintPercent / 100, GPUSizeHintBytes: gpuSizes[name] * hintPercent / 100})
 		if err != nil {
 			if hintPercent < 100 && isNoCapacity(err) {
 				continue // an underestimate may not fit beside models in use
@@ -275,8 +292,10 @@ func watchBudget(t *testing.T, c *Cache[*fakeModel], stop <-chan struct{}) {
 			return
 		default:
 		}
-		if st := c.Status(); st.UsedBytes > st.CapacityBytes || st.UsedBytes < 0 {
-			t.Errorf("charged %d bytes of %d", st.UsedBytes, st.CapacityBytes)
+		st := c.Status()
+		if st.UsedBytes > st.CapacityBytes || st.UsedBytes < 0 || st.UsedGPUBytes < 0 ||
+			st.GPUCapacityBytes > 0 && st.UsedGPUBytes > st.GPUCapacityBytes {
+			t.Errorf("charged %d bytes of %d, %d GPU bytes of %d", st.UsedBytes, st.CapacityBytes, st.UsedGPUBytes, st.GPUCapacityBytes)
 			return
 		}
 	}
@@ -309,5 +328,50 @@ func TestMetricsFollowConventions(t *testing.T) {
 	}
 	if _, err := New(testConfig(1000), Deps[*fakeModel]{Loader: newFakeLoader(nil, 10), Policy: newPolicy(t, "lru"), Registerer: reg}); err == nil {
 		t.Fatal("a second cache registered the same metrics without error")
+	}
+}
+
+func TestGPUBudget(t *testing.T) {
+	tests := []struct {
+		name          string
+		host, gpu     int64 // each model's sizes
+		capacity, gpc int64 // budgets
+	}{
+		{"GPU memory binds", 10, 100, 10_000, 300},
+		{"host memory binds beside a GPU budget", 100, 10, 300, 10_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newFakeLoader(nil, tt.host)
+			l.gpuSizes = map[string]int64{}
+			for _, n := range []string{"a", "b", "c", "d"} {
+				l.gpuSizes[n] = tt.gpu
+			}
+			cfg := testConfig(tt.capacity)
+			cfg.GPUCapacityBytes = tt.gpc
+			c := newTestCache(t, cfg, l, nil)
+			for _, n := range []string{"a", "b", "c", "a", "d"} {
+				use(t, c, n, tt.host)
+			}
+			assertResidents(t, c, "a", "c", "d") // b was the least recently used
+			if st := c.Status(); st.UsedBytes != 3*tt.host || st.UsedGPUBytes != 3*tt.gpu {
+				t.Fatalf("charged %d and %d GPU bytes, want %d and %d", st.UsedBytes, st.UsedGPUBytes, 3*tt.host, 3*tt.gpu)
+			}
+		})
+	}
+}
+
+func TestTooLargeForGPU(t *testing.T) {
+	l := newFakeLoader(nil, 10)
+	cfg := testConfig(1000)
+	cfg.GPUCapacityBytes = 100
+	c := newTestCache(t, cfg, l, nil)
+	_, err := c.Acquire(context.Background(), "big", AcquireOptions{SizeHintBytes: 10, GPUSizeHintBytes: 101})
+	var tl *TooLargeError
+	if !errors.As(err, &tl) || !tl.GPU || tl.CapacityBytes != 100 || tl.Bytes != 101 {
+		t.Fatalf("err = %v, want TooLargeError for GPU memory", err)
+	}
+	if l.count("big") != 0 {
+		t.Fatal("the model was loaded")
 	}
 }

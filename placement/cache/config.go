@@ -16,6 +16,10 @@ type Config struct {
 	// CapacityBytes is the memory budget, in bytes, of the pool the cache
 	// guards (host memory, or GPU memory on a GPU node).
 	CapacityBytes int64
+	// GPUCapacityBytes is the GPU memory budget, in bytes, for models that
+	// report GPU memory (GPUResident); 0 means none is enforced. The node
+	// sets it from NVML's free memory minus a reserve.
+	GPUCapacityBytes int64
 	// MaxConcurrentLoads bounds the loads that run at once so that loads do
 	// not starve inference of CPU and memory bandwidth.
 	MaxConcurrentLoads int
@@ -59,6 +63,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.CapacityBytes <= 0:
 		return fmt.Errorf("cache: CapacityBytes must be positive, got %d", c.CapacityBytes)
+	case c.GPUCapacityBytes < 0:
+		return fmt.Errorf("cache: GPUCapacityBytes must not be negative, got %d", c.GPUCapacityBytes)
 	case c.MaxConcurrentLoads <= 0:
 		return fmt.Errorf("cache: MaxConcurrentLoads must be positive, got %d", c.MaxConcurrentLoads)
 	case c.LoadTimeout < 0 || c.RoomWait < 0:

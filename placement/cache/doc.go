@@ -15,11 +15,13 @@
 // the right amount up front). Bytes of an evicted model stay charged until
 // its Close returns, so the charged total never exceeds the budget.
 //
-// The cache guards one memory pool. On a CPU node that is host memory. On a
-// node whose models run on a GPU the node builds the cache with the GPU
-// memory it may use (NVML's free memory minus a reserve) as CapacityBytes
-// and gives it models whose MemoryBytes reports device memory; a node that
-// serves from both pools runs one cache per pool.
+// The budget has two dimensions: host memory (CapacityBytes, always) and GPU
+// memory (GPUCapacityBytes, set by a node where NVML reports a GPU: its free
+// memory minus a reserve). Models that hold GPU memory implement GPUResident
+// and are charged in both; a load fits only when both fit. The policy ranks
+// by one size, the GPU bytes when a GPU budget is set (the scarcer pool),
+// else host bytes; a shortfall in the other pool is covered by taking the
+// policy's next victims one at a time.
 //
 // # Event order of a miss
 //

@@ -13,15 +13,19 @@ import (
 	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
-// fakeModel holds real memory of its measured size.
+// fakeModel holds real host memory of its measured size, and says it
+// holds gpu bytes of GPU memory (there is no GPU here).
 type fakeModel struct {
 	name   string
 	data   []byte
+	gpu    int64
 	loader *fakeLoader
 	closed atomic.Bool
 }
 
 func (m *fakeModel) MemoryBytes() int64 { return int64(len(m.data)) }
+
+func (m *fakeModel) GPUMemoryBytes() int64 { return m.gpu }
 
 func (m *fakeModel) Close() error {
 	if m.closed.Swap(true) {
@@ -40,6 +44,7 @@ func (m *fakeModel) Close() error {
 type fakeLoader struct {
 	sizes       map[string]int64 // measured size by name; defaultSize else
 	defaultSize int64
+	gpuSizes    map[string]int64 // measured GPU size by name; 0 else
 	// gate, when set, holds each load until a value is received from it or
 	// it is closed (or the load's context ends).
 	gate chan struct{}
@@ -50,13 +55,15 @@ type fakeLoader struct {
 	lingerC chan struct{}
 	// fail, when set, may fail attempt n (1-based) of name.
 	fail func(name string, attempt int) error
-	// capacityBytes, when set, is checked against live bytes on each load.
-	capacityBytes int64
+	// capacityBytes and gpuCapacityBytes, when set, are checked against
+	// live bytes on each load.
+	capacityBytes, gpuCapacityBytes int64
 
 	mu          sync.Mutex // guards the fields below
 	loads       map[string]int
 	cur, maxCur int      // loads running now / at most
 	live        int64    // bytes of models loaded and not closed
+	liveGPU     int64    // GPU bytes likewise
 	ctxErrs     int      // loads that ended by their context
 	violations  []string // live bytes over capacityBytes
 }
@@ -107,18 +114,21 @@ func (l *fakeLoader) allocate(name string) *fakeModel {
 	if !ok {
 		size = l.defaultSize
 	}
+	gpu := l.gpuSizes[name]
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.live += size
-	if l.capacityBytes > 0 && l.live > l.capacityBytes {
+	l.liveGPU += gpu
+	if l.capacityBytes > 0 && l.live > l.capacityBytes || l.gpuCapacityBytes > 0 && l.liveGPU > l.gpuCapacityBytes {
 		l.violations = append(l.violations, name)
 	}
-	return &fakeModel{name: name, data: make([]byte, size), loader: l}
+	return &fakeModel{name: name, data: make([]byte, size), gpu: gpu, loader: l}
 }
 
 func (l *fakeLoader) closed(m *fakeModel) {
 	l.mu.Lock()
 	l.live -= int64(len(m.data))
+	l.liveGPU -= m.gpu
 	l.mu.Unlock()
 }
 

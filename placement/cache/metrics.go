@@ -15,10 +15,10 @@ type metrics struct {
 }
 
 // gaugeSource reads the resident set at scrape time: loaded models and
-// their bytes.
-type gaugeSource func() (models int, bytes int64)
+// their memory.
+type gaugeSource func() (models int, loaded usage)
 
-func newMetrics(reg prometheus.Registerer, capacityBytes int64, src gaugeSource) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metrics, error) {
 	const ns, sub = "edgeserve", "cache"
 	m := &metrics{
 		hits: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "hits_total",
@@ -40,10 +40,22 @@ func newMetrics(reg prometheus.Registerer, capacityBytes int64, src gaugeSource)
 	cs := []prometheus.Collector{m.hits, m.misses, m.loadFailures, m.evictions, m.loadSeconds, m.inFlight,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loaded_models",
 			Help: "Models loaded and serving."}, func() float64 { n, _ := src(); return float64(n) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loaded_bytes",
-			Help: "Measured memory of the loaded models, in bytes."}, func() float64 { _, b := src(); return float64(b) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "capacity_bytes",
-			Help: "Memory budget of the cache, in bytes."}, func() float64 { return float64(capacityBytes) }),
+	}
+	for _, pool := range []string{"host", "gpu"} {
+		pick := func(u usage) float64 {
+			if pool == "gpu" {
+				return float64(u.gpu)
+			}
+			return float64(u.host)
+		}
+		labels := prometheus.Labels{"memory": pool}
+		cs = append(cs,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loaded_bytes", ConstLabels: labels,
+				Help: "Measured memory of the loaded models, in bytes, by pool."}, func() float64 { _, u := src(); return pick(u) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "capacity_bytes", ConstLabels: labels,
+				Help: "Memory budget of the cache, in bytes, by pool (0: no GPU budget)."},
+				func() float64 { return pick(usage{cfg.CapacityBytes, cfg.GPUCapacityBytes}) }),
+		)
 	}
 	for i, col := range cs {
 		if err := reg.Register(col); err != nil {
@@ -57,14 +69,14 @@ func newMetrics(reg prometheus.Registerer, capacityBytes int64, src gaugeSource)
 }
 
 // gauges is the cache's gaugeSource.
-func (c *Cache[M]) gauges() (models int, bytes int64) {
+func (c *Cache[M]) gauges() (models int, loaded usage) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, e := range c.entries {
 		if e.phase == phaseLoaded {
 			models++
-			bytes += e.charged
+			loaded = loaded.plus(e.charged)
 		}
 	}
-	return models, bytes
+	return models, loaded
 }
