@@ -13,7 +13,16 @@
 // models, and if it cannot, it closes the new model and fails the load with
 // ErrNoCapacity (the measured size is remembered, so the next try reserves
 // the right amount up front). Bytes of an evicted model stay charged until
-// its Close returns, so the charged total never exceeds the budget.
+// its Close returns, so the charged total never exceeds the budget. A
+// measurement of 0 (a runtime measuring resident-memory growth can see none
+// for a tiny model) keeps the reservation as the charge.
+//
+// When no idle model can be evicted (everything is in use or pinned) a load
+// waits for a release, up to RoomWait and never past its waiters'
+// deadlines, then fails with ErrNoCapacity (wrapping the deadline's error
+// when that ended the wait); RoomWait 0 fails at once. Waiting is the
+// default because a model in use is normally released within one inference,
+// far sooner than a client would retry.
 //
 // The budget has two dimensions: host memory (CapacityBytes, always) and GPU
 // memory (GPUCapacityBytes, set by a node where NVML reports a GPU: its free
