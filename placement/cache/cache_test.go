@@ -123,6 +123,14 @@ func TestHitsAndStatus(t *testing.T) {
 			t.Errorf("%s = %v, want %v", name, got, v)
 		}
 	}
+	c.Unload("a")
+	f, ok := c.Facts("a")
+	if !ok || f.MeasuredBytes != 120 || f.Hits != 2 || f.Misses != 1 || f.Resident || f.LoadTime <= 0 {
+		t.Fatalf("facts after unload = %+v, want 120 bytes measured, 2 hits, 1 miss, not resident", f)
+	}
+	if _, ok := c.Facts("never"); ok {
+		t.Fatal("facts about a model never requested")
+	}
 }
 
 // gathered reads one unlabelled gauge or counter from reg.

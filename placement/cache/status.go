@@ -57,3 +57,35 @@ func (c *Cache[M]) Status() Status {
 	slices.SortFunc(s.Models, func(a, b ModelStatus) int { return strings.Compare(a.Name, b.Name) })
 	return s
 }
+
+// Facts is what the cache has learnt about a model, resident or not: what
+// the router's cost model and preloading need to predict a miss.
+type Facts struct {
+	// MeasuredBytes and MeasuredGPUBytes are the last measured sizes; 0
+	// when the model was never measured here.
+	MeasuredBytes, MeasuredGPUBytes int64
+	// LoadTime is the wall time of the last successful load.
+	LoadTime     time.Duration
+	Hits, Misses uint64
+	LastUse      time.Time
+	// Failures counts consecutive failed loads; RetryAt ends the back-off.
+	Failures int
+	RetryAt  time.Time
+	Resident bool
+}
+
+// Facts returns what the cache knows about name; false if it never saw it.
+func (c *Cache[M]) Facts(name string) (Facts, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := c.known[name]
+	if i == nil {
+		return Facts{}, false
+	}
+	e := c.entries[name]
+	return Facts{
+		MeasuredBytes: i.measured.host, MeasuredGPUBytes: i.measured.gpu,
+		LoadTime: i.loadTime, Hits: i.hits, Misses: i.misses, LastUse: i.lastUse,
+		Failures: i.failures, RetryAt: i.retryAt, Resident: e != nil && e.phase == phaseLoaded,
+	}, true
+}
