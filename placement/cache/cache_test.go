@@ -247,6 +247,7 @@ func budgetChurn(t *testing.T, p policy.Policy, hintPercent int64, gpu bool) {
 	}
 	cfg.RoomWait = 10 * time.Second
 	c := newTestCacheWith(t, cfg, l, nil, p)
+	l.onChange = func() { withinBudget(t, c) }
 	stop := make(chan struct{})
 	var checker sync.WaitGroup
 	checker.Go(func() { watchBudget(t, c, stop) })
@@ -292,21 +293,32 @@ func churn(t *testing.T, c *Cache[*fakeModel], names []string, sizes, gpuSizes m
 	}
 }
 
-// watchBudget checks the charged bytes until stop is closed.
+// watchBudget samples the charged bytes every 50µs until stop is closed
+// (the loader's onChange hook checks at every load and close besides).
 func watchBudget(t *testing.T, c *Cache[*fakeModel], stop <-chan struct{}) {
+	tick := time.NewTicker(50 * time.Microsecond)
+	defer tick.Stop()
 	for {
 		select {
 		case <-stop:
 			return
-		default:
+		case <-tick.C:
 		}
-		st := c.Status()
-		if st.UsedBytes > st.CapacityBytes || st.UsedBytes < 0 || st.UsedGPUBytes < 0 ||
-			st.GPUCapacityBytes > 0 && st.UsedGPUBytes > st.GPUCapacityBytes {
-			t.Errorf("charged %d bytes of %d, %d GPU bytes of %d", st.UsedBytes, st.CapacityBytes, st.UsedGPUBytes, st.GPUCapacityBytes)
+		if !withinBudget(t, c) {
 			return
 		}
 	}
+}
+
+// withinBudget checks the charged bytes once.
+func withinBudget(t *testing.T, c *Cache[*fakeModel]) bool {
+	st := c.Status()
+	if st.UsedBytes > st.CapacityBytes || st.UsedBytes < 0 || st.UsedGPUBytes < 0 ||
+		st.GPUCapacityBytes > 0 && st.UsedGPUBytes > st.GPUCapacityBytes {
+		t.Errorf("charged %d bytes of %d, %d GPU bytes of %d", st.UsedBytes, st.CapacityBytes, st.UsedGPUBytes, st.GPUCapacityBytes)
+		return false
+	}
+	return true
 }
 
 func TestMetricsFollowConventions(t *testing.T) {

@@ -35,6 +35,9 @@ func (m *fakeModel) Close() error {
 		return errors.New("fake: closed twice")
 	}
 	m.loader.closed(m)
+	if m.loader.onChange != nil {
+		m.loader.onChange()
+	}
 	return nil
 }
 
@@ -55,6 +58,9 @@ type fakeLoader struct {
 	lingerC chan struct{}
 	// fail, when set, may fail attempt n (1-based) of name.
 	fail func(name string, attempt int) error
+	// onChange, when set, runs after every allocation and close, outside
+	// the loader's lock.
+	onChange func()
 	// capacityBytes and gpuCapacityBytes, when set, are checked against
 	// live bytes on each load.
 	capacityBytes, gpuCapacityBytes int64
@@ -88,7 +94,11 @@ func (l *fakeLoader) Load(ctx context.Context, name string) (*fakeModel, error) 
 			return nil, err
 		}
 	}
-	return l.allocate(name), nil
+	m := l.allocate(name)
+	if l.onChange != nil {
+		l.onChange()
+	}
+	return m, nil
 }
 
 func (l *fakeLoader) waitGate(ctx context.Context, name string) error {

@@ -43,6 +43,7 @@ func TestRandomOperationsKeepInvariants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	l.onChange = func() { withinBudget(t, c) }
 	stop := make(chan struct{})
 	var checker sync.WaitGroup
 	checker.Go(func() { watchBudget(t, c, stop) })
