@@ -84,23 +84,23 @@ func New[M Resident](cfg Config, deps Deps[M]) (*Cache[M], error) {
 func (c *Cache[M]) Acquire(ctx context.Context, name string, opts AcquireOptions) (*Handle[M], error) {
 	began := c.deps.Clock.Now()
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil, ErrClosed
-	}
-	if e := c.entries[name]; e != nil && e.phase == phaseLoaded {
+	if e := c.entries[name]; e != nil && e.phase == phaseLoaded && !c.closed {
 		h := c.hitLocked(e, began)
 		c.mu.Unlock()
 		return h, nil
 	}
 	e, err := c.missLocked(name, opts)
 	c.mu.Unlock()
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var h *Handle[M]
+		h, err = c.wait(ctx, e)
+		c.record(name, began, false, err)
+		if err == nil {
+			return h, nil
+		}
 	}
-	h, err := c.wait(ctx, e)
-	c.record(name, began, false, err)
-	return h, err
+	c.metrics.acquireErrors.WithLabelValues(errorReason(err)).Inc()
+	return nil, err
 }
 
 // hitLocked serves a hit.
@@ -116,6 +116,9 @@ func (c *Cache[M]) hitLocked(e *entry[M], began time.Time) *Handle[M] {
 
 // missLocked joins the entry being loaded, or starts a load.
 func (c *Cache[M]) missLocked(name string, opts AcquireOptions) (*entry[M], error) {
+	if c.closed {
+		return nil, ErrClosed
+	}
 	info, err := c.info(name)
 	if err != nil {
 		return nil, err

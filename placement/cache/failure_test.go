@@ -90,6 +90,12 @@ func TestFailedLoadReachesEveryWaiterThenBacksOff(t *testing.T) {
 	if got := testutil.ToFloat64(c.metrics.loadFailures); got != 2 {
 		t.Fatalf("load failures = %v, want 2", got)
 	}
+	// 5 waiters and one retry got the load error; 3 fast checks backed off.
+	for reason, want := range map[string]float64{"load_failed": 6, "backoff": 3} {
+		if got := testutil.ToFloat64(c.metrics.acquireErrors.WithLabelValues(reason)); got != want {
+			t.Errorf("acquire errors %s = %v, want %v", reason, got, want)
+		}
+	}
 }
 
 // assertBackoff checks that Acquire fails fast with a BackoffError ending

@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -9,7 +11,7 @@ import (
 // metrics are the cache's Prometheus series, all named edgeserve_cache_*.
 type metrics struct {
 	hits, misses, loadFailures prometheus.Counter
-	evictions                  *prometheus.CounterVec
+	evictions, acquireErrors   *prometheus.CounterVec
 	loadSeconds                prometheus.Histogram
 	inFlight                   prometheus.Gauge
 }
@@ -29,6 +31,8 @@ func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metric
 			Help: "Model loads that failed (each starts a back-off)."}),
 		evictions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "evictions_total",
 			Help: "Models unloaded, by reason (evict: policy victim; unload: asked for; close: shutdown)."}, []string{"reason"}),
+		acquireErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "acquire_errors_total",
+			Help: "Requests that got no model, by reason (too_large, too_many_models, backoff, no_capacity, deadline, closed, load_failed)."}, []string{"reason"}),
 		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "load_duration_seconds",
 			Help: "Wall time of successful model loads, warm-up included.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loads_in_flight",
@@ -37,7 +41,7 @@ func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metric
 	if reg == nil {
 		return m, nil
 	}
-	cs := []prometheus.Collector{m.hits, m.misses, m.loadFailures, m.evictions, m.loadSeconds, m.inFlight,
+	cs := []prometheus.Collector{m.hits, m.misses, m.loadFailures, m.evictions, m.acquireErrors, m.loadSeconds, m.inFlight,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loaded_models",
 			Help: "Models loaded and serving."}, func() float64 { n, _ := src(); return float64(n) }),
 	}
@@ -79,4 +83,23 @@ func (c *Cache[M]) gauges() (models int, loaded usage) {
 		}
 	}
 	return models, loaded
+}
+
+// errorReason is the acquire_errors_total label for err.
+func errorReason(err error) string {
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, ErrTooManyModels):
+		return "too_many_models"
+	case errors.Is(err, ErrBackoff):
+		return "backoff"
+	case errors.Is(err, ErrNoCapacity):
+		return "no_capacity"
+	case errors.Is(err, ErrClosed):
+		return "closed"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "deadline"
+	}
+	return "load_failed"
 }
