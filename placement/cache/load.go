@@ -103,7 +103,7 @@ func (c *Cache[M]) settle(e *entry[M], measured usage) error {
 		victims := c.victimsLocked(over)
 		c.mu.Unlock()
 		if victims == nil {
-			return fmt.Errorf("%w: model %s measured %+v bytes, more than the %+v reserved, and the rest is in use",
+			return fmt.Errorf("%w: model %s measured %v, more than the %v reserved, and the rest is in use",
 				ErrNoCapacity, e.name, measured, e.charged)
 		}
 		c.closeAll(victims, "evict")

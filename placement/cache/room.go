@@ -30,7 +30,7 @@ func (c *Cache[M]) reserve(e *entry[M], est usage) error {
 		}
 		if c.cfg.RoomWait == 0 {
 			c.mu.Unlock()
-			return fmt.Errorf("%w: model %s needs %+v more bytes and every resident model is in use or pinned", ErrNoCapacity, e.name, over)
+			return fmt.Errorf("%w: model %s needs %v more and every resident model is in use or pinned", ErrNoCapacity, e.name, over)
 		}
 		if timeout == nil {
 			timeout = time.After(c.cfg.RoomWait)
@@ -39,7 +39,7 @@ func (c *Cache[M]) reserve(e *entry[M], est usage) error {
 		roomC := c.awaitRoomLocked()
 		c.mu.Unlock()
 		if err := c.waitRoom(e.ctx, roomC, timeout); err != nil {
-			return fmt.Errorf("%w: model %s needs %+v more bytes: %w", ErrNoCapacity, e.name, over, err)
+			return fmt.Errorf("%w: model %s needs %v more: %w", ErrNoCapacity, e.name, over, err)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package cache
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // usage is memory in the cache's two budget dimensions: host memory, and
 // GPU memory where the node has a GPU budget.
@@ -39,4 +42,12 @@ func measure[M Resident](m M) usage {
 		u.gpu = g.GPUMemoryBytes()
 	}
 	return u
+}
+
+// String reads "300 bytes", or "300 bytes and 100 GPU bytes".
+func (u usage) String() string {
+	if u.gpu == 0 {
+		return fmt.Sprintf("%d bytes", u.host)
+	}
+	return fmt.Sprintf("%d bytes and %d GPU bytes", u.host, u.gpu)
 }
