@@ -395,3 +395,20 @@ func TestTooLargeForGPU(t *testing.T) {
 		t.Fatal("the model was loaded")
 	}
 }
+
+func TestHitsProceedWhileLoadsBlock(t *testing.T) {
+	l := newFakeLoader(nil, 10)
+	l.gate, l.gateOnly = make(chan struct{}), "slow"
+	cfg := testConfig(1000)
+	cfg.MaxConcurrentLoads = 1
+	c := newTestCache(t, cfg, l, nil)
+	use(t, c, "a", 10) // only "slow" waits at the gate
+	go c.Acquire(context.Background(), "slow", AcquireOptions{})
+	eventually(t, "slow load holding the only slot", func() bool { return l.count("slow") == 1 })
+	for range 100 {
+		use(t, c, "a", 10) // a hit needs neither the slot nor the loader
+	}
+	if st := c.Status(); st.Models[0].Hits != 100 {
+		t.Fatalf("hits = %d, want 100", st.Models[0].Hits)
+	}
+}
