@@ -10,7 +10,7 @@ import (
 // a loaded model from parallel requests.
 func BenchmarkAcquireReleaseHit(b *testing.B) {
 	l := newFakeLoader(nil, 100)
-	c, err := New(testConfig(1<<20), Deps[*fakeModel]{Loader: l, Policy: newTestLRU()})
+	c, err := New(testConfig(1<<20), Deps[*fakeModel]{Loader: l, Policy: newPolicy(b, "lru")})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,9 +27,9 @@ type Cache[M Resident] struct {
 	entries map[string]*entry[M]
 	// known interns names into policy keys and remembers per-model facts.
 	known map[string]*modelInfo
-	// usedBytes is charged memory: loaded models (until their Close
-	// returns) plus reservations of loads.
-	usedBytes int64
+	// used is charged memory: loaded models (until their Close returns)
+	// plus reservations of loads.
+	used usage
 	// roomC is closed and replaced to wake everyone waiting for room (or for
 	// the drain in Close); roomWaiters counts them so that the hit path
 	// allocates nothing when no one waits.
@@ -45,6 +45,9 @@ type AcquireOptions struct {
 	// its file size times a factor). It is used only for a model never
 	// measured here, to make room before the load.
 	SizeHintBytes int64
+	// GPUSizeHintBytes estimates the GPU memory, likewise; it matters only
+	// with a GPU budget.
+	GPUSizeHintBytes int64
 }
 
 // New builds a cache. It validates cfg and registers the metrics.
@@ -65,7 +68,7 @@ func New[M Resident](cfg Config, deps Deps[M]) (*Cache[M], error) {
 		roomC:   make(chan struct{}),
 		history: newRing(cfg.HistorySize),
 	}
-	m, err := newMetrics(deps.Registerer, cfg.CapacityBytes, c.gauges)
+	m, err := newMetrics(deps.Registerer, cfg, c.gauges)
 	if err != nil {
 		stop()
 		return nil, err
@@ -81,24 +84,23 @@ func New[M Resident](cfg Config, deps Deps[M]) (*Cache[M], error) {
 func (c *Cache[M]) Acquire(ctx context.Context, name string, opts AcquireOptions) (*Handle[M], error) {
 	began := c.deps.Clock.Now()
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil, ErrClosed
-	}
-	info := c.info(name)
-	if e := c.entries[name]; e != nil && e.phase == phaseLoaded {
+	if e := c.entries[name]; e != nil && e.phase == phaseLoaded && !c.closed {
 		h := c.hitLocked(e, began)
 		c.mu.Unlock()
 		return h, nil
 	}
-	e, err := c.missLocked(name, info, opts)
+	e, err := c.missLocked(name, opts)
 	c.mu.Unlock()
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var h *Handle[M]
+		h, err = c.wait(ctx, e)
+		c.record(name, began, false, err)
+		if err == nil {
+			return h, nil
+		}
 	}
-	h, err := c.wait(ctx, e)
-	c.record(name, began, false, err)
-	return h, err
+	c.metrics.acquireErrors.WithLabelValues(errorReason(err)).Inc()
+	return nil, err
 }
 
 // hitLocked serves a hit.
@@ -106,14 +108,21 @@ func (c *Cache[M]) hitLocked(e *entry[M], began time.Time) *Handle[M] {
 	e.refs++
 	e.info.hits++
 	e.info.lastUse = began
-	c.deps.Policy.OnAccess(e.info.policyEntry(e.charged), c.since(began), true)
+	c.deps.Policy.OnAccess(c.policyEntry(e.info, e.charged), c.since(began), true)
 	c.history.add(Record{Model: e.name, Time: began, Hit: true, Latency: c.deps.Clock.Now().Sub(began)})
 	c.metrics.hits.Inc()
 	return &Handle[M]{c: c, e: e}
 }
 
 // missLocked joins the entry being loaded, or starts a load.
-func (c *Cache[M]) missLocked(name string, info *modelInfo, opts AcquireOptions) (*entry[M], error) {
+func (c *Cache[M]) missLocked(name string, opts AcquireOptions) (*entry[M], error) {
+	if c.closed {
+		return nil, ErrClosed
+	}
+	info, err := c.info(name)
+	if err != nil {
+		return nil, err
+	}
 	e := c.entries[name]
 	if e == nil {
 		now := c.deps.Clock.Now()
@@ -121,25 +130,50 @@ func (c *Cache[M]) missLocked(name string, info *modelInfo, opts AcquireOptions)
 			return nil, err
 		}
 		est := estimate(info, opts)
-		if est > c.cfg.CapacityBytes {
-			return nil, &TooLargeError{Model: name, Bytes: est, CapacityBytes: c.cfg.CapacityBytes, Measured: info.measuredBytes > 0}
+		if err := c.checkSize(name, est, info.wasMeasured); err != nil {
+			return nil, err
 		}
 		e = c.startLoadLocked(name, info, est)
 	}
 	e.waiters++
 	info.misses++
 	info.lastUse = c.deps.Clock.Now()
-	c.deps.Policy.OnAccess(info.policyEntry(estimate(info, opts)), c.since(info.lastUse), false)
+	c.deps.Policy.OnAccess(c.policyEntry(info, estimate(info, opts)), c.since(info.lastUse), false)
 	c.metrics.misses.Inc()
 	return e, nil
 }
 
 // estimate is the room to make before loading.
-func estimate(info *modelInfo, opts AcquireOptions) int64 {
-	if info.measuredBytes > 0 {
-		return info.measuredBytes
+func estimate(info *modelInfo, opts AcquireOptions) usage {
+	if info.wasMeasured {
+		return info.measured
 	}
-	return max(opts.SizeHintBytes, 0)
+	return usage{host: max(opts.SizeHintBytes, 0), gpu: max(opts.GPUSizeHintBytes, 0)}
+}
+
+// checkSize refuses a model larger than the whole budget.
+func (c *Cache[M]) checkSize(name string, u usage, measured bool) error {
+	switch limit := c.cfg.capacity(); {
+	case u.host > limit.host:
+		return &TooLargeError{Model: name, Bytes: u.host, CapacityBytes: limit.host, Measured: measured}
+	case u.gpu > limit.gpu:
+		return &TooLargeError{Model: name, Bytes: u.gpu, CapacityBytes: limit.gpu, Measured: measured, GPU: true}
+	}
+	return nil
+}
+
+// policyEntry describes a model to the policy. Its size is the GPU memory
+// when a GPU budget is set (the scarcer pool), else host memory.
+func (c *Cache[M]) policyEntry(info *modelInfo, u usage) policy.Entry {
+	return policy.Entry{Key: info.key, SizeBytes: c.policySize(u), LoadCost: info.loadTime}
+}
+
+// policySize is u in the dimension the policy ranks by.
+func (c *Cache[M]) policySize(u usage) int64 {
+	if c.cfg.GPUCapacityBytes > 0 {
+		return u.gpu
+	}
+	return u.host
 }
 
 // wait blocks until e's load ends or ctx ends.
@@ -198,13 +232,16 @@ func (c *Cache[M]) abandonLocked(e *entry[M]) {
 }
 
 // info returns the facts about name, interning it on first sight.
-func (c *Cache[M]) info(name string) *modelInfo {
-	i := c.known[name]
-	if i == nil {
-		i = &modelInfo{key: policy.Key(len(c.known))}
-		c.known[name] = i
+func (c *Cache[M]) info(name string) (*modelInfo, error) {
+	if i := c.known[name]; i != nil {
+		return i, nil
 	}
-	return i
+	if len(c.known) >= c.cfg.MaxModels {
+		return nil, fmt.Errorf("%w: %s would be model %d, MaxModels is %d", ErrTooManyModels, name, len(c.known)+1, c.cfg.MaxModels)
+	}
+	i := &modelInfo{key: policy.Key(len(c.known))}
+	c.known[name] = i
+	return i, nil
 }
 
 // since is t on the policy's time axis.

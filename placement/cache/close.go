@@ -30,7 +30,7 @@ func (c *Cache[M]) Close(ctx context.Context) error {
 func (c *Cache[M]) drain(ctx context.Context) error {
 	for {
 		c.mu.Lock()
-		if c.usedBytes == 0 && len(c.entries) == 0 {
+		if c.used == (usage{}) && len(c.entries) == 0 {
 			c.mu.Unlock()
 			return nil
 		}

@@ -16,6 +16,10 @@ type Config struct {
 	// CapacityBytes is the memory budget, in bytes, of the pool the cache
 	// guards (host memory, or GPU memory on a GPU node).
 	CapacityBytes int64
+	// GPUCapacityBytes is the GPU memory budget, in bytes, for models that
+	// report GPU memory (GPUResident); 0 means none is enforced. The node
+	// sets it from NVML's free memory minus a reserve.
+	GPUCapacityBytes int64
 	// MaxConcurrentLoads bounds the loads that run at once so that loads do
 	// not starve inference of CPU and memory bandwidth.
 	MaxConcurrentLoads int
@@ -33,6 +37,11 @@ type Config struct {
 	BackoffMax time.Duration
 	// HistorySize is the number of requests the history ring keeps.
 	HistorySize int
+	// MaxModels bounds the distinct model names the cache tracks. Names
+	// become policy keys 0, 1, 2... in first-seen order, so it is also the
+	// key space the policy must accept (policy.New over MaxModels entries).
+	// A new name beyond it fails with ErrTooManyModels.
+	MaxModels int
 }
 
 // DefaultConfig returns settings for a small edge node (2 GiB budget).
@@ -45,6 +54,7 @@ func DefaultConfig() Config {
 		BackoffBase:        time.Second,
 		BackoffMax:         time.Minute,
 		HistorySize:        4096,
+		MaxModels:          4096,
 	}
 }
 
@@ -53,6 +63,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.CapacityBytes <= 0:
 		return fmt.Errorf("cache: CapacityBytes must be positive, got %d", c.CapacityBytes)
+	case c.GPUCapacityBytes < 0:
+		return fmt.Errorf("cache: GPUCapacityBytes must not be negative, got %d", c.GPUCapacityBytes)
 	case c.MaxConcurrentLoads <= 0:
 		return fmt.Errorf("cache: MaxConcurrentLoads must be positive, got %d", c.MaxConcurrentLoads)
 	case c.LoadTimeout < 0 || c.RoomWait < 0:
@@ -61,6 +73,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("cache: need 0 < BackoffBase (%v) <= BackoffMax (%v)", c.BackoffBase, c.BackoffMax)
 	case c.HistorySize <= 0:
 		return fmt.Errorf("cache: HistorySize must be positive, got %d", c.HistorySize)
+	case c.MaxModels <= 0:
+		return fmt.Errorf("cache: MaxModels must be positive, got %d", c.MaxModels)
 	}
 	return nil
 }
@@ -79,6 +93,7 @@ type Deps[M Resident] struct {
 	// Loader loads a model on a miss. Required.
 	Loader Loader[M]
 	// Policy chooses eviction victims. Required; the cache serialises calls.
+	// It must accept keys 0..Config.MaxModels-1.
 	Policy policy.Policy
 	// WarmUp, if set, runs after every load, before the model is published.
 	WarmUp WarmUpFunc[M]

@@ -13,13 +13,24 @@
 // models, and if it cannot, it closes the new model and fails the load with
 // ErrNoCapacity (the measured size is remembered, so the next try reserves
 // the right amount up front). Bytes of an evicted model stay charged until
-// its Close returns, so the charged total never exceeds the budget.
+// its Close returns, so the charged total never exceeds the budget. A
+// measurement of 0 (a runtime measuring resident-memory growth can see none
+// for a tiny model) keeps the reservation as the charge.
 //
-// The cache guards one memory pool. On a CPU node that is host memory. On a
-// node whose models run on a GPU the node builds the cache with the GPU
-// memory it may use (NVML's free memory minus a reserve) as CapacityBytes
-// and gives it models whose MemoryBytes reports device memory; a node that
-// serves from both pools runs one cache per pool.
+// When no idle model can be evicted (everything is in use or pinned) a load
+// waits for a release, up to RoomWait and never past its waiters'
+// deadlines, then fails with ErrNoCapacity (wrapping the deadline's error
+// when that ended the wait); RoomWait 0 fails at once. Waiting is the
+// default because a model in use is normally released within one inference,
+// far sooner than a client would retry.
+//
+// The budget has two dimensions: host memory (CapacityBytes, always) and GPU
+// memory (GPUCapacityBytes, set by a node where NVML reports a GPU: its free
+// memory minus a reserve). Models that hold GPU memory implement GPUResident
+// and are charged in both; a load fits only when both fit. The policy ranks
+// by one size, the GPU bytes when a GPU budget is set (the scarcer pool),
+// else host bytes; a shortfall in the other pool is covered by taking the
+// policy's next victims one at a time.
 //
 // # Event order of a miss
 //

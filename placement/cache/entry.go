@@ -30,7 +30,7 @@ type entry[M Resident] struct {
 	model M
 	// charged is what the entry counts against the budget: the reservation
 	// while loading, the measured size once loaded.
-	charged  int64
+	charged  usage
 	refs     int  // handles not yet released
 	waiters  int  // Acquire calls waiting for the load
 	pinned   bool // never evicted until unpinned
@@ -57,16 +57,13 @@ func (e *entry[M]) idle() bool { return e.refs == 0 && e.waiters == 0 }
 // modelInfo is what the cache remembers about a model across evictions.
 // Guarded by Cache.mu.
 type modelInfo struct {
-	key           policy.Key
-	measuredBytes int64 // 0 until first measured
-	loadTime      time.Duration
-	hits, misses  uint64
-	lastUse       time.Time
-	failures      int // consecutive failed loads
-	retryAt       time.Time
-	lastErr       error
-}
-
-func (i *modelInfo) policyEntry(sizeBytes int64) policy.Entry {
-	return policy.Entry{Key: i.key, SizeBytes: sizeBytes, LoadCost: i.loadTime}
+	key          policy.Key
+	measured     usage // valid when wasMeasured
+	wasMeasured  bool
+	loadTime     time.Duration
+	hits, misses uint64
+	lastUse      time.Time
+	failures     int // consecutive failed loads
+	retryAt      time.Time
+	lastErr      error
 }

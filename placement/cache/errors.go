@@ -15,6 +15,8 @@ var (
 	ErrNoCapacity = errors.New("cache: no capacity")
 	// ErrBackoff: the model's last load failed and it is backing off.
 	ErrBackoff = errors.New("cache: model load backing off")
+	// ErrTooManyModels: a new model name would exceed Config.MaxModels.
+	ErrTooManyModels = errors.New("cache: too many distinct models")
 	// ErrClosed: the cache is closed.
 	ErrClosed = errors.New("cache: closed")
 	// errAbandoned cancels a load whose waiters all left.
@@ -29,6 +31,8 @@ type TooLargeError struct {
 	// Measured is true when Bytes was measured after a load, false when it
 	// is the caller's hint.
 	Measured bool
+	// GPU is true when the GPU budget is the one exceeded.
+	GPU bool
 }
 
 func (e *TooLargeError) Error() string {
@@ -36,7 +40,11 @@ func (e *TooLargeError) Error() string {
 	if e.Measured {
 		kind = "measured"
 	}
-	return fmt.Sprintf("cache: model %s needs %d bytes (%s), budget is %d bytes", e.Model, e.Bytes, kind, e.CapacityBytes)
+	pool := "memory"
+	if e.GPU {
+		pool = "GPU memory"
+	}
+	return fmt.Sprintf("cache: model %s needs %d bytes of %s (%s), budget is %d bytes", e.Model, e.Bytes, pool, kind, e.CapacityBytes)
 }
 
 // Is makes errors.Is(err, ErrTooLarge) true.

@@ -90,6 +90,12 @@ func TestFailedLoadReachesEveryWaiterThenBacksOff(t *testing.T) {
 	if got := testutil.ToFloat64(c.metrics.loadFailures); got != 2 {
 		t.Fatalf("load failures = %v, want 2", got)
 	}
+	// 5 waiters and one retry got the load error; 3 fast checks backed off.
+	for reason, want := range map[string]float64{"load_failed": 6, "backoff": 3} {
+		if got := testutil.ToFloat64(c.metrics.acquireErrors.WithLabelValues(reason)); got != want {
+			t.Errorf("acquire errors %s = %v, want %v", reason, got, want)
+		}
+	}
 }
 
 // assertBackoff checks that Acquire fails fast with a BackoffError ending
@@ -268,5 +274,21 @@ func TestLoadConcurrencyLimit(t *testing.T) {
 	defer l.mu.Unlock()
 	if l.maxCur != 2 {
 		t.Fatalf("at most %d loads ran at once, want 2", l.maxCur)
+	}
+}
+
+func TestTooManyModels(t *testing.T) {
+	l := newFakeLoader(nil, 1)
+	cfg := testConfig(1000)
+	cfg.MaxModels = 2
+	c := newTestCache(t, cfg, l, nil)
+	use(t, c, "a", 1)
+	use(t, c, "b", 1)
+	if _, err := c.Acquire(context.Background(), "c", AcquireOptions{}); !errors.Is(err, ErrTooManyModels) {
+		t.Fatalf("third model: %v, want ErrTooManyModels", err)
+	}
+	use(t, c, "a", 1) // known names still serve
+	if l.count("c") != 0 {
+		t.Fatal("the refused model was loaded")
 	}
 }

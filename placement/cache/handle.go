@@ -16,7 +16,9 @@ func (h *Handle[M]) Model() M { return h.e.model }
 // Name is the model's name.
 func (h *Handle[M]) Name() string { return h.e.name }
 
-// Release ends the use. Releasing twice is a no-op.
+// Release ends the use. Releasing twice is a no-op. When it was the last
+// use of a model marked for unloading, Release closes the model before it
+// returns.
 func (h *Handle[M]) Release() {
 	if h.released.Swap(true) {
 		return

@@ -9,23 +9,35 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
-// fakeModel holds real memory of its measured size.
+// fakeModel holds real host memory of its measured size, and says it
+// holds gpu bytes of GPU memory (there is no GPU here).
 type fakeModel struct {
 	name   string
 	data   []byte
+	gpu    int64
 	loader *fakeLoader
 	closed atomic.Bool
 }
 
 func (m *fakeModel) MemoryBytes() int64 { return int64(len(m.data)) }
 
+func (m *fakeModel) GPUMemoryBytes() int64 { return m.gpu }
+
 func (m *fakeModel) Close() error {
 	if m.closed.Swap(true) {
+		m.loader.mu.Lock()
+		m.loader.violations = append(m.loader.violations, m.name+" closed twice")
+		m.loader.mu.Unlock()
 		return errors.New("fake: closed twice")
 	}
 	m.loader.closed(m)
+	if m.loader.onChange != nil {
+		m.loader.onChange()
+	}
 	return nil
 }
 
@@ -35,6 +47,7 @@ func (m *fakeModel) Close() error {
 type fakeLoader struct {
 	sizes       map[string]int64 // measured size by name; defaultSize else
 	defaultSize int64
+	gpuSizes    map[string]int64 // measured GPU size by name; 0 else
 	// gate, when set, holds each load until a value is received from it or
 	// it is closed (or the load's context ends).
 	gate chan struct{}
@@ -45,13 +58,18 @@ type fakeLoader struct {
 	lingerC chan struct{}
 	// fail, when set, may fail attempt n (1-based) of name.
 	fail func(name string, attempt int) error
-	// capacityBytes, when set, is checked against live bytes on each load.
-	capacityBytes int64
+	// onChange, when set, runs after every allocation and close, outside
+	// the loader's lock.
+	onChange func()
+	// capacityBytes and gpuCapacityBytes, when set, are checked against
+	// live bytes on each load.
+	capacityBytes, gpuCapacityBytes int64
 
 	mu          sync.Mutex // guards the fields below
 	loads       map[string]int
 	cur, maxCur int      // loads running now / at most
 	live        int64    // bytes of models loaded and not closed
+	liveGPU     int64    // GPU bytes likewise
 	ctxErrs     int      // loads that ended by their context
 	violations  []string // live bytes over capacityBytes
 }
@@ -76,7 +94,11 @@ func (l *fakeLoader) Load(ctx context.Context, name string) (*fakeModel, error) 
 			return nil, err
 		}
 	}
-	return l.allocate(name), nil
+	m := l.allocate(name)
+	if l.onChange != nil {
+		l.onChange()
+	}
+	return m, nil
 }
 
 func (l *fakeLoader) waitGate(ctx context.Context, name string) error {
@@ -102,18 +124,21 @@ func (l *fakeLoader) allocate(name string) *fakeModel {
 	if !ok {
 		size = l.defaultSize
 	}
+	gpu := l.gpuSizes[name]
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.live += size
-	if l.capacityBytes > 0 && l.live > l.capacityBytes {
+	l.liveGPU += gpu
+	if l.capacityBytes > 0 && l.live > l.capacityBytes || l.gpuCapacityBytes > 0 && l.liveGPU > l.gpuCapacityBytes {
 		l.violations = append(l.violations, name)
 	}
-	return &fakeModel{name: name, data: make([]byte, size), loader: l}
+	return &fakeModel{name: name, data: make([]byte, size), gpu: gpu, loader: l}
 }
 
 func (l *fakeLoader) closed(m *fakeModel) {
 	l.mu.Lock()
 	l.live -= int64(len(m.data))
+	l.liveGPU -= m.gpu
 	l.mu.Unlock()
 }
 
@@ -158,13 +183,20 @@ func testConfig(capacityBytes int64) Config {
 	cfg.BackoffBase = time.Second
 	cfg.BackoffMax = 8 * time.Second
 	cfg.HistorySize = 64
+	cfg.MaxModels = testMaxModels
 	return cfg
 }
 
-// newTestCache builds a cache over l with the test LRU and a fresh registry.
+// newTestCache builds a cache over l with LRU and a fresh registry.
 func newTestCache(t *testing.T, cfg Config, l *fakeLoader, clock Clock) *Cache[*fakeModel] {
 	t.Helper()
-	c, err := New(cfg, Deps[*fakeModel]{Loader: l, Policy: newTestLRU(), Clock: clock, Registerer: prometheus.NewRegistry()})
+	return newTestCacheWith(t, cfg, l, clock, newPolicy(t, "lru"))
+}
+
+// newTestCacheWith builds a cache over l with policy p, closed at cleanup.
+func newTestCacheWith(t *testing.T, cfg Config, l *fakeLoader, clock Clock, p policy.Policy) *Cache[*fakeModel] {
+	t.Helper()
+	c, err := New(cfg, Deps[*fakeModel]{Loader: l, Policy: p, Clock: clock, Registerer: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -225,4 +257,22 @@ func residents(c *Cache[*fakeModel]) []string {
 		}
 	}
 	return out
+}
+
+// testMaxModels is the key space of the test caches and policies.
+const testMaxModels = 32
+
+// newPolicy returns the named policy of placement/policy over enough keys
+// for these tests; sizes and costs are learnt as models load.
+func newPolicy(tb testing.TB, name string) policy.Policy {
+	tb.Helper()
+	models := make([]policy.Entry, testMaxModels)
+	for i := range models {
+		models[i].Key = policy.Key(i)
+	}
+	p, err := policy.New(name, models)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }

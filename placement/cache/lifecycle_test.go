@@ -61,7 +61,7 @@ func TestPinnedModelsCanFillTheCache(t *testing.T) {
 
 func TestCloseWaitsForHandles(t *testing.T) {
 	l := newFakeLoader(nil, 100)
-	c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: l, Policy: newTestLRU()})
+	c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: l, Policy: newPolicy(t, "lru")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestCloseWaitsForHandles(t *testing.T) {
 func TestCloseDeadlineAndCancelledLoads(t *testing.T) {
 	l := newFakeLoader(nil, 100)
 	l.gate, l.gateOnly = make(chan struct{}), "slow"
-	c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: l, Policy: newTestLRU()})
+	c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: l, Policy: newPolicy(t, "lru")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestWarmUp(t *testing.T) {
 				warmed = append(warmed, name)
 				return tt.err
 			}
-			c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: l, Policy: newTestLRU(), WarmUp: warm})
+			c, err := New(testConfig(1000), Deps[*fakeModel]{Loader: l, Policy: newPolicy(t, "lru"), WarmUp: warm})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,18 +193,19 @@ func TestConfigValidation(t *testing.T) {
 		{"negative wait", func(c *Config) { c.RoomWait = -1 }, "RoomWait"},
 		{"cap below base", func(c *Config) { c.BackoffMax = c.BackoffBase / 2 }, "BackoffMax"},
 		{"no history", func(c *Config) { c.HistorySize = 0 }, "HistorySize"},
+		{"no models", func(c *Config) { c.MaxModels = 0 }, "MaxModels"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := testConfig(1000)
 			tt.mutate(&cfg)
-			_, err := New(cfg, Deps[*fakeModel]{Loader: newFakeLoader(nil, 1), Policy: newTestLRU()})
+			_, err := New(cfg, Deps[*fakeModel]{Loader: newFakeLoader(nil, 1), Policy: newPolicy(t, "lru")})
 			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 				t.Fatalf("err = %v, want mention of %q", err, tt.want)
 			}
 		})
 	}
-	if _, err := New(DefaultConfig(), Deps[*fakeModel]{Policy: newTestLRU()}); err == nil {
+	if _, err := New(DefaultConfig(), Deps[*fakeModel]{Policy: newPolicy(t, "lru")}); err == nil {
 		t.Fatal("New without a Loader succeeded")
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // startLoadLocked creates the entry of a miss and starts its load.
-func (c *Cache[M]) startLoadLocked(name string, info *modelInfo, est int64) *entry[M] {
+func (c *Cache[M]) startLoadLocked(name string, info *modelInfo, est usage) *entry[M] {
 	ctx, cancel := context.WithCancelCause(c.base)
 	e := &entry[M]{name: name, info: info, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	c.entries[name] = e
@@ -19,7 +19,7 @@ func (c *Cache[M]) startLoadLocked(name string, info *modelInfo, est int64) *ent
 }
 
 // load runs one load to its end and publishes the outcome.
-func (c *Cache[M]) load(e *entry[M], est int64) {
+func (c *Cache[M]) load(e *entry[M], est usage) {
 	defer e.cancel(nil)
 	m, took, err := c.runLoad(e, est)
 	c.finish(e, m, took, err)
@@ -27,7 +27,7 @@ func (c *Cache[M]) load(e *entry[M], est int64) {
 
 // runLoad takes a slot, makes room, loads, warms up and settles the charge.
 // On error no model is left open.
-func (c *Cache[M]) runLoad(e *entry[M], est int64) (m M, took time.Duration, err error) {
+func (c *Cache[M]) runLoad(e *entry[M], est usage) (m M, took time.Duration, err error) {
 	select {
 	case c.slots <- struct{}{}:
 	case <-e.ctx.Done():
@@ -41,7 +41,7 @@ func (c *Cache[M]) runLoad(e *entry[M], est int64) (m M, took time.Duration, err
 	if err != nil {
 		return m, took, err
 	}
-	if err := c.settle(e, m.MemoryBytes()); err != nil {
+	if err := c.settle(e, measure(m)); err != nil {
 		c.closeModel(e.name, m)
 		return m, took, err
 	}
@@ -75,20 +75,26 @@ func (c *Cache[M]) callLoader(e *entry[M]) (m M, took time.Duration, err error) 
 
 // settle replaces the reservation with the measured size, evicting more
 // when the measurement overflows the budget.
-func (c *Cache[M]) settle(e *entry[M], measured int64) error {
+//
+// A measurement of 0 or less (a runtime measuring resident-memory growth
+// can see none for a tiny model) is no measurement: the model keeps its
+// reservation as its charge.
+func (c *Cache[M]) settle(e *entry[M], measured usage) error {
 	c.mu.Lock()
-	if measured > 0 {
-		e.info.measuredBytes = measured
+	if measured.host > 0 {
+		e.info.measured, e.info.wasMeasured = measured, true
+	} else {
+		measured = e.charged
 	}
 	c.mu.Unlock()
-	if measured > c.cfg.CapacityBytes {
-		return &TooLargeError{Model: e.name, Bytes: measured, CapacityBytes: c.cfg.CapacityBytes, Measured: true}
+	if err := c.checkSize(e.name, measured, true); err != nil {
+		return err
 	}
 	for {
 		c.mu.Lock()
-		over := c.usedBytes - e.charged + measured - c.cfg.CapacityBytes
-		if over <= 0 {
-			c.usedBytes += measured - e.charged
+		over := c.used.minus(e.charged).plus(measured).excess(c.cfg.capacity())
+		if over == (usage{}) {
+			c.used = c.used.minus(e.charged).plus(measured)
 			e.charged = measured
 			c.signalRoomLocked()
 			c.mu.Unlock()
@@ -97,7 +103,7 @@ func (c *Cache[M]) settle(e *entry[M], measured int64) error {
 		victims := c.victimsLocked(over)
 		c.mu.Unlock()
 		if victims == nil {
-			return fmt.Errorf("%w: model %s measured %d bytes, more than the %d reserved, and the rest is in use",
+			return fmt.Errorf("%w: model %s measured %v, more than the %v reserved, and the rest is in use",
 				ErrNoCapacity, e.name, measured, e.charged)
 		}
 		c.closeAll(victims, "evict")
@@ -136,9 +142,9 @@ func (c *Cache[M]) publishLocked(e *entry[M], m M, took time.Duration) {
 	now := c.deps.Clock.Now()
 	e.model, e.phase, e.loadedAt = m, phaseLoaded, now
 	e.info.loadTime, e.info.failures, e.info.lastErr = took, 0, nil
-	c.deps.Policy.OnInsert(e.info.policyEntry(e.charged), c.since(now))
+	c.deps.Policy.OnInsert(c.policyEntry(e.info, e.charged), c.since(now))
 	c.deps.Logger.Info("model loaded", zap.String("model", e.name),
-		zap.Int64("bytes", e.charged), zap.Duration("took", took))
+		zap.Int64("bytes", e.charged.host), zap.Int64("gpu_bytes", e.charged.gpu), zap.Duration("took", took))
 }
 
 // failLocked removes a failed load, returns its reservation and starts a
@@ -148,8 +154,8 @@ func (c *Cache[M]) failLocked(e *entry[M], err error) {
 		delete(c.entries, e.name)
 	}
 	e.detached = true
-	c.usedBytes -= e.charged
-	e.charged = 0
+	c.used = c.used.minus(e.charged)
+	e.charged = usage{}
 	c.signalRoomLocked()
 	if c.closed && !errors.Is(err, ErrClosed) {
 		err = fmt.Errorf("%w: %w", ErrClosed, err)

@@ -12,6 +12,14 @@ type Resident interface {
 	Close() error
 }
 
+// GPUResident is implemented by models that also hold GPU memory; the cache
+// charges it against Config.GPUCapacityBytes.
+type GPUResident interface {
+	// GPUMemoryBytes is the device memory the loaded model takes, as
+	// measured (for example NVML's used memory across the load).
+	GPUMemoryBytes() int64
+}
+
 // Loader loads a model by name. It must honour ctx: the cache cancels it
 // when every request waiting for the load has left, on LoadTimeout and on
 // Close.

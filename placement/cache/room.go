@@ -12,13 +12,13 @@ import (
 
 // reserve charges est bytes for e, evicting policy victims, or waiting up to
 // RoomWait for in-use models to be released.
-func (c *Cache[M]) reserve(e *entry[M], est int64) error {
+func (c *Cache[M]) reserve(e *entry[M], est usage) error {
 	var timeout <-chan time.Time
 	for {
 		c.mu.Lock()
-		over := c.usedBytes + est - c.cfg.CapacityBytes
-		if over <= 0 {
-			c.usedBytes += est
+		over := c.used.plus(est).excess(c.cfg.capacity())
+		if over == (usage{}) {
+			c.used = c.used.plus(est)
 			e.charged, e.phase = est, phaseLoading
 			c.mu.Unlock()
 			return nil
@@ -30,7 +30,7 @@ func (c *Cache[M]) reserve(e *entry[M], est int64) error {
 		}
 		if c.cfg.RoomWait == 0 {
 			c.mu.Unlock()
-			return fmt.Errorf("%w: model %s needs %d more bytes and every resident model is in use or pinned", ErrNoCapacity, e.name, over)
+			return fmt.Errorf("%w: model %s needs %v more and every resident model is in use or pinned", ErrNoCapacity, e.name, over)
 		}
 		if timeout == nil {
 			timeout = time.After(c.cfg.RoomWait)
@@ -39,7 +39,7 @@ func (c *Cache[M]) reserve(e *entry[M], est int64) error {
 		roomC := c.awaitRoomLocked()
 		c.mu.Unlock()
 		if err := c.waitRoom(e.ctx, roomC, timeout); err != nil {
-			return fmt.Errorf("%w: model %s needs %d more bytes: %w", ErrNoCapacity, e.name, over, err)
+			return fmt.Errorf("%w: model %s needs %v more: %w", ErrNoCapacity, e.name, over, err)
 		}
 	}
 }
@@ -76,9 +76,11 @@ func (c *Cache[M]) signalRoomLocked() {
 	c.roomC = make(chan struct{})
 }
 
-// victimsLocked asks the policy for idle models freeing at least need
-// bytes and detaches them; nil when the policy cannot cover need.
-func (c *Cache[M]) victimsLocked(need int64) []*entry[M] {
+// victimsLocked asks the policy for idle models freeing at least need and
+// detaches them; nil when the policy cannot cover need. The policy sizes
+// models in one dimension (see policyEntry); the other dimension's shortfall
+// is covered by taking the policy's next victims one at a time.
+func (c *Cache[M]) victimsLocked(need usage) []*entry[M] {
 	byKey := make(map[policy.Key]*entry[M])
 	for _, e := range c.entries {
 		if e.evictable() {
@@ -88,25 +90,36 @@ func (c *Cache[M]) victimsLocked(need int64) []*entry[M] {
 	if len(byKey) == 0 {
 		return nil
 	}
-	keys := c.deps.Policy.Victims(need, c.since(c.deps.Clock.Now()), func(k policy.Key) bool {
-		return byKey[k] != nil
-	})
-	var freed int64
-	var out []*entry[M]
-	for _, k := range keys {
-		if e := byKey[k]; e != nil {
-			freed += e.charged
-			out = append(out, e)
-			delete(byKey, k) // a policy repeating a key frees nothing more
+	now := c.since(c.deps.Clock.Now())
+	canEvict := func(k policy.Key) bool { return byKey[k] != nil }
+	var chosen []*entry[M]
+	var freed usage
+	take := func(keys []policy.Key) {
+		for _, k := range keys {
+			if e := byKey[k]; e != nil {
+				chosen, freed = append(chosen, e), freed.plus(e.charged)
+				delete(byKey, k) // a policy repeating a key frees nothing more
+			}
 		}
 	}
-	if freed < need {
+	if primary := c.policySize(need); primary > 0 {
+		take(c.deps.Policy.Victims(primary, now, canEvict))
+	}
+	for !freed.covers(need) && len(byKey) > 0 {
+		n := len(chosen)
+		keys := c.deps.Policy.Victims(1, now, canEvict)
+		take(keys[:min(len(keys), 1)])
+		if len(chosen) == n {
+			break
+		}
+	}
+	if !freed.covers(need) {
 		return nil
 	}
-	for _, e := range out {
+	for _, e := range chosen {
 		c.detachLocked(e)
 	}
-	return out
+	return chosen
 }
 
 // detachLocked takes e out of the map and the policy; its charge stays until
@@ -135,8 +148,8 @@ func (c *Cache[M]) closeDetached(e *entry[M], reason string) {
 	}
 	c.closeModel(e.name, e.model)
 	c.mu.Lock()
-	c.usedBytes -= e.charged
-	e.charged = 0
+	c.used = c.used.minus(e.charged)
+	e.charged = usage{}
 	c.signalRoomLocked()
 	c.mu.Unlock()
 	c.metrics.evictions.WithLabelValues(reason).Inc()
