@@ -20,7 +20,7 @@ type inferenceServer struct {
 }
 
 // extensions are the protocol extensions the node implements.
-var extensions = []string{"model_repository", "statistics"}
+var extensions = []string{"model_repository", "statistics", "binary_tensor_data"}
 
 func (s inferenceServer) ServerLive(context.Context, *pb.ServerLiveRequest) (*pb.ServerLiveResponse, error) {
 	return &pb.ServerLiveResponse{Live: true}, nil

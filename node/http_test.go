@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,7 +47,7 @@ func TestHTTPEndpoints(t *testing.T) {
 	}{
 		{"live", "GET", "/v2/health/live", "", "", 200, ""},
 		{"ready", "GET", "/v2/health/ready", "", "", 200, ""},
-		{"server metadata", "GET", "/v2", "", "", 200, `"extensions":["model_repository","statistics"]`},
+		{"server metadata", "GET", "/v2", "", "", 200, `"extensions":["model_repository","statistics","binary_tensor_data"]`},
 		{"model not ready", "GET", "/v2/models/adder/ready", "", "", 400, ""},
 		{"unknown model ready", "GET", "/v2/models/nope/ready", "", "", 404, "not found"},
 		{"model metadata", "GET", "/v2/models/adder", "", "", 200, `"inputs":[{"name":"a","datatype":"FP32","shape":[-1,-1]}`},
@@ -140,5 +141,49 @@ func TestMetricsEndpoint(t *testing.T) {
 		if status != 200 || !strings.Contains(body, want) {
 			t.Errorf("metrics (%d) lack %q", status, want)
 		}
+	}
+}
+
+// TestHTTPBinaryTensorData: the binary tensor data extension, as Triton's
+// HTTP clients send it by default: a binary input and a JSON one in, the
+// output back as binary after the JSON part.
+func TestHTTPBinaryTensorData(t *testing.T) {
+	tn := startNode(t, nil)
+	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
+	head := `{"inputs":[{"name":"a","shape":[1,3],"datatype":"FP32","parameters":{"binary_data_size":12}},` +
+		`{"name":"b","shape":[1,3],"datatype":"FP32","data":[10,20,30]}],"outputs":[{"name":"out","parameters":{"binary_data":true}}]}`
+	body := append([]byte(head), f32(1, 2, 3.5)...)
+	req, _ := http.NewRequestWithContext(testCtx(t), "POST", "http://"+tn.HTTPAddr()+"/v2/models/adder/infer", bytes.NewReader(body))
+	req.Header.Set("Inference-Header-Content-Length", strconv.Itoa(len(head)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	hl, err := strconv.Atoi(resp.Header.Get("Inference-Header-Content-Length"))
+	if resp.StatusCode != 200 || err != nil || hl > len(raw) {
+		t.Fatalf("status %d, header length %q: %s", resp.StatusCode, resp.Header.Get("Inference-Header-Content-Length"), raw)
+	}
+	var out codec.JSONResponse
+	if err := json.Unmarshal(raw[:hl], &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Outputs[0].Parameters["binary_data_size"] != float64(12) || len(out.Outputs[0].Data) != 0 {
+		t.Fatalf("output JSON = %s", raw[:hl])
+	}
+	if got := readF32(raw[hl:]); len(got) != 3 || got[0] != 11 || got[1] != 22 || got[2] != 33.5 {
+		t.Fatalf("binary output = %v", got)
+	}
+
+	req, _ = http.NewRequestWithContext(testCtx(t), "POST", "http://"+tn.HTTPAddr()+"/v2/models/adder/infer", bytes.NewReader(body[:len(body)-1]))
+	req.Header.Set("Inference-Header-Content-Length", strconv.Itoa(len(head)))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("truncated binary data: status %d", resp.StatusCode)
 	}
 }

@@ -34,7 +34,7 @@ type JSONTensor struct {
 	Shape      []int64         `json:"shape"`
 	Datatype   string          `json:"datatype"`
 	Parameters map[string]any  `json:"parameters,omitempty"`
-	Data       json.RawMessage `json:"data"`
+	Data       json.RawMessage `json:"data,omitempty"`
 }
 
 // JSONResponse is a KServe v2 HTTP/REST inference response body.
@@ -49,14 +49,9 @@ type JSONResponse struct {
 // DecodeJSONRequest parses a request body and its tensors. Unknown fields
 // are rejected so a misspelt "datatype" is an error, not a silent default.
 func DecodeJSONRequest(r io.Reader) (JSONRequest, []runtime.Tensor, error) {
-	var req JSONRequest
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return JSONRequest{}, nil, fmt.Errorf("%w: request body: %v", runtime.ErrInvalidInput, err)
-	}
-	if dec.More() {
-		return JSONRequest{}, nil, fmt.Errorf("%w: request body: data after the JSON object", runtime.ErrInvalidInput)
+	req, err := parseRequest(r)
+	if err != nil {
+		return JSONRequest{}, nil, err
 	}
 	ts := make([]runtime.Tensor, len(req.Inputs))
 	for i, in := range req.Inputs {
@@ -67,6 +62,20 @@ func DecodeJSONRequest(r io.Reader) (JSONRequest, []runtime.Tensor, error) {
 		ts[i] = t
 	}
 	return req, ts, nil
+}
+
+// parseRequest decodes the request object, and nothing after it.
+func parseRequest(r io.Reader) (JSONRequest, error) {
+	var req JSONRequest
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return JSONRequest{}, fmt.Errorf("%w: request body: %v", runtime.ErrInvalidInput, err)
+	}
+	if dec.More() {
+		return JSONRequest{}, fmt.Errorf("%w: request body: data after the JSON object", runtime.ErrInvalidInput)
+	}
+	return req, nil
 }
 
 // DecodeJSONTensor converts one JSON tensor into a runtime tensor.
