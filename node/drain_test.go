@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,5 +90,17 @@ func TestDeadlineBoundsLoad(t *testing.T) {
 	wantCode(t, err, codes.DeadlineExceeded)
 	if waited := time.Since(start); waited > 5*time.Second {
 		t.Fatalf("request waited %v past its 200ms deadline", waited)
+	}
+}
+
+// TestHTTPRequestTimeout: an HTTP request is bounded by RequestTimeout and
+// gets 504 when the load does not finish in time.
+func TestHTTPRequestTimeout(t *testing.T) {
+	tn := startNode(t, func(c *Config, d *Deps) { d.Loader = blockingLoader{}; c.RequestTimeout = 200 * time.Millisecond })
+	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
+	body := `{"inputs":[{"name":"a","shape":[1,1],"datatype":"FP32","data":[1]},{"name":"b","shape":[1,1],"datatype":"FP32","data":[1]}]}`
+	status, out := httpDo(t, http.DefaultClient, "POST", "http://"+tn.HTTPAddr()+"/v2/models/adder/infer", "", body)
+	if status != http.StatusGatewayTimeout || !strings.Contains(out, "deadline") {
+		t.Fatalf("= %d %s, want 504", status, out)
 	}
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"testing"
 
@@ -101,4 +102,30 @@ func TestPushRejects(t *testing.T) {
 	if err != nil || len(list.GetModels()) != 0 {
 		t.Fatalf("rejected pushes left models: %v, %v", list, err)
 	}
+}
+
+// TestPushSameFileTwice: a second push of a file while the first is in
+// progress is refused (Aborted) instead of interleaving their bytes.
+func TestPushSameFileTwice(t *testing.T) {
+	u, err := newUploads(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("x"))
+	h := pushHeader{SHA256: hex.EncodeToString(sum[:])}
+	f, done, err := u.begin(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := u.begin(h); !errors.Is(err, ErrBusy) || classify(err).code != codes.Aborted {
+		t.Fatalf("second begin: %v", err)
+	}
+	f.Close()
+	done()
+	f, done, err = u.begin(h)
+	if err != nil {
+		t.Fatalf("begin after the first ended: %v", err)
+	}
+	f.Close()
+	done()
 }
