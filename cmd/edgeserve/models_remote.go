@@ -110,11 +110,35 @@ func (r *remote) context(cmd *cobra.Command) (context.Context, context.CancelFun
 }
 
 // addRemoteModelCmds adds the commands that manage models on running nodes
-// to the models command group.
+// to the models command group. When the group already has an "ls" (the
+// local data-dir listing), that command gains the remote flags and lists a
+// node's models when --addr is given.
 func addRemoteModelCmds(models *cobra.Command) {
-	models.AddCommand(newPushCmd(), newRemoveCmd(), newListCmd(),
+	models.AddCommand(newPushCmd(), newRemoveCmd(),
 		newLoadUnloadCmd("load", "Load a model on a node and keep it loaded"),
 		newLoadUnloadCmd("unload", "Unload a model from a node"))
+	remoteLs := newListCmd()
+	for _, c := range models.Commands() {
+		if c.Name() == remoteLs.Name() {
+			joinListCmds(c, remoteLs)
+			return
+		}
+	}
+	models.AddCommand(remoteLs)
+}
+
+// joinListCmds makes local run remote's listing when --addr is set. The
+// flags are shared, so parsing local's sets remote's variables.
+func joinListCmds(local, remote *cobra.Command) {
+	local.Flags().AddFlagSet(remote.Flags())
+	localRun := local.RunE
+	local.Short += " (or, with --addr, on running nodes)"
+	local.RunE = func(cmd *cobra.Command, args []string) error {
+		if cmd.Flags().Changed("addr") {
+			return remote.RunE(cmd, args)
+		}
+		return localRun(cmd, args)
+	}
 }
 
 func newPushCmd() *cobra.Command {

@@ -61,9 +61,12 @@ func deadAddr(t *testing.T) string {
 func cli(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	root := newRootCmd()
-	models := &cobra.Command{Use: "models"}
+	models := subcommand(root, "models")
+	if models == nil {
+		models = &cobra.Command{Use: "models"}
+		root.AddCommand(models)
+	}
 	addRemoteModelCmds(models)
-	root.AddCommand(models)
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)
@@ -177,3 +180,44 @@ func TestRandomInputsDeterministic(t *testing.T) {
 }
 
 type pbTensorMeta = pb.ModelMetadataResponse_TensorMetadata
+
+func subcommand(c *cobra.Command, name string) *cobra.Command {
+	for _, s := range c.Commands() {
+		if s.Name() == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// TestListJoinsLocalLs: with a local "ls" already in the group, "ls" stays
+// local and "ls --addr" lists a node's models.
+func TestListJoinsLocalLs(t *testing.T) {
+	addr := startTestNode(t, "")
+	models := &cobra.Command{Use: "models"}
+	models.AddCommand(&cobra.Command{Use: "ls", RunE: func(cmd *cobra.Command, _ []string) error {
+		cmd.Print("local listing")
+		return nil
+	}})
+	addRemoteModelCmds(models)
+	root := &cobra.Command{Use: "edgeserve"}
+	root.AddCommand(models)
+	run := func(args ...string) string {
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetArgs(args)
+		if err := root.Execute(); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return out.String()
+	}
+	if out := run("models", "ls"); out != "local listing" {
+		t.Fatalf("ls = %q", out)
+	}
+	if out := run("models", "ls", "--addr", addr); !strings.HasPrefix(out, "NAME") {
+		t.Fatalf("ls --addr = %q", out)
+	}
+	if n := len(models.Commands()); n != 5 {
+		t.Fatalf("%d commands in the group, want 5 (one ls)", n)
+	}
+}
