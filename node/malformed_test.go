@@ -123,3 +123,30 @@ func TestLoadFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestBadInputToEvictedModel: once a model's signature is known, a bad
+// request for it after its eviction is refused without loading it again,
+// and its metadata is answered without a load.
+func TestBadInputToEvictedModel(t *testing.T) {
+	tn := startNode(t, nil)
+	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
+	ctx := testCtx(t)
+	if _, err := tn.infer.ModelInfer(ctx, addRequest("adder", []float32{1}, []float32{2}, []int64{1, 1})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.infer.RepositoryModelUnload(adminCtx(t), &pb.RepositoryModelUnloadRequest{ModelName: "adder"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "unload", func() bool { return !tn.cache.Resident("adder:1") })
+	bad := addRequest("adder", []float32{1}, []float32{2}, []int64{1, 1})
+	bad.Inputs[1].Datatype, bad.RawInputContents[1] = "INT32", []byte{2, 0, 0, 0}
+	_, err := tn.infer.ModelInfer(ctx, bad)
+	wantCode(t, err, codes.InvalidArgument)
+	md, err := tn.infer.ModelMetadata(ctx, &pb.ModelMetadataRequest{Name: "adder"})
+	if err != nil || len(md.GetInputs()) != 2 {
+		t.Fatalf("metadata = %v, %v", md, err)
+	}
+	if tn.cache.Resident("adder:1") {
+		t.Fatal("a bad request or a metadata call loaded the evicted model")
+	}
+}

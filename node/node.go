@@ -28,6 +28,7 @@ type Node struct {
 	uploads *uploads
 	metrics *metrics
 	stats   *stats
+	sigs    *signatures
 	reg     *prometheus.Registry
 
 	grpcSrv     *grpc.Server
@@ -57,7 +58,7 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (n *Node, err error) 
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	n = &Node{cfg: cfg, log: deps.Logger, stats: newStats(), reg: deps.Registry}
+	n = &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry}
 	defer func() {
 		if err != nil {
 			n.cleanup()

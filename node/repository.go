@@ -49,7 +49,8 @@ func (n *Node) modelMetadata(ctx context.Context, name, version string) (modelMe
 	if md.Versions, err = n.versions(ctx, name); err != nil {
 		return modelMeta{}, err
 	}
-	if md.Signature, err = recordSignature(rec); err == nil && len(md.Signature.Inputs) > 0 {
+	if sig, ok := n.sigs.lookup(rec); ok {
+		md.Signature = sig
 		return md, nil
 	}
 	l, err := n.cache.Acquire(ctx, rec.Ref(), n.sizeHint(rec))
@@ -58,6 +59,7 @@ func (n *Node) modelMetadata(ctx context.Context, name, version string) (modelMe
 	}
 	defer l.Release()
 	md.Signature = l.Model().Signature()
+	n.sigs.learn(rec.Ref(), md.Signature)
 	return md, nil
 }
 
@@ -175,6 +177,7 @@ func (n *Node) remove(ctx context.Context, name, version string) error {
 		if _, err := n.store.Delete(ctx, r.Name, r.Version); err != nil {
 			return fmt.Errorf("node: delete %s: %w", r.Ref(), err)
 		}
+		n.sigs.forget(r.Ref())
 	}
 	return nil
 }

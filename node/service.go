@@ -35,7 +35,7 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 		return res, err
 	}
 	defer func() { n.observe(rec, start, err) }()
-	if err := checkRecordSignature(rec, call.Inputs); err != nil {
+	if err := n.sigs.check(rec, call.Inputs); err != nil {
 		return res, err
 	}
 	key := rec.Ref()
@@ -45,6 +45,7 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 		return res, err
 	}
 	defer l.Release()
+	n.sigs.learn(key, l.Model().Signature())
 	queued := time.Since(start)
 	n.metrics.acquired(rec.Name, hit, queued)
 	n.stats.acquired(key, hit, queued)
@@ -92,39 +93,4 @@ func (n *Node) resolve(ctx context.Context, name, version string) (store.Record,
 
 func (n *Node) sizeHint(rec store.Record) int64 {
 	return int64(float64(rec.SizeBytes) * n.cfg.SizeHintFactor)
-}
-
-// checkRecordSignature checks inputs against the signature the catalog
-// recorded at import, when it has one.
-func checkRecordSignature(rec store.Record, in []runtime.Tensor) error {
-	if len(rec.Inputs) == 0 {
-		return nil
-	}
-	sig, err := recordSignature(rec)
-	if err != nil {
-		return nil // the loaded model's signature is checked after the load
-	}
-	_, err = codec.MatchInputs(sig, in)
-	return err
-}
-
-// recordSignature converts the catalog's signature to the runtime's.
-func recordSignature(rec store.Record) (runtime.Signature, error) {
-	conv := func(specs []store.TensorSpec) ([]runtime.TensorSpec, error) {
-		out := make([]runtime.TensorSpec, len(specs))
-		for i, s := range specs {
-			t, err := codec.ParseDataType(s.Datatype)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = runtime.TensorSpec{Name: s.Name, Type: t, Shape: s.Shape}
-		}
-		return out, nil
-	}
-	in, err := conv(rec.Inputs)
-	if err != nil {
-		return runtime.Signature{}, err
-	}
-	out, err := conv(rec.Outputs)
-	return runtime.Signature{Inputs: in, Outputs: out}, err
 }
