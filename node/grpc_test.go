@@ -11,6 +11,7 @@ import (
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 )
 
@@ -232,4 +233,30 @@ func mlpRequest() *pb.ModelInferRequest {
 	return &pb.ModelInferRequest{ModelName: "mlp",
 		Inputs: []*pb.ModelInferRequest_InferInputTensor{{Name: "input", Datatype: "FP32", Shape: []int64{1, 16},
 			Contents: &pb.InferTensorContents{Fp32Contents: make([]float32, 16)}}}}
+}
+
+// TestReflection: grpcurl-style tools can list the node's services.
+func TestReflection(t *testing.T) {
+	tn := startNode(t, nil)
+	stream, err := reflectionpb.NewServerReflectionClient(tn.conn).ServerReflectionInfo(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&reflectionpb.ServerReflectionRequest{
+		MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range resp.GetListServicesResponse().GetService() {
+		names = append(names, s.GetName())
+	}
+	for _, want := range []string{"inference.GRPCInferenceService", "edgeserve.admin.v1.AdminService", "grpc.health.v1.Health"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("reflection lists %v, missing %s", names, want)
+		}
+	}
 }
