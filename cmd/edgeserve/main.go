@@ -32,6 +32,7 @@ func newRootCmd() *cobra.Command {
 		newModelsCmd(),
 		newSimCmd(),
 		newTraceCmd(),
+		newInferCmd(),
 	)
 	return root
 }

@@ -24,12 +24,13 @@ import (
 func newModelsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "models",
-		Short: "Manage models: import into a local data dir, list",
+		Short: "Manage models: import into a local data dir, or push, list, load, unload and remove on nodes",
 	}
 	cmd.AddCommand(
 		newModelsImportCmd(),
 		newModelsLsCmd(),
 	)
+	addRemoteModelCmds(cmd)
 	return cmd
 }
 

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/edgeserve/edgeserve/node/codec"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+)
+
+// inferOpts are the infer command's flags.
+type inferOpts struct {
+	remote
+	version string
+	input   string
+	random  bool
+	batch   int64
+	seed    uint64
+	json    bool
+}
+
+func newInferCmd() *cobra.Command {
+	var o inferOpts
+	cmd := &cobra.Command{
+		Use:   "infer MODEL",
+		Short: "Send an inference request to a node (Open Inference Protocol over gRPC)",
+		Long: "Send one inference request. Inputs come from a KServe v2 JSON request file (--input)\n" +
+			"or are random values of the model's signature (--random, dynamic dimensions = --batch).",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (o.input == "") == !o.random {
+				return fmt.Errorf("give exactly one of --input FILE.json and --random")
+			}
+			ctx, cancel := o.context(cmd)
+			defer cancel()
+			return o.each(ctx, func(ctx context.Context, conn *grpc.ClientConn) error {
+				return o.run(ctx, pb.NewGRPCInferenceServiceClient(conn), args[0], cmd.OutOrStdout())
+			})
+		},
+	}
+	o.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.version, "version", "", "model version (default: latest)")
+	f.StringVar(&o.input, "input", "", "KServe v2 JSON inference request file")
+	f.BoolVar(&o.random, "random", false, "random inputs of the model's signature")
+	f.Int64Var(&o.batch, "batch", 1, "size of dynamic dimensions with --random")
+	f.Uint64Var(&o.seed, "seed", 1, "seed of --random")
+	f.BoolVar(&o.json, "json", false, "print the KServe v2 JSON response")
+	return cmd
+}
+
+func (o *inferOpts) run(ctx context.Context, c pb.GRPCInferenceServiceClient, model string, w io.Writer) error {
+	req, err := o.request(ctx, c, model)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	resp, err := c.ModelInfer(ctx, req)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	outs, err := responseTensors(resp)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return printJSON(w, resp, outs)
+	}
+	return printHuman(w, resp, outs, took)
+}
+
+// request builds the ModelInferRequest from the input file or at random.
+func (o *inferOpts) request(ctx context.Context, c pb.GRPCInferenceServiceClient, model string) (*pb.ModelInferRequest, error) {
+	var inputs []runtime.Tensor
+	if o.input != "" {
+		f, err := os.Open(o.input)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if _, inputs, err = codec.DecodeJSONRequest(f); err != nil {
+			return nil, fmt.Errorf("%s: %w", o.input, err)
+		}
+	} else {
+		md, err := c.ModelMetadata(ctx, &pb.ModelMetadataRequest{Name: model, Version: o.version})
+		if err != nil {
+			return nil, err
+		}
+		if inputs, err = randomInputs(md.GetInputs(), o.batch, o.seed); err != nil {
+			return nil, err
+		}
+	}
+	req := &pb.ModelInferRequest{ModelName: model, ModelVersion: o.version}
+	for _, t := range inputs {
+		req.Inputs = append(req.Inputs, &pb.ModelInferRequest_InferInputTensor{Name: t.Name, Datatype: codec.DataTypeName(t.Type), Shape: t.Shape})
+		req.RawInputContents = append(req.RawInputContents, t.Data)
+	}
+	return req, nil
+}
+
+// randomInputs makes seeded random tensors for the model's inputs, with
+// dynamic dimensions set to batch.
+func randomInputs(specs []*pb.ModelMetadataResponse_TensorMetadata, batch int64, seed uint64) ([]runtime.Tensor, error) {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	out := make([]runtime.Tensor, len(specs))
+	for i, s := range specs {
+		dt, err := codec.ParseDataType(s.GetDatatype())
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", s.GetName(), err)
+		}
+		shape := make([]int64, len(s.GetShape()))
+		for j, d := range s.GetShape() {
+			shape[j] = d
+			if d < 0 {
+				shape[j] = batch
+			}
+		}
+		n, err := codec.NumElements(shape)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = runtime.Tensor{Name: s.GetName(), Type: dt, Shape: shape, Data: randomData(dt, n, rng)}
+	}
+	return out, nil
+}
+
+// randomData draws n elements: floats in [-1, 1), integers in [0, 10),
+// booleans fair.
+func randomData(dt runtime.DataType, n int64, rng *rand.Rand) []byte {
+	size := codec.ElemSize(dt)
+	b := make([]byte, n*int64(size))
+	le := binary.LittleEndian
+	for i := int64(0); i < n; i++ {
+		e := b[i*int64(size):]
+		f := float32(rng.Float64()*2 - 1)
+		switch dt {
+		case runtime.Float32:
+			le.PutUint32(e, math.Float32bits(f))
+		case runtime.Float64:
+			le.PutUint64(e, math.Float64bits(float64(f)))
+		case runtime.Float16:
+			le.PutUint16(e, codec.Float32ToHalf(f))
+		case runtime.BFloat16:
+			le.PutUint16(e, codec.Float32ToBFloat16(f))
+		case runtime.Bool:
+			e[0] = byte(rng.IntN(2))
+		default:
+			v := uint64(rng.IntN(10))
+			for k := 0; k < size; k++ {
+				e[k] = byte(v >> (8 * k))
+			}
+		}
+	}
+	return b
+}
+
+// responseTensors pairs the response's outputs with their raw bytes.
+func responseTensors(resp *pb.ModelInferResponse) ([]runtime.Tensor, error) {
+	raw := resp.GetRawOutputContents()
+	if len(raw) != len(resp.GetOutputs()) {
+		return nil, fmt.Errorf("response has %d outputs and %d raw contents", len(resp.GetOutputs()), len(raw))
+	}
+	out := make([]runtime.Tensor, len(raw))
+	for i, o := range resp.GetOutputs() {
+		dt, err := codec.ParseDataType(o.GetDatatype())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = runtime.Tensor{Name: o.GetName(), Type: dt, Shape: o.GetShape(), Data: raw[i]}
+	}
+	return out, nil
+}
+
+func printJSON(w io.Writer, resp *pb.ModelInferResponse, outs []runtime.Tensor) error {
+	js := codec.JSONResponse{ModelName: resp.GetModelName(), ModelVersion: resp.GetModelVersion(), ID: resp.GetId()}
+	for _, t := range outs {
+		jt, err := codec.EncodeJSONTensor(t)
+		if err != nil {
+			return err
+		}
+		js.Outputs = append(js.Outputs, jt)
+	}
+	enc := json.NewEncoder(w)
+	return enc.Encode(js)
+}
+
+// printHuman shows each output's type, shape and first values.
+func printHuman(w io.Writer, resp *pb.ModelInferResponse, outs []runtime.Tensor, took time.Duration) error {
+	fmt.Fprintf(w, "model %s version %s: %d outputs in %v\n", resp.GetModelName(), resp.GetModelVersion(), len(outs), took.Round(time.Microsecond))
+	for _, t := range outs {
+		vals, err := codec.RawToValues(t)
+		if err != nil {
+			return err
+		}
+		more := ""
+		if len(vals) > 10 {
+			vals, more = vals[:10], " ..."
+		}
+		fmt.Fprintf(w, "  %s %s %v: %v%s\n", t.Name, codec.DataTypeName(t.Type), t.Shape, vals, more)
+	}
+	return nil
+}

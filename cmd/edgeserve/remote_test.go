@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgeserve/edgeserve/node"
+	"github.com/edgeserve/edgeserve/node/codec"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/edgeserve/edgeserve/runtime/zoo"
+	"github.com/spf13/cobra"
+)
+
+// startTestNode runs a real node on loopback for the CLI to talk to.
+func startTestNode(t *testing.T, token string) string {
+	t.Helper()
+	lib := os.Getenv("EDGESERVE_ORT_LIB")
+	if lib == "" {
+		t.Skip("EDGESERVE_ORT_LIB is not set")
+	}
+	cfg := node.DefaultConfig(t.TempDir())
+	cfg.ORTLibrary = lib
+	cfg.GRPCAddr, cfg.HTTPAddr, cfg.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", ""
+	cfg.AdminToken = token
+	n, err := node.New(cfg, node.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("node Run: %v", err)
+		}
+	})
+	return n.GRPCAddr()
+}
+
+// deadAddr is a loopback address where nothing listens.
+func deadAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// cli runs the CLI with the remote model commands and infer attached.
+func cli(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	models := subcommand(root, "models")
+	if models == nil {
+		models = &cobra.Command{Use: "models"}
+		root.AddCommand(models)
+	}
+	addRemoteModelCmds(models)
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := root.ExecuteContext(ctx)
+	return out.String(), err
+}
+
+func mustCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := cli(t, args...)
+	if err != nil {
+		t.Fatalf("edgeserve %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func TestModelsCommands(t *testing.T) {
+	addr := startTestNode(t, "tok")
+	dir := t.TempDir()
+	m, err := zoo.Write(dir, "tiny_mlp", zoo.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, m.File)
+	addrs := deadAddr(t) + "," + addr // the first node is down: the second answers
+
+	if out, err := cli(t, "models", "ls", "--addr", addr); err == nil || !strings.Contains(err.Error(), "Unauthenticated") {
+		t.Fatalf("ls without token = %v, %s", err, out)
+	}
+	out := mustCLI(t, "models", "push", "mlp", file, "--addr", addrs, "--token", "tok", "--task", "test")
+	if !strings.Contains(out, "pushed mlp version 1") {
+		t.Fatalf("push output: %s", out)
+	}
+	t.Setenv("EDGESERVE_ADMIN_TOKEN", "tok")
+	out = mustCLI(t, "models", "load", "mlp", "--addr", addrs)
+	if !strings.Contains(out, "loaded mlp") {
+		t.Fatalf("load output: %s", out)
+	}
+	out = mustCLI(t, "models", "ls", "--addr", addrs)
+	if !strings.Contains(out, "mlp   1") || !strings.Contains(out, "true") {
+		t.Fatalf("ls output: %s", out)
+	}
+	mustCLI(t, "models", "unload", "mlp", "--addr", addr)
+	if out = mustCLI(t, "models", "ls", "--addr", addr); !strings.Contains(out, "false") {
+		t.Fatalf("ls after unload: %s", out)
+	}
+	mustCLI(t, "models", "rm", "mlp", "--addr", addr)
+	if out = mustCLI(t, "models", "ls", "--addr", addr); strings.Contains(out, "mlp") {
+		t.Fatalf("ls after rm: %s", out)
+	}
+	if _, err := cli(t, "models", "rm", "mlp", "--addr", addr); err == nil || !strings.Contains(err.Error(), "NotFound") {
+		t.Fatalf("rm of a removed model: %v", err)
+	}
+}
+
+func TestInferCommand(t *testing.T) {
+	addr := startTestNode(t, "")
+	dir := t.TempDir()
+	m, err := zoo.Write(dir, "add_fp32", zoo.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, "models", "push", "adder", filepath.Join(dir, m.File), "--addr", addr)
+
+	req := filepath.Join(dir, "req.json")
+	body := `{"inputs":[{"name":"a","shape":[1,3],"datatype":"FP32","data":[1,2,3]},{"name":"b","shape":[1,3],"datatype":"FP32","data":[10,20,30]}]}`
+	if err := os.WriteFile(req, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustCLI(t, "infer", "adder", "--input", req, "--json", "--addr", addr)
+	var resp codec.JSONResponse
+	if err := json.Unmarshal([]byte(out), &resp); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, out)
+	}
+	if resp.ModelName != "adder" || string(resp.Outputs[0].Data) != "[11,22,33]" {
+		t.Fatalf("response = %+v (%s)", resp, resp.Outputs[0].Data)
+	}
+
+	out = mustCLI(t, "infer", "adder", "--random", "--batch", "4", "--addr", deadAddr(t)+","+addr)
+	if !strings.Contains(out, "out FP32 [4 4]") {
+		t.Fatalf("random infer output: %s", out)
+	}
+	if _, err := cli(t, "infer", "adder", "--addr", addr); err == nil {
+		t.Fatal("infer without --input or --random accepted")
+	}
+	if _, err := cli(t, "infer", "nope", "--random", "--addr", addr); err == nil || !strings.Contains(err.Error(), "NotFound") {
+		t.Fatalf("unknown model: %v", err)
+	}
+}
+
+func TestRandomInputsDeterministic(t *testing.T) {
+	specs := []*pbTensorMeta{{Name: "x", Datatype: "FP16", Shape: []int64{-1, 3}}, {Name: "y", Datatype: "INT8", Shape: []int64{2}}}
+	a, err := randomInputs(specs, 2, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := randomInputs(specs, 2, 7)
+	c, _ := randomInputs(specs, 2, 8)
+	if len(a[0].Data) != 12 || len(a[1].Data) != 2 || a[0].Shape[0] != 2 {
+		t.Fatalf("shapes/sizes wrong: %+v", a)
+	}
+	if !bytes.Equal(a[0].Data, b[0].Data) || bytes.Equal(a[0].Data, c[0].Data) {
+		t.Fatal("same seed must give the same inputs and another seed others")
+	}
+	if _, err := randomInputs([]*pbTensorMeta{{Name: "s", Datatype: "BYTES"}}, 1, 1); err == nil {
+		t.Fatal("BYTES input accepted")
+	}
+}
+
+type pbTensorMeta = pb.ModelMetadataResponse_TensorMetadata
+
+func subcommand(c *cobra.Command, name string) *cobra.Command {
+	for _, s := range c.Commands() {
+		if s.Name() == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// TestListJoinsLocalLs: with a local "ls" already in the group, "ls" stays
+// local and "ls --addr" lists a node's models.
+func TestListJoinsLocalLs(t *testing.T) {
+	addr := startTestNode(t, "")
+	models := &cobra.Command{Use: "models"}
+	models.AddCommand(&cobra.Command{Use: "ls", RunE: func(cmd *cobra.Command, _ []string) error {
+		cmd.Print("local listing")
+		return nil
+	}})
+	addRemoteModelCmds(models)
+	root := &cobra.Command{Use: "edgeserve"}
+	root.AddCommand(models)
+	run := func(args ...string) string {
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetArgs(args)
+		if err := root.Execute(); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return out.String()
+	}
+	if out := run("models", "ls"); out != "local listing" {
+		t.Fatalf("ls = %q", out)
+	}
+	if out := run("models", "ls", "--addr", addr); !strings.HasPrefix(out, "NAME") {
+		t.Fatalf("ls --addr = %q", out)
+	}
+	if n := len(models.Commands()); n != 5 {
+		t.Fatalf("%d commands in the group, want 5 (one ls)", n)
+	}
+}

@@ -1,0 +1,53 @@
+package node
+
+import (
+	"context"
+	"io"
+
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// Deps are a node's collaborators, kept apart from its settings.
+type Deps struct {
+	// Logger defaults to a no-op logger.
+	Logger *zap.Logger
+	// Loader loads models; nil builds the ONNX Runtime backend from Config.
+	Loader runtime.Loader
+	// Registry receives the node's and the cache's metrics and is served
+	// on the metrics port; nil makes a fresh one.
+	Registry *prometheus.Registry
+}
+
+// modelStore is what the node uses of the model store (store.Store).
+type modelStore interface {
+	Import(ctx context.Context, r io.Reader, meta store.ModelMeta) (store.Record, error)
+	Get(ctx context.Context, name, ref string) (store.Record, error)
+	ModelFile(ctx context.Context, name, ref string) (store.Record, string, error)
+	List(ctx context.Context) ([]store.Record, error)
+	Delete(ctx context.Context, name string, version int64) (store.Record, error)
+	Close() error
+}
+
+// modelCache is what the node uses of the model cache, keyed by a model
+// version's reference ("name:version").
+type modelCache interface {
+	// Acquire returns the loaded model, loading it on a miss within ctx.
+	Acquire(ctx context.Context, key string, sizeHintBytes int64) (lease, error)
+	// Pin loads the model and keeps it loaded until Unpin.
+	Pin(ctx context.Context, key string, sizeHintBytes int64) error
+	Unpin(key string) bool
+	// Unload removes the model once no request uses it.
+	Unload(key string) bool
+	Resident(key string) bool
+	// Close unloads every model.
+	Close(ctx context.Context) error
+}
+
+// lease is one request's use of a loaded model.
+type lease interface {
+	Model() runtime.Model
+	Release()
+}

@@ -1,0 +1,20 @@
+package node
+
+import "errors"
+
+// Errors of the serving layer itself; status.go maps them, and the errors of
+// the store, cache and runtime, to gRPC codes and HTTP statuses.
+var (
+	// ErrUnauthenticated: an admin call without the configured bearer token.
+	ErrUnauthenticated = errors.New("node: missing or wrong bearer token")
+	// ErrDraining: the node is shutting down and takes no new requests.
+	ErrDraining = errors.New("node: draining, not accepting requests")
+	// ErrTooLarge: a request or push chunk exceeds the configured limit.
+	ErrTooLarge = errors.New("node: request too large")
+	// ErrBadRequest: a malformed call (missing model name, bad header).
+	ErrBadRequest = errors.New("node: bad request")
+	// ErrResumeOffset: a push resumed at an offset the node does not hold.
+	ErrResumeOffset = errors.New("node: push offset does not match the bytes held")
+	// ErrBusy: another push of the same file is in progress.
+	ErrBusy = errors.New("node: busy")
+)

@@ -1,0 +1,128 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
+	"github.com/edgeserve/edgeserve/store"
+)
+
+// adminServer implements the admin API. The auth interceptor has checked
+// the bearer token before any method runs.
+type adminServer struct {
+	adminpb.UnimplementedAdminServiceServer
+	n *Node
+}
+
+func (s adminServer) PushModel(stream adminpb.AdminService_PushModelServer) error {
+	rec, err := s.n.push(stream.Context(), stream.Recv)
+	if err != nil {
+		return grpcError(err)
+	}
+	return stream.SendAndClose(&adminpb.PushModelResponse{Model: s.n.modelInfo(rec)})
+}
+
+func (s adminServer) PushOffset(_ context.Context, req *adminpb.PushOffsetRequest) (*adminpb.PushOffsetResponse, error) {
+	n, err := s.n.uploads.offset(req.GetSha256())
+	return &adminpb.PushOffsetResponse{ReceivedBytes: n}, grpcError(err)
+}
+
+func (s adminServer) DeleteModel(ctx context.Context, req *adminpb.DeleteModelRequest) (*adminpb.DeleteModelResponse, error) {
+	return &adminpb.DeleteModelResponse{}, grpcError(s.n.remove(ctx, req.GetName(), req.GetVersion()))
+}
+
+func (s adminServer) ListModels(ctx context.Context, _ *adminpb.ListModelsRequest) (*adminpb.ListModelsResponse, error) {
+	entries, err := s.n.index(ctx, false)
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	resp := &adminpb.ListModelsResponse{}
+	for _, e := range entries {
+		resp.Models = append(resp.Models, s.n.modelInfo(e.Record))
+	}
+	return resp, nil
+}
+
+func (s adminServer) LoadModel(ctx context.Context, req *adminpb.LoadModelRequest) (*adminpb.LoadModelResponse, error) {
+	took, err := s.n.load(ctx, req.GetName(), req.GetVersion())
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	return &adminpb.LoadModelResponse{LoadTimeUs: took.Microseconds()}, nil
+}
+
+func (s adminServer) UnloadModel(ctx context.Context, req *adminpb.UnloadModelRequest) (*adminpb.UnloadModelResponse, error) {
+	return &adminpb.UnloadModelResponse{}, grpcError(s.n.unload(ctx, req.GetName(), req.GetVersion()))
+}
+
+func (n *Node) modelInfo(r store.Record) *adminpb.ModelInfo {
+	return &adminpb.ModelInfo{Name: r.Name, Version: versionString(r), Sha256: r.Digest.Hex(),
+		SizeBytes: r.SizeBytes, Task: r.Task, Labels: r.Labels, Loaded: n.cache.Resident(r.Ref())}
+}
+
+// push receives one PushModel stream: a header, then chunks appended to the
+// staged file; once the declared size is held the file is imported.
+func (n *Node) push(ctx context.Context, recv func() (*adminpb.PushModelRequest, error)) (store.Record, error) {
+	first, err := recv()
+	if err != nil {
+		return store.Record{}, err
+	}
+	h, err := n.pushHeader(first.GetHeader())
+	if err != nil {
+		return store.Record{}, err
+	}
+	f, done, err := n.uploads.begin(h)
+	if err != nil {
+		return store.Record{}, err
+	}
+	defer done()
+	next := func() ([]byte, error) {
+		m, err := recv()
+		if err != nil {
+			return nil, err
+		}
+		return m.GetChunk(), nil
+	}
+	held, err := receive(f, next, h.Offset, h.Meta.SizeBytes)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return store.Record{}, err
+	}
+	if held != h.Meta.SizeBytes {
+		return store.Record{}, fmt.Errorf("%w: push ended at %d of %d bytes; resume at %d", ErrResumeOffset, held, h.Meta.SizeBytes, held)
+	}
+	return n.uploads.commit(ctx, n.store, h)
+}
+
+// pushHeader validates the header and turns it into store metadata.
+func (n *Node) pushHeader(h *adminpb.PushHeader) (pushHeader, error) {
+	if h == nil {
+		return pushHeader{}, fmt.Errorf("%w: the first push message must be the header", ErrBadRequest)
+	}
+	if err := store.ValidateName(h.GetName()); err != nil {
+		return pushHeader{}, err
+	}
+	if err := validSHA256(h.GetSha256()); err != nil {
+		return pushHeader{}, err
+	}
+	d, err := store.ParseDigest(h.GetSha256())
+	if err != nil {
+		return pushHeader{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	if h.GetSizeBytes() <= 0 || h.GetOffset() < 0 || h.GetOffset() > h.GetSizeBytes() {
+		return pushHeader{}, fmt.Errorf("%w: size %d, offset %d", ErrBadRequest, h.GetSizeBytes(), h.GetOffset())
+	}
+	var version int64
+	if h.GetVersion() != "" {
+		if version, err = strconv.ParseInt(h.GetVersion(), 10, 64); err != nil || version <= 0 {
+			return pushHeader{}, fmt.Errorf("%w: version %q is not a positive integer", ErrBadRequest, h.GetVersion())
+		}
+	}
+	meta := store.ModelMeta{Name: h.GetName(), Version: version, Task: h.GetTask(), Labels: h.GetLabels(),
+		SizeBytes: h.GetSizeBytes(), Digest: d}
+	return pushHeader{Meta: meta, SHA256: h.GetSha256(), Offset: h.GetOffset()}, nil
+}

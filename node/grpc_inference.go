@@ -1,0 +1,126 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/edgeserve/edgeserve/node/codec"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/store"
+)
+
+// inferenceServer implements the Open Inference Protocol's gRPC service.
+// Its methods convert between the wire and the node's operations and map
+// every error through grpcError.
+type inferenceServer struct {
+	pb.UnimplementedGRPCInferenceServiceServer
+	n *Node
+}
+
+// extensions are the protocol extensions the node implements.
+var extensions = []string{"model_repository", "statistics", "binary_tensor_data"}
+
+func (s inferenceServer) ServerLive(context.Context, *pb.ServerLiveRequest) (*pb.ServerLiveResponse, error) {
+	return &pb.ServerLiveResponse{Live: true}, nil
+}
+
+func (s inferenceServer) ServerReady(context.Context, *pb.ServerReadyRequest) (*pb.ServerReadyResponse, error) {
+	return &pb.ServerReadyResponse{Ready: s.n.ready()}, nil
+}
+
+func (s inferenceServer) ModelReady(ctx context.Context, req *pb.ModelReadyRequest) (*pb.ModelReadyResponse, error) {
+	ready, err := s.n.modelReady(ctx, req.GetName(), req.GetVersion())
+	return &pb.ModelReadyResponse{Ready: ready}, grpcError(err)
+}
+
+func (s inferenceServer) ServerMetadata(context.Context, *pb.ServerMetadataRequest) (*pb.ServerMetadataResponse, error) {
+	return &pb.ServerMetadataResponse{Name: "edgeserve", Version: s.n.cfg.Version, Extensions: extensions}, nil
+}
+
+func (s inferenceServer) ModelMetadata(ctx context.Context, req *pb.ModelMetadataRequest) (*pb.ModelMetadataResponse, error) {
+	md, err := s.n.modelMetadata(ctx, req.GetName(), req.GetVersion())
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	return &pb.ModelMetadataResponse{Name: md.Name, Versions: md.Versions, Platform: md.Platform,
+		Inputs: tensorMetadata(md.Signature.Inputs), Outputs: tensorMetadata(md.Signature.Outputs)}, nil
+}
+
+func tensorMetadata(specs []runtime.TensorSpec) []*pb.ModelMetadataResponse_TensorMetadata {
+	out := make([]*pb.ModelMetadataResponse_TensorMetadata, len(specs))
+	for i, s := range specs {
+		out[i] = &pb.ModelMetadataResponse_TensorMetadata{Name: s.Name, Datatype: codec.DataTypeName(s.Type), Shape: s.Shape}
+	}
+	return out
+}
+
+func (s inferenceServer) ModelInfer(ctx context.Context, req *pb.ModelInferRequest) (*pb.ModelInferResponse, error) {
+	s.n.metrics.inFlight.Inc()
+	defer s.n.metrics.inFlight.Dec()
+	inputs, err := codec.DecodeInputs(req)
+	if err != nil {
+		s.n.metrics.fail(req.GetModelName(), err)
+		return nil, grpcError(err)
+	}
+	call := inferCall{Model: req.GetModelName(), Version: req.GetModelVersion(), Inputs: inputs}
+	for _, o := range req.GetOutputs() {
+		call.Outputs = append(call.Outputs, o.GetName())
+	}
+	res, err := s.n.infer(ctx, call)
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	resp := &pb.ModelInferResponse{ModelName: res.Record.Name, ModelVersion: versionString(res.Record), Id: req.GetId()}
+	codec.EncodeOutputs(resp, res.Outputs)
+	return resp, nil
+}
+
+func (s inferenceServer) ModelStatistics(ctx context.Context, req *pb.ModelStatisticsRequest) (*pb.ModelStatisticsResponse, error) {
+	if req.GetName() != "" {
+		if _, err := s.n.resolve(ctx, req.GetName(), req.GetVersion()); err != nil {
+			return nil, grpcError(err)
+		}
+	}
+	return &pb.ModelStatisticsResponse{ModelStats: s.n.stats.snapshot(req.GetName(), req.GetVersion())}, nil
+}
+
+func (s inferenceServer) RepositoryIndex(ctx context.Context, req *pb.RepositoryIndexRequest) (*pb.RepositoryIndexResponse, error) {
+	models, err := s.n.index(ctx, req.GetReady())
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	resp := &pb.RepositoryIndexResponse{}
+	for _, m := range models {
+		resp.Models = append(resp.Models, &pb.RepositoryIndexResponse_ModelIndex{Name: m.Name, Version: m.Version, State: m.State})
+	}
+	return resp, nil
+}
+
+func (s inferenceServer) RepositoryModelLoad(ctx context.Context, req *pb.RepositoryModelLoadRequest) (*pb.RepositoryModelLoadResponse, error) {
+	_, err := s.n.load(ctx, req.GetModelName(), versionParam(req.GetParameters()))
+	return &pb.RepositoryModelLoadResponse{}, grpcError(err)
+}
+
+func (s inferenceServer) RepositoryModelUnload(ctx context.Context, req *pb.RepositoryModelUnloadRequest) (*pb.RepositoryModelUnloadResponse, error) {
+	return &pb.RepositoryModelUnloadResponse{}, grpcError(s.n.unload(ctx, req.GetModelName(), versionParam(req.GetParameters())))
+}
+
+// versionParam reads an optional "version" repository parameter (an
+// EdgeServe addition; Triton's clients send none and get the latest).
+func versionParam(params map[string]*pb.ModelRepositoryParameter) string {
+	p := params["version"]
+	switch {
+	case p == nil:
+		return ""
+	case p.GetStringParam() != "":
+		return p.GetStringParam()
+	case p.GetInt64Param() != 0:
+		return fmt.Sprint(p.GetInt64Param())
+	}
+	return ""
+}
+
+// versionString is a record's version as the protocol writes it.
+func versionString(r store.Record) string { return strconv.FormatInt(r.Version, 10) }

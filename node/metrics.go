@@ -1,0 +1,73 @@
+package node
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the request-level series; the cache registers its own
+// (loads, evictions, resident bytes) on the same registry.
+type metrics struct {
+	requests *prometheus.CounterVec   // model, cache ("hit" or "miss")
+	failures *prometheus.CounterVec   // model, reason
+	latency  *prometheus.HistogramVec // model: whole request
+	queue    *prometheus.HistogramVec // model: resolve + acquire (+ load)
+	compute  *prometheus.HistogramVec // model: run
+	inFlight prometheus.Gauge
+}
+
+// latencyBuckets span 50 µs to ~26 s.
+var latencyBuckets = prometheus.ExponentialBuckets(50e-6, 2, 20)
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_requests_total",
+			Help: "Inference requests that reached a model, by cache outcome."}, []string{"model", "cache"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_request_failures_total",
+			Help: "Failed inference requests by reason."}, []string{"model", "reason"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edgeserve_request_duration_seconds",
+			Help: "Inference request latency inside the node.", Buckets: latencyBuckets}, []string{"model"}),
+		queue: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edgeserve_queue_duration_seconds",
+			Help: "Time from arrival to a loaded model (includes a miss's load).", Buckets: latencyBuckets}, []string{"model"}),
+		compute: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edgeserve_compute_duration_seconds",
+			Help: "Model run time.", Buckets: latencyBuckets}, []string{"model"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "edgeserve_requests_in_flight",
+			Help: "Inference requests being served."}),
+	}
+	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight)
+	return m
+}
+
+// acquired records a request that got its model.
+func (m *metrics) acquired(model string, hit bool, queued time.Duration) {
+	outcome := "miss"
+	if hit {
+		outcome = "hit"
+	}
+	m.requests.WithLabelValues(model, outcome).Inc()
+	m.queue.WithLabelValues(model).Observe(queued.Seconds())
+}
+
+// computed records a model run.
+func (m *metrics) computed(model string, d time.Duration) {
+	m.compute.WithLabelValues(model).Observe(d.Seconds())
+}
+
+// done records a request's end.
+func (m *metrics) done(model string, d time.Duration, err error) {
+	m.latency.WithLabelValues(model).Observe(d.Seconds())
+	if err != nil {
+		m.fail(model, err)
+	}
+}
+
+// fail counts a failure. Requests for unknown models share one label value
+// so that clients cannot grow the series without bound.
+func (m *metrics) fail(model string, err error) {
+	o := classify(err)
+	if o.reason == "not_found" || o.reason == "invalid_argument" {
+		model = ""
+	}
+	m.failures.WithLabelValues(model, o.reason).Inc()
+}

@@ -1,0 +1,147 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/runtime/ort"
+	"github.com/edgeserve/edgeserve/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+)
+
+// Node is one edgeserve-node. New binds the listeners; Run serves until
+// its context ends, then drains.
+type Node struct {
+	cfg     Config
+	log     *zap.Logger
+	store   modelStore
+	cache   modelCache
+	uploads *uploads
+	metrics *metrics
+	stats   *stats
+	sigs    *signatures
+	reg     *prometheus.Registry
+
+	grpcSrv     *grpc.Server
+	health      *health.Server
+	httpSrv     *http.Server
+	metricsSrv  *http.Server
+	grpcLis     net.Listener
+	httpLis     net.Listener
+	metricsLis  net.Listener
+	draining    atomic.Bool
+	closeOnFail []func()
+}
+
+// cacheFactory builds the model cache over a loader; tests substitute it.
+type cacheFactory func(cfg Config, deps Deps, load loadFunc) (modelCache, error)
+
+// loadFunc loads the model version a cache key names.
+type loadFunc func(ctx context.Context, key string) (runtime.Model, error)
+
+// New validates cfg, opens the store in cfg.DataDir, builds the runtime
+// and the cache and binds the three listeners.
+func New(cfg Config, deps Deps) (*Node, error) {
+	return newNode(cfg, deps, newPlacementCache)
+}
+
+func newNode(cfg Config, deps Deps, newCache cacheFactory) (n *Node, err error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	n = &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry}
+	defer func() {
+		if err != nil {
+			n.cleanup()
+		}
+	}()
+	if n.log == nil {
+		n.log = zap.NewNop()
+	}
+	if n.reg == nil {
+		n.reg = prometheus.NewRegistry()
+		n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	deps.Logger, deps.Registry = n.log, n.reg
+	n.metrics = newMetrics(n.reg)
+	if err := n.openParts(deps, newCache); err != nil {
+		return nil, err
+	}
+	return n, n.listen()
+}
+
+// openParts opens the store, the uploads area, the loader and the cache.
+func (n *Node) openParts(deps Deps, newCache cacheFactory) error {
+	st, rep, err := store.Open(context.Background(), store.DefaultConfig(filepath.Join(n.cfg.DataDir, "store")), store.Deps{Logger: n.log})
+	if err != nil {
+		return fmt.Errorf("node: open store: %w", err)
+	}
+	n.store = st
+	n.closeOnFail = append(n.closeOnFail, func() { st.Close() })
+	if !rep.Clean() {
+		n.log.Warn("store reconciliation found problems", zap.Any("report", rep))
+	}
+	if n.uploads, err = newUploads(filepath.Join(n.cfg.DataDir, "uploads")); err != nil {
+		return err
+	}
+	loader := deps.Loader
+	if loader == nil {
+		if loader, err = n.ortLoader(); err != nil {
+			return err
+		}
+	}
+	n.cache, err = newCache(n.cfg, deps, n.loadFunc(loader))
+	return err
+}
+
+func (n *Node) ortLoader() (runtime.Loader, error) {
+	oc := ort.DefaultConfig()
+	oc.LibraryPath = n.cfg.ORTLibrary
+	oc.IntraOpThreads = n.cfg.IntraOpThreads
+	oc.PreparedDir = filepath.Join(n.cfg.DataDir, "prepared")
+	l, err := ort.New(oc, n.log)
+	if err != nil {
+		return nil, fmt.Errorf("node: onnx runtime: %w", err)
+	}
+	return l, nil
+}
+
+// loadFunc resolves a cache key to its verified blob and loads it.
+func (n *Node) loadFunc(l runtime.Loader) loadFunc {
+	return func(ctx context.Context, key string) (runtime.Model, error) {
+		name, version, ok := cutLast(key, ":")
+		if !ok {
+			return nil, fmt.Errorf("%w: cache key %q", ErrBadRequest, key)
+		}
+		rec, path, err := n.store.ModelFile(ctx, name, version)
+		if err != nil {
+			return nil, err
+		}
+		return l.Load(ctx, runtime.Source{Name: rec.Ref(), Path: path, Digest: rec.Digest.String()})
+	}
+}
+
+func cutLast(s, sep string) (before, after string, ok bool) {
+	for i := len(s) - len(sep); i >= 0; i-- {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
+		}
+	}
+	return s, "", false
+}
+
+// cleanup releases what a failed New opened.
+func (n *Node) cleanup() {
+	for i := len(n.closeOnFail) - 1; i >= 0; i-- {
+		n.closeOnFail[i]()
+	}
+}

@@ -1,0 +1,96 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/edgeserve/edgeserve/node/codec"
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/store"
+)
+
+// inferCall is one inference request, whatever protocol carried it.
+type inferCall struct {
+	Model, Version string
+	Inputs         []runtime.Tensor
+	// Outputs names the outputs wanted; empty means all.
+	Outputs []string
+}
+
+// inferResult is what the protocol layers encode.
+type inferResult struct {
+	Record  store.Record
+	Outputs []runtime.Tensor
+}
+
+// infer runs one request: resolve, check against the catalog's signature
+// (before any load, so a bad request evicts nothing), acquire within the
+// caller's deadline, check against the loaded signature, run, release.
+func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err error) {
+	start := time.Now()
+	rec, err := n.resolve(ctx, call.Model, call.Version)
+	if err != nil {
+		n.metrics.fail(call.Model, err)
+		return res, err
+	}
+	defer func() { n.observe(rec, start, err) }()
+	if err := n.sigs.check(rec, call.Inputs); err != nil {
+		return res, err
+	}
+	key := rec.Ref()
+	hit := n.cache.Resident(key)
+	l, err := n.cache.Acquire(ctx, key, n.sizeHint(rec))
+	if err != nil {
+		return res, err
+	}
+	defer l.Release()
+	n.sigs.learn(key, l.Model().Signature())
+	queued := time.Since(start)
+	n.metrics.acquired(rec.Name, hit, queued)
+	n.stats.acquired(key, hit, queued)
+	outs, err := n.run(ctx, rec, l.Model(), call)
+	return inferResult{Record: rec, Outputs: outs}, err
+}
+
+// run checks the inputs against the loaded model's signature and runs it,
+// counting the compute time of runs that happened.
+func (n *Node) run(ctx context.Context, rec store.Record, m runtime.Model, call inferCall) ([]runtime.Tensor, error) {
+	in, err := codec.MatchInputs(m.Signature(), call.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	outs, err := m.Run(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	n.metrics.computed(rec.Name, time.Since(start))
+	n.stats.computed(rec.Ref(), time.Since(start))
+	return codec.SelectOutputs(outs, call.Outputs)
+}
+
+// observe counts the request's outcome.
+func (n *Node) observe(rec store.Record, start time.Time, err error) {
+	n.metrics.done(rec.Name, time.Since(start), err)
+	n.stats.done(rec.Ref(), time.Since(start), err)
+}
+
+// resolve finds a model version in the catalog; version "" is the latest.
+func (n *Node) resolve(ctx context.Context, name, version string) (store.Record, error) {
+	if n.draining.Load() {
+		return store.Record{}, ErrDraining
+	}
+	if name == "" {
+		return store.Record{}, fmt.Errorf("%w: model name is empty", ErrBadRequest)
+	}
+	rec, err := n.store.Get(ctx, name, version)
+	if err != nil {
+		return store.Record{}, fmt.Errorf("node: model %q version %q: %w", name, version, err)
+	}
+	return rec, nil
+}
+
+func (n *Node) sizeHint(rec store.Record) int64 {
+	return int64(float64(rec.SizeBytes) * n.cfg.SizeHintFactor)
+}

@@ -1,0 +1,79 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/edgeserve/edgeserve/placement/cache"
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/store"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// outcome is how one error class is reported: its gRPC code, HTTP status
+// and the reason label of the failure metric.
+type outcome struct {
+	code   codes.Code
+	http   int
+	reason string
+}
+
+// outcomes is the single table from typed errors to wire statuses, checked
+// in order (the first match wins, so more specific errors come first).
+var outcomes = []struct {
+	err error
+	out outcome
+}{
+	{ErrUnauthenticated, outcome{codes.Unauthenticated, http.StatusUnauthorized, "unauthenticated"}},
+	// A back-off wraps the load error that caused it: report the back-off.
+	{cache.ErrBackoff, outcome{codes.Unavailable, http.StatusServiceUnavailable, "load_backoff"}},
+	{ErrBadRequest, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_argument"}},
+	{runtime.ErrInvalidInput, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_input"}},
+	{runtime.ErrInvalidModel, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_model"}},
+	{store.ErrInvalidName, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_argument"}},
+	{store.ErrInvalidMeta, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_argument"}},
+	{store.ErrNotONNX, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_model"}},
+	{store.ErrDigestMismatch, outcome{codes.InvalidArgument, http.StatusBadRequest, "digest_mismatch"}},
+	{store.ErrSizeMismatch, outcome{codes.InvalidArgument, http.StatusBadRequest, "size_mismatch"}},
+	{store.ErrNotFound, outcome{codes.NotFound, http.StatusNotFound, "not_found"}},
+	{store.ErrExists, outcome{codes.AlreadyExists, http.StatusConflict, "exists"}},
+	{ErrResumeOffset, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
+	{ErrBusy, outcome{codes.Aborted, http.StatusConflict, "busy"}},
+	{ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
+	{store.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
+	{store.ErrQuotaExceeded, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
+	{store.ErrDiskFull, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
+	{cache.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "memory_full"}},
+	{cache.ErrNoCapacity, outcome{codes.ResourceExhausted, http.StatusTooManyRequests, "no_capacity"}},
+	{cache.ErrClosed, outcome{codes.Unavailable, http.StatusServiceUnavailable, "draining"}},
+	{ErrDraining, outcome{codes.Unavailable, http.StatusServiceUnavailable, "draining"}},
+	{store.ErrClosed, outcome{codes.Unavailable, http.StatusServiceUnavailable, "draining"}},
+	{runtime.ErrClosed, outcome{codes.Unavailable, http.StatusServiceUnavailable, "unavailable"}},
+	{runtime.ErrUnavailable, outcome{codes.Unavailable, http.StatusServiceUnavailable, "unavailable"}},
+	{store.ErrCorrupt, outcome{codes.DataLoss, http.StatusInternalServerError, "corrupt"}},
+	{context.DeadlineExceeded, outcome{codes.DeadlineExceeded, http.StatusGatewayTimeout, "deadline"}},
+	{context.Canceled, outcome{codes.Canceled, 499, "canceled"}},
+}
+
+// classify maps err to its outcome; unknown errors are Internal/500.
+func classify(err error) outcome {
+	if s, ok := status.FromError(err); ok && s.Code() != codes.Unknown {
+		return outcome{s.Code(), http.StatusInternalServerError, "grpc_" + s.Code().String()}
+	}
+	for _, o := range outcomes {
+		if errors.Is(err, o.err) {
+			return o.out
+		}
+	}
+	return outcome{codes.Internal, http.StatusInternalServerError, "internal"}
+}
+
+// grpcError converts err into a gRPC status error carrying its message.
+func grpcError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return status.Error(classify(err).code, err.Error())
+}

@@ -1,0 +1,65 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/edgeserve/edgeserve/placement/cache"
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/store"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// TestClassify is the error mapping table: wrapped errors of every layer
+// reach the right gRPC code and HTTP status.
+func TestClassify(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("node: model %q: %w", "m", err) }
+	tests := []struct {
+		err  error
+		code codes.Code
+		http int
+	}{
+		{wrap(runtime.ErrInvalidInput), codes.InvalidArgument, http.StatusBadRequest},
+		{wrap(runtime.ErrInvalidModel), codes.InvalidArgument, http.StatusBadRequest},
+		{wrap(ErrBadRequest), codes.InvalidArgument, http.StatusBadRequest},
+		{wrap(store.ErrInvalidName), codes.InvalidArgument, http.StatusBadRequest},
+		{wrap(&store.DigestMismatchError{}), codes.InvalidArgument, http.StatusBadRequest},
+		{wrap(store.ErrNotFound), codes.NotFound, http.StatusNotFound},
+		{wrap(store.ErrExists), codes.AlreadyExists, http.StatusConflict},
+		{wrap(ErrResumeOffset), codes.FailedPrecondition, http.StatusConflict},
+		{wrap(ErrTooLarge), codes.ResourceExhausted, http.StatusRequestEntityTooLarge},
+		{wrap(store.ErrDiskFull), codes.ResourceExhausted, http.StatusInsufficientStorage},
+		{wrap(store.ErrQuotaExceeded), codes.ResourceExhausted, http.StatusInsufficientStorage},
+		{wrap(&cache.TooLargeError{}), codes.ResourceExhausted, http.StatusInsufficientStorage},
+		{wrap(cache.ErrNoCapacity), codes.ResourceExhausted, http.StatusTooManyRequests},
+		{wrap(&cache.BackoffError{Err: runtime.ErrInvalidModel}), codes.Unavailable, http.StatusServiceUnavailable},
+		{wrap(cache.ErrClosed), codes.Unavailable, http.StatusServiceUnavailable},
+		{wrap(ErrDraining), codes.Unavailable, http.StatusServiceUnavailable},
+		{wrap(runtime.ErrUnavailable), codes.Unavailable, http.StatusServiceUnavailable},
+		{wrap(runtime.ErrClosed), codes.Unavailable, http.StatusServiceUnavailable},
+		{wrap(context.DeadlineExceeded), codes.DeadlineExceeded, http.StatusGatewayTimeout},
+		{wrap(context.Canceled), codes.Canceled, 499},
+		{wrap(ErrUnauthenticated), codes.Unauthenticated, http.StatusUnauthorized},
+		{wrap(store.ErrCorrupt), codes.DataLoss, http.StatusInternalServerError},
+		{errors.New("something else"), codes.Internal, http.StatusInternalServerError},
+		{status.Error(codes.ResourceExhausted, "grpc: received message larger than max"), codes.ResourceExhausted, http.StatusInternalServerError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.err.Error(), func(t *testing.T) {
+			o := classify(tc.err)
+			if o.code != tc.code || o.http != tc.http {
+				t.Fatalf("classify = %v/%d, want %v/%d", o.code, o.http, tc.code, tc.http)
+			}
+			if st := status.Convert(grpcError(tc.err)); st.Code() != tc.code || st.Message() != tc.err.Error() {
+				t.Fatalf("grpcError = %v", st)
+			}
+		})
+	}
+	if grpcError(nil) != nil {
+		t.Fatal("grpcError(nil) != nil")
+	}
+}

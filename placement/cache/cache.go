@@ -1,0 +1,256 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
+)
+
+// Cache is a memory-budgeted set of loaded models. It is safe for
+// concurrent use.
+type Cache[M Resident] struct {
+	cfg     Config
+	deps    Deps[M]
+	metrics *metrics
+	start   time.Time     // origin of the policy's time axis
+	slots   chan struct{} // load slots; a send takes one
+
+	// base is cancelled by Close; every load context derives from it.
+	base     context.Context
+	stopLoad context.CancelFunc
+
+	mu sync.Mutex // guards the fields below and every entry and modelInfo
+	// entries holds models loaded or being loaded, by name.
+	entries map[string]*entry[M]
+	// known interns names into policy keys and remembers per-model facts.
+	known map[string]*modelInfo
+	// used is charged memory: loaded models (until their Close returns)
+	// plus reservations of loads.
+	used usage
+	// roomC is closed and replaced to wake everyone waiting for room (or for
+	// the drain in Close); roomWaiters counts them so that the hit path
+	// allocates nothing when no one waits.
+	roomC       chan struct{}
+	roomWaiters int
+	history     *ring
+	closed      bool
+}
+
+// AcquireOptions qualify one Acquire.
+type AcquireOptions struct {
+	// SizeHintBytes estimates the memory the model will take (for example
+	// its file size times a factor). It is used only for a model never
+	// measured here, to make room before the load.
+	SizeHintBytes int64
+	// GPUSizeHintBytes estimates the GPU memory, likewise; it matters only
+	// with a GPU budget.
+	GPUSizeHintBytes int64
+}
+
+// New builds a cache. It validates cfg and registers the metrics.
+func New[M Resident](cfg Config, deps Deps[M]) (*Cache[M], error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := deps.fill(); err != nil {
+		return nil, err
+	}
+	base, stop := context.WithCancel(context.Background())
+	c := &Cache[M]{
+		cfg: cfg, deps: deps, start: deps.Clock.Now(),
+		slots: make(chan struct{}, cfg.MaxConcurrentLoads),
+		base:  base, stopLoad: stop,
+		entries: make(map[string]*entry[M]),
+		known:   make(map[string]*modelInfo),
+		roomC:   make(chan struct{}),
+		history: newRing(cfg.HistorySize),
+	}
+	m, err := newMetrics(deps.Registerer, cfg, c.gauges)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	c.metrics = m
+	return c, nil
+}
+
+// Acquire returns a handle on the loaded model name, loading it on a miss.
+// ctx bounds the wait (queueing, room and load); the handle must be
+// released. Errors: ErrTooLarge, ErrNoCapacity (may also wrap ctx's error),
+// BackoffError, ErrClosed, ctx's error, or the loader's error.
+func (c *Cache[M]) Acquire(ctx context.Context, name string, opts AcquireOptions) (*Handle[M], error) {
+	began := c.deps.Clock.Now()
+	c.mu.Lock()
+	if e := c.entries[name]; e != nil && e.phase == phaseLoaded && !c.closed {
+		h := c.hitLocked(e, began)
+		c.mu.Unlock()
+		return h, nil
+	}
+	e, err := c.missLocked(name, opts)
+	c.mu.Unlock()
+	if err == nil {
+		var h *Handle[M]
+		h, err = c.wait(ctx, e)
+		c.record(name, began, false, err)
+		if err == nil {
+			return h, nil
+		}
+	}
+	c.metrics.acquireErrors.WithLabelValues(errorReason(err)).Inc()
+	return nil, err
+}
+
+// hitLocked serves a hit.
+func (c *Cache[M]) hitLocked(e *entry[M], began time.Time) *Handle[M] {
+	e.refs++
+	e.info.hits++
+	e.info.lastUse = began
+	c.deps.Policy.OnAccess(c.policyEntry(e.info, e.charged), c.since(began), true)
+	c.history.add(Record{Model: e.name, Time: began, Hit: true, Latency: c.deps.Clock.Now().Sub(began)})
+	c.metrics.hits.Inc()
+	return &Handle[M]{c: c, e: e}
+}
+
+// missLocked joins the entry being loaded, or starts a load.
+func (c *Cache[M]) missLocked(name string, opts AcquireOptions) (*entry[M], error) {
+	if c.closed {
+		return nil, ErrClosed
+	}
+	info, err := c.info(name)
+	if err != nil {
+		return nil, err
+	}
+	e := c.entries[name]
+	if e == nil {
+		now := c.deps.Clock.Now()
+		if err := c.backoffLocked(name, info, now); err != nil {
+			return nil, err
+		}
+		est := estimate(info, opts)
+		if err := c.checkSize(name, est, info.wasMeasured); err != nil {
+			return nil, err
+		}
+		e = c.startLoadLocked(name, info, est)
+	}
+	e.waiters++
+	info.misses++
+	info.lastUse = c.deps.Clock.Now()
+	c.deps.Policy.OnAccess(c.policyEntry(info, estimate(info, opts)), c.since(info.lastUse), false)
+	c.metrics.misses.Inc()
+	return e, nil
+}
+
+// estimate is the room to make before loading.
+func estimate(info *modelInfo, opts AcquireOptions) usage {
+	if info.wasMeasured {
+		return info.measured
+	}
+	return usage{host: max(opts.SizeHintBytes, 0), gpu: max(opts.GPUSizeHintBytes, 0)}
+}
+
+// checkSize refuses a model larger than the whole budget.
+func (c *Cache[M]) checkSize(name string, u usage, measured bool) error {
+	switch limit := c.cfg.capacity(); {
+	case u.host > limit.host:
+		return &TooLargeError{Model: name, Bytes: u.host, CapacityBytes: limit.host, Measured: measured}
+	case u.gpu > limit.gpu:
+		return &TooLargeError{Model: name, Bytes: u.gpu, CapacityBytes: limit.gpu, Measured: measured, GPU: true}
+	}
+	return nil
+}
+
+// policyEntry describes a model to the policy. Its size is the GPU memory
+// when a GPU budget is set (the scarcer pool), else host memory.
+func (c *Cache[M]) policyEntry(info *modelInfo, u usage) policy.Entry {
+	return policy.Entry{Key: info.key, SizeBytes: c.policySize(u), LoadCost: info.loadTime}
+}
+
+// policySize is u in the dimension the policy ranks by.
+func (c *Cache[M]) policySize(u usage) int64 {
+	if c.cfg.GPUCapacityBytes > 0 {
+		return u.gpu
+	}
+	return u.host
+}
+
+// wait blocks until e's load ends or ctx ends.
+func (c *Cache[M]) wait(ctx context.Context, e *entry[M]) (*Handle[M], error) {
+	select {
+	case <-e.done:
+		return c.collect(e)
+	case <-ctx.Done():
+		return nil, c.leave(ctx, e)
+	}
+}
+
+// collect takes the reference of a waiter woken by the end of the load.
+func (c *Cache[M]) collect(e *entry[M]) (*Handle[M], error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.waiters--
+	if e.err != nil {
+		return nil, e.err
+	}
+	e.refs++
+	return &Handle[M]{c: c, e: e}, nil
+}
+
+// leave withdraws a waiter whose context ended; the last waiter of an
+// unfinished load abandons it (see the package comment, step 4).
+func (c *Cache[M]) leave(ctx context.Context, e *entry[M]) error {
+	c.mu.Lock()
+	e.waiters--
+	p := e.phase
+	var drop *entry[M]
+	if e.waiters == 0 && p != phaseLoaded {
+		c.abandonLocked(e)
+	} else if e.idle() && p == phaseLoaded {
+		if e.dropping {
+			drop = c.detachLocked(e)
+		} else {
+			c.signalRoomLocked() // it just became evictable
+		}
+	}
+	c.mu.Unlock()
+	c.closeDetached(drop, "unload")
+	if p == phaseWaitRoom {
+		return fmt.Errorf("%w: model %s waited for in-use models to be released: %w", ErrNoCapacity, e.name, ctx.Err())
+	}
+	return fmt.Errorf("cache: waiting for model %s (%s): %w", e.name, p, ctx.Err())
+}
+
+// abandonLocked frees the map slot of a load nobody waits for and cancels it.
+func (c *Cache[M]) abandonLocked(e *entry[M]) {
+	if c.entries[e.name] == e {
+		delete(c.entries, e.name)
+	}
+	e.detached = true
+	e.cancel(errAbandoned)
+}
+
+// info returns the facts about name, interning it on first sight.
+func (c *Cache[M]) info(name string) (*modelInfo, error) {
+	if i := c.known[name]; i != nil {
+		return i, nil
+	}
+	if len(c.known) >= c.cfg.MaxModels {
+		return nil, fmt.Errorf("%w: %s would be model %d, MaxModels is %d", ErrTooManyModels, name, len(c.known)+1, c.cfg.MaxModels)
+	}
+	i := &modelInfo{key: policy.Key(len(c.known))}
+	c.known[name] = i
+	return i, nil
+}
+
+// since is t on the policy's time axis.
+func (c *Cache[M]) since(t time.Time) time.Duration { return t.Sub(c.start) }
+
+// record adds a miss to the history.
+func (c *Cache[M]) record(name string, began time.Time, hit bool, err error) {
+	now := c.deps.Clock.Now()
+	c.mu.Lock()
+	c.history.add(Record{Model: name, Time: began, Hit: hit, Latency: now.Sub(began), Failed: err != nil})
+	c.mu.Unlock()
+}

@@ -1,0 +1,61 @@
+package cache
+
+import "context"
+
+// Pin loads name if needed and keeps it resident until Unpin or Unload
+// (Triton's repository load). It fails as Acquire does.
+func (c *Cache[M]) Pin(ctx context.Context, name string, opts AcquireOptions) error {
+	h, err := c.Acquire(ctx, name, opts)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	h.e.pinned = true
+	h.e.dropping = false
+	c.mu.Unlock()
+	h.Release()
+	return nil
+}
+
+// Unpin makes name evictable again. It reports whether name was resident.
+func (c *Cache[M]) Unpin(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[name]
+	if e == nil {
+		return false
+	}
+	e.pinned = false
+	c.signalRoomLocked()
+	return true
+}
+
+// Unload removes name (Triton's repository unload): it unpins it and closes
+// it now when idle, or when its last user releases it (a load in progress is
+// unloaded once its waiters have released it). It reports whether name was
+// resident or loading.
+func (c *Cache[M]) Unload(name string) bool {
+	c.mu.Lock()
+	e := c.entries[name]
+	if e == nil {
+		c.mu.Unlock()
+		return false
+	}
+	e.pinned = false
+	e.dropping = true
+	var drop *entry[M]
+	if e.phase == phaseLoaded && e.idle() {
+		drop = c.detachLocked(e)
+	}
+	c.mu.Unlock()
+	c.closeDetached(drop, "unload")
+	return true
+}
+
+// Resident reports whether name is loaded and serving here now.
+func (c *Cache[M]) Resident(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[name]
+	return e != nil && e.phase == phaseLoaded
+}

@@ -1,0 +1,157 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
+)
+
+// reserve charges est bytes for e, evicting policy victims, or waiting up to
+// RoomWait for in-use models to be released.
+func (c *Cache[M]) reserve(e *entry[M], est usage) error {
+	var timeout <-chan time.Time
+	for {
+		c.mu.Lock()
+		over := c.used.plus(est).excess(c.cfg.capacity())
+		if over == (usage{}) {
+			c.used = c.used.plus(est)
+			e.charged, e.phase = est, phaseLoading
+			c.mu.Unlock()
+			return nil
+		}
+		if victims := c.victimsLocked(over); victims != nil {
+			c.mu.Unlock()
+			c.closeAll(victims, "evict")
+			continue
+		}
+		if c.cfg.RoomWait == 0 {
+			c.mu.Unlock()
+			return fmt.Errorf("%w: model %s needs %v more and every resident model is in use or pinned", ErrNoCapacity, e.name, over)
+		}
+		if timeout == nil {
+			timeout = time.After(c.cfg.RoomWait)
+		}
+		e.phase = phaseWaitRoom
+		roomC := c.awaitRoomLocked()
+		c.mu.Unlock()
+		if err := c.waitRoom(e.ctx, roomC, timeout); err != nil {
+			return fmt.Errorf("%w: model %s needs %v more: %w", ErrNoCapacity, e.name, over, err)
+		}
+	}
+}
+
+// awaitRoomLocked registers a waiter for room and returns the channel that
+// will be closed when room may have been freed.
+func (c *Cache[M]) awaitRoomLocked() <-chan struct{} {
+	c.roomWaiters++
+	return c.roomC
+}
+
+// waitRoom waits for a room signal; it deregisters the waiter.
+func (c *Cache[M]) waitRoom(ctx context.Context, roomC <-chan struct{}, timeout <-chan time.Time) error {
+	var err error
+	select {
+	case <-roomC:
+	case <-ctx.Done():
+		err = context.Cause(ctx)
+	case <-timeout:
+		err = fmt.Errorf("no model released within %v", c.cfg.RoomWait)
+	}
+	c.mu.Lock()
+	c.roomWaiters--
+	c.mu.Unlock()
+	return err
+}
+
+// signalRoomLocked wakes every room waiter.
+func (c *Cache[M]) signalRoomLocked() {
+	if c.roomWaiters == 0 {
+		return
+	}
+	close(c.roomC)
+	c.roomC = make(chan struct{})
+}
+
+// victimsLocked asks the policy for idle models freeing at least need and
+// detaches them; nil when the policy cannot cover need. The policy sizes
+// models in one dimension (see policyEntry); the other dimension's shortfall
+// is covered by taking the policy's next victims one at a time.
+func (c *Cache[M]) victimsLocked(need usage) []*entry[M] {
+	byKey := make(map[policy.Key]*entry[M])
+	for _, e := range c.entries {
+		if e.evictable() {
+			byKey[e.info.key] = e
+		}
+	}
+	if len(byKey) == 0 {
+		return nil
+	}
+	now := c.since(c.deps.Clock.Now())
+	canEvict := func(k policy.Key) bool { return byKey[k] != nil }
+	var chosen []*entry[M]
+	var freed usage
+	take := func(keys []policy.Key) {
+		for _, k := range keys {
+			if e := byKey[k]; e != nil {
+				chosen, freed = append(chosen, e), freed.plus(e.charged)
+				delete(byKey, k) // a policy repeating a key frees nothing more
+			}
+		}
+	}
+	if primary := c.policySize(need); primary > 0 {
+		take(c.deps.Policy.Victims(primary, now, canEvict))
+	}
+	for !freed.covers(need) && len(byKey) > 0 {
+		n := len(chosen)
+		keys := c.deps.Policy.Victims(1, now, canEvict)
+		take(keys[:min(len(keys), 1)])
+		if len(chosen) == n {
+			break
+		}
+	}
+	if !freed.covers(need) {
+		return nil
+	}
+	for _, e := range chosen {
+		c.detachLocked(e)
+	}
+	return chosen
+}
+
+// detachLocked takes e out of the map and the policy; its charge stays until
+// closeDetached has closed it.
+func (c *Cache[M]) detachLocked(e *entry[M]) *entry[M] {
+	if c.entries[e.name] == e {
+		delete(c.entries, e.name)
+	}
+	e.detached = true
+	c.deps.Policy.OnRemove(e.info.key)
+	return e
+}
+
+// closeAll closes detached entries.
+func (c *Cache[M]) closeAll(es []*entry[M], reason string) {
+	for _, e := range es {
+		c.closeDetached(e, reason)
+	}
+}
+
+// closeDetached closes a detached model, then returns its charge; nil is a
+// no-op.
+func (c *Cache[M]) closeDetached(e *entry[M], reason string) {
+	if e == nil {
+		return
+	}
+	c.closeModel(e.name, e.model)
+	c.mu.Lock()
+	c.used = c.used.minus(e.charged)
+	e.charged = usage{}
+	c.signalRoomLocked()
+	c.mu.Unlock()
+	c.metrics.evictions.WithLabelValues(reason).Inc()
+	c.deps.Logger.Debug("model unloaded", zap.String("model", e.name), zap.String("reason", reason))
+}
