@@ -10,7 +10,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 TEST_TIMEOUT ?= 14m
 
-.PHONY: all setup build test test-short test-zoo-full run bench lint proto zoo fuzz clean
+.PHONY: all setup build test test-short test-zoo-full run stop bench lint proto zoo fuzz clean
 
 all: build
 
@@ -20,6 +20,7 @@ setup: $(EDGESERVE_ORT_LIB)
 $(ORT_DIR)/libonnxruntime.so.1:
 	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
 	@command -v gcc >/dev/null || (apt-get update -qq && apt-get install -y -qq gcc libc6-dev)
+	@command -v curl >/dev/null || (apt-get update -qq && apt-get install -y -qq curl)
 	deploy/fetch-onnxruntime.sh $(ORT_DIR)
 
 ## build: compile the node and the CLI into bin/
@@ -49,12 +50,29 @@ lint:
 zoo: build
 	$(BIN)/edgeserve zoo --set small --out $(DEMO_ZOO)
 
-## run: build, generate demo models, and show how to use them
+## run: build, generate demo models, start a node, push the demo models,
+## and print how to send a request (the node keeps running in the background)
+NODE_DIR := $(CURDIR)/.cache/node
+NODE_GRPC ?= 127.0.0.1:8001
+NODE_HTTP ?= 127.0.0.1:8000
+NODE_METRICS ?= 127.0.0.1:8002
+DEMO_MODELS := mobilenet_v1_0.25 squeezenet1.1 tiny_mlp add_fp32
 run: setup build zoo
+	@mkdir -p $(NODE_DIR); if [ -f $(NODE_DIR)/pid ]; then kill $$(cat $(NODE_DIR)/pid) 2>/dev/null && sleep 1; rm -f $(NODE_DIR)/pid; fi
+	$(BIN)/edgeserve-node -data-dir $(NODE_DIR) -grpc-addr $(NODE_GRPC) -http-addr $(NODE_HTTP) -metrics-addr $(NODE_METRICS) >$(NODE_DIR)/node.log 2>&1 & echo $$! >$(NODE_DIR)/pid
+	@for i in $$(seq 100); do curl -sf http://$(NODE_HTTP)/v2/health/ready >/dev/null && break; sleep 0.1; done
+	@for m in $(DEMO_MODELS); do $(BIN)/edgeserve models push $$m $(DEMO_ZOO)/$$m.onnx --addr $(NODE_GRPC) || exit 1; done
+	$(BIN)/edgeserve models ls --addr $(NODE_GRPC)
+	$(BIN)/edgeserve infer mobilenet_v1_0.25 --random --addr $(NODE_GRPC)
 	@echo
-	@echo "EdgeServe is built. Binaries: $(BIN)/edgeserve, $(BIN)/edgeserve-node"
-	@echo "Demo models: $(DEMO_ZOO)"
-	@echo "Try: $(BIN)/edgeserve bench runtime --models $(DEMO_ZOO)"
+	@echo "edgeserve-node is running (pid $$(cat $(NODE_DIR)/pid), log $(NODE_DIR)/node.log). Stop it: make stop"
+	@echo "Try: $(BIN)/edgeserve infer squeezenet1.1 --random --batch 2 --addr $(NODE_GRPC)"
+	@echo "Try: curl -s -X POST http://$(NODE_HTTP)/v2/models/add_fp32/infer -d '{\"inputs\":[{\"name\":\"a\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[1,2]},{\"name\":\"b\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[3,4]}]}'"
+	@echo "Metrics: curl -s http://$(NODE_METRICS)/metrics | grep ^edgeserve_"
+
+## stop: stop the node that `make run` started (it drains and exits)
+stop:
+	@if [ -f $(NODE_DIR)/pid ]; then kill $$(cat $(NODE_DIR)/pid) 2>/dev/null; rm -f $(NODE_DIR)/pid; echo stopped; fi
 
 ## bench: the runtime table (poster Table I on this machine) and Go benchmarks
 bench: setup build
@@ -69,6 +87,8 @@ proto:
 	GOBIN=$(CURDIR)/.cache/bin $(GO) install $(PROTOC_GEN_GO_GRPC)
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I runtime/onnxpb --go_out=paths=source_relative:runtime/onnxpb runtime/onnxpb/onnx.proto
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I store/tritonpb --go_out=paths=source_relative:store/tritonpb store/tritonpb/model_config.proto
+	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I proto/inference --go_out=paths=source_relative:proto/inference --go-grpc_out=paths=source_relative:proto/inference proto/inference/open_inference.proto
+	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I proto/admin/v1 --go_out=paths=source_relative:proto/admin/v1 --go-grpc_out=paths=source_relative:proto/admin/v1 proto/admin/v1/admin.proto
 
 ## fuzz: run each fuzz target for a short while (FUZZTIME=30s)
 FUZZTIME ?= 20s
