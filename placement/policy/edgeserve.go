@@ -28,6 +28,7 @@ type EdgeServe struct {
 	// nothing; coldChanged says the cold heap's top may have changed since.
 	preloadFree int64
 	coldChanged bool
+	periods     periods
 }
 
 // EdgeServeConfig tunes the EdgeServe policy.
@@ -47,6 +48,17 @@ type EdgeServeConfig struct {
 	// DelayedHits counts, in the cost of a miss, the requests expected to
 	// arrive while the model loads (each waits part of the load).
 	DelayedHits bool
+	// SizeExponent is the power of the size in the utility's denominator
+	// (1: savings per byte).
+	SizeExponent float64
+	// Periodic protects models whose timer-like arrivals are due: their
+	// savings are at least a miss per time left until the next arrival.
+	Periodic bool
+	// MinPeriod is the shortest gap counted as a period (shorter gaps are
+	// within a burst); MaxJitter the largest relative jitter of a periodic
+	// model's gaps.
+	MinPeriod time.Duration
+	MaxJitter float64
 	// Preload lets Preload fill free memory with the most useful models
 	// that are not resident.
 	Preload bool
@@ -62,7 +74,8 @@ type EdgeServeConfig struct {
 // sample (see the package offline measurement).
 func DefaultEdgeServeConfig() EdgeServeConfig {
 	return EdgeServeConfig{
-		HalfLife: 30 * time.Second, Admission: true, AdmitRatio: 1, DelayedHits: true,
+		HalfLife: 30 * time.Second, Admission: true, AdmitRatio: 1, DelayedHits: true, SizeExponent: 1,
+		Periodic: true, MinPeriod: time.Minute, MaxJitter: 0.5,
 		Preload: true, PreloadCandidates: 4, PreloadMinRequests: 0.5,
 	}
 }
@@ -71,6 +84,10 @@ func (c EdgeServeConfig) validate() error {
 	if c.HalfLife <= 0 || !(c.AdmitRatio > 0) || c.PreloadCandidates < 0 || c.PreloadMinRequests < 0 {
 		return fmt.Errorf("policy: edgeserve needs a positive half-life (%v) and admit ratio (%v) and non-negative preload settings: %w",
 			c.HalfLife, c.AdmitRatio, ErrBadConfig)
+	}
+	if !(c.SizeExponent >= 0) || (c.Periodic && (c.MinPeriod <= 0 || !(c.MaxJitter >= 0))) {
+		return fmt.Errorf("policy: edgeserve size exponent %v, minimum period %v and jitter %v out of range: %w",
+			c.SizeExponent, c.MinPeriod, c.MaxJitter, ErrBadConfig)
 	}
 	return nil
 }
@@ -89,6 +106,7 @@ func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
 		cfg: cfg, t: t, logCnt: make([]float64, n), last: make([]int64, n),
 		peerRTT: make([]time.Duration, n), logHint: make([]float64, n),
 		resident: newKeyHeap(n), cold: newKeyHeap(n), cur: -1, preloadFree: -1,
+		periods: newPeriods(n, cfg.MinPeriod, cfg.MaxJitter),
 	}
 	for i := range p.logCnt {
 		p.logCnt[i] = math.Inf(-1)
@@ -103,6 +121,9 @@ func (p *EdgeServe) Name() string { return "edgeserve" }
 func (p *EdgeServe) OnAccess(e Entry, now time.Duration, _ bool) {
 	k := e.Key
 	p.cur = k
+	if !math.IsInf(p.logCnt[k], -1) {
+		p.periods.observe(k, now-time.Duration(p.last[k]))
+	}
 	p.logCnt[k] = logAddExp(p.logCnt[k], p.logWeight(now))
 	p.last[k] = int64(now)
 	p.refresh(k, now)
@@ -135,15 +156,18 @@ func (p *EdgeServe) setCold(k Key, negUtility float64) {
 // Victims evicts the lowest utility first. With admission control it names
 // none when the requested model would save less than the victims do.
 func (p *EdgeServe) Victims(need int64, now time.Duration, evictable func(Key) bool) []Key {
+	if p.cfg.Periodic {
+		p.protectDue(now)
+	}
 	out := p.resident.victims(need, p.t.size, evictable)
 	if !p.cfg.Admission || p.cur < 0 || p.resident.contains(p.cur) {
 		return out
 	}
 	var lost float64
 	for _, k := range out {
-		lost += p.savings(k, now)
+		lost += p.expected(k, now)
 	}
-	if p.cfg.AdmitRatio*p.savings(p.cur, now) < lost {
+	if p.cfg.AdmitRatio*p.expected(p.cur, now) < lost {
 		return nil
 	}
 	return out
@@ -189,7 +213,7 @@ func (p *EdgeServe) savings(k Key, now time.Duration) float64 {
 // decays by the same factor, so the order of utilities is stable in time
 // (exactly so without DelayedHits, whose term is fixed at the request).
 func (p *EdgeServe) utility(k Key, now time.Duration) float64 {
-	return math.Log(p.savings(k, now)) - p.t.logSize(k) + p.logWeight(now)
+	return math.Log(p.savings(k, now)) - p.cfg.SizeExponent*p.t.logSize(k) + p.logWeight(now)
 }
 
 // refresh recomputes k's utility in whichever heap holds it.
@@ -200,3 +224,41 @@ func (p *EdgeServe) refresh(k Key, now time.Duration) {
 	}
 	p.setCold(k, -p.utility(k, now))
 }
+
+// expected is k's savings rate at now, counting a due periodic request.
+func (p *EdgeServe) expected(k Key, now time.Duration) float64 {
+	s := p.savings(k, now)
+	if !p.cfg.Periodic {
+		return s
+	}
+	left, ok := p.periods.until(k, time.Duration(p.last[k]), now)
+	if !ok {
+		return s
+	}
+	return max(s, p.missCost(k, now)*math.Exp(p.logHint[k])/max(left, p.cfg.MinPeriod.Seconds()))
+}
+
+// protectDue re-ranks the least useful residents that are periodic and
+// due, so that the next victims are chosen with their due requests
+// counted. It examines at most protectScan residents: O(log n) each.
+func (p *EdgeServe) protectDue(now time.Duration) {
+	var seen [protectScan]Key
+	n := 0
+	for n < protectScan && p.resident.Len() > 0 {
+		k := p.resident.keys[0]
+		u := math.Log(p.expected(k, now)) - p.cfg.SizeExponent*p.t.logSize(k) + p.logWeight(now)
+		if u <= p.resident.prio[k] {
+			break
+		}
+		p.resident.remove(k)
+		seen[n] = k
+		n++
+		p.resident.prio[k] = u
+	}
+	for _, k := range seen[:n] {
+		p.resident.set(k, p.resident.prio[k], p.last[k])
+	}
+}
+
+// protectScan bounds how many residents one eviction re-ranks.
+const protectScan = 32
