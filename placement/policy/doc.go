@@ -21,39 +21,41 @@
 // The cost of keeping a model is its memory; the benefit is the load delay
 // it saves. EdgeServe ranks each model by its expected savings per byte:
 //
-//		utility(k) = rate(k) x missCost(k) / size(k)
+//	utility(k) = rate(k) x missCost(k) / size(k)
 //
-//	  - rate is estimated from exponentially decayed request counts (as in
-//	    LRFU, Lee et al., IEEE ToC 2001) with a 30 s half-life: the Azure
-//	    Functions trace counts invocations per minute, so demand changes at
-//	    minute scale, and a short memory also weighs recency. Counts are kept
-//	    in the log domain, log(sum_i 2^(t_i/half-life)): all models decay by
-//	    the same factor, so the order of utilities changes only when a model
-//	    is requested and an indexed heap keeps it in O(log n).
-//	  - missCost is the load time (or the round trip to a peer holding a
-//	    loaded copy, if cheaper: SetPeerCopy) plus the waits of the requests
-//	    expected during the load, rate x load / 2 each: these "delayed hits"
-//	    (Atre et al., "Caching with Delayed Hits", SIGCOMM 2020) dominate the
-//	    cost of evicting a busy model. Dividing by size is the cost-per-byte
-//	    rule of GreedyDual-Size (Cao and Irani, USITS 1997) and of the
-//	    offline bounds of Berger et al. (SIGMETRICS 2018).
-//	  - Admission control: a missed model is cached only if its expected
-//	    savings reach those of the victims it would displace; otherwise it is
-//	    served from a transient load and Victims names none. As in TinyLFU
-//	    (Einziger et al., ACM ToS 2017), a one-off request then cannot push
-//	    out a busy model; on the Azure sample this is what makes the policy
-//	    several times better than LRU at small capacities.
-//	  - Periodic arrivals: many functions are timer-triggered. Each model's
-//	    gaps between bursts (at least a minute) and their jitter are tracked;
-//	    for a model whose next arrival is due, the savings are at least one
-//	    miss per time left until it (cost-aware Belady with the predicted
-//	    next use). Residents at the top of the eviction heap are re-ranked
-//	    with this, at most 32 per eviction.
-//	  - Preloading: non-resident models that were recently requested are
-//	    kept in a second heap by utility; Preload offers the best that fit in
-//	    free memory (the simulator's Preloader, the node's preloading).
-//	  - Hints: SetHint weighs a model's savings by 1 + weight (placement
-//	    hints from the region's leader).
+// Its parts, and what the policy adds to it:
+//
+//   - rate is estimated from exponentially decayed request counts (as in
+//     LRFU, Lee et al., IEEE ToC 2001) with a 30 s half-life: the Azure
+//     Functions trace counts invocations per minute, so demand changes at
+//     minute scale, and a short memory also weighs recency. Counts are kept
+//     in the log domain, log(sum_i 2^(t_i/half-life)): all models decay by
+//     the same factor, so the order of utilities changes only when a model
+//     is requested and an indexed heap keeps it in O(log n).
+//   - missCost is the load time (or the round trip to a peer holding a
+//     loaded copy, if cheaper: SetPeerCopy) plus the waits of the requests
+//     expected during the load, rate x load / 2 each: these "delayed hits"
+//     (Atre et al., "Caching with Delayed Hits", SIGCOMM 2020) dominate the
+//     cost of evicting a busy model. Dividing by size is the cost-per-byte
+//     rule of GreedyDual-Size (Cao and Irani, USITS 1997) and of the
+//     offline bounds of Berger et al. (SIGMETRICS 2018).
+//   - Admission control: a missed model is cached only if its expected
+//     savings reach those of the victims it would displace; otherwise it is
+//     served from a transient load and Victims names none. As in TinyLFU
+//     (Einziger et al., ACM ToS 2017), a one-off request then cannot push
+//     out a busy model; on the Azure sample this is what makes the policy
+//     several times better than LRU at small capacities.
+//   - Periodic arrivals: many functions are timer-triggered. Each model's
+//     gaps between bursts (at least a minute) and their jitter are tracked;
+//     for a model whose next arrival is due, the savings are at least one
+//     miss per time left until it (cost-aware Belady with the predicted
+//     next use). Residents at the top of the eviction heap are re-ranked
+//     with this, at most 32 per eviction.
+//   - Preloading: non-resident models that were recently requested are
+//     kept in a second heap by utility; Preload offers the best that fit in
+//     free memory (the simulator's Preloader, the node's preloading).
+//   - Hints: SetHint weighs a model's savings by 1 + weight (placement
+//     hints from the region's leader).
 //
 // Every operation is O(log n) in the number of models; Victims is
 // O((victims + 32) log n).
