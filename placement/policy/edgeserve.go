@@ -154,7 +154,8 @@ func (p *EdgeServe) setCold(k Key, negUtility float64) {
 }
 
 // Victims evicts the lowest utility first. With admission control it names
-// none when the requested model would save less than the victims do.
+// none when the requested model (that of the latest OnAccess) would save
+// less than the victims do; the caller then serves it without caching it.
 func (p *EdgeServe) Victims(need int64, now time.Duration, evictable func(Key) bool) []Key {
 	if p.cfg.Periodic {
 		p.protectDue(now)
