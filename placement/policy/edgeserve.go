@@ -14,7 +14,10 @@ type EdgeServe struct {
 	// logCnt is each model's decayed request count in the log domain,
 	// log(sum_i 2^(t_i/HalfLife)); -Inf before the first request.
 	logCnt []float64
-	last   []int64
+	// logLong is the same with LongHalfLife.
+	logLong []float64
+	memory  memory
+	last    []int64
 	// peerRTT is the round trip to a peer holding a loaded copy (0: none).
 	peerRTT []time.Duration
 	// logHint is log(1 + placement hint weight).
@@ -38,6 +41,11 @@ type EdgeServeConfig struct {
 	// invocations per minute, so rates change at minute scale: 30 s keeps
 	// about the last minute.
 	HalfLife time.Duration
+	// LongHalfLife, when positive, is the half-life used instead while the
+	// cache's victims have typically been idle longer than LongAfter (until
+	// they are idle less than ShortBelow); admission control is then off.
+	LongHalfLife          time.Duration
+	LongAfter, ShortBelow time.Duration
 	// Admission declines to cache a missed model whose expected savings
 	// (rate x load cost) are below AdmitRatio times those of the models it
 	// would displace; the model is then served from a transient load.
@@ -76,6 +84,7 @@ func DefaultEdgeServeConfig() EdgeServeConfig {
 	return EdgeServeConfig{
 		HalfLife: 30 * time.Second, Admission: true, AdmitRatio: 1, DelayedHits: true, SizeExponent: 1,
 		Periodic: true, MinPeriod: time.Minute, MaxJitter: 0.5,
+		LongHalfLife: 10 * time.Minute, LongAfter: 8 * time.Minute, ShortBelow: 3 * time.Minute,
 		Preload: true, PreloadCandidates: 4, PreloadMinRequests: 0.5,
 	}
 }
@@ -84,6 +93,10 @@ func (c EdgeServeConfig) validate() error {
 	if c.HalfLife <= 0 || !(c.AdmitRatio > 0) || c.PreloadCandidates < 0 || c.PreloadMinRequests < 0 {
 		return fmt.Errorf("policy: edgeserve needs a positive half-life (%v) and admit ratio (%v) and non-negative preload settings: %w",
 			c.HalfLife, c.AdmitRatio, ErrBadConfig)
+	}
+	if c.LongHalfLife < 0 || (c.LongHalfLife > 0 && (c.ShortBelow <= 0 || c.LongAfter < c.ShortBelow)) {
+		return fmt.Errorf("policy: edgeserve long half-life %v needs 0 < ShortBelow (%v) <= LongAfter (%v): %w",
+			c.LongHalfLife, c.ShortBelow, c.LongAfter, ErrBadConfig)
 	}
 	if !(c.SizeExponent >= 0) || (c.Periodic && (c.MinPeriod <= 0 || !(c.MaxJitter >= 0))) {
 		return fmt.Errorf("policy: edgeserve size exponent %v, minimum period %v and jitter %v out of range: %w",
@@ -103,13 +116,14 @@ func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
 	}
 	n := len(models)
 	p := &EdgeServe{
-		cfg: cfg, t: t, logCnt: make([]float64, n), last: make([]int64, n),
+		cfg: cfg, t: t, logCnt: make([]float64, n), logLong: make([]float64, n), last: make([]int64, n),
+		memory: newMemory(cfg.LongAfter, cfg.ShortBelow),
 		peerRTT: make([]time.Duration, n), logHint: make([]float64, n),
 		resident: newKeyHeap(n), cold: newKeyHeap(n), cur: -1, preloadFree: -1,
 		periods: newPeriods(n, cfg.MinPeriod, cfg.MaxJitter),
 	}
 	for i := range p.logCnt {
-		p.logCnt[i] = math.Inf(-1)
+		p.logCnt[i], p.logLong[i] = math.Inf(-1), math.Inf(-1)
 	}
 	return p, nil
 }
@@ -124,7 +138,10 @@ func (p *EdgeServe) OnAccess(e Entry, now time.Duration, _ bool) {
 	if !math.IsInf(p.logCnt[k], -1) {
 		p.periods.observe(k, now-time.Duration(p.last[k]))
 	}
-	p.logCnt[k] = logAddExp(p.logCnt[k], p.logWeight(now))
+	p.logCnt[k] = logAddExp(p.logCnt[k], logWeightAt(now, p.cfg.HalfLife))
+	if p.cfg.LongHalfLife > 0 {
+		p.logLong[k] = logAddExp(p.logLong[k], logWeightAt(now, p.cfg.LongHalfLife))
+	}
 	p.last[k] = int64(now)
 	p.refresh(k, now)
 }
@@ -161,7 +178,8 @@ func (p *EdgeServe) Victims(need int64, now time.Duration, evictable func(Key) b
 		p.protectDue(now)
 	}
 	out := p.resident.victims(need, p.t.size, evictable)
-	if !p.cfg.Admission || p.cur < 0 || p.resident.contains(p.cur) {
+	if !p.cfg.Admission || p.memory.long || p.cur < 0 || p.resident.contains(p.cur) {
+		p.observeVictims(out, now)
 		return out
 	}
 	var lost float64
@@ -171,22 +189,58 @@ func (p *EdgeServe) Victims(need int64, now time.Duration, evictable func(Key) b
 	if p.cfg.AdmitRatio*p.expected(p.cur, now) < lost {
 		return nil
 	}
+	p.observeVictims(out, now)
 	return out
 }
 
+// observeVictims feeds the victims' idle times to the memory choice and
+// re-ranks every model when it switches (rarely: O(n log n)).
+func (p *EdgeServe) observeVictims(out []Key, now time.Duration) {
+	if p.cfg.LongHalfLife <= 0 {
+		return
+	}
+	switched := false
+	for _, k := range out {
+		if p.memory.evicted(now - time.Duration(p.last[k])) {
+			switched = true
+		}
+	}
+	if !switched {
+		return
+	}
+	for _, h := range []*keyHeap{p.resident, p.cold} {
+		for _, k := range append([]Key(nil), h.keys...) {
+			p.refresh(k, now)
+		}
+	}
+}
+
+// halfLife is the half-life of the memory in use.
+func (p *EdgeServe) halfLife() time.Duration {
+	if p.memory.long {
+		return p.cfg.LongHalfLife
+	}
+	return p.cfg.HalfLife
+}
+
 // logWeight is the log of the weight a request at now adds to a count.
-func (p *EdgeServe) logWeight(now time.Duration) float64 {
-	return math.Ln2 * float64(now) / float64(p.cfg.HalfLife)
+func (p *EdgeServe) logWeight(now time.Duration) float64 { return logWeightAt(now, p.halfLife()) }
+
+func logWeightAt(now, halfLife time.Duration) float64 {
+	return math.Ln2 * float64(now) / float64(halfLife)
 }
 
 // count is k's decayed request count at now.
 func (p *EdgeServe) count(k Key, now time.Duration) float64 {
+	if p.memory.long {
+		return math.Exp(p.logLong[k] - p.logWeight(now))
+	}
 	return math.Exp(p.logCnt[k] - p.logWeight(now))
 }
 
 // rate is k's estimated request rate at now, in requests per second.
 func (p *EdgeServe) rate(k Key, now time.Duration) float64 {
-	return p.count(k, now) * math.Ln2 / p.cfg.HalfLife.Seconds()
+	return p.count(k, now) * math.Ln2 / p.halfLife().Seconds()
 }
 
 // missCost is the expected delay one miss on k causes, in seconds: the
