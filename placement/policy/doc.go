@@ -51,6 +51,15 @@
 //     miss per time left until it (cost-aware Belady with the predicted
 //     next use). Residents at the top of the eviction heap are re-ranked
 //     with this, at most 32 per eviction.
+//   - Two memories: a small cache evicts models idle for seconds, where
+//     current demand is what matters; a large one evicts models idle for
+//     many minutes, where long-term popularity predicts reuse better and
+//     admission control only turns away models that come back. The policy
+//     tracks the typical idle time of its victims (the cache's
+//     characteristic time, as in Che et al.'s approximation of LRU, IEEE
+//     JSAC 2002) and above 8 minutes switches to a 10 minute half-life
+//     without admission control, below 3 minutes back (re-ranking all
+//     models once per switch, O(n log n)).
 //   - Preloading: non-resident models that were recently requested are
 //     kept in a second heap by utility; Preload offers the best that fit in
 //     free memory (the simulator's Preloader, the node's preloading).

@@ -117,7 +117,7 @@ func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
 	n := len(models)
 	p := &EdgeServe{
 		cfg: cfg, t: t, logCnt: make([]float64, n), logLong: make([]float64, n), last: make([]int64, n),
-		memory: newMemory(cfg.LongAfter, cfg.ShortBelow),
+		memory:  newMemory(cfg.LongAfter, cfg.ShortBelow),
 		peerRTT: make([]time.Duration, n), logHint: make([]float64, n),
 		resident: newKeyHeap(n), cold: newKeyHeap(n), cur: -1, preloadFree: -1,
 		periods: newPeriods(n, cfg.MinPeriod, cfg.MaxJitter),

@@ -140,6 +140,7 @@ func TestConfigValidation(t *testing.T) {
 		"zero ratio":       func(c *policy.EdgeServeConfig) { c.AdmitRatio = 0 },
 		"negative preload": func(c *policy.EdgeServeConfig) { c.PreloadCandidates = -1 },
 		"zero period":      func(c *policy.EdgeServeConfig) { c.MinPeriod = 0 },
+		"inverted memory":  func(c *policy.EdgeServeConfig) { c.LongAfter = time.Second },
 		"NaN size power":   func(c *policy.EdgeServeConfig) { c.SizeExponent = math.NaN() },
 	} {
 		cfg := policy.DefaultEdgeServeConfig()
