@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/edgeserve/edgeserve/placement/policy"
+	"github.com/edgeserve/edgeserve/placement/sim"
 )
 
 func newEdgeServe(t *testing.T, models []policy.Entry, mutate func(*policy.EdgeServeConfig)) *policy.EdgeServe {
@@ -114,3 +115,6 @@ func TestEdgeServePreload(t *testing.T) {
 		t.Fatalf("Preload with preloading off = %v", got)
 	}
 }
+
+// The simulator and the node find preloading through this interface.
+var _ sim.Preloader = (*policy.EdgeServe)(nil)

@@ -1,5 +1,3 @@
-// Package policy holds the cache replacement policies shared by the node's
-// model cache and the trace simulator.
 package policy
 
 import "time"

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -138,6 +139,9 @@ func TestConfigValidation(t *testing.T) {
 		"zero half-life":   func(c *policy.EdgeServeConfig) { c.HalfLife = 0 },
 		"zero ratio":       func(c *policy.EdgeServeConfig) { c.AdmitRatio = 0 },
 		"negative preload": func(c *policy.EdgeServeConfig) { c.PreloadCandidates = -1 },
+		"zero period":      func(c *policy.EdgeServeConfig) { c.MinPeriod = 0 },
+		"inverted memory":  func(c *policy.EdgeServeConfig) { c.LongAfter = time.Second },
+		"NaN size power":   func(c *policy.EdgeServeConfig) { c.SizeExponent = math.NaN() },
 	} {
 		cfg := policy.DefaultEdgeServeConfig()
 		mutate(&cfg)
