@@ -142,7 +142,6 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 	}
 }
 
-
 // cleanup releases what a failed New opened.
 func (n *Node) cleanup() {
 	n.prepCancel()
