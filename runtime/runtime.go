@@ -67,8 +67,16 @@ type Profile struct {
 	// WarmRun is a moving estimate of the steady-state inference time.
 	WarmRun time.Duration
 	// MemoryBytes is the memory the loaded model took, as measured (resident
-	// memory growth across the load), never the file size.
+	// memory growth across the load and the first run), never the file size.
+	// Memory-mapped weights count once touched. Loads or runs of other models
+	// at the same time add noise: see the backend's notes.
 	MemoryBytes int64
+	// Prepared is true when the model was loaded from its prepared
+	// fast-loading form rather than from the original file.
+	Prepared bool
+	// PrepareTime is the wall time spent creating the prepared form during
+	// this load (0 when it already existed). It is not part of LoadTime.
+	PrepareTime time.Duration
 }
 
 // Model is a loaded model. Run is safe for concurrent use. Close releases
@@ -85,11 +93,15 @@ type Loader interface {
 	Load(ctx context.Context, src Source) (Model, error)
 }
 
-// Source says what to load: a model file on local disk, and optionally the
-// directory of its prepared fast-loading form.
+// Source says what to load: a model file on local disk and what identifies
+// its content.
 type Source struct {
 	// Name identifies the model in errors and logs.
 	Name string
-	// Path is the ONNX model file.
+	// Path is the ONNX model file. It is never modified.
 	Path string
+	// Digest is the content digest of the file (for example "sha256:..."),
+	// optional. Backends that keep prepared forms key them by it; without it
+	// they key by path, size and modification time.
+	Digest string
 }

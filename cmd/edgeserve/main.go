@@ -27,6 +27,8 @@ func newRootCmd() *cobra.Command {
 	// Each subcommand lives in its own file and is registered here.
 	root.AddCommand(
 		newVersionCmd(),
+		newBenchCmd(),
+		newZooCmd(),
 	)
 	return root
 }

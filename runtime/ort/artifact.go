@@ -1,0 +1,58 @@
+package ort
+
+import (
+	goruntime "runtime"
+	"strings"
+
+	"golang.org/x/sys/cpu"
+)
+
+// ArtifactKey names what a prepared form depends on besides the model: the
+// ONNX Runtime version (graph optimisations and the saved format change
+// between versions) and the CPU's architecture and vector extensions (the
+// fully optimised graph uses kernels and weight layouts chosen for them),
+// for example "ort-1.30.0/amd64-avx-avx2-avx512f-fma". A store keys prepared
+// forms by model digest plus this key.
+func (l *Loader) ArtifactKey() string {
+	return "ort-" + Version() + "/" + cpuKey()
+}
+
+// cpuKey is the architecture and the CPU features that change ONNX
+// Runtime's kernel choice.
+func cpuKey() string {
+	parts := []string{goruntime.GOARCH}
+	for _, f := range cpuFeatures() {
+		if f.on {
+			parts = append(parts, f.name)
+		}
+	}
+	return strings.Join(parts, "-")
+}
+
+type cpuFeature struct {
+	name string
+	on   bool
+}
+
+// cpuFeatures lists the features of both architectures ONNX Runtime has
+// optimised kernels for; the other architecture's are all false.
+func cpuFeatures() []cpuFeature {
+	return []cpuFeature{
+		{"sse41", cpu.X86.HasSSE41},
+		{"avx", cpu.X86.HasAVX},
+		{"avx2", cpu.X86.HasAVX2},
+		{"fma", cpu.X86.HasFMA},
+		{"avx512f", cpu.X86.HasAVX512F},
+		{"avx512bw", cpu.X86.HasAVX512BW},
+		{"avx512vl", cpu.X86.HasAVX512VL},
+		{"avx512vnni", cpu.X86.HasAVX512VNNI},
+		{"avx512bf16", cpu.X86.HasAVX512BF16},
+		{"avxvnni", cpu.X86.HasAVXVNNI},
+		{"amx", cpu.X86.HasAMXTile},
+		{"asimd", cpu.ARM64.HasASIMD},
+		{"asimddp", cpu.ARM64.HasASIMDDP},
+		{"fphp", cpu.ARM64.HasFPHP},
+		{"i8mm", cpu.ARM64.HasI8MM},
+		{"sve", cpu.ARM64.HasSVE},
+	}
+}

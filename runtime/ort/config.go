@@ -1,0 +1,86 @@
+package ort
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/edgeserve/edgeserve/runtime"
+)
+
+// Execution providers.
+const (
+	ProviderCPU      = "cpu"
+	ProviderCUDA     = "cuda"
+	ProviderTensorRT = "tensorrt"
+)
+
+// LibraryEnv is the environment variable DefaultConfig reads the library
+// path from.
+const LibraryEnv = "EDGESERVE_ORT_LIB"
+
+// Config holds the backend's settings.
+type Config struct {
+	// LibraryPath is the ONNX Runtime shared library (libonnxruntime.so.1).
+	// Default: $EDGESERVE_ORT_LIB.
+	LibraryPath string
+	// IntraOpThreads is the number of threads one inference may use; 0 lets
+	// ONNX Runtime use every core. Default 1: a node runs many models.
+	IntraOpThreads int
+	// Provider is the execution provider: "cpu", "cuda" or "tensorrt".
+	Provider string
+	// DeviceID is the GPU the cuda and tensorrt providers run on.
+	DeviceID int
+	// FastLoad loads models from their prepared form, preparing it on first
+	// load. Off: every load is ONNX Runtime's default load.
+	FastLoad bool
+	// PreparedDir is where prepared forms live; required when FastLoad is on.
+	PreparedDir string
+	// WarmRunWeight is the weight of each new run in the warm-run moving
+	// average, in (0, 1].
+	WarmRunWeight float64
+	// ExternalMinBytes: initializers of at least this many bytes go into the
+	// prepared form's aligned external data file.
+	ExternalMinBytes int64
+	// AlignBytes is the alignment of each initializer in the external data
+	// file; a multiple of the page size so ONNX Runtime can memory-map it.
+	AlignBytes int64
+}
+
+// DefaultConfig is CPU execution, one thread, fast loading into a directory
+// under the user cache directory.
+func DefaultConfig() Config {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return Config{
+		LibraryPath:      os.Getenv(LibraryEnv),
+		IntraOpThreads:   1,
+		Provider:         ProviderCPU,
+		FastLoad:         true,
+		PreparedDir:      dir + "/edgeserve/prepared",
+		WarmRunWeight:    0.2,
+		ExternalMinBytes: 1024,
+		AlignBytes:       64 << 10,
+	}
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.LibraryPath == "":
+		return fmt.Errorf("%w: ort: no onnxruntime library: set %s or Config.LibraryPath (run make setup)", runtime.ErrUnavailable, LibraryEnv)
+	case c.IntraOpThreads < 0:
+		return fmt.Errorf("ort: IntraOpThreads %d < 0", c.IntraOpThreads)
+	case c.Provider != ProviderCPU && c.Provider != ProviderCUDA && c.Provider != ProviderTensorRT:
+		return fmt.Errorf("ort: unknown provider %q (want cpu, cuda or tensorrt)", c.Provider)
+	case c.FastLoad && c.PreparedDir == "":
+		return fmt.Errorf("ort: FastLoad needs PreparedDir")
+	case c.WarmRunWeight <= 0 || c.WarmRunWeight > 1:
+		return fmt.Errorf("ort: WarmRunWeight %v not in (0, 1]", c.WarmRunWeight)
+	case c.ExternalMinBytes < 0:
+		return fmt.Errorf("ort: ExternalMinBytes %d < 0", c.ExternalMinBytes)
+	case c.AlignBytes < 4096 || c.AlignBytes%4096 != 0:
+		return fmt.Errorf("ort: AlignBytes %d is not a multiple of 4096", c.AlignBytes)
+	}
+	return nil
+}

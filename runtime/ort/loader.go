@@ -1,0 +1,128 @@
+package ort
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/edgeserve/edgeserve/runtime"
+)
+
+// Loader loads ONNX models into ONNX Runtime sessions.
+type Loader struct {
+	cfg Config
+	log *zap.Logger
+	// prepares deduplicates concurrent preparations of one prepared form.
+	prepares singleflight.Group
+}
+
+var _ runtime.Loader = (*Loader)(nil)
+
+// New validates cfg and initialises ONNX Runtime (once per process). A
+// missing library gives an error wrapping runtime.ErrUnavailable.
+func New(cfg Config, log *zap.Logger) (*Loader, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	if err := acquireEnvironment(cfg.LibraryPath); err != nil {
+		return nil, err
+	}
+	return &Loader{cfg: cfg, log: log}, nil
+}
+
+// Load loads a model and runs it once on zero inputs (dynamic dimensions 1)
+// so that the first real request does not pay for lazy initialisation. With
+// FastLoad it loads the prepared form, preparing it first if needed; if
+// preparing fails for a reason other than a bad model, it falls back to the
+// default load. Errors wrap runtime.ErrInvalidModel for files ONNX Runtime
+// cannot load and runtime.ErrUnavailable for a missing execution provider.
+func (l *Loader) Load(ctx context.Context, src runtime.Source) (runtime.Model, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	path, mode, prepTime, err := l.resolve(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	m, err := l.loadFile(src.Name, path, mode)
+	if err != nil {
+		return nil, err
+	}
+	m.profile.PrepareTime = prepTime
+	return m, nil
+}
+
+// resolve picks the file to load: the prepared form with FastLoad (made
+// now if missing), else the original.
+func (l *Loader) resolve(ctx context.Context, src runtime.Source) (string, sessionMode, time.Duration, error) {
+	if !l.cfg.FastLoad {
+		return src.Path, modeDefault, 0, nil
+	}
+	path, took, err := l.ensurePrepared(ctx, src)
+	switch {
+	case err == nil:
+		return path, modePrepared, took, nil
+	case errors.Is(err, runtime.ErrInvalidModel), errors.Is(err, runtime.ErrUnavailable), errors.Is(err, fs.ErrNotExist), ctx.Err() != nil:
+		return "", 0, 0, err
+	}
+	l.log.Warn("ort: cannot prepare model, loading it the default way", zap.String("model", src.Name), zap.Error(err))
+	return src.Path, modeDefault, 0, nil
+}
+
+// loadFile creates the session, runs the warm-up and measures both.
+func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
+	releaseFreedMemory() // so that reused free memory does not hide this load's growth
+	rssBefore, err := residentBytes()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	sig, err := readSignature(path)
+	if err != nil {
+		return nil, fmt.Errorf("ort: load %s: %w", name, err)
+	}
+	sess, err := l.newSession(path, sig.Signature, mode)
+	if err != nil {
+		return nil, fmt.Errorf("ort: load %s: %w", name, err)
+	}
+	m := &model{name: name, sig: sig, sess: sess, warm: runtime.NewEWMA(l.cfg.WarmRunWeight)}
+	m.profile.LoadTime = time.Since(start)
+	m.profile.Prepared = mode == modePrepared
+	if err := l.warmUp(m); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("ort: load %s: warm-up run: %w", name, err)
+	}
+	rssAfter, err := residentBytes()
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.profile.MemoryBytes = max(rssAfter-rssBefore, 0)
+	return m, nil
+}
+
+// warmUp runs the model once on zero inputs and records it as FirstRun.
+func (l *Loader) warmUp(m *model) error {
+	ins, err := zeroInputs(m.sig.Inputs)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if _, err := m.run(context.Background(), ins); err != nil {
+		if errors.Is(err, runtime.ErrInvalidInput) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", runtime.ErrInvalidModel, err)
+	}
+	m.profile.FirstRun = time.Since(start)
+	m.profile.WarmRun = m.profile.FirstRun
+	return nil
+}
