@@ -29,6 +29,8 @@ func newRootCmd() *cobra.Command {
 		newVersionCmd(),
 		newBenchCmd(),
 		newZooCmd(),
+		newSimCmd(),
+		newTraceCmd(),
 	)
 	return root
 }

@@ -1,34 +1,39 @@
 // Package offline computes, for the trace simulator only, what a cache that
-// knew the future could do: feasible offline schedules, whose load delay no
+// knows the future can do: feasible offline schedules, whose load delay no
 // online policy is expected to beat, and a lower bound on the load delay of
 // any demand-loading schedule.
 //
-// Every schedule is a set of kept reuse intervals: for request i of model
-// k, keep[i] says that k stays resident from request i until k's next
-// request. A request whose preceding interval was kept is a hit (or a
-// delayed hit while the model is still loading); any other request loads
-// the model, as in the simulator. A schedule is feasible when, after every
-// request, the kept intervals that cover it fit in the capacity; a model
-// that is not kept is served from a transient load ("bypass"), which the
-// simulator also does for models that do not fit.
+// Each schedule is a policy.Policy that knows the workload and is replayed
+// by sim.Run like any online policy, so its cost is counted exactly the
+// same way (delayed hits, loading models that cannot be evicted, the
+// capacity enforced after every request). A schedule bypasses a model
+// (serves it from a transient load, without caching it) by naming no
+// victims.
 //
-//   - Belady: on a miss, evict the models whose next request is farthest,
-//     bypassing the requested model if it is itself the farthest (Belady,
-//     "A study of replacement algorithms for a virtual-storage computer",
-//     IBM Systems Journal 1966, with bypass for variable sizes).
-//   - CostBelady: evict the models with the least load cost per byte per
-//     second until their next request.
+//   - Belady: evict the models requested farthest in the future; bypass the
+//     requested model when it is itself requested later than every model it
+//     could displace (Belady, IBM Systems Journal 1966).
+//   - CostBelady: evict the models with the least miss cost per byte per
+//     second until their next request, bypassing the requested model when
+//     it is worth less. A miss's cost is its load plus the waits of the
+//     requests that arrive during the load, as the simulator charges them.
 //   - PFOOU: the upper bound of Berger, Beckmann and Harchol-Balter,
 //     "Practical Bounds on Optimal Caching with Variable Object Sizes"
-//     (SIGMETRICS 2018), in its greedy form: reuse intervals are taken in
-//     decreasing order of cost per byte-second and kept only where the
-//     occupancy over the whole interval (a segment tree over request
-//     positions) leaves room.
-//   - Feasible: the cheapest of the three.
-//   - LowerBound: PFOO-L of the same paper with costs: every reuse interval
-//     costs its size times its duration of cache space-time; intervals are
-//     taken by decreasing cost saved per byte-second until capacity x trace
-//     duration is spent, the last one fractionally. Only TotalLoadDelay is
-//     meaningful. It bounds every demand-loading schedule, online policies
-//     included, but not policies that preload.
+//     (SIGMETRICS 2018), in its greedy form: reuse intervals (from a request
+//     to the next request for the same model) are taken in decreasing order
+//     of miss cost per byte-second and kept only where the occupancy over
+//     the whole interval, a segment tree over request positions, leaves
+//     room. The plan is then replayed.
+//   - Feasible: the cheapest of the three, named after it.
+//   - LowerBound: PFOO-L of the same paper with costs. Every reuse interval
+//     costs its size times its duration of cache space-time and saves one
+//     load; intervals are taken by decreasing load cost per byte-second
+//     until capacity x trace duration is spent, the last one fractionally.
+//     Only TotalLoadDelay is meaningful. It bounds every demand-loading
+//     schedule, online policies included (a kept interval is counted as
+//     saving its whole load even where the simulator charges a delayed
+//     hit), but not policies that preload.
+//
+// TestGapTable (EDGESERVE_SIM_FULL=1) measures every policy against LRU and
+// Feasible on the Azure Functions sample.
 package offline

@@ -4,28 +4,59 @@ import (
 	"math"
 	"time"
 
+	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/placement/sim"
 )
 
-// PFOOU keeps reuse intervals greedily, densest first, wherever the cache
-// has room over the whole interval (Berger et al.'s PFOO-U, greedy form).
+// PFOOU plans which reuse intervals to keep greedily, densest (load cost
+// per byte-second) first, wherever the cache has room over the whole
+// interval (Berger et al.'s PFOO-U, greedy form), then replays the plan:
+// a miss whose interval is kept evicts the residents the plan no longer
+// needs (farthest next request first) and, if the simulator's loading
+// models leave too little room, planned residents requested later than it.
 func PFOOU(w *sim.Workload, capacityBytes int64) sim.Result {
 	r := newReuse(w)
-	return pfooSchedule(r, capacityBytes).run(r, capacityBytes)
+	return run(newPFOO(r, capacityBytes), r, capacityBytes)
 }
 
-func pfooSchedule(r *reuse, capacityBytes int64) schedule {
-	s := schedule{name: "pfoo-u", keep: make([]bool, r.n())}
+type pfoo struct {
+	*oracle
+	keep plan
+}
+
+func newPFOO(r *reuse, capacityBytes int64) pfoo {
+	p := pfoo{oracle: newOracle("pfoo-u", r), keep: planPFOO(r, capacityBytes)}
+	n := int64(r.n())
+	p.rank = func(k int32) int64 {
+		if p.keep[p.lastReq[k]] {
+			return p.nextUse(k)
+		}
+		return n + p.nextUse(k) // not needed by the plan: evict first
+	}
+	return p
+}
+
+// Victims implements policy.Policy.
+func (p pfoo) Victims(need int64, _ time.Duration, evictable func(policy.Key) bool) []policy.Key {
+	if !p.keep[p.cur] {
+		return nil
+	}
+	return p.farthest(need, int64(p.r.next[p.cur]), evictable)
+}
+
+// planPFOO is the greedy interval selection.
+func planPFOO(r *reuse, capacityBytes int64) plan {
+	keep := make(plan, r.n())
 	occ := newOccupancy(r.n())
-	for _, iv := range r.byDensity(capacityBytes) {
+	for _, iv := range r.byDensity(capacityBytes, r.missWorth) {
 		lo, hi := int(iv.i), int(r.next[iv.i])
 		size := r.size[r.model(lo)]
 		if occ.rangeMax(lo, hi)+size <= capacityBytes {
 			occ.rangeAdd(lo, hi, size)
-			s.keep[lo] = true
+			keep[lo] = true
 		}
 	}
-	return s
+	return keep
 }
 
 // Feasible returns the cheapest of the feasible offline schedules (Belady,
@@ -33,8 +64,8 @@ func pfooSchedule(r *reuse, capacityBytes int64) schedule {
 func Feasible(w *sim.Workload, capacityBytes int64) sim.Result {
 	r := newReuse(w)
 	var best sim.Result
-	for i, build := range []func(*reuse, int64) schedule{beladySchedule, costBeladySchedule, pfooSchedule} {
-		res := build(r, capacityBytes).run(r, capacityBytes)
+	for i, p := range []policy.Policy{newBelady(r), newCostBelady(r), newPFOO(r, capacityBytes)} {
+		res := run(p, r, capacityBytes)
 		if i == 0 || res.TotalLoadDelay < best.TotalLoadDelay {
 			best = res
 		}
@@ -45,17 +76,18 @@ func Feasible(w *sim.Workload, capacityBytes int64) sim.Result {
 
 // LowerBound returns a result whose TotalLoadDelay no demand-loading
 // schedule can beat (PFOO-L with costs); its other fields are zero but for
-// Policy, CapacityBytes and Requests.
+// Policy, CapacityBytes and Requests. A kept interval is counted as saving
+// its whole load cost, though the simulator may still charge a delayed
+// hit, so the bound holds for the simulator's accounting too.
 func LowerBound(w *sim.Workload, capacityBytes int64) sim.Result {
 	r := newReuse(w)
-	var total time.Duration
+	var total, saved time.Duration
 	for _, req := range w.Requests {
 		total += r.cost[req.Model]
 	}
-	var saved time.Duration
 	if r.n() > 0 {
 		budget := float64(capacityBytes) * (r.at(r.n()-1) - r.at(0)).Seconds()
-		for _, iv := range r.byDensity(capacityBytes) {
+		for _, iv := range r.byDensity(capacityBytes, r.loadWorth) {
 			i := int(iv.i)
 			k := r.model(i)
 			space := float64(r.size[k]) * (r.at(int(r.next[i])) - r.at(i)).Seconds()

@@ -14,6 +14,10 @@ type reuse struct {
 	next []int32
 	size []int64
 	cost []time.Duration
+	// missCost[i] is what a miss at request i costs in all, in seconds:
+	// its load plus the waits of the requests for the same model that
+	// arrive during that load (the simulator's delayed hits).
+	missCost []float64
 }
 
 func newReuse(w *sim.Workload) *reuse {
@@ -31,7 +35,37 @@ func newReuse(w *sim.Workload) *reuse {
 		r.next[i] = last[k]
 		last[k] = int32(i)
 	}
+	r.missCost = r.delayedMissCosts(last)
 	return r
+}
+
+// delayedMissCosts computes missCost by sliding, for each model, a window
+// of one load time over its requests (first holds each model's first
+// request): for request a the window's requests b wait t_a + L - t_b.
+func (r *reuse) delayedMissCosts(first []int32) []float64 {
+	miss := make([]float64, r.n())
+	for k, a := range first {
+		l := r.cost[k].Seconds()
+		e := a
+		var cnt int
+		var sum float64 // sum of t_b over the window (a, e)
+		for ; int(a) < r.n(); a = r.next[a] {
+			ta := r.at(int(a)).Seconds()
+			if e == a {
+				e = r.next[a]
+			} else {
+				cnt--
+				sum -= ta
+			}
+			for int(e) < r.n() && r.at(int(e)).Seconds() < ta+l {
+				cnt++
+				sum += r.at(int(e)).Seconds()
+				e = r.next[e]
+			}
+			miss[a] = l + float64(cnt)*(ta+l) - sum
+		}
+	}
+	return miss
 }
 
 func (r *reuse) n() int { return len(r.next) }

@@ -145,7 +145,8 @@ func cmpInt64(a, b int64) int {
 	return 0
 }
 
-// DecayedCremeBruleeConfig is the variant with decayed request counts.
+// DecayedCremeBruleeConfig is the variant with decayed request counts
+// (B = C = 1, a 10 minute half-life).
 func DecayedCremeBruleeConfig() CremeBruleeConfig {
 	return CremeBruleeConfig{B: 1, C: 1, HalfLife: 10 * time.Minute}
 }

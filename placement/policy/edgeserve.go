@@ -6,42 +6,124 @@ import (
 	"time"
 )
 
-// EdgeServe is EdgeServe's own policy. See the package comment of this
-// file's design notes in doc.go.
+// EdgeServe is EdgeServe's own policy; the package comment explains the
+// design. Optional hooks: SetPeerCopy, SetHint; it also preloads (Preload).
 type EdgeServe struct {
-	cfg    EdgeServeConfig
-	t      table
+	cfg EdgeServeConfig
+	t   table
+	// logCnt is each model's decayed request count in the log domain,
+	// log(sum_i 2^(t_i/HalfLife)); -Inf before the first request.
 	logCnt []float64
-	last   []int64
-	// adj is each model's log utility adjustment from hints and peers.
-	adj []float64
-	h   *keyHeap
+	// logLong is the same with LongHalfLife.
+	logLong []float64
+	memory  memory
+	last    []int64
+	// peerRTT is the round trip to a peer holding a loaded copy (0: none).
+	peerRTT []time.Duration
+	// logHint is log(1 + placement hint weight).
+	logHint []float64
+	// resident orders resident models by log utility, lowest first;
+	// cold orders the others by negated log utility, for preloading.
+	resident, cold *keyHeap
+	// cur is the model of the request being served.
+	cur Key
+	// preloadFree is the free memory at the last Preload that found
+	// nothing; coldChanged says the cold heap's top may have changed since.
+	preloadFree int64
+	coldChanged bool
+	periods     periods
 }
 
 // EdgeServeConfig tunes the EdgeServe policy.
 type EdgeServeConfig struct {
-	// HalfLife is the half-life of the decayed request counts.
+	// HalfLife is the half-life of the decayed request counts from which
+	// request rates are estimated. The Azure Functions trace counts
+	// invocations per minute, so rates change at minute scale: 30 s keeps
+	// about the last minute.
 	HalfLife time.Duration
+	// LongHalfLife, when positive, is the half-life used instead while the
+	// cache's victims have typically been idle longer than LongAfter (until
+	// they are idle less than ShortBelow); admission control is then off.
+	LongHalfLife          time.Duration
+	LongAfter, ShortBelow time.Duration
+	// Admission declines to cache a missed model whose expected savings
+	// (rate x load cost) are below AdmitRatio times those of the models it
+	// would displace; the model is then served from a transient load.
+	Admission bool
+	// AdmitRatio scales the missed model's savings in that comparison
+	// (1: plain comparison; larger admits more).
+	AdmitRatio float64
+	// DelayedHits counts, in the cost of a miss, the requests expected to
+	// arrive while the model loads (each waits part of the load).
+	DelayedHits bool
+	// SizeExponent is the power of the size in the utility's denominator
+	// (1: savings per byte).
+	SizeExponent float64
+	// Periodic protects models whose timer-like arrivals are due: their
+	// savings are at least a miss per time left until the next arrival.
+	Periodic bool
+	// MinPeriod is the shortest gap counted as a period (shorter gaps are
+	// within a burst); MaxJitter the largest relative jitter of a periodic
+	// model's gaps.
+	MinPeriod time.Duration
+	MaxJitter float64
+	// Preload lets Preload fill free memory with the most useful models
+	// that are not resident.
+	Preload bool
+	// PreloadCandidates bounds how many non-resident models Preload
+	// examines per call (its cost is O(PreloadCandidates log n)).
+	PreloadCandidates int
+	// PreloadMinRequests is the decayed request count a model needs to be
+	// preloaded: a model seen once long ago is not worth the memory.
+	PreloadMinRequests float64
 }
 
-// DefaultEdgeServeConfig is tuned on the Azure Functions sample.
+// DefaultEdgeServeConfig is the configuration tuned on the Azure Functions
+// sample (see the package offline measurement).
 func DefaultEdgeServeConfig() EdgeServeConfig {
-	return EdgeServeConfig{HalfLife: 10 * time.Minute}
+	return EdgeServeConfig{
+		HalfLife: 30 * time.Second, Admission: true, AdmitRatio: 1, DelayedHits: true, SizeExponent: 1,
+		Periodic: true, MinPeriod: time.Minute, MaxJitter: 0.5,
+		LongHalfLife: 10 * time.Minute, LongAfter: 8 * time.Minute, ShortBelow: 3 * time.Minute,
+		Preload: true, PreloadCandidates: 4, PreloadMinRequests: 0.5,
+	}
+}
+
+func (c EdgeServeConfig) validate() error {
+	if c.HalfLife <= 0 || !(c.AdmitRatio > 0) || c.PreloadCandidates < 0 || c.PreloadMinRequests < 0 {
+		return fmt.Errorf("policy: edgeserve needs a positive half-life (%v) and admit ratio (%v) and non-negative preload settings: %w",
+			c.HalfLife, c.AdmitRatio, ErrBadConfig)
+	}
+	if c.LongHalfLife < 0 || (c.LongHalfLife > 0 && (c.ShortBelow <= 0 || c.LongAfter < c.ShortBelow)) {
+		return fmt.Errorf("policy: edgeserve long half-life %v needs 0 < ShortBelow (%v) <= LongAfter (%v): %w",
+			c.LongHalfLife, c.ShortBelow, c.LongAfter, ErrBadConfig)
+	}
+	if !(c.SizeExponent >= 0) || (c.Periodic && (c.MinPeriod <= 0 || !(c.MaxJitter >= 0))) {
+		return fmt.Errorf("policy: edgeserve size exponent %v, minimum period %v and jitter %v out of range: %w",
+			c.SizeExponent, c.MinPeriod, c.MaxJitter, ErrBadConfig)
+	}
+	return nil
 }
 
 // NewEdgeServe returns the policy over models.
 func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
-	if cfg.HalfLife <= 0 {
-		return nil, fmt.Errorf("policy: edgeserve half-life %v must be positive: %w", cfg.HalfLife, ErrBadConfig)
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	t, err := newTable(models)
 	if err != nil {
 		return nil, err
 	}
 	n := len(models)
-	p := &EdgeServe{cfg: cfg, t: t, logCnt: make([]float64, n), last: make([]int64, n), adj: make([]float64, n), h: newKeyHeap(n)}
+	p := &EdgeServe{
+		cfg: cfg, t: t, logCnt: make([]float64, n), logLong: make([]float64, n), last: make([]int64, n),
+		memory:  newMemory(cfg.LongAfter, cfg.ShortBelow),
+		peerRTT: make([]time.Duration, n), logHint: make([]float64, n),
+		resident: newKeyHeap(n), cold: newKeyHeap(n), cur: -1, preloadFree: -1,
+		periods: newPeriods(n, cfg.MinPeriod, cfg.MaxJitter),
+	}
 	for i := range p.logCnt {
-		p.logCnt[i] = math.Inf(-1)
+		p.logCnt[i], p.logLong[i] = math.Inf(-1), math.Inf(-1)
 	}
 	return p, nil
 }
@@ -52,28 +134,186 @@ func (p *EdgeServe) Name() string { return "edgeserve" }
 // OnAccess counts the request.
 func (p *EdgeServe) OnAccess(e Entry, now time.Duration, _ bool) {
 	k := e.Key
-	p.logCnt[k] = logAddExp(p.logCnt[k], math.Ln2*float64(now)/float64(p.cfg.HalfLife))
-	p.last[k] = int64(now)
-	if p.h.contains(k) {
-		p.refresh(k)
+	p.cur = k
+	if !math.IsInf(p.logCnt[k], -1) {
+		p.periods.observe(k, now-time.Duration(p.last[k]))
 	}
+	p.logCnt[k] = logAddExp(p.logCnt[k], logWeightAt(now, p.cfg.HalfLife))
+	if p.cfg.LongHalfLife > 0 {
+		p.logLong[k] = logAddExp(p.logLong[k], logWeightAt(now, p.cfg.LongHalfLife))
+	}
+	p.last[k] = int64(now)
+	p.refresh(k, now)
 }
 
 // OnInsert makes e a candidate for eviction.
-func (p *EdgeServe) OnInsert(e Entry, _ time.Duration) {
+func (p *EdgeServe) OnInsert(e Entry, now time.Duration) {
 	p.t.learn(e)
-	p.refresh(e.Key)
+	p.cold.remove(e.Key)
+	p.resident.set(e.Key, p.utility(e.Key, now), p.last[e.Key])
 }
 
-// OnRemove forgets k's residency.
-func (p *EdgeServe) OnRemove(k Key) { p.h.remove(k) }
-
-// Victims evicts the lowest utility first.
-func (p *EdgeServe) Victims(need int64, _ time.Duration, evictable func(Key) bool) []Key {
-	return p.h.victims(need, p.t.size, evictable)
+// OnRemove makes k a candidate for preloading.
+func (p *EdgeServe) OnRemove(k Key) {
+	u := p.resident.prio[k]
+	p.resident.remove(k)
+	if !math.IsInf(p.logCnt[k], -1) {
+		p.setCold(k, -u)
+	}
 }
 
-func (p *EdgeServe) refresh(k Key) {
-	u := p.logCnt[k] + math.Log(p.t.cost[k].Seconds()) - p.t.logSize(k) + p.adj[k]
-	p.h.set(k, u, p.last[k])
+// setCold files k among the preload candidates.
+func (p *EdgeServe) setCold(k Key, negUtility float64) {
+	p.cold.set(k, negUtility, -p.last[k])
+	if p.cold.keys[0] == k {
+		p.coldChanged = true
+	}
 }
+
+// Victims evicts the lowest utility first. With admission control it names
+// none when the requested model (that of the latest OnAccess) would save
+// less than the victims do; the caller then serves it without caching it.
+func (p *EdgeServe) Victims(need int64, now time.Duration, evictable func(Key) bool) []Key {
+	if p.cfg.Periodic {
+		p.protectDue(now)
+	}
+	out := p.resident.victims(need, p.t.size, evictable)
+	if !p.cfg.Admission || p.memory.long || p.cur < 0 || p.resident.contains(p.cur) {
+		p.observeVictims(out, now)
+		return out
+	}
+	var lost float64
+	for _, k := range out {
+		lost += p.expected(k, now)
+	}
+	if p.cfg.AdmitRatio*p.expected(p.cur, now) < lost {
+		return nil
+	}
+	p.observeVictims(out, now)
+	return out
+}
+
+// observeVictims feeds the victims' idle times to the memory choice and
+// re-ranks every model when it switches (rarely: O(n log n)).
+func (p *EdgeServe) observeVictims(out []Key, now time.Duration) {
+	if p.cfg.LongHalfLife <= 0 {
+		return
+	}
+	switched := false
+	for _, k := range out {
+		if p.memory.evicted(now - time.Duration(p.last[k])) {
+			switched = true
+		}
+	}
+	if !switched {
+		return
+	}
+	for _, h := range []*keyHeap{p.resident, p.cold} {
+		for _, k := range append([]Key(nil), h.keys...) {
+			p.refresh(k, now)
+		}
+	}
+}
+
+// halfLife is the half-life of the memory in use.
+func (p *EdgeServe) halfLife() time.Duration {
+	if p.memory.long {
+		return p.cfg.LongHalfLife
+	}
+	return p.cfg.HalfLife
+}
+
+// logWeight is the log of the weight a request at now adds to a count.
+func (p *EdgeServe) logWeight(now time.Duration) float64 { return logWeightAt(now, p.halfLife()) }
+
+func logWeightAt(now, halfLife time.Duration) float64 {
+	return math.Ln2 * float64(now) / float64(halfLife)
+}
+
+// count is k's decayed request count at now.
+func (p *EdgeServe) count(k Key, now time.Duration) float64 {
+	if p.memory.long {
+		return math.Exp(p.logLong[k] - p.logWeight(now))
+	}
+	return math.Exp(p.logCnt[k] - p.logWeight(now))
+}
+
+// rate is k's estimated request rate at now, in requests per second.
+func (p *EdgeServe) rate(k Key, now time.Duration) float64 {
+	return p.count(k, now) * math.Ln2 / p.halfLife().Seconds()
+}
+
+// missCost is the expected delay one miss on k causes, in seconds: the
+// load (or forwarding to a peer's copy, if cheaper), plus, with
+// DelayedHits, half a load for each request expected during it.
+func (p *EdgeServe) missCost(k Key, now time.Duration) float64 {
+	l := p.t.cost[k].Seconds()
+	if rtt := p.peerRTT[k]; rtt > 0 {
+		l = min(l, rtt.Seconds())
+	}
+	if p.cfg.DelayedHits {
+		l *= 1 + p.rate(k, now)*l/2
+	}
+	return l
+}
+
+// savings is the load delay per second that keeping k resident saves,
+// weighted by k's placement hint.
+func (p *EdgeServe) savings(k Key, now time.Duration) float64 {
+	return p.rate(k, now) * p.missCost(k, now) * math.Exp(p.logHint[k])
+}
+
+// utility is k's savings per byte in the log domain, shifted by the decay
+// at now so that it only changes when k is requested: every model's count
+// decays by the same factor, so the order of utilities is stable in time
+// (exactly so without DelayedHits, whose term is fixed at the request).
+func (p *EdgeServe) utility(k Key, now time.Duration) float64 {
+	return math.Log(p.savings(k, now)) - p.cfg.SizeExponent*p.t.logSize(k) + p.logWeight(now)
+}
+
+// refresh recomputes k's utility in whichever heap holds it.
+func (p *EdgeServe) refresh(k Key, now time.Duration) {
+	if p.resident.contains(k) {
+		p.resident.set(k, p.utility(k, now), p.last[k])
+		return
+	}
+	p.setCold(k, -p.utility(k, now))
+}
+
+// expected is k's savings rate at now, counting a due periodic request.
+func (p *EdgeServe) expected(k Key, now time.Duration) float64 {
+	s := p.savings(k, now)
+	if !p.cfg.Periodic {
+		return s
+	}
+	left, ok := p.periods.until(k, time.Duration(p.last[k]), now)
+	if !ok {
+		return s
+	}
+	return max(s, p.missCost(k, now)*math.Exp(p.logHint[k])/max(left, p.cfg.MinPeriod.Seconds()))
+}
+
+// protectDue re-ranks the least useful residents that are periodic and
+// due, so that the next victims are chosen with their due requests
+// counted. It examines at most protectScan residents: O(log n) each.
+func (p *EdgeServe) protectDue(now time.Duration) {
+	var seen [protectScan]Key
+	n := 0
+	for n < protectScan && p.resident.Len() > 0 {
+		k := p.resident.keys[0]
+		u := math.Log(p.expected(k, now)) - p.cfg.SizeExponent*p.t.logSize(k) + p.logWeight(now)
+		if u <= p.resident.prio[k] {
+			break
+		}
+		p.resident.remove(k)
+		seen[n] = k
+		n++
+		p.resident.prio[k] = u
+	}
+	for _, k := range seen[:n] {
+		p.resident.set(k, p.resident.prio[k], p.last[k])
+	}
+}
+
+// protectScan bounds how many residents one eviction re-ranks.
+const protectScan = 32

@@ -1,5 +1,3 @@
-// Package policy holds the cache replacement policies shared by the node's
-// model cache and the trace simulator.
 package policy
 
 import "time"
@@ -32,7 +30,24 @@ type Policy interface {
 	// OnRemove records that the model left the cache.
 	OnRemove(k Key)
 	// Victims returns resident models whose eviction frees at least need
-	// bytes, choosing only among those for which evictable returns true.
-	// It returns fewer bytes than need only when no other choice exists.
+	// bytes, choosing only among those for which evictable returns true,
+	// to make room for the model of the request being served. It returns
+	// fewer bytes than need when no other choice exists, and a policy with
+	// admission control may return none to decline caching that model: the
+	// caller then serves the request from a transient load.
 	Victims(need int64, now time.Duration, evictable func(Key) bool) []Key
+}
+
+// PeerAware is implemented by policies that value a model less when a
+// peer holds a loaded copy that requests can be forwarded to.
+type PeerAware interface {
+	// SetPeerCopy records that a peer's copy of k is rtt away (rtt <= 0:
+	// no peer has one).
+	SetPeerCopy(k Key, rtt time.Duration)
+}
+
+// Hinted is implemented by policies that follow placement hints.
+type Hinted interface {
+	// SetHint weighs k by a hint: 0 is neutral, larger keeps k longer.
+	SetHint(k Key, weight float64)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/placement/profile"
 	"github.com/edgeserve/edgeserve/placement/trace"
 )
@@ -31,9 +32,9 @@ func azureWorkload(b *testing.B) *Workload {
 	return w
 }
 
-// BenchmarkReplay compares a replay under LRU with a plain loop that only
-// sums a field of the same requests, in the same run; both report
-// requests per second.
+// BenchmarkReplay compares replays (under the test-only LRU and under
+// every registered policy) with a plain loop that only sums a field of the
+// same requests, in the same run; all report requests per second.
 func BenchmarkReplay(b *testing.B) {
 	w := azureWorkload(b)
 	capacity := w.TotalBytes() / 4
@@ -49,12 +50,24 @@ func BenchmarkReplay(b *testing.B) {
 			b.Fatal("empty trace")
 		}
 	})
-	b.Run("lru", func(b *testing.B) {
+	b.Run("test-lru", func(b *testing.B) {
 		for b.Loop() {
 			Run(w, newTestLRU(len(w.Models)), capacity, Options{})
 		}
 		reportRate(b, len(w.Requests))
 	})
+	for _, name := range policy.Names() {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				p, err := policy.New(name, w.Entries())
+				if err != nil {
+					b.Fatal(err)
+				}
+				Run(w, p, capacity, Options{})
+			}
+			reportRate(b, len(w.Requests))
+		})
+	}
 }
 
 func reportRate(b *testing.B, requests int) {

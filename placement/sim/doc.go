@@ -10,8 +10,10 @@
 // among the ready models (a loading model cannot be evicted), starts the
 // load, and the request waits the model's whole LoadTime. Loads run in
 // parallel: the simulator does not queue them. A model larger than the
-// whole budget, or one for which the policy finds no room, is served
-// without being cached (its load is still counted).
+// whole budget, or one for which the policy finds no room (the victims it
+// did choose stay evicted), is served from a transient load that is not
+// cached; the load is still counted, and a request that arrives during a
+// transient load loads again, as in the offline references.
 //
 // Run keeps per-model state in dense slices indexed by the model's number
 // and does not allocate per request, so that whole-day traces replay in

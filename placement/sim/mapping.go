@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"github.com/edgeserve/edgeserve/placement/profile"
 	"github.com/edgeserve/edgeserve/placement/trace"
@@ -14,10 +16,11 @@ import (
 var ErrMapping = errors.New("sim: cannot map trace models to profiles")
 
 // MapRoundRobin gives every model of t an architecture from set: the
-// models are shuffled by a PCG generator seeded with seed and then dealt
-// the profiles in set's order, round robin, so each architecture serves
-// the same number of models (within one) and the assignment depends only
-// on the seed. Each model stays a distinct model (a tenant's own copy of
+// models, sorted by name, are shuffled by a PCG generator seeded with seed
+// and then dealt the profiles in set's order, round robin, so each
+// architecture serves the same number of models (within one) and the
+// assignment depends only on the model names and the seed (not on the
+// order in which a reader numbered the models). Each model stays a distinct model (a tenant's own copy of
 // that architecture) named "<trace name>:<profile name>", for example
 // "fn0042:DenseNet121". The workload shares t's requests.
 func MapRoundRobin(t *trace.Trace, set []profile.Model, seed uint64) (*Workload, error) {
@@ -25,8 +28,14 @@ func MapRoundRobin(t *trace.Trace, set []profile.Model, seed uint64) (*Workload,
 		return nil, fmt.Errorf("%w: empty profile set", ErrMapping)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x9a7f11e))
+	byName := make([]int, len(t.Models))
+	for i := range byName {
+		byName[i] = i
+	}
+	slices.SortFunc(byName, func(a, b int) int { return strings.Compare(t.Models[a], t.Models[b]) })
+	rng.Shuffle(len(byName), func(i, j int) { byName[i], byName[j] = byName[j], byName[i] })
 	models := make([]profile.Model, len(t.Models))
-	for deal, m := range rng.Perm(len(t.Models)) {
+	for deal, m := range byName {
 		p := set[deal%len(set)]
 		p.Name = t.Models[m] + ":" + p.Name
 		models[m] = p

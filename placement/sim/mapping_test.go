@@ -57,3 +57,22 @@ func TestMapByName(t *testing.T) {
 		t.Fatalf("empty set: err = %v, want ErrMapping", err)
 	}
 }
+
+// TestMapRoundRobinIgnoresNumbering maps the same models numbered in two
+// orders (as the Azure converter and the CSV reader number them) and
+// expects every name to get the same profile.
+func TestMapRoundRobinIgnoresNumbering(t *testing.T) {
+	var a, b trace.Trace
+	for i := range 50 {
+		a.Models = append(a.Models, fmt.Sprintf("fn%04d", i))
+		b.Models = append(b.Models, fmt.Sprintf("fn%04d", 49-i))
+	}
+	set := []profile.Model{model("A", 1, 1), model("B", 2, 2), model("C", 3, 3)}
+	wa, _ := MapRoundRobin(&a, set, 5)
+	wb, _ := MapRoundRobin(&b, set, 5)
+	for i := range 50 {
+		if wa.Models[i].Name != wb.Models[49-i].Name {
+			t.Fatalf("%s mapped to %s and %s", a.Models[i], wa.Models[i].Name, wb.Models[49-i].Name)
+		}
+	}
+}

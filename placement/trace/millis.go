@@ -28,17 +28,13 @@ func parseMillis(s string) (time.Duration, error) {
 		return 0, errMillis
 	}
 	ns := w * int64(time.Millisecond)
-	for i := 0; i < 6; i++ {
-		d := int64(0)
-		if i < len(frac) {
-			d = int64(frac[i] - '0')
-		}
-		ns += d * pow10[5-i]
+	scale := int64(time.Millisecond)
+	for i := 0; i < len(frac); i++ {
+		scale /= 10
+		ns += int64(frac[i]-'0') * scale
 	}
 	return time.Duration(ns), nil
 }
-
-var pow10 = [6]int64{1, 10, 100, 1000, 10000, 100000}
 
 func digits(s string) bool {
 	for i := 0; i < len(s); i++ {

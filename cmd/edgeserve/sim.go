@@ -1,0 +1,175 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/edgeserve/edgeserve/placement/offline"
+	"github.com/edgeserve/edgeserve/placement/policy"
+	"github.com/edgeserve/edgeserve/placement/sim"
+)
+
+type simFlags struct {
+	workloadFlags
+	capacities []float64
+	policies   []string
+	parallel   int
+	json       bool
+	plot       string
+}
+
+func newSimCmd() *cobra.Command {
+	f := &simFlags{}
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Replay a trace against cache policies and offline references",
+		Long: `Replay a request trace (a CSV file, the Azure Functions 2019 sample, or a
+synthetic workload) against each cache policy and each offline reference at
+each capacity, and report hit ratios and the load delay misses cost, as
+ratios to LRU, to the best feasible offline schedule and to a lower bound.
+The references lru, feasible and lower-bound are always included.
+
+Policies: ` + strings.Join(policy.Names(), ", ") + `
+Offline references: ` + strings.Join(offlineNames(), ", "),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd, f) },
+	}
+	f.workloadFlags.register(cmd.Flags())
+	cmd.Flags().Float64SliceVar(&f.capacities, "capacities", sim.DefaultCapacityFractions(), "capacities as fractions of all model bytes")
+	cmd.Flags().StringSliceVar(&f.policies, "policies", nil, "policies and references to compare (default: all)")
+	cmd.Flags().IntVar(&f.parallel, "parallel", 0, "replays to run at once (default: one per CPU)")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a table (durations in ns)")
+	cmd.Flags().StringVar(&f.plot, "plot", "", "also draw total load delay against capacity into this .png or .svg")
+	return cmd
+}
+
+// offlineRefs are the offline references by report name.
+func offlineRefs() map[string]func(*sim.Workload, int64) sim.Result {
+	return map[string]func(*sim.Workload, int64) sim.Result{
+		"belady":          offline.Belady,
+		"cost-belady":     offline.CostBelady,
+		sim.RefFeasible:   offline.Feasible,
+		sim.RefLowerBound: offline.LowerBound,
+	}
+}
+
+func offlineNames() []string {
+	return []string{"belady", "cost-belady", sim.RefFeasible, sim.RefLowerBound}
+}
+
+func runSim(cmd *cobra.Command, f *simFlags) error {
+	if f.plot != "" {
+		if err := sim.CheckPlotFile(f.plot); err != nil {
+			return err
+		}
+	}
+	w, took, err := f.workload()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "workload: %d requests over %d models (%.2f GB), %v, built in %v\n",
+		len(w.Requests), len(w.Models), float64(w.TotalBytes())/1e9, lastTime(w), took.Round(1e6))
+	contenders, err := contendersFor(f.policies)
+	if err != nil {
+		return err
+	}
+	bar := newProgressBar(cmd.ErrOrStderr(), int64(len(w.Requests)*len(contenders)*len(f.capacities)), "replaying")
+	results, err := sim.Evaluate(cmd.Context(), w, contenders, sim.EvalConfig{
+		CapacityFractions: f.capacities, Parallel: f.parallel,
+		Progress: func(d int) { _ = bar.Add(d) },
+	})
+	_ = bar.Finish()
+	if err != nil {
+		return err
+	}
+	rows := sim.Compare(results, w.TotalBytes())
+	if f.plot != "" {
+		if err := sim.SavePlot(f.plot, rows, "load delay vs capacity"); err != nil {
+			return err
+		}
+	}
+	if f.json {
+		return sim.WriteJSON(cmd.OutOrStdout(), rows)
+	}
+	return sim.WriteTable(cmd.OutOrStdout(), rows)
+}
+
+// contendersFor resolves names (all when empty) into contenders, adding
+// the references that the ratios need.
+func contendersFor(names []string) ([]sim.Contender, error) {
+	if len(names) == 0 {
+		names = append(policy.Names(), offlineNames()...)
+	}
+	for _, ref := range []string{sim.RefLRU, sim.RefFeasible, sim.RefLowerBound} {
+		if !contains(names, ref) {
+			names = append(names, ref)
+		}
+	}
+	refs := offlineRefs()
+	out := make([]sim.Contender, 0, len(names))
+	for _, name := range names {
+		if ref, ok := refs[name]; ok {
+			out = append(out, offlineContender(name, ref))
+			continue
+		}
+		if !contains(policy.Names(), name) {
+			return nil, fmt.Errorf("unknown policy %q (policies: %s; offline: %s)", name,
+				strings.Join(policy.Names(), ", "), strings.Join(offlineNames(), ", "))
+		}
+		out = append(out, onlineContender(name))
+	}
+	return out, nil
+}
+
+func onlineContender(name string) sim.Contender {
+	return sim.Contender{Name: name, Run: func(w *sim.Workload, c int64, o sim.Options) (sim.Result, error) {
+		p, err := policy.New(name, w.Entries())
+		if err != nil {
+			return sim.Result{}, err
+		}
+		return sim.Run(w, p, c, o), nil
+	}}
+}
+
+func offlineContender(name string, ref func(*sim.Workload, int64) sim.Result) sim.Contender {
+	return sim.Contender{Name: name, Run: func(w *sim.Workload, c int64, o sim.Options) (sim.Result, error) {
+		r := ref(w, c)
+		if o.Progress != nil {
+			o.Progress(len(w.Requests))
+		}
+		return r, nil
+	}}
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func lastTime(w *sim.Workload) any {
+	if len(w.Requests) == 0 {
+		return "empty"
+	}
+	return w.Requests[len(w.Requests)-1].Time.Round(1e9)
+}
+
+// newProgressBar draws on w only when w is a terminal.
+func newProgressBar(w io.Writer, total int64, what string) *progressbar.ProgressBar {
+	f, ok := w.(*os.File)
+	visible := ok && term.IsTerminal(int(f.Fd()))
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(w), progressbar.OptionSetVisibility(visible),
+		progressbar.OptionSetDescription(what), progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100e6),
+		progressbar.OptionClearOnFinish())
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/edgeserve/edgeserve/placement/sim"
+)
+
+// runCLI runs the CLI with args and returns stdout; stderr goes to the
+// test log.
+func runCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRootCmd()
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.Execute()
+	t.Log(errOut.String())
+	return out.String(), err
+}
+
+func TestSimOnGeneratedTrace(t *testing.T) {
+	dir := t.TempDir()
+	csvFile := filepath.Join(dir, "syn.csv")
+	if _, err := runCLI(t, "trace", "generate", "--out", csvFile, "--duration", "5m", "--models", "30", "--seed", "3"); err != nil {
+		t.Fatal(err)
+	}
+	plot := filepath.Join(dir, "delay.png")
+	out, err := runCLI(t, "sim", "--trace", csvFile, "--profiles", "poster", "--capacities", "0.2,0.4",
+		"--policies", "lru,gdsf,belady", "--json", "--plot", plot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []sim.Row
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatalf("output is not JSON rows: %v\n%s", err, out)
+	}
+	// lru, gdsf, belady, plus the references feasible and lower-bound, at
+	// two capacities.
+	if len(rows) != 10 {
+		t.Fatalf("%d rows, want 10", len(rows))
+	}
+	for _, r := range rows {
+		if r.Requests == 0 || r.VsLRU == nil {
+			t.Fatalf("row %+v lacks requests or its ratio to LRU", r)
+		}
+		if r.Policy == sim.RefLowerBound && *r.VsFeasible > 1 {
+			t.Fatalf("lower bound above the feasible schedule: %+v", r)
+		}
+	}
+	if st, err := os.Stat(plot); err != nil || st.Size() == 0 {
+		t.Fatalf("plot not written: %v", err)
+	}
+	table, err := runCLI(t, "sim", "--trace", csvFile, "--capacities", "0.3", "--policies", "lfu")
+	if err != nil || !strings.Contains(table, "lfu") || !strings.Contains(table, "gap closed") {
+		t.Fatalf("table output: %v\n%s", err, table)
+	}
+}
+
+func TestTraceConvertAzure(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, azureFile)
+	counts := "HashFunction,HashApp,HashOwner,minute_1,minute_2\nf0,a,o,3,1\nf1,a,o,0,0\nf2,a,o,0,2\n"
+	if err := os.WriteFile(in, []byte(counts), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "azure.csv")
+	if _, err := runCLI(t, "trace", "convert-azure", "--azure", dir, "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 7 || lines[0] != "time_ms,model" || strings.Count(string(b), "fn0002") != 2 {
+		t.Fatalf("converted trace:\n%s", b)
+	}
+}
+
+func TestSimRejectsBadInput(t *testing.T) {
+	tests := map[string][]string{
+		"no source":      {"sim"},
+		"two sources":    {"sim", "--synthetic", "--trace", "x.csv"},
+		"unknown policy": {"sim", "--synthetic", "--duration", "1m", "--policies", "fifo"},
+		"bad profiles":   {"sim", "--synthetic", "--duration", "1m", "--profiles", "nope.json"},
+		"bad mapping":    {"sim", "--synthetic", "--duration", "1m", "--mapping", "zigzag"},
+		"bad capacity":   {"sim", "--synthetic", "--duration", "1m", "--capacities", "0"},
+		"bad plot":       {"sim", "--synthetic", "--duration", "1m", "--policies", "lru", "--plot", "x.gif"},
+		"missing trace":  {"sim", "--trace", "does-not-exist.csv"},
+	}
+	for name, args := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := runCLI(t, args...); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func TestSimOneSite(t *testing.T) {
+	csvFile := filepath.Join(t.TempDir(), "sites.csv")
+	trace := "time_ms,model,site\n0,SqueezeNet,x\n1,DenseNet,y\n2,SqueezeNet,y\n5000,DenseNet,y\n"
+	if err := os.WriteFile(csvFile, []byte(trace), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "sim", "--trace", csvFile, "--site", "y", "--policies", "lru", "--capacities", "1", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []sim.Row
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	// Models named after poster profiles map by name; at full capacity the
+	// second DenseNet request (5 s later, after its 1.1 s load) hits.
+	if rows[0].Requests != 3 || rows[0].Hits != 1 {
+		t.Fatalf("site y under lru: %+v", rows[0])
+	}
+	if _, err := runCLI(t, "sim", "--trace", csvFile, "--site", "z"); err == nil {
+		t.Fatal("unknown site accepted")
+	}
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/edgeserve/edgeserve/placement/profile"
+	"github.com/edgeserve/edgeserve/placement/sim"
+	"github.com/edgeserve/edgeserve/placement/trace"
+)
+
+// azureFile is the invocation-count file inside an Azure trace directory.
+const azureFile = "invocations-minutes-0001-0720.csv"
+
+// traceFlags choose and shape the trace a command reads or generates.
+type traceFlags struct {
+	csvFile   string
+	azure     string
+	synthetic bool
+	seed      uint64
+	minutes   int
+	site      string
+	syn       trace.SyntheticConfig
+}
+
+func (f *traceFlags) register(fs *pflag.FlagSet) {
+	f.syn = trace.DefaultSyntheticConfig()
+	fs.StringVar(&f.csvFile, "trace", "", "CSV trace file (time_ms,model[,site])")
+	fs.StringVar(&f.azure, "azure", "", "Azure Functions 2019 directory (or its "+azureFile+")")
+	fs.BoolVar(&f.synthetic, "synthetic", false, "generate a synthetic trace")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed for placing Azure invocations within minutes, or for the synthetic trace")
+	fs.IntVar(&f.minutes, "minutes", 0, "Azure: keep only the first N minutes (0: all)")
+	fs.StringVar(&f.site, "site", "", "CSV trace with sites: replay only this site's requests")
+	fs.IntVar(&f.syn.Models, "models", f.syn.Models, "synthetic: number of models")
+	fs.DurationVar(&f.syn.Duration, "duration", f.syn.Duration, "synthetic: trace length")
+	fs.Float64Var(&f.syn.RatePerSecond, "rate", f.syn.RatePerSecond, "synthetic: mean requests per second outside bursts")
+	fs.Float64Var(&f.syn.ZipfExponent, "zipf", f.syn.ZipfExponent, "synthetic: Zipf popularity exponent (0: uniform)")
+	fs.Float64Var(&f.syn.DiurnalAmplitude, "diurnal-amplitude", f.syn.DiurnalAmplitude, "synthetic: rate swing in [0,1)")
+	fs.DurationVar(&f.syn.DiurnalPeriod, "diurnal-period", f.syn.DiurnalPeriod, "synthetic: period of the rate swing")
+	fs.DurationVar(&f.syn.DriftInterval, "drift-interval", f.syn.DriftInterval, "synthetic: popularity drift interval (0: none)")
+	fs.Float64Var(&f.syn.DriftFraction, "drift-fraction", f.syn.DriftFraction, "synthetic: fraction of ranks swapped per drift")
+	fs.Float64Var(&f.syn.BurstsPerHour, "bursts-per-hour", f.syn.BurstsPerHour, "synthetic: mean bursts per hour (0: none)")
+	fs.DurationVar(&f.syn.BurstDuration, "burst-duration", f.syn.BurstDuration, "synthetic: length of a burst")
+	fs.Float64Var(&f.syn.BurstRatePerSecond, "burst-rate", f.syn.BurstRatePerSecond, "synthetic: requests per second to the burst's model")
+}
+
+var errTraceSource = errors.New("give exactly one of --trace, --azure, --synthetic")
+
+// load reads, converts or generates the trace.
+func (f *traceFlags) load() (*trace.Trace, error) {
+	n := 0
+	for _, set := range []bool{f.csvFile != "", f.azure != "", f.synthetic} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, errTraceSource
+	}
+	switch {
+	case f.csvFile != "":
+		return readFile(f.csvFile, trace.ReadCSV)
+	case f.azure != "":
+		return f.loadAzure()
+	}
+	f.syn.Seed = f.seed
+	return trace.Generate(f.syn)
+}
+
+func (f *traceFlags) loadAzure() (*trace.Trace, error) {
+	path := f.azure
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, azureFile)
+	}
+	cfg := trace.DefaultAzureConfig()
+	cfg.Seed, cfg.Minutes = f.seed, f.minutes
+	return readFile(path, func(r io.Reader) (*trace.Trace, error) { return trace.ReadAzure(r, cfg) })
+}
+
+func readFile[T any](path string, decode func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, err
+	}
+	defer f.Close()
+	v, err := decode(f)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}
+
+// workloadFlags add the model profiles and how trace models map to them.
+type workloadFlags struct {
+	traceFlags
+	profiles    string
+	loadPath    string
+	mapping     string
+	mappingSeed uint64
+}
+
+func (f *workloadFlags) register(fs *pflag.FlagSet) {
+	f.traceFlags.register(fs)
+	fs.StringVar(&f.profiles, "profiles", "poster", "model profiles: zoo, poster, m5, or a JSON file (bench output or CremeBrulee format)")
+	fs.StringVar(&f.loadPath, "load-path", string(profile.LoadDefault), "bench profiles: load path to use (default or fast)")
+	fs.StringVar(&f.mapping, "mapping", "auto", "how trace models get profiles: name, round-robin, or auto (name when every trace model names a profile)")
+	fs.Uint64Var(&f.mappingSeed, "mapping-seed", 1, "seed of the round-robin mapping of trace models to profiles")
+}
+
+// workload builds the simulator's input and says how long that took.
+func (f *workloadFlags) workload() (*sim.Workload, time.Duration, error) {
+	start := time.Now()
+	tr, err := f.load()
+	if err == nil && f.site != "" {
+		tr, err = tr.ForSite(f.site)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	set, err := profile.Load(f.profiles, profile.LoadPath(f.loadPath))
+	if err != nil {
+		return nil, 0, err
+	}
+	var w *sim.Workload
+	switch f.mapping {
+	case "name":
+		w, err = sim.MapByName(tr, set)
+	case "round-robin":
+		w, err = sim.MapRoundRobin(tr, set, f.mappingSeed)
+	case "auto":
+		if w, err = sim.MapByName(tr, set); errors.Is(err, sim.ErrMapping) {
+			w, err = sim.MapRoundRobin(tr, set, f.mappingSeed)
+		}
+	default:
+		err = fmt.Errorf("--mapping %q: want name, round-robin or auto", f.mapping)
+	}
+	return w, time.Since(start), err
+}

@@ -1,0 +1,135 @@
+package offline
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
+	"github.com/edgeserve/edgeserve/placement/profile"
+	"github.com/edgeserve/edgeserve/placement/sim"
+	"github.com/edgeserve/edgeserve/placement/trace"
+)
+
+// defaultAzureCSV is the shared Azure Functions sample.
+const defaultAzureCSV = "/work/shared/traces/azure-functions-2019/invocations-minutes-0001-0720.csv"
+
+// TestGapTable measures every policy against LRU and the best feasible
+// offline schedule on the Azure sample, mapped to each profile set with
+// several mapping seeds, at 10%, 25% and 50% of the model bytes. It prints
+// each policy's load delay as a ratio to LRU's and the share of the
+// LRU-to-offline gap it closes, (LRU - policy) / (LRU - feasible).
+//
+//	EDGESERVE_SIM_FULL=1 go test -v -run TestGapTable -timeout 60m ./placement/offline/
+//
+// Optional: EDGESERVE_SIM_MINUTES (default 720, the whole sample),
+// EDGESERVE_SIM_SEEDS (default 3), EDGESERVE_SIM_SETS (default
+// "poster,m5"; "zoo" once committed), EDGESERVE_AZURE_CSV.
+func TestGapTable(t *testing.T) {
+	if os.Getenv("EDGESERVE_SIM_FULL") != "1" {
+		t.Skip("set EDGESERVE_SIM_FULL=1 to run the full measurement (minutes)")
+	}
+	minutes := envInt(t, "EDGESERVE_SIM_MINUTES", 720)
+	seeds := envInt(t, "EDGESERVE_SIM_SEEDS", 3)
+	sets := strings.Split(envString("EDGESERVE_SIM_SETS", "poster,m5"), ",")
+	tr := readAzure(t, envString("EDGESERVE_AZURE_CSV", defaultAzureCSV), minutes)
+	names := []string{"lfu", "gdsf", "cremebrulee", "cremebrulee-decay", "edgeserve"}
+	fmt.Printf("Azure sample, %d minutes, %d requests, %d models\n", minutes, len(tr.Requests), len(tr.Models))
+	fmt.Printf("%-6s %4s %4s %10s %10s %-22s %6s", "set", "seed", "cap", "lru_s", "feasible_s", "feasible_by", "lb/lru")
+	for _, n := range names {
+		fmt.Printf(" | %-17s", n+" ratio gap")
+	}
+	fmt.Println()
+	worst := map[string]float64{}
+	for _, set := range sets {
+		models, err := profile.Load(set, profile.LoadDefault)
+		if err != nil {
+			t.Fatalf("profile set %s: %v", set, err)
+		}
+		for seed := uint64(1); seed <= uint64(seeds); seed++ {
+			w, err := sim.MapRoundRobin(tr, models, seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, frac := range []float64{0.10, 0.25, 0.50} {
+				measurePoint(t, w, set, seed, frac, names, worst)
+			}
+		}
+	}
+	fmt.Print("smallest gap closed:")
+	for _, n := range names {
+		fmt.Printf(" %s %.0f%%", n, 100*worst[n])
+	}
+	fmt.Println()
+}
+
+func measurePoint(t *testing.T, w *sim.Workload, set string, seed uint64, frac float64, names []string, worst map[string]float64) {
+	t.Helper()
+	capBytes := int64(frac * float64(w.TotalBytes()))
+	lru := runPolicy(t, w, "lru", capBytes).TotalLoadDelay
+	feasible := Feasible(w, capBytes)
+	bound := LowerBound(w, capBytes).TotalLoadDelay
+	if bound > feasible.TotalLoadDelay || bound > lru {
+		t.Errorf("%s seed %d cap %.2f: bound %v above feasible %v or LRU %v", set, seed, frac, bound, feasible.TotalLoadDelay, lru)
+	}
+	fmt.Printf("%-6s %4d %4.2f %10.0f %10.0f %-22s %6.3f", set, seed, frac, lru.Seconds(), feasible.TotalLoadDelay.Seconds(), feasible.Policy, ratio(bound, lru))
+	for _, n := range names {
+		d := runPolicy(t, w, n, capBytes).TotalLoadDelay
+		gap := float64(lru-d) / float64(lru-feasible.TotalLoadDelay)
+		if v, ok := worst[n]; !ok || gap < v {
+			worst[n] = gap
+		}
+		fmt.Printf(" | %6.3f %9.1f%%", ratio(d, lru), 100*gap)
+	}
+	fmt.Println()
+}
+
+func runPolicy(t *testing.T, w *sim.Workload, name string, capBytes int64) sim.Result {
+	t.Helper()
+	p, err := policy.New(name, w.Entries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim.Run(w, p, capBytes, sim.Options{})
+}
+
+func readAzure(t *testing.T, path string, minutes int) *trace.Trace {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("azure sample: %v", err)
+	}
+	defer f.Close()
+	cfg := trace.DefaultAzureConfig()
+	cfg.Minutes = minutes
+	tr, err := trace.ReadAzure(f, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+func envString(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(t *testing.T, key string, def int) int {
+	t.Helper()
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive integer", key, v)
+	}
+	return n
+}
