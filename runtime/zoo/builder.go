@@ -29,11 +29,25 @@ type graph struct {
 	next    int // suffix that keeps node and tensor names unique
 }
 
-// value is a tensor flowing through the graph: its name and, for feature
-// maps, its channel count (the builder needs it to size the next weights).
+// value is a tensor flowing through the graph: its name, its channel count
+// for feature maps (the builder needs it to size the next weights) and an
+// estimate of its mean and mean square for a unit-scale input (moments.go).
+// The estimate lets BatchNormalization normalise the way a trained
+// network's does (see bn): without it, residual sums and NASNet's cells
+// grow activations by orders of magnitude and Softmax saturates to one
+// class for every input.
 type value struct {
 	name string
 	ch   int64
+	mu   float64 // mean
+	ms   float64 // mean square
+}
+
+// as returns v under a new name, for operators that keep its shape and
+// scale.
+func (v value) as(name string) value {
+	v.name = name
+	return v
 }
 
 func newGraph(name string) *graph {
@@ -67,7 +81,7 @@ func (g *graph) input(name string, t onnxpb.TensorProto_DataType, shape []int64,
 	if len(shape) > 1 {
 		ch = shape[1]
 	}
-	return value{name: name, ch: ch}
+	return value{name: name, ch: ch, ms: 1}
 }
 
 // output renames v's producer output to name and declares it a graph output.

@@ -10,9 +10,12 @@
 // (see Manifest) that records the published accuracy of the trained
 // architecture, the parameter count, the input and output signature in Open
 // Inference Protocol terms and the seed. Weights are He-uniform for
-// convolutions and hidden layers, LeCun-uniform for classifiers and biases,
-// and BatchNormalization starts as the identity (gamma 1, beta 0, mean 0,
-// variance 1), so activations stay finite and the Softmax output is a
+// convolutions and hidden layers, LeCun-uniform for classifiers and biases;
+// BatchNormalization has gamma 1 and beta 0, and as running mean and
+// variance the moments its input would have for a unit-scale image,
+// estimated while the graph is built (moments.go), so it normalises as a
+// trained network's does. Activations stay at unit scale through residual
+// sums and concatenations, and the Softmax output is a moderate
 // probability distribution. Models are streamed to disk one tensor at a
 // time (encode.go), so VGG-16's 553 MB take seconds and little memory.
 //

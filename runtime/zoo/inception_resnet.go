@@ -85,7 +85,8 @@ func (g *graph) block8(x value) []value {
 // activate is set.
 func (g *graph) residual(x value, scale float32, activate bool, branches ...value) value {
 	up := g.conv(g.concat(branches...), square(x.ch, 1, 1, 0).withBias())
-	up = value{name: g.node("Mul", []string{up.name, g.auxConstant(scale)}), ch: up.ch}
+	up = up.as(g.node("Mul", []string{up.name, g.auxConstant(scale)}))
+	up.mu, up.ms = up.mu*float64(scale), up.ms*float64(scale*scale)
 	y := g.add(x, up)
 	if activate {
 		y = g.relu(y)

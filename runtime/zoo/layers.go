@@ -52,30 +52,37 @@ func (g *graph) conv(x value, c convSpec) value {
 		intsAttr("pads", c.padding()...),
 		intAttr("group", c.groups()),
 	)
-	return value{name: y, ch: c.out}
+	// He scaling: each output sums fanIn products of zero-mean weights of
+	// variance 2/fanIn.
+	return value{name: y, ch: c.out, ms: 2 * x.ms}
 }
 
-// bn adds an inference-mode BatchNormalization with gamma 1, beta 0, running
-// mean 0 and variance 1, so it starts as (almost) the identity.
+// bn adds an inference-mode BatchNormalization with gamma 1, beta 0, and as
+// running statistics the estimated mean and variance of its input, so that
+// like a trained network's it brings activations back to zero mean and unit
+// variance.
 func (g *graph) bn(x value) value {
 	y := g.node("BatchNormalization", []string{
 		x.name,
 		g.constant("bn_gamma", 1, x.ch),
 		g.constant("bn_beta", 0, x.ch),
-		g.constant("bn_mean", 0, x.ch),
-		g.constant("bn_var", 1, x.ch),
+		g.constant("bn_mean", float32(x.mu), x.ch),
+		g.constant("bn_var", float32(max(x.ms-x.mu*x.mu, 1e-6)), x.ch),
 	}, floatAttr("epsilon", 1e-3))
-	return value{name: y, ch: x.ch}
+	return value{name: y, ch: x.ch, ms: 1}
 }
 
 func (g *graph) relu(x value) value {
-	return value{name: g.node("Relu", []string{x.name}), ch: x.ch}
+	y := x.as(g.node("Relu", []string{x.name}))
+	y.mu, y.ms = reluMoments(x.mu, x.ms)
+	return y
 }
 
 // relu6 is Clip(x, 0, 6), MobileNet's activation.
 func (g *graph) relu6(x value) value {
-	y := g.node("Clip", []string{x.name, g.auxConstant(0), g.auxConstant(6)})
-	return value{name: y, ch: x.ch}
+	y := x.as(g.node("Clip", []string{x.name, g.auxConstant(0), g.auxConstant(6)}))
+	y.mu, y.ms = reluMoments(x.mu, x.ms) // the cap at 6 is rarely reached
+	return y
 }
 
 // convBNReLU is the usual conv (no bias) -> BatchNormalization -> ReLU unit.
@@ -114,47 +121,54 @@ func (g *graph) pool(op string, x value, p poolSpec, attrs ...*onnxpb.AttributeP
 		intsAttr("strides", p.stride, p.stride),
 		intsAttr("pads", p.pads...),
 	}, attrs...)
-	return value{name: g.node(op, []string{x.name}, attrs...), ch: x.ch}
+	return x.as(g.node(op, []string{x.name}, attrs...))
 }
 
 func (g *graph) globalAvgPool(x value) value {
-	return value{name: g.node("GlobalAveragePool", []string{x.name}), ch: x.ch}
+	return x.as(g.node("GlobalAveragePool", []string{x.name}))
 }
 
 // concat joins feature maps along the channel axis.
 func (g *graph) concat(xs ...value) value {
 	names := make([]string, len(xs))
 	var ch int64
+	var mu, ms float64 // sums weighted by channels
 	for i, x := range xs {
 		names[i] = x.name
 		ch += x.ch
+		mu += x.mu * float64(x.ch)
+		ms += x.ms * float64(x.ch)
 	}
-	return value{name: g.node("Concat", names, intAttr("axis", 1)), ch: ch}
+	n := float64(max(ch, 1))
+	return value{name: g.node("Concat", names, intAttr("axis", 1)), ch: ch, mu: mu / n, ms: ms / n}
 }
 
 func (g *graph) add(a, b value) value {
-	return value{name: g.node("Add", []string{a.name, b.name}), ch: a.ch}
+	// Independent summands: means add, and so do variances.
+	return value{name: g.node("Add", []string{a.name, b.name}), ch: a.ch, mu: a.mu + b.mu, ms: a.ms + b.ms + 2*a.mu*b.mu}
 }
 
 // flatten turns [N, C, H, W] into [N, C*H*W]; spatial is H*W.
 func (g *graph) flatten(x value, spatial int64) value {
-	return value{name: g.node("Flatten", []string{x.name}, intAttr("axis", 1)), ch: x.ch * spatial}
+	y := x.as(g.node("Flatten", []string{x.name}, intAttr("axis", 1)))
+	y.ch *= spatial
+	return y
 }
 
 // dense adds a fully connected layer (Gemm with transposed weight [out, in]
 // and a bias). He scaling suits a hidden layer followed by ReLU; a
 // classifier uses LeCun scaling so the logits stay moderate.
 func (g *graph) dense(x value, out int64, classifier bool) value {
-	weight := g.weight
+	weight, gain := g.weight, 2.0
 	if classifier {
-		weight = g.smallWeight
+		weight, gain = g.smallWeight, 1
 	}
 	w := weight("fc_w", x.ch, out, x.ch)
 	b := g.smallWeight("fc_b", x.ch, out)
 	y := g.node("Gemm", []string{x.name, w, b}, intAttr("transB", 1))
-	return value{name: y, ch: out}
+	return value{name: y, ch: out, ms: gain * x.ms}
 }
 
 func (g *graph) softmax(x value) value {
-	return value{name: g.node("Softmax", []string{x.name}, intAttr("axis", 1)), ch: x.ch}
+	return x.as(g.node("Softmax", []string{x.name}, intAttr("axis", 1)))
 }

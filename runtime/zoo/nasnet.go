@@ -121,7 +121,7 @@ func (g *graph) adjust(p, x fmap, filters int64) fmap {
 func (g *graph) shiftUpLeft(x value) value {
 	padded := g.node("Pad", []string{x.name, g.auxInts(0, 0, 0, 0, 0, 0, 1, 1)})
 	y := g.node("Slice", []string{padded, g.auxInts(1, 1), g.auxInts(math.MaxInt64, math.MaxInt64), g.auxInts(2, 3)})
-	return value{name: y, ch: x.ch}
+	return x.as(y)
 }
 
 // sepBlock is ReLU -> separable conv (stride) -> BN -> ReLU -> separable

@@ -51,6 +51,11 @@ func checkClassifier(t *testing.T, dir string, m Manifest, batch int64) {
 	img := randomFloats(rand.New(rand.NewPCG(7, 7)), elems(shape))
 	out := decodeFloats(run(t, s, ort.TensorElementDataTypeFloat, shape, []int64{batch, classes}, ort.TensorElementDataTypeFloat, img))
 	checkProbabilities(t, out, batch, classes)
+	// Activations at unit scale give moderate logits; a saturated Softmax
+	// (one class near 1) means they grew through the network.
+	if top := slices.Max(out); top > 0.5 {
+		t.Errorf("%s: top probability %v for a random image: activations are not at unit scale", m.Name, top)
+	}
 }
 
 // checkProbabilities asserts each of the rows is a probability distribution.
