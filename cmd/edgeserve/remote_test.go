@@ -175,7 +175,6 @@ func TestRandomInputsDeterministic(t *testing.T) {
 
 type pbTensorMeta = pb.ModelMetadataResponse_TensorMetadata
 
-
 // TestListJoinsLocalLs: with a local "ls" already in the group, "ls" stays
 // local and "ls --addr" lists a node's models.
 func TestListJoinsLocalLs(t *testing.T) {
