@@ -29,10 +29,21 @@ func TestPinUnpinUnload(t *testing.T) {
 		t.Fatal("idle model not unloaded at once")
 	}
 	h := acquire(t, c, "p", 100)
-	if !c.Unload("p") || !c.Resident("p") {
-		t.Fatal("in-use model unloaded under its user")
-	}
 	model := h.Model()
+	if !c.Unload("p") || c.Resident("p") {
+		t.Fatal("an unloaded model still serves new requests")
+	}
+	if model.closed.Load() || c.Status().UsedBytes != 100 {
+		t.Fatalf("in-use model closed under its user (closed %v, charged %d)", model.closed.Load(), c.Status().UsedBytes)
+	}
+	// A request after the unload loads the model afresh beside the old
+	// copy, which its user still holds.
+	again := acquire(t, c, "p", 100)
+	if again.Model() == model || l.count("p") != 2 {
+		t.Fatalf("request after Unload served by the unloaded copy (loads %d)", l.count("p"))
+	}
+	again.Release()
+	c.Unload("p")
 	h.Release()
 	if c.Resident("p") || !model.closed.Load() {
 		t.Fatal("model not unloaded when its last user released it")

@@ -10,8 +10,12 @@ func (c *Cache[M]) Pin(ctx context.Context, name string, opts AcquireOptions) er
 		return err
 	}
 	c.mu.Lock()
-	h.e.pinned = true
-	h.e.dropping = false
+	// An Unload between the Acquire and here took the model out of the
+	// cache: the unload wins, and the detached copy closes on Release.
+	if !h.e.detached {
+		h.e.pinned = true
+		h.e.dropping = false
+	}
 	c.mu.Unlock()
 	h.Release()
 	return nil
@@ -30,10 +34,12 @@ func (c *Cache[M]) Unpin(name string) bool {
 	return true
 }
 
-// Unload removes name (Triton's repository unload): it unpins it and closes
-// it now when idle, or when its last user releases it (a load in progress is
-// unloaded once its waiters have released it). It reports whether name was
-// resident or loading.
+// Unload removes name (Triton's repository unload): it unpins it and takes
+// a loaded model out of the cache at once, so that no new request is
+// served from it (a later request loads it afresh); the model closes now
+// when idle, or when its last user releases it, and its memory stays
+// charged until then. A load in progress is unloaded once its waiters have
+// released it. It reports whether name was resident or loading.
 func (c *Cache[M]) Unload(name string) bool {
 	c.mu.Lock()
 	e := c.entries[name]
@@ -44,8 +50,11 @@ func (c *Cache[M]) Unload(name string) bool {
 	e.pinned = false
 	e.dropping = true
 	var drop *entry[M]
-	if e.phase == phaseLoaded && e.idle() {
-		drop = c.detachLocked(e)
+	if e.phase == phaseLoaded {
+		c.detachLocked(e)
+		if e.idle() {
+			drop = e
+		}
 	}
 	c.mu.Unlock()
 	c.closeDetached(drop, "unload")

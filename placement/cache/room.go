@@ -131,6 +131,9 @@ func (c *Cache[M]) victimsLocked(need usage) ([]*entry[M], error) {
 // detachLocked takes e out of the map and the policy; its charge stays until
 // closeDetached has closed it.
 func (c *Cache[M]) detachLocked(e *entry[M]) *entry[M] {
+	if e.detached {
+		return e
+	}
 	if c.entries[e.name] == e {
 		delete(c.entries, e.name)
 	}
