@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"syscall"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/runtime"
@@ -40,11 +41,14 @@ var outcomes = []struct {
 	{store.ErrNotFound, outcome{codes.NotFound, http.StatusNotFound, "not_found"}},
 	{store.ErrExists, outcome{codes.AlreadyExists, http.StatusConflict, "exists"}},
 	{ErrResumeOffset, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
+	{store.ErrOffsetMismatch, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
 	{ErrBusy, outcome{codes.Aborted, http.StatusConflict, "busy"}},
 	{ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrQuotaExceeded, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
 	{store.ErrDiskFull, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
+	{syscall.ENOSPC, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
+	{syscall.EDQUOT, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
 	{cache.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "memory_full"}},
 	{cache.ErrNoCapacity, outcome{codes.ResourceExhausted, http.StatusTooManyRequests, "no_capacity"}},
 	{cache.ErrClosed, outcome{codes.Unavailable, http.StatusServiceUnavailable, "draining"}},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"syscall"
 	"testing"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
@@ -33,6 +35,8 @@ func TestClassify(t *testing.T) {
 		{wrap(ErrResumeOffset), codes.FailedPrecondition, http.StatusConflict},
 		{wrap(ErrTooLarge), codes.ResourceExhausted, http.StatusRequestEntityTooLarge},
 		{wrap(store.ErrDiskFull), codes.ResourceExhausted, http.StatusInsufficientStorage},
+		{wrap(&os.PathError{Op: "write", Path: "f", Err: syscall.ENOSPC}), codes.ResourceExhausted, http.StatusInsufficientStorage},
+		{wrap(store.ErrOffsetMismatch), codes.FailedPrecondition, http.StatusConflict},
 		{wrap(store.ErrQuotaExceeded), codes.ResourceExhausted, http.StatusInsufficientStorage},
 		{wrap(&cache.TooLargeError{}), codes.ResourceExhausted, http.StatusInsufficientStorage},
 		{wrap(cache.ErrNoCapacity), codes.ResourceExhausted, http.StatusTooManyRequests},

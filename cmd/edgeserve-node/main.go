@@ -70,6 +70,8 @@ func parseFlags(args []string) (node.Config, bool, error) {
 	fs.StringVar(&cfg.AdminToken, "admin-token", "", "bearer token for admin calls (default $EDGESERVE_ADMIN_TOKEN)")
 	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "TLS key file (PEM)")
+	fs.Int64Var(&cfg.StoreQuotaBytes, "store-quota-bytes", cfg.StoreQuotaBytes, "bound on stored models and uploads in progress, bytes (0: free space only)")
+	fs.Int64Var(&cfg.MaxModelBytes, "max-model-bytes", cfg.MaxModelBytes, "largest model a push may store, bytes (0: the store's default)")
 	fs.IntVar(&cfg.MaxRequestBytes, "max-request-bytes", cfg.MaxRequestBytes, "largest inference request or push chunk, bytes")
 	fs.IntVar(&cfg.LoadConcurrency, "load-concurrency", cfg.LoadConcurrency, "concurrent model loads")
 	fs.DurationVar(&cfg.LoadTimeout, "load-timeout", cfg.LoadTimeout, "bound on one model load")
