@@ -31,7 +31,7 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 	start := time.Now()
 	rec, err := n.resolve(ctx, call.Model, call.Version)
 	if err != nil {
-		n.metrics.fail(call.Model, err)
+		n.metrics.fail(unresolvedModel, err)
 		return res, err
 	}
 	defer func() { n.observe(rec, start, err) }()
