@@ -127,7 +127,8 @@ func TestMetricsEndpoint(t *testing.T) {
 	if _, err := tn.infer.ModelInfer(testCtx(t), addRequest("adder", []float32{1}, []float32{2}, []int64{1, 1})); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = tn.infer.ModelInfer(testCtx(t), addRequest("adder", []float32{1}, []float32{2}, []int64{1}))
+	_, err := tn.infer.ModelInfer(testCtx(t), addRequest("adder", []float32{1}, []float32{2}, []int64{1}))
+	wantCode(t, err, codes.InvalidArgument) // rank 1 where the model wants rank 2
 	status, body := httpDo(t, http.DefaultClient, "GET", "http://"+tn.MetricsAddr()+"/metrics", "", "")
 	for _, want := range []string{
 		`edgeserve_requests_total{cache="miss",model="adder"} 1`,
