@@ -31,8 +31,14 @@ type Config struct {
 	ORTLibrary string
 	// IntraOpThreads is the threads one inference may use (0: all cores).
 	IntraOpThreads int
-	// AdminToken, when set, is the bearer token admin calls must carry.
+	// AdminToken is the bearer token admin calls (push, delete, load,
+	// unload) must carry. It may be empty only when every listener is on
+	// loopback, or when InsecureAdmin is set.
 	AdminToken string
+	// InsecureAdmin allows an empty AdminToken on non-loopback listeners:
+	// anyone who reaches the node can then change its models. For trusted
+	// networks only (flag -insecure-admin).
+	InsecureAdmin bool
 	// TLSCertFile and TLSKeyFile, when both set, serve gRPC and HTTP over TLS.
 	TLSCertFile string
 	TLSKeyFile  string
@@ -97,6 +103,8 @@ func (c Config) validate() error {
 		return errors.New("node: config: TLSCertFile and TLSKeyFile go together")
 	case c.StoreQuotaBytes < 0 || c.MaxModelBytes < 0:
 		return fmt.Errorf("node: config: StoreQuotaBytes %d and MaxModelBytes %d must not be negative", c.StoreQuotaBytes, c.MaxModelBytes)
+	case c.AdminToken == "" && !c.InsecureAdmin && !(IsLoopback(c.GRPCAddr) && IsLoopback(c.HTTPAddr)):
+		return fmt.Errorf("node: config: no AdminToken while listening beyond loopback (gRPC %q, HTTP %q): set a token, or InsecureAdmin to allow anyone to change the models", c.GRPCAddr, c.HTTPAddr)
 	case c.SizeHintFactor < 0:
 		return fmt.Errorf("node: config: SizeHintFactor %v is negative", c.SizeHintFactor)
 	}

@@ -68,6 +68,7 @@ func parseFlags(args []string) (node.Config, bool, error) {
 	fs.IntVar(&cfg.IntraOpThreads, "threads", cfg.IntraOpThreads, "threads per inference (0: all cores)")
 	fs.StringVar(&cfg.Policy, "policy", cfg.Policy, "cache eviction policy")
 	fs.StringVar(&cfg.AdminToken, "admin-token", "", "bearer token for admin calls (default $EDGESERVE_ADMIN_TOKEN)")
+	fs.BoolVar(&cfg.InsecureAdmin, "insecure-admin", false, "allow admin calls without a token on non-loopback addresses (trusted networks only)")
 	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "TLS key file (PEM)")
 	fs.Int64Var(&cfg.StoreQuotaBytes, "store-quota-bytes", cfg.StoreQuotaBytes, "bound on stored models and uploads in progress, bytes (0: free space only)")
