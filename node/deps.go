@@ -37,10 +37,9 @@ type modelStore interface {
 type modelCache interface {
 	// Acquire returns the loaded model, loading it on a miss within ctx.
 	Acquire(ctx context.Context, key string, sizeHintBytes int64) (lease, error)
-	// Pin loads the model and keeps it loaded until Unpin.
+	// Pin loads the model and keeps it loaded until Unload.
 	Pin(ctx context.Context, key string, sizeHintBytes int64) error
-	Unpin(key string) bool
-	// Unload removes the model once no request uses it.
+	// Unload unpins the model and removes it once no request uses it.
 	Unload(key string) bool
 	Resident(key string) bool
 	// Close unloads every model.
