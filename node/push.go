@@ -1,9 +1,11 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/edgeserve/edgeserve/store"
@@ -54,11 +56,12 @@ func (p *pushes) offset(sha string) (int64, error) {
 		return 0, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if a, ok := p.active[d]; ok {
-		return a.u.Offset(), nil
+	a := p.active[d]
+	p.mu.Unlock()
+	if a == nil {
+		return 0, nil
 	}
-	return 0, nil
+	return a.u.Offset(), nil
 }
 
 // begin claims the digest for one push and returns its upload, positioned
@@ -107,38 +110,33 @@ func (p *pushes) release(d store.Digest, a *pushing, finished bool) {
 	}
 }
 
-// chunkReader reads a push stream's chunks as one byte stream.
-type chunkReader struct {
-	next func() ([]byte, error)
-	buf  []byte
-}
-
-func (r *chunkReader) Read(p []byte) (int, error) {
-	for len(r.buf) == 0 {
-		chunk, err := r.next()
-		if err != nil {
-			return 0, err
-		}
-		r.buf = chunk
-	}
-	n := copy(p, r.buf)
-	r.buf = r.buf[n:]
-	return n, nil
-}
-
-// write streams the push's chunks into u. An overrun of the declared size
-// discards the upload; any other failure keeps the bytes for a resume.
+// write appends the push's chunks to u, one store write per chunk, so the
+// free space is checked as the file grows and PushOffset sees progress. A
+// push carrying more than its declared size discards the upload; any other
+// failure keeps the bytes for a resume.
 func write(ctx context.Context, u *store.Upload, next func() ([]byte, error), h pushHeader) error {
-	held, err := u.Write(ctx, &chunkReader{next: next}, h.Offset)
-	if errors.Is(err, store.ErrSizeMismatch) {
-		_ = u.Abort()
-		return fmt.Errorf("%w: push carries more than the declared %d bytes", ErrBadRequest, h.Meta.SizeBytes)
+	held, size := h.Offset, h.Meta.SizeBytes
+	for {
+		chunk, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("node: push: %w (resume at %d)", err, held)
+		}
+		if held+int64(len(chunk)) > size {
+			_ = u.Abort()
+			return fmt.Errorf("%w: push carries more than the declared %d bytes", ErrBadRequest, size)
+		}
+		if len(chunk) == 0 {
+			continue
+		}
+		if held, err = u.Write(ctx, bytes.NewReader(chunk), held); err != nil {
+			return fmt.Errorf("node: push: %w (resume at %d)", err, held)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("node: push: %w; resume at %d", err, held)
-	}
-	if held != h.Meta.SizeBytes {
-		return fmt.Errorf("%w: push ended at %d of %d bytes; resume at %d", ErrResumeOffset, held, h.Meta.SizeBytes, held)
+	if held != size {
+		return fmt.Errorf("%w: push ended at %d of %d bytes; resume at %d", ErrResumeOffset, held, size, held)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	"github.com/edgeserve/edgeserve/store"
@@ -193,4 +194,47 @@ func partialFiles(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return parts
+}
+
+// TestPushOffsetDuringPush: PushOffset answers while a push is still
+// streaming, with the bytes stored so far, and a second push of the same
+// file is refused meanwhile.
+func TestPushOffsetDuringPush(t *testing.T) {
+	tn := startNode(t, nil)
+	ctx := adminCtx(t)
+	data, err := os.ReadFile(zooModel(t, "tiny_mlp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	stream, err := tn.admin.PushModel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(m *adminpb.PushModelRequest) {
+		t.Helper()
+		if err := stream.Send(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Header{Header: &adminpb.PushHeader{
+		Name: "mlp", SizeBytes: int64(len(data)), Sha256: sha}}})
+	half := len(data) / 2
+	send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: data[:half]}})
+	eventually(t, "PushOffset to report the first chunk", func() bool {
+		octx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		off, err := tn.admin.PushOffset(octx, &adminpb.PushOffsetRequest{Sha256: sha})
+		if err != nil {
+			t.Fatalf("PushOffset during a push: %v", err)
+		}
+		return off.GetReceivedBytes() == int64(half)
+	})
+	_, err = pushBytes(ctx, tn.admin, "mlp", data, half, len(data))
+	wantCode(t, err, codes.Aborted)
+	send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: data[half:]}})
+	if _, err := stream.CloseAndRecv(); err != nil {
+		t.Fatalf("the push after PushOffset: %v", err)
+	}
 }
