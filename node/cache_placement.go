@@ -96,7 +96,6 @@ func (c placementCache) Pin(ctx context.Context, key string, hint int64) error {
 	return c.c.Pin(ctx, key, cache.AcquireOptions{SizeHintBytes: hint})
 }
 
-func (c placementCache) Unpin(key string) bool           { return c.c.Unpin(key) }
 func (c placementCache) Unload(key string) bool          { return c.c.Unload(key) }
 func (c placementCache) Resident(key string) bool        { return c.c.Resident(key) }
 func (c placementCache) Close(ctx context.Context) error { return c.c.Close(ctx) }

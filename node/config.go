@@ -3,9 +3,11 @@ package node
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/edgeserve/edgeserve/runtime/ort"
+	"github.com/edgeserve/edgeserve/store"
 )
 
 // Config holds a node's settings. Start from DefaultConfig.
@@ -15,16 +17,28 @@ type Config struct {
 	GRPCAddr    string
 	HTTPAddr    string
 	MetricsAddr string
-	// DataDir holds the model store and interrupted uploads.
+	// DataDir holds the model store (with its interrupted uploads).
 	DataDir string
+	// StoreQuotaBytes bounds the bytes of stored models, uploads in
+	// progress included (0: only the file system's free space bounds them).
+	StoreQuotaBytes int64
+	// MaxModelBytes bounds one stored model's file (0: the store's default);
+	// a push declaring more is refused before any byte is written.
+	MaxModelBytes int64
 	// MemoryBudgetBytes bounds the memory of loaded models.
 	MemoryBudgetBytes int64
 	// ORTLibrary is the ONNX Runtime shared library (default $EDGESERVE_ORT_LIB).
 	ORTLibrary string
 	// IntraOpThreads is the threads one inference may use (0: all cores).
 	IntraOpThreads int
-	// AdminToken, when set, is the bearer token admin calls must carry.
+	// AdminToken is the bearer token admin calls (push, delete, load,
+	// unload) must carry. It may be empty only when every listener is on
+	// loopback, or when InsecureAdmin is set.
 	AdminToken string
+	// InsecureAdmin allows an empty AdminToken on non-loopback listeners:
+	// anyone who reaches the node can then change its models. For trusted
+	// networks only (flag -insecure-admin).
+	InsecureAdmin bool
 	// TLSCertFile and TLSKeyFile, when both set, serve gRPC and HTTP over TLS.
 	TLSCertFile string
 	TLSKeyFile  string
@@ -87,8 +101,22 @@ func (c Config) validate() error {
 		return errors.New("node: config: LoadTimeout, RequestTimeout and DrainTimeout must be positive")
 	case (c.TLSCertFile == "") != (c.TLSKeyFile == ""):
 		return errors.New("node: config: TLSCertFile and TLSKeyFile go together")
+	case c.StoreQuotaBytes < 0 || c.MaxModelBytes < 0:
+		return fmt.Errorf("node: config: StoreQuotaBytes %d and MaxModelBytes %d must not be negative", c.StoreQuotaBytes, c.MaxModelBytes)
+	case c.AdminToken == "" && !c.InsecureAdmin && !(IsLoopback(c.GRPCAddr) && IsLoopback(c.HTTPAddr)):
+		return fmt.Errorf("node: config: no AdminToken while listening beyond loopback (gRPC %q, HTTP %q): set a token, or InsecureAdmin to allow anyone to change the models", c.GRPCAddr, c.HTTPAddr)
 	case c.SizeHintFactor < 0:
 		return fmt.Errorf("node: config: SizeHintFactor %v is negative", c.SizeHintFactor)
 	}
 	return nil
+}
+
+// storeConfig is the model store's configuration under DataDir.
+func (c Config) storeConfig() store.Config {
+	sc := store.DefaultConfig(filepath.Join(c.DataDir, "store"))
+	sc.QuotaBytes = c.StoreQuotaBytes
+	if c.MaxModelBytes > 0 {
+		sc.MaxModelBytes = c.MaxModelBytes
+	}
+	return sc
 }

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"io"
 
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
@@ -23,7 +22,7 @@ type Deps struct {
 
 // modelStore is what the node uses of the model store (store.Store).
 type modelStore interface {
-	Import(ctx context.Context, r io.Reader, meta store.ModelMeta) (store.Record, error)
+	BeginUpload(ctx context.Context, want store.Digest, size int64) (*store.Upload, error)
 	Get(ctx context.Context, name, ref string) (store.Record, error)
 	ModelFile(ctx context.Context, name, ref string) (store.Record, string, error)
 	List(ctx context.Context) ([]store.Record, error)
@@ -38,10 +37,9 @@ type modelStore interface {
 type modelCache interface {
 	// Acquire returns the loaded model, loading it on a miss within ctx.
 	Acquire(ctx context.Context, key string, sizeHintBytes int64) (lease, error)
-	// Pin loads the model and keeps it loaded until Unpin.
+	// Pin loads the model and keeps it loaded until Unload.
 	Pin(ctx context.Context, key string, sizeHintBytes int64) error
-	Unpin(key string) bool
-	// Unload removes the model once no request uses it.
+	// Unload unpins the model and removes it once no request uses it.
 	Unload(key string) bool
 	Resident(key string) bool
 	// Close unloads every model.

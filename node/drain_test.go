@@ -104,3 +104,27 @@ func TestHTTPRequestTimeout(t *testing.T) {
 		t.Fatalf("= %d %s, want 504", status, out)
 	}
 }
+
+// TestDrainTimeout: a request still running when DrainTimeout expires is
+// cut off, yet the shutdown succeeds: the cache gets its own time to unload
+// the model once the request lets go, and Run returns nil (exit 0).
+func TestDrainTimeout(t *testing.T) {
+	gl := &gatedLoader{Loader: realLoader(t), entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	tn := startNode(t, func(c *Config, d *Deps) { d.Loader = gl; c.DrainTimeout = 100 * time.Millisecond })
+	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
+	inflight := make(chan error, 1)
+	go func() {
+		_, err := tn.infer.ModelInfer(testCtx(t), addRequest("adder", []float32{1}, []float32{2}, []int64{1, 1}))
+		inflight <- err
+	}()
+	<-gl.entered
+	tn.cancel()
+	if err := <-inflight; err == nil {
+		t.Fatal("a request held past the drain timeout succeeded; want it cut off")
+	}
+	close(gl.gate) // the cut-off request's run returns and releases the model
+	tn.stop(t)     // fails the test unless Run returned nil
+	if tn.cache.Resident("adder:1") {
+		t.Fatal("model still loaded after the drain")
+	}
+}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -25,7 +26,7 @@ func (s adminServer) PushModel(stream adminpb.AdminService_PushModelServer) erro
 }
 
 func (s adminServer) PushOffset(_ context.Context, req *adminpb.PushOffsetRequest) (*adminpb.PushOffsetResponse, error) {
-	n, err := s.n.uploads.offset(req.GetSha256())
+	n, err := s.n.pushes.offset(req.GetSha256())
 	return &adminpb.PushOffsetResponse{ReceivedBytes: n}, grpcError(err)
 }
 
@@ -62,8 +63,8 @@ func (n *Node) modelInfo(r store.Record) *adminpb.ModelInfo {
 		SizeBytes: r.SizeBytes, Task: r.Task, Labels: r.Labels, Loaded: n.cache.Resident(r.Ref())}
 }
 
-// push receives one PushModel stream: a header, then chunks appended to the
-// staged file; once the declared size is held the file is imported.
+// push receives one PushModel stream: a header, then chunks written into
+// the store's upload; once the declared size is held it is committed.
 func (n *Node) push(ctx context.Context, recv func() (*adminpb.PushModelRequest, error)) (store.Record, error) {
 	first, err := recv()
 	if err != nil {
@@ -73,11 +74,10 @@ func (n *Node) push(ctx context.Context, recv func() (*adminpb.PushModelRequest,
 	if err != nil {
 		return store.Record{}, err
 	}
-	f, done, err := n.uploads.begin(h)
+	u, done, err := n.pushes.begin(ctx, h)
 	if err != nil {
 		return store.Record{}, err
 	}
-	defer done()
 	next := func() ([]byte, error) {
 		m, err := recv()
 		if err != nil {
@@ -85,21 +85,18 @@ func (n *Node) push(ctx context.Context, recv func() (*adminpb.PushModelRequest,
 		}
 		return m.GetChunk(), nil
 	}
-	held, err := receive(f, next, h.Offset, h.Meta.SizeBytes)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := write(ctx, u, next, h); err != nil {
+		done(errors.Is(err, ErrBadRequest)) // an overrun discarded the upload
 		return store.Record{}, err
 	}
-	if held != h.Meta.SizeBytes {
-		return store.Record{}, fmt.Errorf("%w: push ended at %d of %d bytes; resume at %d", ErrResumeOffset, held, h.Meta.SizeBytes, held)
+	defer done(true) // a commit, failed or not, ends the upload
+	rec, err := u.Commit(ctx, h.Meta)
+	if err != nil {
+		_ = u.Abort()
+		return store.Record{}, err
 	}
-	rec, err := n.uploads.commit(ctx, n.store, h)
-	if err == nil {
-		n.prepareOnEntry(rec)
-	}
-	return rec, err
+	n.prepareOnEntry(rec)
+	return rec, nil
 }
 
 // pushHeader validates the header and turns it into store metadata.
@@ -108,9 +105,6 @@ func (n *Node) pushHeader(h *adminpb.PushHeader) (pushHeader, error) {
 		return pushHeader{}, fmt.Errorf("%w: the first push message must be the header", ErrBadRequest)
 	}
 	if err := store.ValidateName(h.GetName()); err != nil {
-		return pushHeader{}, err
-	}
-	if err := validSHA256(h.GetSha256()); err != nil {
 		return pushHeader{}, err
 	}
 	d, err := store.ParseDigest(h.GetSha256())
@@ -128,5 +122,5 @@ func (n *Node) pushHeader(h *adminpb.PushHeader) (pushHeader, error) {
 	}
 	meta := store.ModelMeta{Name: h.GetName(), Version: version, Task: h.GetTask(), Labels: h.GetLabels(),
 		SizeBytes: h.GetSizeBytes(), Digest: d}
-	return pushHeader{Meta: meta, SHA256: h.GetSha256(), Offset: h.GetOffset()}, nil
+	return pushHeader{Meta: meta, Offset: h.GetOffset()}, nil
 }

@@ -61,7 +61,7 @@ func (s inferenceServer) ModelInfer(ctx context.Context, req *pb.ModelInferReque
 	defer s.n.metrics.inFlight.Dec()
 	inputs, err := codec.DecodeInputs(req)
 	if err != nil {
-		s.n.metrics.fail(req.GetModelName(), err)
+		s.n.metrics.fail(unresolvedModel, err)
 		return nil, grpcError(err)
 	}
 	call := inferCall{Model: req.GetModelName(), Version: req.GetModelVersion(), Inputs: inputs}

@@ -55,7 +55,7 @@ func (n *Node) inferHTTP(w http.ResponseWriter, r *http.Request, model string) (
 			return n.inferJSON(r.Context(), model, r.PathValue("version"), req, call)
 		}
 	}
-	n.metrics.fail(model, err)
+	n.metrics.fail(unresolvedModel, err)
 	return codec.JSONResponse{}, nil, err
 }
 

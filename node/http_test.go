@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/edgeserve/edgeserve/node/codec"
+	"google.golang.org/grpc/codes"
 )
 
 // httpDo sends a request to the node's HTTP port and returns status and body.
@@ -126,7 +127,8 @@ func TestMetricsEndpoint(t *testing.T) {
 	if _, err := tn.infer.ModelInfer(testCtx(t), addRequest("adder", []float32{1}, []float32{2}, []int64{1, 1})); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = tn.infer.ModelInfer(testCtx(t), addRequest("adder", []float32{1}, []float32{2}, []int64{1}))
+	_, err := tn.infer.ModelInfer(testCtx(t), addRequest("adder", []float32{1}, []float32{2}, []int64{1}))
+	wantCode(t, err, codes.InvalidArgument) // rank 1 where the model wants rank 2
 	status, body := httpDo(t, http.DefaultClient, "GET", "http://"+tn.MetricsAddr()+"/metrics", "", "")
 	for _, want := range []string{
 		`edgeserve_requests_total{cache="miss",model="adder"} 1`,
@@ -186,4 +188,40 @@ func TestHTTPBinaryTensorData(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("truncated binary data: status %d", resp.StatusCode)
 	}
+}
+
+// TestMetricsUnresolvedModelLabel: requests that fail before their model is
+// resolved (undecodable, unknown model) are counted under model="", never
+// under the name the client sent, so clients cannot grow the series.
+func TestMetricsUnresolvedModelLabel(t *testing.T) {
+	tn := startNode(t, nil)
+	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
+	bad := addRequest("client-grpc-1", []float32{1}, []float32{2}, []int64{1})
+	bad.Inputs[0].Datatype = "NOT_A_TYPE"
+	_, err := tn.infer.ModelInfer(testCtx(t), bad)
+	wantCode(t, err, codes.InvalidArgument)
+	_, err = tn.infer.ModelInfer(testCtx(t), addRequest("client-missing-2", []float32{1}, []float32{2}, []int64{1}))
+	wantCode(t, err, codes.NotFound)
+	status, _ := httpDo(t, http.DefaultClient, "POST", "http://"+tn.HTTPAddr()+"/v2/models/client-http-3/infer", "", "{")
+	if status != http.StatusBadRequest {
+		t.Fatalf("undecodable HTTP request: status %d, want 400", status)
+	}
+	_, body := httpDo(t, http.DefaultClient, "GET", "http://"+tn.MetricsAddr()+"/metrics", "", "")
+	if strings.Contains(body, "client-") {
+		t.Errorf("a client-sent model name became a label:\n%s", grepLines(body, "client-"))
+	}
+	if got := grepLines(body, `edgeserve_request_failures_total{model=""`); strings.Count(got, "\n") < 2 {
+		t.Errorf("failures under model=\"\": %q, want the decode and not-found reasons", got)
+	}
+}
+
+// grepLines returns body's lines that contain s, one per line.
+func grepLines(body, s string) string {
+	var out strings.Builder
+	for _, l := range strings.Split(body, "\n") {
+		if strings.Contains(l, s) {
+			out.WriteString(l + "\n")
+		}
+	}
+	return out.String()
 }

@@ -36,7 +36,7 @@ func TestMalformedGRPC(t *testing.T) {
 		{"missing input", func(r *pb.ModelInferRequest) {
 			r.Inputs = r.Inputs[:1]
 			r.RawInputContents = r.RawInputContents[:1]
-		}, codes.InvalidArgument, "1 inputs given"},
+		}, codes.InvalidArgument, `missing input "b"`},
 		{"unknown input", func(r *pb.ModelInferRequest) { r.Inputs[1].Name = "c" }, codes.InvalidArgument, `missing input "b"`},
 		{"unknown output", func(r *pb.ModelInferRequest) {
 			r.Outputs = []*pb.ModelInferRequest_InferRequestedOutputTensor{{Name: "zz"}}
@@ -138,10 +138,26 @@ func TestBadInputToEvictedModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "unload", func() bool { return !tn.cache.Resident("adder:1") })
-	bad := addRequest("adder", []float32{1}, []float32{2}, []int64{1, 1})
-	bad.Inputs[1].Datatype, bad.RawInputContents[1] = "INT32", []byte{2, 0, 0, 0}
-	_, err := tn.infer.ModelInfer(ctx, bad)
-	wantCode(t, err, codes.InvalidArgument)
+	wrongType := addRequest("adder", []float32{1}, []float32{2}, []int64{1, 1})
+	wrongType.Inputs[1].Datatype, wrongType.RawInputContents[1] = "INT32", []byte{2, 0, 0, 0}
+	for _, tc := range []struct {
+		name string
+		req  *pb.ModelInferRequest
+	}{
+		{"wrong datatype", wrongType},
+		// A dynamic dimension must be at least 1 (runtime.Signature.Bind);
+		// the wire format itself allows an empty tensor.
+		{"zero-size dynamic dimension", addRequest("adder", nil, nil, []int64{1, 0})},
+		{"missing input", &pb.ModelInferRequest{ModelName: "adder", Inputs: wrongType.Inputs[:1], RawInputContents: [][]byte{f32(1)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tn.infer.ModelInfer(ctx, tc.req)
+			wantCode(t, err, codes.InvalidArgument)
+			if tn.cache.Resident("adder:1") {
+				t.Fatal("the bad request loaded the evicted model")
+			}
+		})
+	}
 	md, err := tn.infer.ModelMetadata(ctx, &pb.ModelMetadataRequest{Name: "adder"})
 	if err != nil || len(md.GetInputs()) != 2 {
 		t.Fatalf("metadata = %v, %v", md, err)

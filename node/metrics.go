@@ -62,12 +62,13 @@ func (m *metrics) done(model string, d time.Duration, err error) {
 	}
 }
 
-// fail counts a failure. Requests for unknown models share one label value
-// so that clients cannot grow the series without bound.
+// fail counts a failure of a request for model, which must be a resolved
+// catalog name: requests that fail before their model is resolved pass ""
+// (unresolvedModel), so that clients cannot grow the series without bound.
 func (m *metrics) fail(model string, err error) {
-	o := classify(err)
-	if o.reason == "not_found" || o.reason == "invalid_argument" {
-		model = ""
-	}
-	m.failures.WithLabelValues(model, o.reason).Inc()
+	m.failures.WithLabelValues(model, classify(err).reason).Inc()
 }
+
+// unresolvedModel is the model label of failures before the model is
+// resolved in the catalog.
+const unresolvedModel = ""

@@ -27,7 +27,7 @@ type Node struct {
 	log     *zap.Logger
 	store   modelStore
 	cache   modelCache
-	uploads *uploads
+	pushes  *pushes
 	metrics *metrics
 	stats   *stats
 	sigs    *signatures
@@ -90,9 +90,9 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (n *Node, err error) 
 	return n, n.listen()
 }
 
-// openParts opens the store, the uploads area, the loader and the cache.
+// openParts opens the store, the push tracker, the loader and the cache.
 func (n *Node) openParts(deps Deps, newCache cacheFactory) error {
-	st, rep, err := store.Open(context.Background(), store.DefaultConfig(filepath.Join(n.cfg.DataDir, "store")), store.Deps{Logger: n.log})
+	st, rep, err := store.Open(context.Background(), n.cfg.storeConfig(), store.Deps{Logger: n.log})
 	if err != nil {
 		return fmt.Errorf("node: open store: %w", err)
 	}
@@ -101,9 +101,7 @@ func (n *Node) openParts(deps Deps, newCache cacheFactory) error {
 	if !rep.Clean() {
 		n.log.Warn("store reconciliation found problems", zap.Any("report", rep))
 	}
-	if n.uploads, err = newUploads(filepath.Join(n.cfg.DataDir, "uploads")); err != nil {
-		return err
-	}
+	n.pushes = newPushes(st)
 	loader := deps.Loader
 	if loader == nil {
 		if loader, err = n.ortLoader(); err != nil {

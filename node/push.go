@@ -1,140 +1,142 @@
 package node
 
 import (
+	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/edgeserve/edgeserve/store"
 )
 
-// uploads stages pushed model files so that an interrupted push resumes
-// where it stopped. A partial file is named by the sha256 the client
-// declared; it becomes a catalog entry only through store.Import, which
-// verifies the digest, so a wrong or tampered file is never served.
-type uploads struct {
-	dir string
+// pushes tracks the store uploads that pushes have begun, so that an
+// interrupted push resumes where it stopped and PushOffset can say where.
+// The bytes live in the store's upload area (store.Upload), which checks
+// the declared size against the model size limit, the quota and the free
+// space before anything is written; a push becomes a catalog entry only
+// through Upload.Commit, which verifies the digest, so a wrong or tampered
+// file is never served. After a node restart the store still holds the
+// partial bytes but the node has forgotten them: PushOffset reports 0 and
+// a push from offset 0 starts over.
+type pushes struct {
+	st uploadStore
 
 	mu     sync.Mutex // guards active
-	active map[string]bool
+	active map[store.Digest]*pushing
+}
+
+// pushing is one begun upload; busy while a stream is writing to it.
+type pushing struct {
+	u    *store.Upload
+	size int64
+	busy bool
+}
+
+// uploadStore is what pushes use of the store.
+type uploadStore interface {
+	BeginUpload(ctx context.Context, want store.Digest, size int64) (*store.Upload, error)
 }
 
 // pushHeader is what a push declares before its bytes.
 type pushHeader struct {
 	Meta   store.ModelMeta
-	SHA256 string // lower-case hex
 	Offset int64
 }
 
-func newUploads(dir string) (*uploads, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("node: uploads dir: %w", err)
-	}
-	return &uploads{dir: dir, active: map[string]bool{}}, nil
+func newPushes(st uploadStore) *pushes {
+	return &pushes{st: st, active: map[store.Digest]*pushing{}}
 }
 
-func (u *uploads) path(sha string) string { return filepath.Join(u.dir, sha+".part") }
-
-// validSHA256 checks a declared digest's form.
-func validSHA256(sha string) error {
-	b, err := hex.DecodeString(sha)
-	if err != nil || len(b) != 32 || hex.EncodeToString(b) != sha {
-		return fmt.Errorf("%w: sha256 %q is not 64 lower-case hex digits", ErrBadRequest, sha)
+// offset returns how many bytes of the blob with this digest are held.
+func (p *pushes) offset(sha string) (int64, error) {
+	d, err := store.ParseDigest(sha)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
-	return nil
-}
-
-// offset returns how many bytes of the file with this digest are held.
-func (u *uploads) offset(sha string) (int64, error) {
-	if err := validSHA256(sha); err != nil {
-		return 0, err
-	}
-	fi, err := os.Stat(u.path(sha))
-	if errors.Is(err, os.ErrNotExist) {
+	p.mu.Lock()
+	a := p.active[d]
+	p.mu.Unlock()
+	if a == nil {
 		return 0, nil
 	}
-	if err != nil {
-		return 0, fmt.Errorf("node: upload %s: %w", sha, err)
-	}
-	return fi.Size(), nil
+	return a.u.Offset(), nil
 }
 
-// begin claims the digest for one push and opens its partial file at
-// h.Offset, which must equal the bytes already held (0 restarts).
-func (u *uploads) begin(h pushHeader) (*os.File, func(), error) {
-	u.mu.Lock()
-	if u.active[h.SHA256] {
-		u.mu.Unlock()
-		return nil, nil, fmt.Errorf("%w: a push of %s is in progress", ErrBusy, h.SHA256)
+// begin claims the digest for one push and returns its upload, positioned
+// at h.Offset, which must equal the bytes already held (0 restarts). done
+// releases the claim and forgets the upload once it is finished.
+func (p *pushes) begin(ctx context.Context, h pushHeader) (*store.Upload, func(finished bool), error) {
+	d, size := h.Meta.Digest, h.Meta.SizeBytes
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a := p.active[d]
+	if a != nil && a.busy {
+		return nil, nil, fmt.Errorf("%w: a push of %s is in progress", ErrBusy, d)
 	}
-	u.active[h.SHA256] = true
-	u.mu.Unlock()
-	done := func() { u.mu.Lock(); delete(u.active, h.SHA256); u.mu.Unlock() }
-	f, err := u.open(h)
-	if err != nil {
-		done()
-		return nil, nil, err
+	if a != nil && (h.Offset == 0 || a.size != size) {
+		_ = a.u.Abort() // a restart, or a different declared size: start over
+		delete(p.active, d)
+		a = nil
 	}
-	return f, done, nil
+	if a == nil {
+		u, err := p.st.BeginUpload(ctx, d, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		if h.Offset == 0 && u.Offset() != 0 { // bytes left from before a restart
+			_ = u.Abort()
+			if u, err = p.st.BeginUpload(ctx, d, size); err != nil {
+				return nil, nil, err
+			}
+		}
+		a = &pushing{u: u, size: size}
+		p.active[d] = a
+	}
+	if held := a.u.Offset(); h.Offset != held {
+		return nil, nil, fmt.Errorf("%w: resume at %d, the node holds %d bytes", ErrResumeOffset, h.Offset, held)
+	}
+	a.busy = true
+	return a.u, func(finished bool) { p.release(d, a, finished) }, nil
 }
 
-func (u *uploads) open(h pushHeader) (*os.File, error) {
-	held, err := u.offset(h.SHA256)
-	if err != nil {
-		return nil, err
+func (p *pushes) release(d store.Digest, a *pushing, finished bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a.busy = false
+	if finished && p.active[d] == a {
+		delete(p.active, d)
 	}
-	if h.Offset != 0 && h.Offset != held {
-		return nil, fmt.Errorf("%w: resume at %d, the node holds %d bytes", ErrResumeOffset, h.Offset, held)
-	}
-	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
-	if h.Offset == 0 {
-		flags |= os.O_TRUNC
-	}
-	f, err := os.OpenFile(u.path(h.SHA256), flags, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("node: upload %s: %w", h.SHA256, err)
-	}
-	return f, nil
 }
 
-// commit imports a complete partial file into the store and removes it.
-// A file the store rejects as corrupt (wrong digest or size) is removed
-// too, so the next push starts clean; other failures keep it for a retry.
-func (u *uploads) commit(ctx context.Context, st modelStore, h pushHeader) (store.Record, error) {
-	f, err := os.Open(u.path(h.SHA256))
-	if err != nil {
-		return store.Record{}, fmt.Errorf("node: upload %s: %w", h.SHA256, err)
-	}
-	defer f.Close()
-	rec, err := st.Import(ctx, f, h.Meta)
-	if err == nil || errors.Is(err, store.ErrDigestMismatch) || errors.Is(err, store.ErrSizeMismatch) || errors.Is(err, store.ErrNotONNX) {
-		os.Remove(u.path(h.SHA256))
-	}
-	return rec, err
-}
-
-// receive appends chunks from next to f until it returns io.EOF, never
-// beyond limit bytes in total.
-func receive(f io.Writer, next func() ([]byte, error), held, limit int64) (int64, error) {
+// write appends the push's chunks to u, one store write per chunk, so the
+// free space is checked as the file grows and PushOffset sees progress. A
+// push carrying more than its declared size discards the upload; any other
+// failure keeps the bytes for a resume.
+func write(ctx context.Context, u *store.Upload, next func() ([]byte, error), h pushHeader) error {
+	held, size := h.Offset, h.Meta.SizeBytes
 	for {
 		chunk, err := next()
 		if errors.Is(err, io.EOF) {
-			return held, nil
+			break
 		}
 		if err != nil {
-			return held, err
+			return fmt.Errorf("node: push: %w (resume at %d)", err, held)
 		}
-		if held+int64(len(chunk)) > limit {
-			return held, fmt.Errorf("%w: push carries more than the declared %d bytes", ErrBadRequest, limit)
+		if held+int64(len(chunk)) > size {
+			_ = u.Abort()
+			return fmt.Errorf("%w: push carries more than the declared %d bytes", ErrBadRequest, size)
 		}
-		if _, err := f.Write(chunk); err != nil {
-			return held, fmt.Errorf("node: upload write: %w", err)
+		if len(chunk) == 0 {
+			continue
 		}
-		held += int64(len(chunk))
+		if held, err = u.Write(ctx, bytes.NewReader(chunk), held); err != nil {
+			return fmt.Errorf("node: push: %w (resume at %d)", err, held)
+		}
 	}
+	if held != size {
+		return fmt.Errorf("%w: push ended at %d of %d bytes; resume at %d", ErrResumeOffset, held, size, held)
+	}
+	return nil
 }

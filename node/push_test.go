@@ -1,13 +1,19 @@
 package node
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
+	"github.com/edgeserve/edgeserve/store"
 	"google.golang.org/grpc/codes"
 )
 
@@ -107,25 +113,128 @@ func TestPushRejects(t *testing.T) {
 // TestPushSameFileTwice: a second push of a file while the first is in
 // progress is refused (Aborted) instead of interleaving their bytes.
 func TestPushSameFileTwice(t *testing.T) {
-	u, err := newUploads(t.TempDir())
+	st, _, err := store.Open(context.Background(), store.DefaultConfig(t.TempDir()), store.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer st.Close()
+	p := newPushes(st)
 	sum := sha256.Sum256([]byte("x"))
-	h := pushHeader{SHA256: hex.EncodeToString(sum[:])}
-	f, done, err := u.begin(h)
+	h := pushHeader{Meta: store.ModelMeta{Digest: store.Digest(sum), SizeBytes: 1}}
+	_, done, err := p.begin(context.Background(), h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := u.begin(h); !errors.Is(err, ErrBusy) || classify(err).code != codes.Aborted {
+	if _, _, err := p.begin(context.Background(), h); !errors.Is(err, ErrBusy) || classify(err).code != codes.Aborted {
 		t.Fatalf("second begin: %v", err)
 	}
-	f.Close()
-	done()
-	f, done, err = u.begin(h)
+	done(false)
+	_, done, err = p.begin(context.Background(), h)
 	if err != nil {
 		t.Fatalf("begin after the first ended: %v", err)
 	}
-	f.Close()
-	done()
+	done(true)
+}
+
+// TestPushLimits: a push whose declared size exceeds the model size limit
+// or the quota is refused with ResourceExhausted before any byte is
+// written, and leaves no partial file behind.
+func TestPushLimits(t *testing.T) {
+	data, err := os.ReadFile(zooModel(t, "tiny_mlp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		mod  func(*Config, *Deps)
+	}{
+		{"over max model size", func(c *Config, _ *Deps) { c.MaxModelBytes = int64(len(data)) - 1 }},
+		{"over quota", func(c *Config, _ *Deps) { c.StoreQuotaBytes = int64(len(data)) - 1 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tn := startNode(t, tc.mod)
+			ctx := adminCtx(t)
+			_, err := pushBytes(ctx, tn.admin, "mlp", data, 0, len(data))
+			wantCode(t, err, codes.ResourceExhausted)
+			if parts := partialFiles(t, tn.cfg.DataDir); len(parts) != 0 {
+				t.Fatalf("a refused push left %v", parts)
+			}
+			sum := sha256.Sum256(data)
+			off, err := tn.admin.PushOffset(ctx, &adminpb.PushOffsetRequest{Sha256: hex.EncodeToString(sum[:])})
+			if err != nil || off.GetReceivedBytes() != 0 {
+				t.Fatalf("PushOffset after a refused push = %v, %v", off, err)
+			}
+		})
+	}
+	t.Run("exactly at the limits", func(t *testing.T) {
+		tn := startNode(t, func(c *Config, _ *Deps) {
+			c.MaxModelBytes, c.StoreQuotaBytes = int64(len(data)), int64(len(data))
+		})
+		if _, err := pushBytes(adminCtx(t), tn.admin, "mlp", data, 0, len(data)); err != nil {
+			t.Fatalf("a push that fits the limits: %v", err)
+		}
+	})
+}
+
+// partialFiles lists the regular files under dir's upload areas.
+func partialFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var parts []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.Contains(filepath.Dir(path), "upload") {
+			parts = append(parts, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parts
+}
+
+// TestPushOffsetDuringPush: PushOffset answers while a push is still
+// streaming, with the bytes stored so far, and a second push of the same
+// file is refused meanwhile.
+func TestPushOffsetDuringPush(t *testing.T) {
+	tn := startNode(t, nil)
+	ctx := adminCtx(t)
+	data, err := os.ReadFile(zooModel(t, "tiny_mlp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	stream, err := tn.admin.PushModel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(m *adminpb.PushModelRequest) {
+		t.Helper()
+		if err := stream.Send(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Header{Header: &adminpb.PushHeader{
+		Name: "mlp", SizeBytes: int64(len(data)), Sha256: sha}}})
+	half := len(data) / 2
+	send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: data[:half]}})
+	eventually(t, "PushOffset to report the first chunk", func() bool {
+		octx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		off, err := tn.admin.PushOffset(octx, &adminpb.PushOffsetRequest{Sha256: sha})
+		if err != nil {
+			t.Fatalf("PushOffset during a push: %v", err)
+		}
+		return off.GetReceivedBytes() == int64(half)
+	})
+	_, err = pushBytes(ctx, tn.admin, "mlp", data, half, len(data))
+	wantCode(t, err, codes.Aborted)
+	send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: data[half:]}})
+	if _, err := stream.CloseAndRecv(); err != nil {
+		t.Fatalf("the push after PushOffset: %v", err)
+	}
 }

@@ -135,14 +135,14 @@ func (n *Node) load(ctx context.Context, name, version string) (time.Duration, e
 }
 
 // unload unpins and unloads a model version, or every version when
-// version is "". Running requests finish first.
+// version is "" (the cache's Unload does both). Running requests finish
+// first.
 func (n *Node) unload(ctx context.Context, name, version string) error {
 	recs, err := n.matching(ctx, name, version)
 	if err != nil {
 		return err
 	}
 	for _, r := range recs {
-		n.cache.Unpin(r.Ref())
 		n.cache.Unload(r.Ref())
 	}
 	return nil
@@ -172,7 +172,6 @@ func (n *Node) remove(ctx context.Context, name, version string) error {
 		return err
 	}
 	for _, r := range recs {
-		n.cache.Unpin(r.Ref())
 		n.cache.Unload(r.Ref())
 		if _, err := n.store.Delete(ctx, r.Name, r.Version); err != nil {
 			return fmt.Errorf("node: delete %s: %w", r.Ref(), err)

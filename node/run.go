@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -33,11 +34,36 @@ func (n *Node) Run(ctx context.Context) error {
 	return err
 }
 
-// drain is the shutdown sequence; see Run.
+// closeTimeout bounds the unloading of models after the drain, which a
+// request cut off by a timed-out drain may still hold for a moment.
+const closeTimeout = 10 * time.Second
+
+// drain is the shutdown sequence; see Run. A drain that times out cuts the
+// remaining requests off (logged, not an error); then the cache unloads
+// every model within its own closeTimeout, and only after that is the
+// store closed, so no request still reads it.
 func (n *Node) drain() error {
 	n.draining.Store(true)
 	n.health.Shutdown()
 	n.log.Info("draining")
+	n.stopServers()
+	n.prepCancel()
+	n.prep.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	cerr := n.cache.Close(ctx)
+	serr := n.store.Close()
+	n.metricsSrv.Close()
+	if err := errors.Join(cerr, serr); err != nil {
+		return fmt.Errorf("node: drain: %w", err)
+	}
+	n.log.Info("drained")
+	return nil
+}
+
+// stopServers lets in-flight requests finish within DrainTimeout, then
+// cuts off any that remain.
+func (n *Node) stopServers() {
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.DrainTimeout)
 	defer cancel()
 	stopped := make(chan struct{})
@@ -48,14 +74,9 @@ func (n *Node) drain() error {
 	case <-ctx.Done():
 		n.grpcSrv.Stop()
 	}
-	n.prepCancel()
-	n.prep.Wait()
-	cerr := n.cache.Close(ctx)
-	serr := n.store.Close()
-	n.metricsSrv.Close()
-	if err := errors.Join(herr, cerr, serr); err != nil {
-		return fmt.Errorf("node: drain: %w", err)
+	if herr != nil || ctx.Err() != nil {
+		n.httpSrv.Close()
+		n.log.Warn("drain timed out; remaining requests were cut off",
+			zap.Duration("drain_timeout", n.cfg.DrainTimeout), zap.Error(herr))
 	}
-	n.log.Info("drained")
-	return nil
 }

@@ -61,11 +61,44 @@ func TestAdminTokenRequired(t *testing.T) {
 	}
 }
 
-// TestNoTokenConfigured: without a configured token admin calls are open.
+// TestNoTokenConfigured: without a configured token admin calls are open,
+// which a node on loopback allows.
 func TestNoTokenConfigured(t *testing.T) {
 	tn := startNode(t, func(c *Config, _ *Deps) { c.AdminToken = "" })
 	if _, err := tn.admin.ListModels(testCtx(t), &adminpb.ListModelsRequest{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAdminTokenNeededOffLoopback: a node reachable from other machines
+// needs an admin token unless InsecureAdmin says otherwise.
+func TestAdminTokenNeededOffLoopback(t *testing.T) {
+	tests := []struct {
+		grpc, http    string
+		token         string
+		insecureAdmin bool
+		ok            bool
+	}{
+		{"127.0.0.1:8001", "127.0.0.1:8000", "", false, true},
+		{"127.0.0.2:8001", "[::1]:8000", "", false, true},
+		{"localhost:8001", "LOCALHOST:8000", "", false, true},
+		{":8001", "127.0.0.1:8000", "", false, false},
+		{"127.0.0.1:8001", "0.0.0.0:8000", "", false, false},
+		{"10.0.0.5:8001", "10.0.0.5:8000", "", false, false},
+		{"[::]:8001", "[::1]:8000", "", false, false},
+		{"node.example:8001", "127.0.0.1:8000", "", false, false},
+		{":8001", ":8000", "", true, true},
+		{":8001", ":8000", "tok", false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.grpc+","+tc.http, func(t *testing.T) {
+			cfg := DefaultConfig(t.TempDir())
+			cfg.GRPCAddr, cfg.HTTPAddr = tc.grpc, tc.http
+			cfg.AdminToken, cfg.InsecureAdmin = tc.token, tc.insecureAdmin
+			if err := cfg.validate(); (err == nil) != tc.ok {
+				t.Fatalf("validate() = %v, want ok=%v", err, tc.ok)
+			}
+		})
 	}
 }
 

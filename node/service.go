@@ -24,18 +24,20 @@ type inferResult struct {
 	Outputs []runtime.Tensor
 }
 
-// infer runs one request: resolve, check against the catalog's signature
-// (before any load, so a bad request evicts nothing), acquire within the
-// caller's deadline, check against the loaded signature, run, release.
+// infer runs one request: resolve, validate the inputs against the known
+// signature (runtime.Signature.Bind, before any load, so a bad request
+// loads and evicts nothing), acquire within the caller's deadline, validate
+// against the loaded signature if none was known, run, release.
 func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err error) {
 	start := time.Now()
 	rec, err := n.resolve(ctx, call.Model, call.Version)
 	if err != nil {
-		n.metrics.fail(call.Model, err)
+		n.metrics.fail(unresolvedModel, err)
 		return res, err
 	}
 	defer func() { n.observe(rec, start, err) }()
-	if err := n.sigs.check(rec, call.Inputs); err != nil {
+	in, bound, err := n.sigs.bind(rec, call.Inputs)
+	if err != nil {
 		return res, err
 	}
 	key := rec.Ref()
@@ -49,17 +51,18 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 	queued := time.Since(start)
 	n.metrics.acquired(rec.Name, hit, queued)
 	n.stats.acquired(key, hit, queued)
-	outs, err := n.run(ctx, rec, l.Model(), call)
+	if !bound {
+		if in, err = l.Model().Signature().Bind(call.Inputs); err != nil {
+			return res, err
+		}
+	}
+	outs, err := n.run(ctx, rec, l.Model(), in, call.Outputs)
 	return inferResult{Record: rec, Outputs: outs}, err
 }
 
-// run checks the inputs against the loaded model's signature and runs it,
-// counting the compute time of runs that happened.
-func (n *Node) run(ctx context.Context, rec store.Record, m runtime.Model, call inferCall) ([]runtime.Tensor, error) {
-	in, err := codec.MatchInputs(m.Signature(), call.Inputs)
-	if err != nil {
-		return nil, err
-	}
+// run runs the model on validated inputs, counting the compute time of
+// runs that happened, and selects the outputs asked for.
+func (n *Node) run(ctx context.Context, rec store.Record, m runtime.Model, in []runtime.Tensor, outputs []string) ([]runtime.Tensor, error) {
 	start := time.Now()
 	outs, err := m.Run(ctx, in)
 	if err != nil {
@@ -67,7 +70,7 @@ func (n *Node) run(ctx context.Context, rec store.Record, m runtime.Model, call 
 	}
 	n.metrics.computed(rec.Name, time.Since(start))
 	n.stats.computed(rec.Ref(), time.Since(start))
-	return codec.SelectOutputs(outs, call.Outputs)
+	return codec.SelectOutputs(outs, outputs)
 }
 
 // observe counts the request's outcome.

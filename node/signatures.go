@@ -47,15 +47,16 @@ func (s *signatures) lookup(rec store.Record) (runtime.Signature, bool) {
 	return sig, ok
 }
 
-// check checks inputs against the known signature; with none known the
-// loaded model's signature is checked after the load.
-func (s *signatures) check(rec store.Record, in []runtime.Tensor) error {
+// bind validates inputs against the signature known for rec, without
+// loading it, and returns them in the signature's order. known is false
+// when no signature is known yet: the loaded model's must be used.
+func (s *signatures) bind(rec store.Record, in []runtime.Tensor) (ordered []runtime.Tensor, known bool, err error) {
 	sig, ok := s.lookup(rec)
 	if !ok {
-		return nil
+		return nil, false, nil
 	}
-	_, err := codec.MatchInputs(sig, in)
-	return err
+	ordered, err = sig.Bind(in)
+	return ordered, true, err
 }
 
 // recordSignature converts the catalog's signature to the runtime's.

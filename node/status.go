@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"syscall"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/runtime"
@@ -40,11 +41,14 @@ var outcomes = []struct {
 	{store.ErrNotFound, outcome{codes.NotFound, http.StatusNotFound, "not_found"}},
 	{store.ErrExists, outcome{codes.AlreadyExists, http.StatusConflict, "exists"}},
 	{ErrResumeOffset, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
+	{store.ErrOffsetMismatch, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
 	{ErrBusy, outcome{codes.Aborted, http.StatusConflict, "busy"}},
 	{ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrQuotaExceeded, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
 	{store.ErrDiskFull, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
+	{syscall.ENOSPC, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
+	{syscall.EDQUOT, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
 	{cache.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "memory_full"}},
 	{cache.ErrNoCapacity, outcome{codes.ResourceExhausted, http.StatusTooManyRequests, "no_capacity"}},
 	{cache.ErrClosed, outcome{codes.Unavailable, http.StatusServiceUnavailable, "draining"}},
@@ -60,7 +64,7 @@ var outcomes = []struct {
 // classify maps err to its outcome; unknown errors are Internal/500.
 func classify(err error) outcome {
 	if s, ok := status.FromError(err); ok && s.Code() != codes.Unknown {
-		return outcome{s.Code(), http.StatusInternalServerError, "grpc_" + s.Code().String()}
+		return outcome{s.Code(), httpStatus(s.Code()), "grpc_" + s.Code().String()}
 	}
 	for _, o := range outcomes {
 		if errors.Is(err, o.err) {
@@ -68,6 +72,37 @@ func classify(err error) outcome {
 		}
 	}
 	return outcome{codes.Internal, http.StatusInternalServerError, "internal"}
+}
+
+// httpStatus is the HTTP status of a gRPC code, for errors that arrive as
+// gRPC statuses (google.rpc.Code's documented HTTP mapping; 499 is the
+// de-facto status of a request the client cancelled). Others are 500.
+func httpStatus(c codes.Code) int {
+	switch c {
+	case codes.OK:
+		return http.StatusOK
+	case codes.Canceled:
+		return 499
+	case codes.InvalidArgument, codes.OutOfRange, codes.FailedPrecondition:
+		return http.StatusBadRequest
+	case codes.Unauthenticated:
+		return http.StatusUnauthorized
+	case codes.PermissionDenied:
+		return http.StatusForbidden
+	case codes.NotFound:
+		return http.StatusNotFound
+	case codes.AlreadyExists, codes.Aborted:
+		return http.StatusConflict
+	case codes.ResourceExhausted:
+		return http.StatusTooManyRequests
+	case codes.Unimplemented:
+		return http.StatusNotImplemented
+	case codes.Unavailable:
+		return http.StatusServiceUnavailable
+	case codes.DeadlineExceeded:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusInternalServerError
 }
 
 // grpcError converts err into a gRPC status error carrying its message.

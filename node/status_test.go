@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"syscall"
 	"testing"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
@@ -33,6 +35,8 @@ func TestClassify(t *testing.T) {
 		{wrap(ErrResumeOffset), codes.FailedPrecondition, http.StatusConflict},
 		{wrap(ErrTooLarge), codes.ResourceExhausted, http.StatusRequestEntityTooLarge},
 		{wrap(store.ErrDiskFull), codes.ResourceExhausted, http.StatusInsufficientStorage},
+		{wrap(&os.PathError{Op: "write", Path: "f", Err: syscall.ENOSPC}), codes.ResourceExhausted, http.StatusInsufficientStorage},
+		{wrap(store.ErrOffsetMismatch), codes.FailedPrecondition, http.StatusConflict},
 		{wrap(store.ErrQuotaExceeded), codes.ResourceExhausted, http.StatusInsufficientStorage},
 		{wrap(&cache.TooLargeError{}), codes.ResourceExhausted, http.StatusInsufficientStorage},
 		{wrap(cache.ErrNoCapacity), codes.ResourceExhausted, http.StatusTooManyRequests},
@@ -46,7 +50,17 @@ func TestClassify(t *testing.T) {
 		{wrap(ErrUnauthenticated), codes.Unauthenticated, http.StatusUnauthorized},
 		{wrap(store.ErrCorrupt), codes.DataLoss, http.StatusInternalServerError},
 		{errors.New("something else"), codes.Internal, http.StatusInternalServerError},
-		{status.Error(codes.ResourceExhausted, "grpc: received message larger than max"), codes.ResourceExhausted, http.StatusInternalServerError},
+		{status.Error(codes.ResourceExhausted, "grpc: received message larger than max"), codes.ResourceExhausted, http.StatusTooManyRequests},
+		{status.Error(codes.InvalidArgument, "bad"), codes.InvalidArgument, http.StatusBadRequest},
+		{status.Error(codes.NotFound, "gone"), codes.NotFound, http.StatusNotFound},
+		{status.Error(codes.Unavailable, "down"), codes.Unavailable, http.StatusServiceUnavailable},
+		{status.Error(codes.DeadlineExceeded, "late"), codes.DeadlineExceeded, http.StatusGatewayTimeout},
+		{status.Error(codes.Unauthenticated, "who"), codes.Unauthenticated, http.StatusUnauthorized},
+		{status.Error(codes.PermissionDenied, "no"), codes.PermissionDenied, http.StatusForbidden},
+		{status.Error(codes.FailedPrecondition, "not now"), codes.FailedPrecondition, http.StatusBadRequest},
+		{status.Error(codes.Canceled, "stop"), codes.Canceled, 499},
+		{fmt.Errorf("node: peer: %w", status.Error(codes.Unavailable, "down")), codes.Unavailable, http.StatusServiceUnavailable},
+		{status.Error(codes.DataLoss, "lost"), codes.DataLoss, http.StatusInternalServerError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.err.Error(), func(t *testing.T) {

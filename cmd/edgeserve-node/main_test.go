@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -73,5 +74,19 @@ func TestParseFlags(t *testing.T) {
 	}
 	if _, _, err := parseFlags(nil); err == nil {
 		t.Fatal("missing -data-dir accepted")
+	}
+}
+
+// TestOpenAdminRefusedOffLoopback: the daemon refuses to start with an
+// open admin API on every interface unless -insecure-admin is given.
+func TestOpenAdminRefusedOffLoopback(t *testing.T) {
+	t.Setenv("EDGESERVE_ADMIN_TOKEN", "")
+	err := run([]string{"-data-dir", t.TempDir(), "-grpc-addr", ":0", "-http-addr", "127.0.0.1:0", "-metrics-addr", ""})
+	if err == nil || !strings.Contains(err.Error(), "AdminToken") {
+		t.Fatalf("run without a token on all interfaces = %v", err)
+	}
+	cfg, _, err := parseFlags([]string{"-data-dir", t.TempDir(), "-grpc-addr", ":0", "-insecure-admin"})
+	if err != nil || !cfg.InsecureAdmin {
+		t.Fatalf("-insecure-admin: %+v, %v", cfg.InsecureAdmin, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/edgeserve/edgeserve/node"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -32,10 +33,11 @@ const pushChunkBytes = 1 << 20
 
 // remote holds the flags every command that talks to nodes shares.
 type remote struct {
-	addrs   string
-	token   string
-	caFile  string
-	timeout time.Duration
+	addrs    string
+	token    string
+	caFile   string
+	insecure bool
+	timeout  time.Duration
 }
 
 func (r *remote) register(cmd *cobra.Command) {
@@ -43,6 +45,7 @@ func (r *remote) register(cmd *cobra.Command) {
 	f.StringVar(&r.addrs, "addr", "127.0.0.1:8001", "node gRPC address(es), comma-separated; tried in turn")
 	f.StringVar(&r.token, "token", "", "admin bearer token (default $EDGESERVE_ADMIN_TOKEN)")
 	f.StringVar(&r.caFile, "tls-ca", "", "CA certificate (PEM) to reach nodes over TLS")
+	f.BoolVar(&r.insecure, "insecure", false, "send the admin token without TLS to nodes that are not on loopback")
 	f.DurationVar(&r.timeout, "timeout", 5*time.Minute, "bound on the whole command")
 }
 
@@ -58,11 +61,15 @@ func (r *remote) each(ctx context.Context, call func(context.Context, *grpc.Clie
 	if token == "" {
 		token = os.Getenv("EDGESERVE_ADMIN_TOKEN")
 	}
+	addrs := strings.Split(r.addrs, ",")
 	if token != "" {
+		if err := r.tokenSafe(addrs); err != nil {
+			return err
+		}
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 	}
 	var errs []error
-	for _, addr := range strings.Split(r.addrs, ",") {
+	for _, addr := range addrs {
 		conn, err := grpc.NewClient(strings.TrimSpace(addr), grpc.WithTransportCredentials(creds),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1<<30)))
 		if err != nil {
@@ -76,6 +83,20 @@ func (r *remote) each(ctx context.Context, call func(context.Context, *grpc.Clie
 		errs = append(errs, describe(addr, err))
 	}
 	return errors.Join(errs...)
+}
+
+// tokenSafe refuses to send a bearer token in plaintext beyond loopback,
+// where anyone on the path could read it, unless --insecure says so.
+func (r *remote) tokenSafe(addrs []string) error {
+	if r.caFile != "" || r.insecure {
+		return nil
+	}
+	for _, addr := range addrs {
+		if !node.IsLoopback(strings.TrimSpace(addr)) {
+			return fmt.Errorf("refusing to send the admin token in plaintext to %s: use --tls-ca, or --insecure on a trusted network", addr)
+		}
+	}
+	return nil
 }
 
 // describe prefixes a node's error with its address and drops gRPC's

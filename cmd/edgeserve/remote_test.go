@@ -206,3 +206,22 @@ func TestListJoinsLocalLs(t *testing.T) {
 		t.Fatalf("%d commands in the group, want 5 (one ls)", n)
 	}
 }
+
+// TestTokenNotSentInPlaintext: without TLS the CLI sends the admin token
+// only to loopback nodes, unless --insecure is given.
+func TestTokenNotSentInPlaintext(t *testing.T) {
+	const remoteAddr = "192.0.2.1:8001" // TEST-NET-1: never a real node
+	out, err := cli(t, "models", "ls", "--addr", remoteAddr, "--token", "tok")
+	if err == nil || !strings.Contains(err.Error(), "plaintext") || !strings.Contains(err.Error(), "--insecure") {
+		t.Fatalf("token to a remote node without TLS = %v, %s", err, out)
+	}
+	out, err = cli(t, "models", "ls", "--addr", "127.0.0.1:1,"+remoteAddr, "--token", "tok")
+	if err == nil || !strings.Contains(err.Error(), "plaintext") {
+		t.Fatalf("one remote address among loopback ones = %v, %s", err, out)
+	}
+	// --insecure lets the call go out: it fails only for want of a node.
+	out, err = cli(t, "models", "ls", "--addr", remoteAddr, "--token", "tok", "--insecure", "--timeout", "200ms")
+	if err == nil || strings.Contains(err.Error(), "plaintext") {
+		t.Fatalf("--insecure = %v, %s", err, out)
+	}
+}

@@ -102,38 +102,6 @@ func TestDecodeInputsMalformed(t *testing.T) {
 	}
 }
 
-func TestMatchInputs(t *testing.T) {
-	sig := runtime.Signature{Inputs: []runtime.TensorSpec{
-		{Name: "a", Type: runtime.Float32, Shape: []int64{-1, 3}},
-		{Name: "b", Type: runtime.Int64, Shape: []int64{1}},
-	}}
-	a := runtime.Tensor{Name: "a", Type: runtime.Float32, Shape: []int64{5, 3}}
-	b := runtime.Tensor{Name: "b", Type: runtime.Int64, Shape: []int64{1}}
-	got, err := MatchInputs(sig, []runtime.Tensor{b, a})
-	if err != nil || got[0].Name != "a" || got[1].Name != "b" {
-		t.Fatalf("MatchInputs reordered = %v, %v", got, err)
-	}
-	bad := []struct {
-		name string
-		in   []runtime.Tensor
-		msg  string
-	}{
-		{"missing", []runtime.Tensor{a}, "1 inputs given"},
-		{"unknown name", []runtime.Tensor{a, {Name: "c", Type: runtime.Int64, Shape: []int64{1}}}, `missing input "b"`},
-		{"wrong dtype", []runtime.Tensor{a, {Name: "b", Type: runtime.Int32, Shape: []int64{1}}}, "expects INT64"},
-		{"wrong fixed dim", []runtime.Tensor{{Name: "a", Type: runtime.Float32, Shape: []int64{5, 4}}, b}, "has shape [5 4]"},
-		{"wrong rank", []runtime.Tensor{{Name: "a", Type: runtime.Float32, Shape: []int64{15}}, b}, "has shape [15]"},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := MatchInputs(sig, tc.in)
-			if !errors.Is(err, runtime.ErrInvalidInput) || !strings.Contains(err.Error(), tc.msg) {
-				t.Fatalf("err = %v, want ErrInvalidInput containing %q", err, tc.msg)
-			}
-		})
-	}
-}
-
 func TestSelectOutputs(t *testing.T) {
 	outs := []runtime.Tensor{{Name: "y"}, {Name: "z"}}
 	got, err := SelectOutputs(outs, []string{"z"})

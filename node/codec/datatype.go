@@ -40,17 +40,5 @@ func ParseDataType(s string) (runtime.DataType, error) {
 }
 
 // ElemSize is the size in bytes of one element of t, 0 for types without a
-// fixed size.
-func ElemSize(t runtime.DataType) int {
-	switch t {
-	case runtime.Bool, runtime.Uint8, runtime.Int8:
-		return 1
-	case runtime.Uint16, runtime.Int16, runtime.Float16, runtime.BFloat16:
-		return 2
-	case runtime.Uint32, runtime.Int32, runtime.Float32:
-		return 4
-	case runtime.Uint64, runtime.Int64, runtime.Float64:
-		return 8
-	}
-	return 0
-}
+// fixed size: runtime.DataType.ElementSize, kept for the CLI's callers.
+func ElemSize(t runtime.DataType) int { return t.ElementSize() }

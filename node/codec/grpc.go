@@ -45,7 +45,7 @@ func decodeInput(in *pb.ModelInferRequest_InferInputTensor, raw [][]byte, i int)
 		}
 		t.Data = raw[i]
 	} else {
-		n := want / int64(ElemSize(dt))
+		n := want / int64(dt.ElementSize())
 		if t.Data, err = contentsToBytes(dt, in.GetContents(), n); err != nil {
 			return runtime.Tensor{}, fmt.Errorf("input %q: %w", t.Name, err)
 		}
@@ -71,7 +71,7 @@ func contentsToBytes(dt runtime.DataType, c *pb.InferTensorContents, n int64) ([
 		}
 		return nil
 	}
-	size := ElemSize(dt)
+	size := dt.ElementSize()
 	switch dt {
 	case runtime.Bool:
 		if err := count(len(c.GetBoolContents())); err != nil {
@@ -168,7 +168,7 @@ func EncodeOutputs(resp *pb.ModelInferResponse, outs []runtime.Tensor) {
 // (the CLI) that show outputs as numbers. It returns the elements as float64
 // or int64/uint64/bool values in a slice of any.
 func RawToValues(t runtime.Tensor) ([]any, error) {
-	size := ElemSize(t.Type)
+	size := t.Type.ElementSize()
 	if size == 0 || len(t.Data)%size != 0 {
 		return nil, fmt.Errorf("%w: %d bytes of %s", runtime.ErrInvalidInput, len(t.Data), DataTypeName(t.Type))
 	}

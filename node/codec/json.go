@@ -104,7 +104,7 @@ func decodeJSONData(dt runtime.DataType, raw json.RawMessage, n int64) ([]byte, 
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	size := ElemSize(dt)
+	size := dt.ElementSize()
 	out := make([]byte, 0, min(n, 1<<20)*int64(size))
 	depth, count := 0, int64(0)
 	for {
@@ -160,7 +160,7 @@ func appendElem(out []byte, dt runtime.DataType, tok json.Token) ([]byte, error)
 		return nil, fmt.Errorf("%w: %s element %v is not a number", runtime.ErrInvalidInput, DataTypeName(dt), tok)
 	}
 	s := string(num)
-	bits := 8 * ElemSize(dt)
+	bits := 8 * dt.ElementSize()
 	switch dt {
 	case runtime.Int8, runtime.Int16, runtime.Int32, runtime.Int64:
 		v, err := strconv.ParseInt(s, 10, bits)

@@ -2,7 +2,6 @@ package codec
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/edgeserve/edgeserve/runtime"
 )
@@ -13,7 +12,8 @@ import (
 const MaxElements = 1 << 31
 
 // NumElements returns the element count of shape, rejecting negative
-// dimensions and products above MaxElements.
+// dimensions and products above MaxElements. It only sizes the wire data;
+// whether the shape suits the model is runtime.Signature.Bind's to say.
 func NumElements(shape []int64) (int64, error) {
 	n := int64(1)
 	for _, d := range shape {
@@ -28,18 +28,16 @@ func NumElements(shape []int64) (int64, error) {
 	return n, nil
 }
 
-// byteSize returns the byte count a tensor of type t and shape must have.
+// byteSize returns the byte count the wire data of a tensor of type t and
+// shape must have: runtime.ByteSize, after NumElements has named what is
+// wrong with a hostile shape.
 func byteSize(t runtime.DataType, shape []int64) (int64, error) {
-	n, err := NumElements(shape)
-	if err != nil {
+	if _, err := NumElements(shape); err != nil {
 		return 0, err
 	}
-	size := int64(ElemSize(t))
-	if size == 0 {
-		return 0, fmt.Errorf("%w: datatype %v has no fixed size", runtime.ErrInvalidInput, t)
+	n, ok := runtime.ByteSize(t, shape)
+	if !ok {
+		return 0, fmt.Errorf("%w: shape %v of %s has no valid byte size", runtime.ErrInvalidInput, shape, DataTypeName(t))
 	}
-	if n > math.MaxInt64/size {
-		return 0, fmt.Errorf("%w: shape %v too large", runtime.ErrInvalidInput, shape)
-	}
-	return n * size, nil
+	return n, nil
 }
