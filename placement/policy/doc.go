@@ -44,7 +44,10 @@
 //     served from a transient load and Victims names none. As in TinyLFU
 //     (Einziger et al., ACM ToS 2017), a one-off request then cannot push
 //     out a busy model; on the Azure sample this is what makes the policy
-//     several times better than LRU at small capacities.
+//     several times better than LRU at small capacities. It is optional
+//     (EdgeServeConfig.Admission): a cache that can only serve what it
+//     holds, such as the node's, builds its policy with NewServing, which
+//     turns it off.
 //   - Periodic arrivals: many functions are timer-triggered. Each model's
 //     gaps between bursts (at least a minute) and their jitter are tracked;
 //     for a model whose next arrival is due, the savings are at least one
