@@ -34,7 +34,10 @@ const defaultAzureCSV = "/work/shared/traces/azure-functions-2019/invocations-mi
 // is its own model with a profile's costs, sim.MapRoundRobin; or both,
 // "shared,per-function"), EDGESERVE_SIM_MINUTES (default 720, the whole
 // sample), EDGESERVE_SIM_SEEDS (default 3), EDGESERVE_SIM_SETS (default
-// "poster,m5"; "zoo" once committed), EDGESERVE_AZURE_CSV.
+// "poster,m5"; "zoo" once committed), EDGESERVE_SIM_POLICIES (default
+// "lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve"; a name ending in
+// "-serving" runs that policy's policy.NewServing form),
+// EDGESERVE_AZURE_CSV.
 func TestGapTable(t *testing.T) {
 	if os.Getenv("EDGESERVE_SIM_FULL") != "1" {
 		t.Skip("set EDGESERVE_SIM_FULL=1 to run the full measurement (minutes)")
@@ -44,7 +47,7 @@ func TestGapTable(t *testing.T) {
 	sets := strings.Split(envString("EDGESERVE_SIM_SETS", "poster,m5"), ",")
 	mappings := strings.Split(envString("EDGESERVE_SIM_MAPPING", "shared"), ",")
 	tr := readAzure(t, envString("EDGESERVE_AZURE_CSV", defaultAzureCSV), minutes)
-	names := []string{"lfu", "gdsf", "cremebrulee", "cremebrulee-decay", "edgeserve"}
+	names := strings.Split(envString("EDGESERVE_SIM_POLICIES", "lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve"), ",")
 	fmt.Printf("Azure sample, %d minutes, %d requests, %d models\n", minutes, len(tr.Requests), len(tr.Models))
 	fmt.Printf("%-19s %4s %4s %10s %10s %-22s %6s", "mapping set", "seed", "cap", "lru_s", "feasible_s", "feasible_by", "lb/lru")
 	for _, n := range names {
@@ -80,6 +83,11 @@ func TestGapTable(t *testing.T) {
 	}
 }
 
+// servingSuffix names a policy's NewServing form in EDGESERVE_SIM_POLICIES
+// ("edgeserve-serving": EdgeServe as the node's cache runs it, without
+// admission control).
+const servingSuffix = "-serving"
+
 // mappers are the trace-to-profile mappings by EDGESERVE_SIM_MAPPING name.
 var mappers = map[string]func(*trace.Trace, []profile.Model, uint64) (*sim.Workload, error){
 	"shared":       sim.MapShared,
@@ -109,7 +117,11 @@ func measurePoint(t *testing.T, w *sim.Workload, set string, seed uint64, frac f
 
 func runPolicy(t *testing.T, w *sim.Workload, name string, capBytes int64) sim.Result {
 	t.Helper()
-	p, err := policy.New(name, w.Entries())
+	build := policy.New
+	if serving, ok := strings.CutSuffix(name, servingSuffix); ok {
+		build, name = policy.NewServing, serving
+	}
+	p, err := build(name, w.Entries())
 	if err != nil {
 		t.Fatal(err)
 	}
