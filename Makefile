@@ -10,7 +10,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 TEST_TIMEOUT ?= 14m
 
-.PHONY: all setup build test test-short test-zoo-full run stop bench lint proto zoo fuzz clean
+.PHONY: all setup build test test-short test-zoo-full run stop bench sim sim-gap lint proto zoo fuzz clean
 
 all: build
 
@@ -79,6 +79,16 @@ bench: setup build
 	$(BIN)/edgeserve zoo --set full --out $(CURDIR)/.cache/zoo-full
 	$(BIN)/edgeserve bench runtime --models $(CURDIR)/.cache/zoo-full
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./...
+
+## sim: the cache simulator on the shared Azure Functions sample
+SIM_AZURE ?= $(CURDIR)/../shared/traces/azure-functions-2019
+SIM_PROFILES ?= m5
+sim: build
+	$(BIN)/edgeserve sim --azure $(SIM_AZURE) --profiles $(SIM_PROFILES) --plot $(CURDIR)/.cache/sim.png
+
+## sim-gap: the policies issue's gap table (mapping seeds 1-3, three capacities)
+sim-gap:
+	EDGESERVE_SIM_FULL=1 EDGESERVE_AZURE=$(SIM_AZURE) $(GO) test -v -run TestGapTable -timeout 60m ./placement/offline/
 
 ## proto: regenerate the committed Go code from the .proto sources
 proto:

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"net"
+	goruntime "runtime"
 	"slices"
 	"testing"
 	"time"
@@ -134,4 +135,34 @@ func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// BenchmarkInProcessThroughput is the baseline for a load test of a node
+// (ghz at concurrency 4): the same model run in-process by 4 goroutines,
+// reported in requests per second.
+func BenchmarkInProcessThroughput(b *testing.B) {
+	const model = "mobilenet_v1_0.25"
+	tn := startNode(b, func(c *Config, _ *Deps) { c.MemoryBudgetBytes = 1 << 30 })
+	push(b, tn.admin, model, zooModel(b, model))
+	md, err := tn.infer.ModelMetadata(testCtx(b), &pb.ModelMetadataRequest{Name: model})
+	if err != nil {
+		b.Fatal(err)
+	}
+	inputs := []runtime.Tensor{benchTensor(md.GetInputs()[0])}
+	l, err := tn.cache.Acquire(testCtx(b), model+":1", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Release()
+	b.SetParallelism(max(1, 4/goruntime.GOMAXPROCS(0)))
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := l.Model().Run(context.Background(), inputs); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 }

@@ -3,8 +3,9 @@ package node
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
+
+	"github.com/edgeserve/edgeserve/runtime/ort"
 )
 
 // Config holds a node's settings. Start from DefaultConfig.
@@ -57,7 +58,7 @@ func DefaultConfig(dir string) Config {
 		MetricsAddr:       ":8002",
 		DataDir:           dir,
 		MemoryBudgetBytes: 2 << 30,
-		ORTLibrary:        os.Getenv("EDGESERVE_ORT_LIB"),
+		ORTLibrary:        ort.DefaultLibraryPath(),
 		IntraOpThreads:    1,
 		MaxRequestBytes:   64 << 20,
 		Policy:            "lru",

@@ -28,6 +28,8 @@ type modelStore interface {
 	ModelFile(ctx context.Context, name, ref string) (store.Record, string, error)
 	List(ctx context.Context) ([]store.Record, error)
 	Delete(ctx context.Context, name string, version int64) (store.Record, error)
+	GetArtifact(ctx context.Context, d store.Digest, runtimeKey string) (store.Artifact, error)
+	PutArtifact(ctx context.Context, a store.Artifact) error
 	Close() error
 }
 

@@ -95,7 +95,11 @@ func (n *Node) push(ctx context.Context, recv func() (*adminpb.PushModelRequest,
 	if held != h.Meta.SizeBytes {
 		return store.Record{}, fmt.Errorf("%w: push ended at %d of %d bytes; resume at %d", ErrResumeOffset, held, h.Meta.SizeBytes, held)
 	}
-	return n.uploads.commit(ctx, n.store, h)
+	rec, err := n.uploads.commit(ctx, n.store, h)
+	if err == nil {
+		n.prepareOnEntry(rec)
+	}
+	return rec, err
 }
 
 // pushHeader validates the header and turns it into store metadata.

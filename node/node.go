@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/edgeserve/edgeserve/runtime"
@@ -40,6 +42,14 @@ type Node struct {
 	metricsLis  net.Listener
 	draining    atomic.Bool
 	closeOnFail []func()
+
+	// loader loads models; prep runs the background preparations of
+	// models' fast-loading forms (prepare.go), which stop when prepCtx
+	// ends at drain.
+	loader     runtime.Loader
+	prep       sync.WaitGroup
+	prepCtx    context.Context
+	prepCancel context.CancelFunc
 }
 
 // cacheFactory builds the model cache over a loader; tests substitute it.
@@ -59,6 +69,7 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (n *Node, err error) 
 		return nil, err
 	}
 	n = &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry}
+	n.prepCtx, n.prepCancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			n.cleanup()
@@ -99,6 +110,7 @@ func (n *Node) openParts(deps Deps, newCache cacheFactory) error {
 			return err
 		}
 	}
+	n.loader = loader
 	n.cache, err = newCache(n.cfg, deps, n.loadFunc(loader))
 	return err
 }
@@ -118,11 +130,11 @@ func (n *Node) ortLoader() (runtime.Loader, error) {
 // loadFunc resolves a cache key to its verified blob and loads it.
 func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 	return func(ctx context.Context, key string) (runtime.Model, error) {
-		name, version, ok := cutLast(key, ":")
-		if !ok {
+		i := strings.LastIndex(key, ":")
+		if i < 0 {
 			return nil, fmt.Errorf("%w: cache key %q", ErrBadRequest, key)
 		}
-		rec, path, err := n.store.ModelFile(ctx, name, version)
+		rec, path, err := n.store.ModelFile(ctx, key[:i], key[i+1:])
 		if err != nil {
 			return nil, err
 		}
@@ -130,17 +142,10 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 	}
 }
 
-func cutLast(s, sep string) (before, after string, ok bool) {
-	for i := len(s) - len(sep); i >= 0; i-- {
-		if s[i:i+len(sep)] == sep {
-			return s[:i], s[i+len(sep):], true
-		}
-	}
-	return s, "", false
-}
-
 // cleanup releases what a failed New opened.
 func (n *Node) cleanup() {
+	n.prepCancel()
+	n.prep.Wait()
 	for i := len(n.closeOnFail) - 1; i >= 0; i-- {
 		n.closeOnFail[i]()
 	}

@@ -48,6 +48,8 @@ func (n *Node) drain() error {
 	case <-ctx.Done():
 		n.grpcSrv.Stop()
 	}
+	n.prepCancel()
+	n.prep.Wait()
 	cerr := n.cache.Close(ctx)
 	serr := n.store.Close()
 	n.metricsSrv.Close()

@@ -64,7 +64,7 @@ func parseFlags(args []string) (node.Config, bool, error) {
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "Prometheus metrics listen address (empty: off)")
 	fs.Int64Var(&cfg.MemoryBudgetBytes, "memory-budget-bytes", cfg.MemoryBudgetBytes, "memory budget of loaded models, bytes")
-	fs.StringVar(&cfg.ORTLibrary, "ort-lib", cfg.ORTLibrary, "ONNX Runtime shared library (default $EDGESERVE_ORT_LIB)")
+	fs.StringVar(&cfg.ORTLibrary, "ort-lib", cfg.ORTLibrary, "ONNX Runtime shared library (default $EDGESERVE_ORT_LIB, else the one make setup installed)")
 	fs.IntVar(&cfg.IntraOpThreads, "threads", cfg.IntraOpThreads, "threads per inference (0: all cores)")
 	fs.StringVar(&cfg.Policy, "policy", cfg.Policy, "cache eviction policy")
 	fs.StringVar(&cfg.AdminToken, "admin-token", "", "bearer token for admin calls (default $EDGESERVE_ADMIN_TOKEN)")

@@ -34,7 +34,7 @@ func newBenchCmd() *cobra.Command {
 }
 
 func newBenchRuntimeCmd() *cobra.Command {
-	f := benchFlags{reps: 5, threads: 1, lib: os.Getenv(ort.LibraryEnv)}
+	f := benchFlags{reps: 5, threads: 1, lib: ort.DefaultLibraryPath()}
 	cmd := &cobra.Command{
 		Use:   "runtime --models DIR [--json] [--reps N] [--threads N]",
 		Short: "Measure load, first-run and warm-run times and memory of every model in DIR",

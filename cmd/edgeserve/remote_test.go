@@ -57,16 +57,10 @@ func deadAddr(t *testing.T) string {
 	return addr
 }
 
-// cli runs the CLI with the remote model commands and infer attached.
+// cli runs the CLI in-process and returns stdout and stderr together.
 func cli(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	root := newRootCmd()
-	models := subcommand(root, "models")
-	if models == nil {
-		models = &cobra.Command{Use: "models"}
-		root.AddCommand(models)
-	}
-	addRemoteModelCmds(models)
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)
@@ -180,15 +174,6 @@ func TestRandomInputsDeterministic(t *testing.T) {
 }
 
 type pbTensorMeta = pb.ModelMetadataResponse_TensorMetadata
-
-func subcommand(c *cobra.Command, name string) *cobra.Command {
-	for _, s := range c.Commands() {
-		if s.Name() == name {
-			return s
-		}
-	}
-	return nil
-}
 
 // TestListJoinsLocalLs: with a local "ls" already in the group, "ls" stays
 // local and "ls --addr" lists a node's models.

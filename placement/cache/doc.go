@@ -24,6 +24,11 @@
 // default because a model in use is normally released within one inference,
 // far sooner than a client would retry.
 //
+// A policy with admission control may decline to evict idle models for a
+// model it does not want cached; the load then fails at once with
+// ErrDeclined (which also matches ErrNoCapacity), without waiting or
+// backing off, and the node serves the request elsewhere (a peer).
+//
 // The budget has two dimensions: host memory (CapacityBytes, always) and GPU
 // memory (GPUCapacityBytes, set by a node where NVML reports a GPU: its free
 // memory minus a reserve). Models that hold GPU memory implement GPUResident

@@ -13,6 +13,10 @@ var (
 	// ErrNoCapacity: room could not be made because the resident models
 	// are in use or pinned.
 	ErrNoCapacity = errors.New("cache: no capacity")
+	// ErrDeclined: the policy's admission control declined to evict idle
+	// models for this model (it also matches ErrNoCapacity). The node
+	// serves the request elsewhere (a peer) rather than wait.
+	ErrDeclined = errors.New("cache: policy declined to make room")
 	// ErrBackoff: the model's last load failed and it is backing off.
 	ErrBackoff = errors.New("cache: model load backing off")
 	// ErrTooManyModels: a new model name would exceed Config.MaxModels.

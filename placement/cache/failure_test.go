@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
 func isNoCapacity(err error) bool { return errors.Is(err, ErrNoCapacity) }
@@ -291,4 +293,28 @@ func TestTooManyModels(t *testing.T) {
 	if l.count("c") != 0 {
 		t.Fatal("the refused model was loaded")
 	}
+}
+
+// decliningPolicy is LRU with an admission control that never admits a
+// model needing an eviction.
+type decliningPolicy struct{ policy.Policy }
+
+func (decliningPolicy) Victims(int64, time.Duration, func(policy.Key) bool) []policy.Key { return nil }
+
+func TestPolicyDeclineFailsFast(t *testing.T) {
+	l := newFakeLoader(nil, 100)
+	cfg := testConfig(100)
+	cfg.RoomWait = time.Minute
+	c := newTestCacheWith(t, cfg, l, nil, decliningPolicy{newPolicy(t, "lru")})
+	use(t, c, "a", 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := c.Acquire(ctx, "b", AcquireOptions{SizeHintBytes: 100})
+	if !errors.Is(err, ErrDeclined) || !errors.Is(err, ErrNoCapacity) || ctx.Err() != nil {
+		t.Fatalf("err = %v (ctx %v), want ErrDeclined at once", err, ctx.Err())
+	}
+	if l.count("b") != 0 || testutil.ToFloat64(c.metrics.loadFailures) != 0 {
+		t.Fatal("a declined model was loaded or started a back-off")
+	}
+	assertResidents(t, c, "a")
 }

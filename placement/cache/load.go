@@ -100,11 +100,11 @@ func (c *Cache[M]) settle(e *entry[M], measured usage) error {
 			c.mu.Unlock()
 			return nil
 		}
-		victims := c.victimsLocked(over)
+		victims, err := c.victimsLocked(over)
 		c.mu.Unlock()
-		if victims == nil {
-			return fmt.Errorf("%w: model %s measured %v, more than the %v reserved, and the rest is in use",
-				ErrNoCapacity, e.name, measured, e.charged)
+		if err != nil {
+			return fmt.Errorf("%w: model %s measured %v, more than the %v reserved, and no more can be evicted",
+				err, e.name, measured, e.charged)
 		}
 		c.closeAll(victims, "evict")
 	}

@@ -32,7 +32,7 @@ func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metric
 		evictions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "evictions_total",
 			Help: "Models unloaded, by reason (evict: policy victim; unload: asked for; close: shutdown)."}, []string{"reason"}),
 		acquireErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "acquire_errors_total",
-			Help: "Requests that got no model, by reason (too_large, too_many_models, backoff, no_capacity, deadline, closed, load_failed)."}, []string{"reason"}),
+			Help: "Requests that got no model, by reason (too_large, too_many_models, backoff, declined, no_capacity, deadline, closed, load_failed)."}, []string{"reason"}),
 		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "load_duration_seconds",
 			Help: "Wall time of successful model loads, warm-up included.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loads_in_flight",
@@ -94,6 +94,8 @@ func errorReason(err error) string {
 		return "too_many_models"
 	case errors.Is(err, ErrBackoff):
 		return "backoff"
+	case errors.Is(err, ErrDeclined):
+		return "declined"
 	case errors.Is(err, ErrNoCapacity):
 		return "no_capacity"
 	case errors.Is(err, ErrClosed):

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,14 +24,15 @@ func (c *Cache[M]) reserve(e *entry[M], est usage) error {
 			c.mu.Unlock()
 			return nil
 		}
-		if victims := c.victimsLocked(over); victims != nil {
+		victims, err := c.victimsLocked(over)
+		if err == nil {
 			c.mu.Unlock()
 			c.closeAll(victims, "evict")
 			continue
 		}
-		if c.cfg.RoomWait == 0 {
+		if errors.Is(err, ErrDeclined) || c.cfg.RoomWait == 0 {
 			c.mu.Unlock()
-			return fmt.Errorf("%w: model %s needs %v more and every resident model is in use or pinned", ErrNoCapacity, e.name, over)
+			return fmt.Errorf("%w: model %s needs %v more (in use, pinned or kept by the policy)", err, e.name, over)
 		}
 		if timeout == nil {
 			timeout = time.After(c.cfg.RoomWait)
@@ -77,18 +79,22 @@ func (c *Cache[M]) signalRoomLocked() {
 }
 
 // victimsLocked asks the policy for idle models freeing at least need and
-// detaches them; nil when the policy cannot cover need. The policy sizes
+// detaches them; nil when the policy cannot cover need, with ErrDeclined
+// when idle models could have covered it but the policy chose not to
+// (admission control), else with ErrNoCapacity. The policy sizes
 // models in one dimension (see policyEntry); the other dimension's shortfall
 // is covered by taking the policy's next victims one at a time.
-func (c *Cache[M]) victimsLocked(need usage) []*entry[M] {
+func (c *Cache[M]) victimsLocked(need usage) ([]*entry[M], error) {
 	byKey := make(map[policy.Key]*entry[M])
+	var idle usage
 	for _, e := range c.entries {
 		if e.evictable() {
 			byKey[e.info.key] = e
+			idle = idle.plus(e.charged)
 		}
 	}
-	if len(byKey) == 0 {
-		return nil
+	if !idle.covers(need) {
+		return nil, ErrNoCapacity
 	}
 	now := c.since(c.deps.Clock.Now())
 	canEvict := func(k policy.Key) bool { return byKey[k] != nil }
@@ -114,12 +120,12 @@ func (c *Cache[M]) victimsLocked(need usage) []*entry[M] {
 		}
 	}
 	if !freed.covers(need) {
-		return nil
+		return nil, fmt.Errorf("%w: %w", ErrNoCapacity, ErrDeclined)
 	}
 	for _, e := range chosen {
 		c.detachLocked(e)
 	}
-	return chosen
+	return chosen, nil
 }
 
 // detachLocked takes e out of the map and the policy; its charge stays until

@@ -186,8 +186,14 @@ func TestLoad(t *testing.T) {
 	if got, err := Load("poster", LoadDefault); err != nil || len(got) != 11 {
 		t.Fatalf("poster: %d models, %v", len(got), err)
 	}
-	if _, err := Load("zoo", LoadDefault); !errors.Is(err, ErrNoZoo) {
-		t.Fatalf("zoo without measurements: err = %v, want ErrNoZoo", err)
+	zoo, err := Load("zoo", LoadFast)
+	if err != nil || len(zoo) != 13 {
+		t.Fatalf("zoo: %d models, %v; want the 13 measured Table I models", len(zoo), err)
+	}
+	for _, m := range zoo {
+		if m.SizeBytes <= 0 || m.LoadTime <= 0 || m.RunTime <= 0 {
+			t.Errorf("zoo profile %+v has a non-positive field", m)
+		}
 	}
 	bench, err := Load("testdata/bench.json", LoadFast)
 	if err != nil || len(bench) != 2 || bench[0].LoadTime != 2800*time.Microsecond {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,15 +11,17 @@ import (
 	"github.com/edgeserve/edgeserve/placement/trace"
 )
 
-const azureSample = "/work/shared/traces/azure-functions-2019/invocations-minutes-0001-0720.csv"
-
 // azureWorkload converts the Azure sample (seed 1) and deals it the
 // poster's profiles (seed 1).
 func azureWorkload(b *testing.B) *Workload {
 	b.Helper()
-	f, err := os.Open(azureSample)
+	dir, err := trace.FindAzureSample()
 	if err != nil {
-		b.Skip("Azure sample not present:", err)
+		b.Skip(err)
+	}
+	f, err := os.Open(filepath.Join(dir, trace.SampleFile))
+	if err != nil {
+		b.Fatal(err)
 	}
 	defer f.Close()
 	tr, err := trace.ReadAzure(f, trace.DefaultAzureConfig())

@@ -3,6 +3,7 @@ package trace
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -74,9 +75,13 @@ func TestReadAzureMalformed(t *testing.T) {
 // TestReadAzureSharedSample converts the first half hour of the real
 // sample when it is present.
 func TestReadAzureSharedSample(t *testing.T) {
-	f, err := os.Open("/work/shared/traces/azure-functions-2019/invocations-minutes-0001-0720.csv")
+	dir, err := FindAzureSample()
 	if err != nil {
-		t.Skip("Azure sample not present:", err)
+		t.Skip(err)
+	}
+	f, err := os.Open(filepath.Join(dir, SampleFile))
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer f.Close()
 	tr, err := ReadAzure(f, AzureConfig{Seed: 1, Minutes: 30})

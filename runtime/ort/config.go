@@ -3,6 +3,7 @@ package ort
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/edgeserve/edgeserve/runtime"
 )
@@ -21,7 +22,7 @@ const LibraryEnv = "EDGESERVE_ORT_LIB"
 // Config holds the backend's settings.
 type Config struct {
 	// LibraryPath is the ONNX Runtime shared library (libonnxruntime.so.1).
-	// Default: $EDGESERVE_ORT_LIB.
+	// Default: DefaultLibraryPath().
 	LibraryPath string
 	// IntraOpThreads is the number of threads one inference may use; 0 lets
 	// ONNX Runtime use every core. Default 1: a node runs many models.
@@ -54,7 +55,7 @@ func DefaultConfig() Config {
 		dir = os.TempDir()
 	}
 	return Config{
-		LibraryPath:      os.Getenv(LibraryEnv),
+		LibraryPath:      DefaultLibraryPath(),
 		IntraOpThreads:   1,
 		Provider:         ProviderCPU,
 		FastLoad:         true,
@@ -83,4 +84,26 @@ func (c Config) validate() error {
 		return fmt.Errorf("ort: AlignBytes %d is not a multiple of 4096", c.AlignBytes)
 	}
 	return nil
+}
+
+// setupLibrary is where `make setup` puts the pinned ONNX Runtime build,
+// relative to the repository root that holds bin/.
+const setupLibrary = ".cache/onnxruntime/1.30.0/libonnxruntime.so.1"
+
+// DefaultLibraryPath is $EDGESERVE_ORT_LIB, or else the library `make
+// setup` installed beside the running binary's bin/ folder (so binaries
+// built by `make build` find it without any variable), or else "".
+func DefaultLibraryPath() string {
+	if p := os.Getenv(LibraryEnv); p != "" {
+		return p
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	p := filepath.Join(filepath.Dir(exe), "..", setupLibrary)
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return filepath.Clean(p)
 }

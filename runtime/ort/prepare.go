@@ -120,3 +120,12 @@ func (l *Loader) preparedDir(src runtime.Source) (string, error) {
 	id = strings.NewReplacer("/", "_", ":", "_", "\\", "_", "..", "_").Replace(id)
 	return filepath.Join(l.cfg.PreparedDir, id, filepath.FromSlash(l.ArtifactKey())), nil
 }
+
+// PrepareSource makes sure src has a prepared form for this runtime and
+// CPU (preparing it once if needed) and returns the prepared model's path.
+// The node calls it when a model enters, so that the model's first miss
+// already loads the fast way.
+func (l *Loader) PrepareSource(ctx context.Context, src runtime.Source) (string, error) {
+	path, _, err := l.ensurePrepared(ctx, src)
+	return path, err
+}

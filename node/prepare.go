@@ -1,0 +1,57 @@
+package node
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/store"
+	"go.uber.org/zap"
+)
+
+// preparer is what the node uses of a runtime that keeps a prepared,
+// fast-loading form of each model (ort.Loader).
+type preparer interface {
+	PrepareSource(ctx context.Context, src runtime.Source) (string, error)
+	ArtifactKey() string
+}
+
+// prepareOnEntry prepares, in the background, the fast-loading form of a
+// model that has just entered the store, and records it in the catalog as
+// a derived artifact of the model's digest. A model's first miss then
+// loads from the prepared form instead of paying for its preparation. A
+// loader that prepares nothing (a test loader) makes this a no-op; a
+// failure is logged and the first load prepares (or falls back) instead.
+func (n *Node) prepareOnEntry(rec store.Record) {
+	p, ok := n.loader.(preparer)
+	if !ok {
+		return
+	}
+	n.prep.Go(func() {
+		ctx, cancel := context.WithTimeout(n.prepCtx, n.cfg.LoadTimeout)
+		defer cancel()
+		if err := n.prepare(ctx, p, rec); err != nil {
+			n.log.Warn("preparing the fast-loading form failed", zap.String("model", rec.Ref()), zap.Error(err))
+		}
+	})
+}
+
+func (n *Node) prepare(ctx context.Context, p preparer, rec store.Record) error {
+	if _, err := n.store.GetArtifact(ctx, rec.Digest, p.ArtifactKey()); err == nil {
+		return nil
+	}
+	rec, path, err := n.store.ModelFile(ctx, rec.Name, strconv.FormatInt(rec.Version, 10))
+	if err != nil {
+		return err
+	}
+	prepared, err := p.PrepareSource(ctx, runtime.Source{Name: rec.Ref(), Path: path, Digest: rec.Digest.String()})
+	if err != nil {
+		return err
+	}
+	return n.store.PutArtifact(ctx, store.Artifact{
+		Digest: rec.Digest, RuntimeKey: p.ArtifactKey(),
+		Paths: []string{filepath.Dir(prepared)}, CreatedAt: time.Now(),
+	})
+}
