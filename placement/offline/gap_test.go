@@ -34,7 +34,7 @@ const defaultAzureCSV = "/work/shared/traces/azure-functions-2019/invocations-mi
 // is its own model with a profile's costs, sim.MapRoundRobin; or both,
 // "shared,per-function"), EDGESERVE_SIM_MINUTES (default 720, the whole
 // sample), EDGESERVE_SIM_SEEDS (default 3), EDGESERVE_SIM_SETS (default
-// "poster,m5"; "zoo" once committed), EDGESERVE_SIM_POLICIES (default
+// "poster,m5,zoo"), EDGESERVE_SIM_POLICIES (default
 // "lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve"; a name ending in
 // "-serving" runs that policy's policy.NewServing form),
 // EDGESERVE_AZURE_CSV.
@@ -44,7 +44,7 @@ func TestGapTable(t *testing.T) {
 	}
 	minutes := envInt(t, "EDGESERVE_SIM_MINUTES", 720)
 	seeds := envInt(t, "EDGESERVE_SIM_SEEDS", 3)
-	sets := strings.Split(envString("EDGESERVE_SIM_SETS", "poster,m5"), ",")
+	sets := strings.Split(envString("EDGESERVE_SIM_SETS", "poster,m5,zoo"), ",")
 	mappings := strings.Split(envString("EDGESERVE_SIM_MAPPING", "shared"), ",")
 	tr := readAzure(t, envString("EDGESERVE_AZURE_CSV", defaultAzureCSV), minutes)
 	names := strings.Split(envString("EDGESERVE_SIM_POLICIES", "lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve"), ",")
