@@ -110,8 +110,10 @@ func (f *workloadFlags) register(fs *pflag.FlagSet) {
 	f.traceFlags.register(fs)
 	fs.StringVar(&f.profiles, "profiles", "poster", "model profiles: zoo, poster, m5, or a JSON file (bench output or CremeBrulee format)")
 	fs.StringVar(&f.loadPath, "load-path", string(profile.LoadDefault), "bench profiles: load path to use (default or fast)")
-	fs.StringVar(&f.mapping, "mapping", "auto", "how trace models get profiles: name, round-robin, or auto (name when every trace model names a profile)")
-	fs.Uint64Var(&f.mappingSeed, "mapping-seed", 1, "seed of the round-robin mapping of trace models to profiles")
+	fs.StringVar(&f.mapping, "mapping", "auto", "how trace models get profiles: name; shared (each trace model is one of the profiled models, "+
+		"so several share it); per-function (each trace model is its own model with a profile's costs; alias round-robin); "+
+		"or auto (name when every trace model names a profile, else shared for --azure and per-function otherwise)")
+	fs.Uint64Var(&f.mappingSeed, "mapping-seed", 1, "seed of the shared and per-function mappings of trace models to profiles")
 }
 
 // workload builds the simulator's input and says how long that took.
@@ -128,18 +130,28 @@ func (f *workloadFlags) workload() (*sim.Workload, time.Duration, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	var w *sim.Workload
+	w, err := f.mapTrace(tr, set)
+	return w, time.Since(start), err
+}
+
+// mapTrace gives the trace's models profiles as --mapping says.
+func (f *workloadFlags) mapTrace(tr *trace.Trace, set []profile.Model) (*sim.Workload, error) {
 	switch f.mapping {
 	case "name":
-		w, err = sim.MapByName(tr, set)
-	case "round-robin":
-		w, err = sim.MapRoundRobin(tr, set, f.mappingSeed)
+		return sim.MapByName(tr, set)
+	case "shared":
+		return sim.MapShared(tr, set, f.mappingSeed)
+	case "per-function", "round-robin":
+		return sim.MapRoundRobin(tr, set, f.mappingSeed)
 	case "auto":
-		if w, err = sim.MapByName(tr, set); errors.Is(err, sim.ErrMapping) {
-			w, err = sim.MapRoundRobin(tr, set, f.mappingSeed)
+		w, err := sim.MapByName(tr, set)
+		switch {
+		case !errors.Is(err, sim.ErrMapping):
+			return w, err
+		case f.azure != "":
+			return sim.MapShared(tr, set, f.mappingSeed)
 		}
-	default:
-		err = fmt.Errorf("--mapping %q: want name, round-robin or auto", f.mapping)
+		return sim.MapRoundRobin(tr, set, f.mappingSeed)
 	}
-	return w, time.Since(start), err
+	return nil, fmt.Errorf("--mapping %q: want name, shared, per-function or auto", f.mapping)
 }

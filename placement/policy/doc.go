@@ -44,7 +44,10 @@
 //     served from a transient load and Victims names none. As in TinyLFU
 //     (Einziger et al., ACM ToS 2017), a one-off request then cannot push
 //     out a busy model; on the Azure sample this is what makes the policy
-//     several times better than LRU at small capacities.
+//     several times better than LRU at small capacities. It is optional
+//     (EdgeServeConfig.Admission): a cache that can only serve what it
+//     holds, such as the node's, builds its policy with NewServing, which
+//     turns it off.
 //   - Periodic arrivals: many functions are timer-triggered. Each model's
 //     gaps between bursts (at least a minute) and their jitter are tracked;
 //     for a model whose next arrival is due, the savings are at least one
@@ -68,4 +71,18 @@
 //
 // Every operation is O(log n) in the number of models; Victims is
 // O((victims + 32) log n).
+//
+// # Measured
+//
+// TestGapTable in package offline replays the Azure Functions sample (720
+// minutes, 6.06 million requests) with each function mapped to a model of
+// the poster, m5 or zoo profile set (sim.MapShared, mapping seeds 1-3) at
+// 10%, 25% and 50% of the model bytes: EdgeServe's load delay is
+// 0.16x-0.86x LRU's, below the best feasible offline schedule at every
+// point and 61%-95% of the way from LRU to the lower bound, while LFU,
+// GDSF and both CremeBrulee variants stay within 1% of LRU. The models are
+// few and all requested many times a minute, so a cache that admits every
+// miss thrashes whatever it evicts; declining to cache (serving from a
+// transient load) is what wins, and NewServing's form, which cannot
+// decline, stays within 3.5% of LRU there.
 package policy

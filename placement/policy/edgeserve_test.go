@@ -118,3 +118,25 @@ func TestEdgeServePreload(t *testing.T) {
 
 // The simulator and the node find preloading through this interface.
 var _ sim.Preloader = (*policy.EdgeServe)(nil)
+
+// TestNewServing: the serving form of every policy names victims where
+// the default EdgeServe declines (the one-off B of TestEdgeServeAdmission).
+func TestNewServing(t *testing.T) {
+	models := entries([2]int64{1, 1000}, [2]int64{1, 1000})
+	for _, name := range policy.Names() {
+		t.Run(name, func(t *testing.T) {
+			p, err := policy.NewServing(name, models)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dr := newDriver(t, p, models, 1)
+			dr.run(a, a, a, a, a, b)
+			if !equalKeys(dr.evicted, []policy.Key{a}) {
+				t.Fatalf("evicted %v, want [a]", dr.evicted)
+			}
+		})
+	}
+	if _, err := policy.NewServing("fifo", models); err == nil {
+		t.Fatal("unknown policy accepted")
+	}
+}

@@ -34,7 +34,10 @@ type Policy interface {
 	// to make room for the model of the request being served. It returns
 	// fewer bytes than need when no other choice exists, and a policy with
 	// admission control may return none to decline caching that model: the
-	// caller then serves the request from a transient load.
+	// caller then serves the request from a transient load. Declining is
+	// only for callers that can serve without caching (the simulator); a
+	// cache that must hold what it serves builds its policy with
+	// NewServing, whose Victims never declines.
 	Victims(need int64, now time.Duration, evictable func(Key) bool) []Key
 }
 

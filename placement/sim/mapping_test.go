@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/placement/profile"
 	"github.com/edgeserve/edgeserve/placement/trace"
 )
@@ -73,6 +75,83 @@ func TestMapRoundRobinIgnoresNumbering(t *testing.T) {
 	for i := range 50 {
 		if wa.Models[i].Name != wb.Models[49-i].Name {
 			t.Fatalf("%s mapped to %s and %s", a.Models[i], wa.Models[i].Name, wb.Models[49-i].Name)
+		}
+	}
+}
+
+// TestMapShared maps 4 functions onto 2 profile models: each model gets
+// two functions, every request keeps its time and follows its function,
+// and with room for both models only the 2 first requests miss (with the
+// per-function mapping, each of the 4 functions misses once).
+func TestMapShared(t *testing.T) {
+	tr := &trace.Trace{
+		Models: []string{"fn0", "fn1", "fn2", "fn3"},
+		// Each function twice: fn0 at 0 and 4 s, fn1 at 1 and 5 s...
+		Requests: reqs(0, 0, 1000, 1, 2000, 2, 3000, 3, 4000, 0, 5000, 1, 6000, 2, 7000, 3),
+	}
+	set := []profile.Model{model("A", 1, 100*ms), model("B", 2, 200*ms)}
+	w, err := MapShared(tr, set, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(w.Models) != fmt.Sprint(set) {
+		t.Fatalf("models %v, want the profile set %v", w.Models, set)
+	}
+	byFunction := map[int32]int32{}
+	perModel := map[int32]map[int32]bool{0: {}, 1: {}}
+	for i, r := range w.Requests {
+		orig := tr.Requests[i]
+		if r.Time != orig.Time {
+			t.Fatalf("request %d moved from %v to %v", i, orig.Time, r.Time)
+		}
+		if m, ok := byFunction[orig.Model]; ok && m != r.Model {
+			t.Fatalf("function %d mapped to models %d and %d", orig.Model, m, r.Model)
+		}
+		byFunction[orig.Model] = r.Model
+		perModel[r.Model][orig.Model] = true
+	}
+	if len(perModel[0]) != 2 || len(perModel[1]) != 2 {
+		t.Fatalf("functions per model %v, want two each", perModel)
+	}
+	for _, tc := range []struct {
+		name   string
+		mapper func(*trace.Trace, []profile.Model, uint64) (*Workload, error)
+		hits   int
+	}{{"shared", MapShared, 6}, {"per-function", MapRoundRobin, 4}} {
+		w, err := tc.mapper(tr, set, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := policy.NewLRU(w.Entries())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := Run(w, p, w.TotalBytes(), Options{}); r.Hits != tc.hits {
+			t.Errorf("%s: %d hits of 8 with room for all, want %d", tc.name, r.Hits, tc.hits)
+		}
+	}
+	if _, err := MapShared(&trace.Trace{Models: []string{"fn0"}, Requests: reqs(0, 1)}, set, 1); !errors.Is(err, ErrInvalidWorkload) {
+		t.Fatalf("request for an unknown function: err = %v, want ErrInvalidWorkload", err)
+	}
+	if _, err := MapShared(tr, nil, 1); !errors.Is(err, ErrMapping) {
+		t.Fatalf("empty set: err = %v, want ErrMapping", err)
+	}
+}
+
+// TestMapSharedAgreesWithPerFunction: both mappings deal the same profile
+// to each function for a seed.
+func TestMapSharedAgreesWithPerFunction(t *testing.T) {
+	tr := &trace.Trace{}
+	for i := range 30 {
+		tr.Models = append(tr.Models, fmt.Sprintf("fn%04d", i))
+		tr.Requests = append(tr.Requests, trace.Request{Time: time.Duration(i) * ms, Model: int32(i)})
+	}
+	set := []profile.Model{model("A", 1, 1), model("B", 2, 2), model("C", 3, 3)}
+	shared, _ := MapShared(tr, set, 9)
+	per, _ := MapRoundRobin(tr, set, 9)
+	for i, r := range shared.Requests {
+		if _, arch, _ := strings.Cut(per.Models[i].Name, ":"); set[r.Model].Name != arch {
+			t.Fatalf("%s: shared %s, per-function %s", tr.Models[i], set[r.Model].Name, arch)
 		}
 	}
 }
