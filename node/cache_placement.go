@@ -3,17 +3,11 @@ package node
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/runtime"
 )
-
-// policyKeys is how many distinct model versions one node process can
-// track: placement/policy sizes its per-key tables up front, while the
-// cache interns every model version it sees as the next key.
-const policyKeys = 1 << 16
 
 // resident adapts a loaded runtime.Model to the cache: it is charged the
 // memory the runtime measured for it.
@@ -27,11 +21,11 @@ type placementCache struct{ c *cache.Cache[resident] }
 // newPlacementCache builds the memory-budgeted cache with the configured
 // eviction policy.
 func newPlacementCache(cfg Config, deps Deps, load loadFunc) (modelCache, error) {
-	pol, err := newPolicy(cfg.Policy)
+	cc := cache.DefaultConfig()
+	pol, err := newPolicy(cfg.Policy, cc.MaxModels)
 	if err != nil {
 		return nil, err
 	}
-	cc := cache.DefaultConfig()
 	cc.CapacityBytes = cfg.MemoryBudgetBytes
 	cc.MaxConcurrentLoads = cfg.LoadConcurrency
 	cc.LoadTimeout = cfg.LoadTimeout
@@ -46,42 +40,20 @@ func newPlacementCache(cfg Config, deps Deps, load loadFunc) (modelCache, error)
 	return placementCache{c}, nil
 }
 
-// newPolicy builds a registered policy over policyKeys keys.
-func newPolicy(name string) (policy.Policy, error) {
-	models := make([]policy.Entry, policyKeys)
+// newPolicy builds a registered policy over the keys 0..n-1 that the cache
+// hands out (one per model version it sees, at most its MaxModels). It is
+// the serving form: a node must hold what it serves, so the policy never
+// declines to make room (policy.NewServing).
+func newPolicy(name string, n int) (policy.Policy, error) {
+	models := make([]policy.Entry, n)
 	for i := range models {
 		models[i] = policy.Entry{Key: policy.Key(i)}
 	}
-	p, err := policy.New(name, models)
+	p, err := policy.NewServing(name, models)
 	if err != nil {
 		return nil, fmt.Errorf("node: cache policy: %w", err)
 	}
-	return boundedPolicy{p}, nil
-}
-
-// boundedPolicy keeps keys beyond policyKeys away from the inner policy;
-// such models are never chosen as victims (they are unloaded explicitly or
-// at shutdown), which is safe, never a crash.
-type boundedPolicy struct{ policy.Policy }
-
-func inRange(k policy.Key) bool { return k >= 0 && k < policyKeys }
-
-func (p boundedPolicy) OnAccess(e policy.Entry, now time.Duration, hit bool) {
-	if inRange(e.Key) {
-		p.Policy.OnAccess(e, now, hit)
-	}
-}
-
-func (p boundedPolicy) OnInsert(e policy.Entry, now time.Duration) {
-	if inRange(e.Key) {
-		p.Policy.OnInsert(e, now)
-	}
-}
-
-func (p boundedPolicy) OnRemove(k policy.Key) {
-	if inRange(k) {
-		p.Policy.OnRemove(k)
-	}
+	return p, nil
 }
 
 func (c placementCache) Acquire(ctx context.Context, key string, hint int64) (lease, error) {

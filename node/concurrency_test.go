@@ -7,6 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // TestConcurrentRequests: many clients over gRPC and HTTP at once, on two
@@ -66,4 +70,56 @@ func concurrentCall(t *testing.T, tn *testNode, g, i int) error {
 		}
 	}
 	return nil
+}
+
+// TestEveryPolicyServesUnderEviction runs each registered policy in a node
+// whose budget (30 MiB) cannot hold the three MobileNets (about 9, 16 and
+// 24 MB measured, fast path) at once: every request must be
+// served (the node's policies never decline to make room) and models must
+// be evicted.
+func TestEveryPolicyServesUnderEviction(t *testing.T) {
+	models := []string{"mobilenet_v1_1.0", "mobilenet_v1_0.75", "mobilenet_v1_0.5"}
+	for _, name := range policy.Names() {
+		t.Run(name, func(t *testing.T) {
+			tn := startNode(t, func(c *Config, _ *Deps) { c.Policy, c.MemoryBudgetBytes = name, 30<<20 })
+			reqs := make([]*pb.ModelInferRequest, len(models))
+			for i, m := range models {
+				push(t, tn.admin, m, zooModel(t, m))
+				md, err := tn.infer.ModelMetadata(testCtx(t), &pb.ModelMetadataRequest{Name: m})
+				if err != nil {
+					t.Fatal(err)
+				}
+				in := benchTensor(md.GetInputs()[0])
+				reqs[i] = &pb.ModelInferRequest{ModelName: m, RawInputContents: [][]byte{in.Data},
+					Inputs: []*pb.ModelInferRequest_InferInputTensor{{Name: in.Name, Datatype: "FP32", Shape: in.Shape}}}
+			}
+			for i := range 12 {
+				if _, err := tn.infer.ModelInfer(testCtx(t), reqs[(i*i+i/3)%len(reqs)]); err != nil {
+					t.Fatalf("request %d (%s): %v", i, reqs[(i*i+i/3)%len(reqs)].GetModelName(), err)
+				}
+			}
+			if n := counterSum(t, tn.reg, "edgeserve_cache_evictions_total"); n == 0 {
+				t.Fatal("no model was evicted: the budget did not bind")
+			}
+		})
+	}
+}
+
+// counterSum adds up every series of the counter family name in reg.
+func counterSum(t *testing.T, reg prometheus.Gatherer, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum
 }
