@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/runtime/onnxpb"
+	"github.com/edgeserve/edgeserve/runtime/zoo"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -263,5 +265,43 @@ func TestFP16OutputOfUnknownShape(t *testing.T) {
 	_, err := newTestLoader(t, false).Load(context.Background(), runtime.Source{Name: "fp16", Path: path})
 	if !errors.Is(err, runtime.ErrInvalidModel) || !strings.Contains(err.Error(), "FP16") {
 		t.Fatalf("Load = %v, want ErrInvalidModel naming FP16", err)
+	}
+}
+
+// TestConcurrentLoadsMeasureEachModel loads a large and a small model at
+// the same time, many times: each one's measured memory must stay near what
+// it measures when loaded alone, not absorb the other's growth.
+func TestConcurrentLoadsMeasureEachModel(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"mobilenet_v1_0.25", "squeezenet1.1"} {
+		if _, err := zoo.Write(dir, name, zoo.DefaultOptions()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := New(testConfig(t, false), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := filepath.Join(dir, "mobilenet_v1_0.25.onnx")
+	big := filepath.Join(dir, "squeezenet1.1.onnx")
+	alone, bigAlone := mustLoad(t, l, small), mustLoad(t, l, big)
+	limit := alone.Profile().MemoryBytes + bigAlone.Profile().MemoryBytes/2
+	alone.Close()
+	bigAlone.Close()
+	for range 8 {
+		var wg sync.WaitGroup
+		var bigModel runtime.Model
+		var bigErr error
+		wg.Go(func() { bigModel, bigErr = l.Load(context.Background(), runtime.Source{Name: "big", Path: big}) })
+		m := mustLoad(t, l, small)
+		wg.Wait()
+		if bigErr != nil {
+			t.Fatal(bigErr)
+		}
+		if got := m.Profile().MemoryBytes; got > limit {
+			t.Errorf("small model measured %d bytes beside a concurrent load, %d alone", got, alone.Profile().MemoryBytes)
+		}
+		m.Close()
+		bigModel.Close()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -19,6 +20,12 @@ type Loader struct {
 	log *zap.Logger
 	// prepares deduplicates concurrent preparations of one prepared form.
 	prepares singleflight.Group
+	// measureMu serialises the measured part of loads (session creation,
+	// warm-up and the resident-memory readings around them): a model's
+	// memory is the process's growth across its own load, which a second
+	// load running at the same time would add to or hide. Preparation and
+	// inference still run concurrently.
+	measureMu sync.Mutex
 }
 
 var _ runtime.Loader = (*Loader)(nil)
@@ -79,6 +86,8 @@ func (l *Loader) resolve(ctx context.Context, src runtime.Source) (string, sessi
 
 // loadFile creates the session, runs the warm-up and measures both.
 func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
+	l.measureMu.Lock()
+	defer l.measureMu.Unlock()
 	releaseFreedMemory() // so that reused free memory does not hide this load's growth
 	rssBefore, err := residentBytes()
 	if err != nil {

@@ -10,9 +10,10 @@ import (
 // residentBytes is the process's resident set size from /proc/self/statm.
 // It counts every thread's allocations and the file pages mapped in, so a
 // model's memory measured as the difference across its load is only exact
-// when nothing else loads, runs or frees at the same time; under concurrency
-// it can be off by whatever the other goroutines did meanwhile (and the Go
-// heap's own growth), and a negative difference is reported as 0.
+// when nothing else loads, runs or frees at the same time. The Loader never
+// measures two loads at once (Loader.measureMu); concurrent inference and
+// the Go heap's own growth can still move it, and a negative difference is
+// reported as 0.
 func residentBytes() (int64, error) {
 	b, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
