@@ -16,6 +16,10 @@ import (
 // name's versions are adjacent and ordered; value = encoded Record.
 // Bucket "artifacts": key = digest (32 bytes) + runtime key; value = encoded
 // Artifact.
+// Bucket "versions": key = name; value = the highest version ever assigned
+// to it (8 bytes big-endian), so a deleted version's number is never handed
+// out again: a node's caches and statistics keyed by name and version never
+// mistake new bytes for the deleted ones.
 type catalog struct {
 	db *bolt.DB
 }
@@ -23,6 +27,7 @@ type catalog struct {
 var (
 	bucketModels    = []byte("models")
 	bucketArtifacts = []byte("artifacts")
+	bucketVersions  = []byte("versions")
 )
 
 func openCatalog(path string, timeout time.Duration) (*catalog, error) {
@@ -31,7 +36,7 @@ func openCatalog(path string, timeout time.Duration) (*catalog, error) {
 		return nil, fmt.Errorf("store: open catalog %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketModels, bucketArtifacts} {
+		for _, b := range [][]byte{bucketModels, bucketArtifacts, bucketVersions} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -72,20 +77,33 @@ func (c *catalog) put(r Record) (Record, error) {
 			out = prev
 			return err
 		}
+		hw := tx.Bucket(bucketVersions)
 		if r.Version == 0 {
-			r.Version = prev.Version + 1
+			r.Version = max(prev.Version, highWater(hw, r.Name)) + 1
 		}
 		val, err := encodeRecord(r)
 		if err != nil {
 			return err
 		}
 		out = r
-		return b.Put(modelKey(r.Name, r.Version), val)
+		if err := b.Put(modelKey(r.Name, r.Version), val); err != nil {
+			return err
+		}
+		return hw.Put([]byte(r.Name), binary.BigEndian.AppendUint64(nil, uint64(max(r.Version, highWater(hw, r.Name)))))
 	})
 	if errors.Is(err, errVersionTaken) {
 		return Record{}, fmt.Errorf("%w: %s holds %s", ErrExists, out.Ref(), out.Digest)
 	}
 	return out, err
+}
+
+// highWater is the highest version ever assigned to name (0: none).
+func highWater(hw *bolt.Bucket, name string) int64 {
+	v := hw.Get([]byte(name))
+	if len(v) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
 }
 
 // existing finds the record r would collide with or duplicate. found means

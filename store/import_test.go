@@ -224,3 +224,28 @@ func TestImportFileAndContext(t *testing.T) {
 		t.Fatalf("import file: %+v, %v", rec, err)
 	}
 }
+
+// TestDeletedVersionNumbersAreNotReused: after the latest version is
+// deleted, the next import takes a new number, so nothing keyed by name and
+// version (a node's loaded copy, its back-off) can mistake it for the old.
+func TestDeletedVersionNumbersAreNotReused(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	s := openStore(t, cfg, Deps{})
+	a, b := onnxModel(t, 1, 64), onnxModel(t, 2, 64)
+	if _, err := s.Import(ctx, bytes.NewReader(a), ModelMeta{Name: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delete(ctx, "m", 1); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Import(ctx, bytes.NewReader(b), ModelMeta{Name: "m"})
+	if err != nil || r.Version != 2 {
+		t.Fatalf("import after deleting v1 = v%d, %v; want v2", r.Version, err)
+	}
+	s.Close()
+	s = openStore(t, cfg, Deps{})
+	if r, err := s.Import(ctx, bytes.NewReader(a), ModelMeta{Name: "m"}); err != nil || r.Version != 3 {
+		t.Fatalf("import after reopening = v%d, %v; want v3", r.Version, err)
+	}
+}
