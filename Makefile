@@ -88,7 +88,7 @@ sim: build
 
 ## sim-gap: the policies issue's gap table (mapping seeds 1-3, three capacities)
 sim-gap:
-	EDGESERVE_SIM_FULL=1 EDGESERVE_AZURE=$(SIM_AZURE) $(GO) test -v -run TestGapTable -timeout 60m ./placement/offline/
+	EDGESERVE_SIM_FULL=1 EDGESERVE_AZURE=$(SIM_AZURE) EDGESERVE_SIM_MAPPING=shared,per-function $(GO) test -v -run TestGapTable -timeout 120m ./placement/offline/
 
 ## proto: regenerate the committed Go code from the .proto sources
 proto:

@@ -3,6 +3,7 @@ package offline
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,9 +14,6 @@ import (
 	"github.com/edgeserve/edgeserve/placement/sim"
 	"github.com/edgeserve/edgeserve/placement/trace"
 )
-
-// defaultAzureCSV is the shared Azure Functions sample.
-const defaultAzureCSV = "/work/shared/traces/azure-functions-2019/invocations-minutes-0001-0720.csv"
 
 // TestGapTable measures every policy against LRU and the best feasible
 // offline schedule on the Azure sample, mapped to each profile set with
@@ -46,7 +44,11 @@ func TestGapTable(t *testing.T) {
 	seeds := envInt(t, "EDGESERVE_SIM_SEEDS", 3)
 	sets := strings.Split(envString("EDGESERVE_SIM_SETS", "poster,m5,zoo"), ",")
 	mappings := strings.Split(envString("EDGESERVE_SIM_MAPPING", "shared"), ",")
-	tr := readAzure(t, envString("EDGESERVE_AZURE_CSV", defaultAzureCSV), minutes)
+	dir, err := trace.FindAzureSample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := readAzure(t, envString("EDGESERVE_AZURE_CSV", filepath.Join(dir, trace.SampleFile)), minutes)
 	names := strings.Split(envString("EDGESERVE_SIM_POLICIES", "lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve"), ",")
 	fmt.Printf("Azure sample, %d minutes, %d requests, %d models\n", minutes, len(tr.Requests), len(tr.Models))
 	fmt.Printf("%-19s %4s %4s %10s %10s %-22s %6s", "mapping set", "seed", "cap", "lru_s", "feasible_s", "feasible_by", "lb/lru")
