@@ -4,6 +4,8 @@ GO ?= go
 ORT_VERSION := 1.30.0
 ORT_DIR := $(CURDIR)/.cache/onnxruntime/$(ORT_VERSION)
 export EDGESERVE_ORT_LIB ?= $(ORT_DIR)/libonnxruntime.so.1
+# go-nvml's header marks many NVML calls deprecated; cgo would print each.
+export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 BIN := $(CURDIR)/bin
 DEMO_ZOO := $(CURDIR)/.cache/zoo-demo
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11

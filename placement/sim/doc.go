@@ -15,6 +15,12 @@
 // cached; the load is still counted, and a request that arrives during a
 // transient load loads again, as in the offline references.
 //
+// A transient load takes no room from the budget here. That flatters a
+// policy that declines to cache (admission control): a real node must
+// find the memory to run the model, or forward the request to a peer.
+// Compare such a policy only with its serving form (policy.NewServing) or
+// read its numbers as an upper bound until transient loads are charged.
+//
 // Run keeps per-model state in dense slices indexed by the model's number
 // and does not allocate per request, so that whole-day traces replay in
 // seconds.
