@@ -138,7 +138,7 @@ func randomInputs(specs []*pb.ModelMetadataResponse_TensorMetadata, batch int64,
 // randomData draws n elements: floats in [-1, 1), integers in [0, 10),
 // booleans fair.
 func randomData(dt runtime.DataType, n int64, rng *rand.Rand) []byte {
-	size := codec.ElemSize(dt)
+	size := dt.ElementSize()
 	b := make([]byte, n*int64(size))
 	le := binary.LittleEndian
 	for i := int64(0); i < n; i++ {

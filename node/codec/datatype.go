@@ -38,7 +38,3 @@ func ParseDataType(s string) (runtime.DataType, error) {
 	}
 	return runtime.Invalid, fmt.Errorf("%w: unsupported datatype %q", runtime.ErrInvalidInput, s)
 }
-
-// ElemSize is the size in bytes of one element of t, 0 for types without a
-// fixed size: runtime.DataType.ElementSize, kept for the CLI's callers.
-func ElemSize(t runtime.DataType) int { return t.ElementSize() }

@@ -104,9 +104,9 @@ func sampleData(dt runtime.DataType, n int) []byte {
 		case runtime.Bool:
 			b = appendUint(b, uint64(i%2), 1)
 		case runtime.Uint8, runtime.Uint16, runtime.Uint32, runtime.Uint64:
-			b = appendUint(b, uint64(i*7+200), ElemSize(dt))
+			b = appendUint(b, uint64(i*7+200), dt.ElementSize())
 		case runtime.Int8, runtime.Int16, runtime.Int32, runtime.Int64:
-			b = appendUint(b, uint64(int64(-i*3+1)), ElemSize(dt))
+			b = appendUint(b, uint64(int64(-i*3+1)), dt.ElementSize())
 		default:
 			var err error
 			if b, err = appendElem(b, dt, json.Number(formatFloat(v))); err != nil {
