@@ -15,11 +15,27 @@
 // cached; the load is still counted, and a request that arrives during a
 // transient load loads again, as in the offline references.
 //
-// A transient load takes no room from the budget here. That flatters a
-// policy that declines to cache (admission control): a real node must
-// find the memory to run the model, or forward the request to a peer.
-// Compare such a policy only with its serving form (policy.NewServing) or
-// read its numbers as an upper bound until transient loads are charged.
+// A transient load is the node forwarding the request instead of caching
+// the model (DESIGN.md's miss path: load, or forward): it is served
+// elsewhere, by a peer or backend that has to load the model cold, so it
+// costs one LoadTime and takes no room from this node's budget. Policies
+// with admission control (edgeserve) decline to cache a model that would
+// save less than what it displaces, and the offline schedules bypass in
+// the same way, so both are costed alike. The node itself does not forward
+// yet and runs its policies in their serving form (policy.NewServing).
+//
+// The other reading, where every request must be served from this node's
+// memory and a load waits for loads in flight to free it, was tried: on
+// the Azure sample mapped to 13 shared models the waits chain without
+// bound at 10%-50% of the model bytes for every policy and every offline
+// schedule (totals above 10^9 s over three hours): a node
+// that cannot forward is simply overloaded there.
+//
+// Options.InstantLoads switches to the classic accounting of caching
+// papers, in which a load completes as it starts: a miss costs its load
+// time and nothing else, with no delayed hits and no loading models that
+// cannot be evicted. The published policies were designed for it; the
+// default charges what a node sees.
 //
 // Run keeps per-model state in dense slices indexed by the model's number
 // and does not allocate per request, so that whole-day traces replay in

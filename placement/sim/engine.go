@@ -15,8 +15,10 @@ type cache struct {
 	readyAt        []time.Duration
 	used, capBytes int64
 	now            time.Duration
-	p              policy.Policy
-	tally          Tally
+	// instant completes every load at once (Options.InstantLoads).
+	instant bool
+	p       policy.Policy
+	tally   Tally
 	// evictable and isResident are built once so that the hot path does
 	// not allocate closures.
 	evictable, isResident func(policy.Key) bool
@@ -28,6 +30,7 @@ type cache struct {
 // model, which is a bug in p.
 func Run(w *Workload, p policy.Policy, capacityBytes int64, opts Options) Result {
 	c := newCache(w, p, capacityBytes)
+	c.instant = opts.InstantLoads
 	pre, _ := p.(Preloader)
 	every := opts.ProgressEvery
 	if every <= 0 {
@@ -104,7 +107,10 @@ func (c *cache) makeRoom(size int64) bool {
 
 func (c *cache) insert(e policy.Entry) {
 	c.resident[e.Key] = true
-	c.readyAt[e.Key] = c.now + e.LoadCost
+	c.readyAt[e.Key] = c.now
+	if !c.instant {
+		c.readyAt[e.Key] += e.LoadCost
+	}
 	c.used += e.SizeBytes
 	c.p.OnInsert(e, c.now)
 }

@@ -54,6 +54,36 @@ func TestRunHandComputed(t *testing.T) {
 	}
 }
 
+// TestRunInstantLoads replays TestRunHandComputed's trace with the classic
+// accounting: every load completes at once.
+func TestRunInstantLoads(t *testing.T) {
+	const a, b, c = 0, 1, 2
+	w := &Workload{
+		Models: []profile.Model{model("A", 60, 10*ms), model("B", 50, 20*ms), model("C", 40, 5*ms)},
+		Requests: reqs(
+			0, a, // miss: load A; wait 10
+			5, a, // hit: the load is already done
+			20, b, // miss: evict A; wait 20
+			25, c, // miss: fits (50+40<=100); wait 5
+			26, a, // miss: B and C are ready, evict B (older); wait 10
+			50, a, // hit
+			50, c, // hit
+		),
+	}
+	if err := w.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	got := Run(w, newTestLRU(3), 100, Options{InstantLoads: true})
+	want := Result{
+		Policy: "test-lru", CapacityBytes: 100, Requests: 7, Hits: 3,
+		HitRatio: 3.0 / 7, ByteHitRatio: (60 + 60 + 40.0) / (60 + 60 + 50 + 40 + 60 + 60 + 40),
+		TotalLoadDelay: 45 * ms, P99LoadDelay: 20 * ms, Loads: 4,
+	}
+	if got != want {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+}
+
 // fixedPreloader wraps an LRU and asks, after every request, for the
 // models in want.
 type fixedPreloader struct {

@@ -29,6 +29,8 @@ type EvalConfig struct {
 	// Progress, when set, receives the number of requests replayed since
 	// its previous call, from any goroutine, summed over all replays.
 	Progress func(delta int)
+	// InstantLoads replays with Options.InstantLoads.
+	InstantLoads bool
 }
 
 // DefaultCapacityFractions are the capacities reported by default.
@@ -58,7 +60,7 @@ func Evaluate(ctx context.Context, w *Workload, contenders []Contender, cfg Eval
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				r, err := con.Run(w, c, Options{Progress: deltas(cfg.Progress)})
+				r, err := con.Run(w, c, Options{Progress: deltas(cfg.Progress), InstantLoads: cfg.InstantLoads})
 				if err != nil {
 					return fmt.Errorf("sim: %s at %d bytes: %w", con.Name, c, err)
 				}

@@ -14,6 +14,13 @@ type Options struct {
 	// ProgressEvery is the number of requests between Progress calls
 	// (default 1<<16).
 	ProgressEvery int
+	// InstantLoads is the classic accounting of caching papers: a load
+	// completes the moment it starts, so a miss costs its model's LoadTime,
+	// there are no delayed hits, and a model can be evicted right after it
+	// is loaded. The default charges what a node sees: loads take time,
+	// requests during a load wait for it, and a loading model cannot be
+	// evicted.
+	InstantLoads bool
 }
 
 // Preloader is implemented by policies that also load models ahead of
