@@ -22,6 +22,7 @@ type simFlags struct {
 	parallel   int
 	json       bool
 	plot       string
+	instant    bool
 }
 
 func newSimCmd() *cobra.Command {
@@ -36,7 +37,12 @@ ratios to LRU, to the best feasible offline schedule and to a lower bound.
 The references lru, feasible and lower-bound are always included.
 
 Policies: ` + strings.Join(policy.Names(), ", ") + `
-Offline references: ` + strings.Join(offlineNames(), ", "),
+Offline references: ` + strings.Join(offline.Names(), ", ") + `
+
+By default loads take their profiled time, requests that arrive during a
+load wait for it (delayed hits) and a loading model cannot be evicted;
+--instant-loads uses the classic accounting of caching papers instead (a
+miss costs one load time and nothing else).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd, f) },
 	}
@@ -46,21 +52,8 @@ Offline references: ` + strings.Join(offlineNames(), ", "),
 	cmd.Flags().IntVar(&f.parallel, "parallel", 0, "replays to run at once (default: one per CPU)")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a table (durations in ns)")
 	cmd.Flags().StringVar(&f.plot, "plot", "", "also draw total load delay against capacity into this .png or .svg")
+	cmd.Flags().BoolVar(&f.instant, "instant-loads", false, "classic accounting: loads complete at once, no delayed hits")
 	return cmd
-}
-
-// offlineRefs are the offline references by report name.
-func offlineRefs() map[string]func(*sim.Workload, int64) sim.Result {
-	return map[string]func(*sim.Workload, int64) sim.Result{
-		"belady":          offline.Belady,
-		"cost-belady":     offline.CostBelady,
-		sim.RefFeasible:   offline.Feasible,
-		sim.RefLowerBound: offline.LowerBound,
-	}
-}
-
-func offlineNames() []string {
-	return []string{"belady", "cost-belady", sim.RefFeasible, sim.RefLowerBound}
 }
 
 func runSim(cmd *cobra.Command, f *simFlags) error {
@@ -82,7 +75,7 @@ func runSim(cmd *cobra.Command, f *simFlags) error {
 	bar := newProgressBar(cmd.ErrOrStderr(), int64(len(w.Requests)*len(contenders)*len(f.capacities)), "replaying")
 	results, err := sim.Evaluate(cmd.Context(), w, contenders, sim.EvalConfig{
 		CapacityFractions: f.capacities, Parallel: f.parallel,
-		Progress: func(d int) { _ = bar.Add(d) },
+		Progress: func(d int) { _ = bar.Add(d) }, InstantLoads: f.instant,
 	})
 	_ = bar.Finish()
 	if err != nil {
@@ -104,23 +97,22 @@ func runSim(cmd *cobra.Command, f *simFlags) error {
 // the references that the ratios need.
 func contendersFor(names []string) ([]sim.Contender, error) {
 	if len(names) == 0 {
-		names = append(policy.Names(), offlineNames()...)
+		names = append(policy.Names(), offline.Names()...)
 	}
 	for _, ref := range []string{sim.RefLRU, sim.RefFeasible, sim.RefLowerBound} {
 		if !contains(names, ref) {
 			names = append(names, ref)
 		}
 	}
-	refs := offlineRefs()
 	out := make([]sim.Contender, 0, len(names))
 	for _, name := range names {
-		if ref, ok := refs[name]; ok {
-			out = append(out, offlineContender(name, ref))
+		if contains(offline.Names(), name) {
+			out = append(out, offlineContender(name))
 			continue
 		}
 		if !contains(policy.Names(), name) {
 			return nil, fmt.Errorf("unknown policy %q (policies: %s; offline: %s)", name,
-				strings.Join(policy.Names(), ", "), strings.Join(offlineNames(), ", "))
+				strings.Join(policy.Names(), ", "), strings.Join(offline.Names(), ", "))
 		}
 		out = append(out, onlineContender(name))
 	}
@@ -137,13 +129,13 @@ func onlineContender(name string) sim.Contender {
 	}}
 }
 
-func offlineContender(name string, ref func(*sim.Workload, int64) sim.Result) sim.Contender {
+func offlineContender(name string) sim.Contender {
 	return sim.Contender{Name: name, Run: func(w *sim.Workload, c int64, o sim.Options) (sim.Result, error) {
-		r := ref(w, c)
-		if o.Progress != nil {
+		r, err := offline.Run(name, w, c, o)
+		if err == nil && o.Progress != nil {
 			o.Progress(len(w.Requests))
 		}
-		return r, nil
+		return r, err
 	}}
 }
 

@@ -45,6 +45,30 @@ func TestSimOnGeneratedTrace(t *testing.T) {
 	if st, err := os.Stat(plot); err != nil || st.Size() == 0 {
 		t.Fatalf("plot not written: %v", err)
 	}
+	// The classic accounting has no delayed hits; the default has some on
+	// this trace (bursts of 20 requests a second, loads of 10 ms to 5 s).
+	delayedHits := func(args ...string) int {
+		t.Helper()
+		out, err := runCLI(t, append([]string{"sim", "--trace", csvFile, "--capacities", "0.2", "--policies", "lru,lookahead,pfoo-u", "--json"}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []sim.Row
+		if err := json.Unmarshal([]byte(out), &rows); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range rows {
+			n += r.DelayedHits
+		}
+		return n
+	}
+	if got := delayedHits("--instant-loads"); got != 0 {
+		t.Fatalf("--instant-loads: %d delayed hits, want none", got)
+	}
+	if got := delayedHits(); got == 0 {
+		t.Fatal("default accounting: no delayed hits on a bursty trace")
+	}
 	table, err := runCLI(t, "sim", "--trace", csvFile, "--capacities", "0.3", "--policies", "lfu")
 	if err != nil || !strings.Contains(table, "lfu") || !strings.Contains(table, "gap closed") {
 		t.Fatalf("table output: %v\n%s", err, table)

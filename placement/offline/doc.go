@@ -24,7 +24,22 @@
 //     of miss cost per byte-second and kept only where the occupancy over
 //     the whole interval, a segment tree over request positions, leaves
 //     room. The plan is then replayed.
-//   - Feasible: the cheapest of the three, named after it.
+//   - Lookahead: a model is worth the loads that keeping it would save
+//     over the next window (its requests in the window x its load time),
+//     per byte; misses evict the least worth, and the requested model is
+//     bypassed when it would save less than what it displaces. It is the
+//     rate-based form of Belady's rule, and EdgeServe's policy with the
+//     future known: where all models are requested many times a second
+//     (the Azure sample mapped to a dozen models), the next request alone
+//     says little about how much a model is worth keeping, and Lookahead
+//     is the best of these schedules by far.
+//   - Feasible: the cheapest of Belady, CostBelady, PFOOU and Lookahead
+//     with windows of 10 s, 1 min and 10 min, named after it.
+//
+// Every schedule replays with the simulator's accounting: by default loads
+// take time (delayed hits), with FeasibleWith or Run and
+// sim.Options.InstantLoads the classic one. Run and Names give each by its
+// report name.
 //   - LowerBound: PFOO-L of the same paper with costs. Every reuse interval
 //     costs its size times its duration of cache space-time and saves one
 //     load; intervals are taken by decreasing load cost per byte-second

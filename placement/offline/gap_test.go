@@ -27,7 +27,9 @@ import (
 //
 //	EDGESERVE_SIM_FULL=1 go test -v -run TestGapTable -timeout 60m ./placement/offline/
 //
-// Optional: EDGESERVE_SIM_MAPPING (default "shared": each function maps to
+// Optional: EDGESERVE_SIM_ACCOUNTING (default "delayed,instant": loads
+// that take time, with delayed hits, and the classic accounting of
+// sim.Options.InstantLoads), EDGESERVE_SIM_MAPPING (default "shared": each function maps to
 // a model of the profile set, sim.MapShared; "per-function": each function
 // is its own model with a profile's costs, sim.MapRoundRobin; or both,
 // "shared,per-function"), EDGESERVE_SIM_MINUTES (default 720, the whole
@@ -44,6 +46,7 @@ func TestGapTable(t *testing.T) {
 	seeds := envInt(t, "EDGESERVE_SIM_SEEDS", 3)
 	sets := strings.Split(envString("EDGESERVE_SIM_SETS", "poster,m5,zoo"), ",")
 	mappings := strings.Split(envString("EDGESERVE_SIM_MAPPING", "shared"), ",")
+	accountings := strings.Split(envString("EDGESERVE_SIM_ACCOUNTING", "delayed,instant"), ",")
 	dir, err := trace.FindAzureSample()
 	if err != nil {
 		t.Fatal(err)
@@ -51,12 +54,25 @@ func TestGapTable(t *testing.T) {
 	tr := readAzure(t, envString("EDGESERVE_AZURE_CSV", filepath.Join(dir, trace.SampleFile)), minutes)
 	names := strings.Split(envString("EDGESERVE_SIM_POLICIES", "lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve"), ",")
 	fmt.Printf("Azure sample, %d minutes, %d requests, %d models\n", minutes, len(tr.Requests), len(tr.Models))
-	fmt.Printf("%-19s %4s %4s %10s %10s %-22s %6s", "mapping set", "seed", "cap", "lru_s", "feasible_s", "feasible_by", "lb/lru")
+	fmt.Printf("%-27s %4s %4s %10s %10s %-24s %6s", "accounting mapping set", "seed", "cap", "lru_s", "feasible_s", "feasible_by", "lb/lru")
 	for _, n := range names {
 		fmt.Printf(" | %-24s", n+" ratio gap lbgap")
 	}
 	fmt.Println()
-	for _, mapping := range mappings {
+	for _, acc := range accountings {
+		if acc != "delayed" && acc != "instant" {
+			t.Fatalf("EDGESERVE_SIM_ACCOUNTING %q: want delayed or instant", acc)
+		}
+		opts := sim.Options{InstantLoads: acc == "instant"}
+		for _, mapping := range mappings {
+			measureMapping(t, tr, acc, mapping, opts, sets, seeds, names)
+		}
+	}
+}
+
+func measureMapping(t *testing.T, tr *trace.Trace, acc, mapping string, opts sim.Options, sets []string, seeds int, names []string) {
+	t.Helper()
+	{
 		mapper, ok := mappers[mapping]
 		if !ok {
 			t.Fatalf("EDGESERVE_SIM_MAPPING %q: want shared or per-function", mapping)
@@ -73,11 +89,11 @@ func TestGapTable(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, frac := range []float64{0.10, 0.25, 0.50} {
-					measurePoint(t, w, mapping+" "+set, seed, frac, names, worst)
+					measurePoint(t, w, acc+" "+mapping+" "+set, seed, frac, names, worst, opts)
 				}
 			}
 		}
-		fmt.Printf("%s: smallest gap closed:", mapping)
+		fmt.Printf("%s %s: smallest gap closed:", acc, mapping)
 		for _, n := range names {
 			fmt.Printf(" %s %.0f%%", n, 100*worst[n])
 		}
@@ -96,18 +112,18 @@ var mappers = map[string]func(*trace.Trace, []profile.Model, uint64) (*sim.Workl
 	"per-function": sim.MapRoundRobin,
 }
 
-func measurePoint(t *testing.T, w *sim.Workload, set string, seed uint64, frac float64, names []string, worst map[string]float64) {
+func measurePoint(t *testing.T, w *sim.Workload, set string, seed uint64, frac float64, names []string, worst map[string]float64, opts sim.Options) {
 	t.Helper()
 	capBytes := int64(frac * float64(w.TotalBytes()))
-	lru := runPolicy(t, w, "lru", capBytes).TotalLoadDelay
-	feasible := Feasible(w, capBytes)
+	lru := runPolicy(t, w, "lru", capBytes, opts).TotalLoadDelay
+	feasible := FeasibleWith(w, capBytes, opts)
 	bound := LowerBound(w, capBytes).TotalLoadDelay
 	if bound > feasible.TotalLoadDelay || bound > lru {
 		t.Errorf("%s seed %d cap %.2f: bound %v above feasible %v or LRU %v", set, seed, frac, bound, feasible.TotalLoadDelay, lru)
 	}
-	fmt.Printf("%-19s %4d %4.2f %10.0f %10.0f %-22s %6.3f", set, seed, frac, lru.Seconds(), feasible.TotalLoadDelay.Seconds(), feasible.Policy, ratio(bound, lru))
+	fmt.Printf("%-27s %4d %4.2f %10.0f %10.0f %-24s %6.3f", set, seed, frac, lru.Seconds(), feasible.TotalLoadDelay.Seconds(), feasible.Policy, ratio(bound, lru))
 	for _, n := range names {
-		d := runPolicy(t, w, n, capBytes).TotalLoadDelay
+		d := runPolicy(t, w, n, capBytes, opts).TotalLoadDelay
 		gap := float64(lru-d) / float64(lru-feasible.TotalLoadDelay)
 		if v, ok := worst[n]; !ok || gap < v {
 			worst[n] = gap
@@ -117,7 +133,7 @@ func measurePoint(t *testing.T, w *sim.Workload, set string, seed uint64, frac f
 	fmt.Println()
 }
 
-func runPolicy(t *testing.T, w *sim.Workload, name string, capBytes int64) sim.Result {
+func runPolicy(t *testing.T, w *sim.Workload, name string, capBytes int64, opts sim.Options) sim.Result {
 	t.Helper()
 	build := policy.New
 	if serving, ok := strings.CutSuffix(name, servingSuffix); ok {
@@ -127,7 +143,7 @@ func runPolicy(t *testing.T, w *sim.Workload, name string, capBytes int64) sim.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sim.Run(w, p, capBytes, sim.Options{})
+	return sim.Run(w, p, capBytes, opts)
 }
 
 func readAzure(t *testing.T, path string, minutes int) *trace.Trace {

@@ -55,6 +55,18 @@ func TestHandTraces(t *testing.T) {
 		// PFOO-U keeps B (10 s per 400 byte-s) and C (1/100) over A (1/400).
 		{"pfoo-u keeps densest intervals", PFOOU, costly, []int32{mA, mB, mC, mC, mA, mB}, 2, 4, 13 * time.Second},
 		{"feasible is the cheapest", Feasible, costly, []int32{mA, mB, mC, mC, mA, mB}, 2, 4, 13 * time.Second},
+		// At C (t=200 s) A and B each have one request in the next 250 s,
+		// C none: C saves less than either would lose, so it is bypassed.
+		{"lookahead bypasses", lookaheadOver(250 * time.Second), unit, []int32{mA, mB, mC, mA, mB}, 2, 3, 3 * time.Second},
+		// A costs 10 s, B 1 s; one byte of cache. At B (t=100 s) A has three
+		// requests within 1000 s and B two: B is bypassed twice (12 s in
+		// all), where Belady evicts A, whose next request is farther, and
+		// pays for it again (21 s).
+		{"lookahead counts upcoming requests", lookaheadOver(1000 * time.Second), [][2]int64{{1, 10}, {1, 1}}, []int32{mA, mB, mB, mA, mA, mA}, 1, 3, 12 * time.Second},
+		{"belady looks at the next request only", Belady, [][2]int64{{1, 10}, {1, 1}}, []int32{mA, mB, mB, mA, mA, mA}, 1, 3, 21 * time.Second},
+		// With a 50 s window nothing is upcoming at B: admitting costs
+		// nothing that the window sees, so A is evicted as by Belady.
+		{"lookahead sees only its window", lookaheadOver(50 * time.Second), [][2]int64{{1, 10}, {1, 1}}, []int32{mA, mB, mB, mA, mA, mA}, 1, 3, 21 * time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +76,47 @@ func TestHandTraces(t *testing.T) {
 				t.Fatalf("%s: %d loads, %v delay; want %d, %v", r.Policy, r.Loads, r.TotalLoadDelay, tc.loads, tc.delay)
 			}
 		})
+	}
+}
+
+func lookaheadOver(window time.Duration) func(*sim.Workload, int64) sim.Result {
+	return func(w *sim.Workload, capBytes int64) sim.Result { return Lookahead(w, capBytes, window) }
+}
+
+// TestInstantLoads: A B A with loads of 10 s and requests 1 s apart, two
+// bytes of cache, so every schedule keeps both. Charged as a node sees
+// it, the second A finds A still loading: a delayed hit that waits 8 s
+// (28 s in all). With instant loads it is a plain hit (20 s).
+func TestInstantLoads(t *testing.T) {
+	w := workload(time.Second, [][2]int64{{1, 10}, {1, 10}}, mA, mB, mA)
+	for _, name := range Names() {
+		delayed, err := Run(name, w, 2, sim.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		instant, err := Run(name, w, 2, sim.Options{InstantLoads: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "lower-bound" {
+			// 30 s of loads; A's interval (2 byte-s of 4) saves 10 s.
+			if delayed.TotalLoadDelay != 20*time.Second || instant.TotalLoadDelay != 20*time.Second {
+				t.Errorf("lower bound: %v and %v, want 20s for both", delayed.TotalLoadDelay, instant.TotalLoadDelay)
+			}
+			continue
+		}
+		if delayed.TotalLoadDelay != 28*time.Second || delayed.DelayedHits != 1 {
+			t.Errorf("%s delayed: %v with %d delayed hits, want 28s and 1", name, delayed.TotalLoadDelay, delayed.DelayedHits)
+		}
+		if instant.TotalLoadDelay != 20*time.Second || instant.Hits != 1 {
+			t.Errorf("%s instant: %v with %d hits, want 20s and 1", name, instant.TotalLoadDelay, instant.Hits)
+		}
+	}
+	if f := FeasibleWith(w, 2, sim.Options{InstantLoads: true}); f.TotalLoadDelay != 20*time.Second {
+		t.Errorf("FeasibleWith instant: %v, want 20s", f.TotalLoadDelay)
+	}
+	if _, err := Run("fifo", w, 2, sim.Options{}); !errors.Is(err, ErrUnknown) {
+		t.Errorf("Run(fifo) = %v, want ErrUnknown", err)
 	}
 }
 

@@ -36,7 +36,7 @@ func newOracle(name string, r *reuse) *oracle {
 
 // run replays the oracle's own workload through the simulator.
 func run(p policy.Policy, r *reuse, capacityBytes int64) sim.Result {
-	return sim.Run(r.w, p, capacityBytes, sim.Options{})
+	return sim.Run(r.w, p, capacityBytes, sim.Options{InstantLoads: r.instant})
 }
 
 // nextUse is the index of a model's next request (len(requests): never).

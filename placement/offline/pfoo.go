@@ -60,11 +60,24 @@ func planPFOO(r *reuse, capacityBytes int64) plan {
 }
 
 // Feasible returns the cheapest of the feasible offline schedules (Belady,
-// CostBelady, PFOOU), named after the one it is, e.g. "feasible(pfoo-u)".
+// CostBelady, PFOOU, and Lookahead with windows of 10 s, 1 min and 10 min),
+// named after the one it is, e.g. "feasible(pfoo-u)".
 func Feasible(w *sim.Workload, capacityBytes int64) sim.Result {
-	r := newReuse(w)
+	return FeasibleWith(w, capacityBytes, sim.Options{})
+}
+
+// FeasibleWith is Feasible replayed with opts' accounting (InstantLoads).
+func FeasibleWith(w *sim.Workload, capacityBytes int64, opts sim.Options) sim.Result {
+	return feasible(newReuseFor(w, opts), capacityBytes)
+}
+
+func feasible(r *reuse, capacityBytes int64) sim.Result {
 	var best sim.Result
-	for i, p := range []policy.Policy{newBelady(r), newCostBelady(r), newPFOO(r, capacityBytes)} {
+	schedules := []policy.Policy{newBelady(r), newCostBelady(r), newPFOO(r, capacityBytes)}
+	for _, win := range lookaheadWindows {
+		schedules = append(schedules, newLookahead(r, win))
+	}
+	for i, p := range schedules {
 		res := run(p, r, capacityBytes)
 		if i == 0 || res.TotalLoadDelay < best.TotalLoadDelay {
 			best = res
@@ -80,7 +93,11 @@ func Feasible(w *sim.Workload, capacityBytes int64) sim.Result {
 // its whole load cost, though the simulator may still charge a delayed
 // hit, so the bound holds for the simulator's accounting too.
 func LowerBound(w *sim.Workload, capacityBytes int64) sim.Result {
-	r := newReuse(w)
+	return lowerBound(newReuse(w), capacityBytes)
+}
+
+func lowerBound(r *reuse, capacityBytes int64) sim.Result {
+	w := r.w
 	var total, saved time.Duration
 	for _, req := range w.Requests {
 		total += r.cost[req.Model]

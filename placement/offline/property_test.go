@@ -44,18 +44,21 @@ func TestBoundBelowEverything(t *testing.T) {
 			if bound <= 0 {
 				t.Fatalf("seed %d 1/%d: bound %v is not positive", seed, frac, bound)
 			}
-			for _, p := range policiesFor(t, w) {
-				if got := sim.Run(w, p, capBytes, sim.Options{}).TotalLoadDelay; got < bound {
-					t.Errorf("seed %d 1/%d: %s costs %v, below the bound %v", seed, frac, p.Name(), got, bound)
+			for _, opts := range []sim.Options{{}, {InstantLoads: true}} {
+				for _, p := range policiesFor(t, w) {
+					if got := sim.Run(w, p, capBytes, opts).TotalLoadDelay; got < bound {
+						t.Errorf("seed %d 1/%d %+v: %s costs %v, below the bound %v", seed, frac, opts, p.Name(), got, bound)
+					}
+				}
+				r := newReuseFor(w, opts)
+				for _, o := range []policy.Policy{newBelady(r), newCostBelady(r), newPFOO(r, capBytes), newLookahead(r, time.Second), newLookahead(r, time.Minute)} {
+					got := sim.Run(w, checked(t, o, w, capBytes), capBytes, opts).TotalLoadDelay
+					if got < bound {
+						t.Errorf("seed %d 1/%d %+v: %s costs %v, below the bound %v", seed, frac, opts, o.Name(), got, bound)
+					}
 				}
 			}
 			r := newReuse(w)
-			for _, o := range []policy.Policy{newBelady(r), newCostBelady(r), newPFOO(r, capBytes)} {
-				got := sim.Run(w, checked(t, o, w, capBytes), capBytes, sim.Options{}).TotalLoadDelay
-				if got < bound {
-					t.Errorf("seed %d 1/%d: %s costs %v, below the bound %v", seed, frac, o.Name(), got, bound)
-				}
-			}
 			if err := planPFOO(r, capBytes).check(r, capBytes); err != nil {
 				t.Errorf("seed %d 1/%d: %v", seed, frac, err)
 			}

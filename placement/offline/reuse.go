@@ -16,11 +16,17 @@ type reuse struct {
 	cost []time.Duration
 	// missCost[i] is what a miss at request i costs in all, in seconds:
 	// its load plus the waits of the requests for the same model that
-	// arrive during that load (the simulator's delayed hits).
+	// arrive during that load (the simulator's delayed hits), or its load
+	// alone where loads are instant.
 	missCost []float64
+	// instant replays with sim.Options.InstantLoads.
+	instant bool
 }
 
-func newReuse(w *sim.Workload) *reuse {
+func newReuse(w *sim.Workload) *reuse { return newReuseFor(w, sim.Options{}) }
+
+// newReuseFor indexes w for replays with opts' accounting.
+func newReuseFor(w *sim.Workload, opts sim.Options) *reuse {
 	n := len(w.Requests)
 	r := &reuse{w: w, next: make([]int32, n), size: make([]int64, len(w.Models)), cost: make([]time.Duration, len(w.Models))}
 	for k, m := range w.Models {
@@ -34,6 +40,14 @@ func newReuse(w *sim.Workload) *reuse {
 		k := w.Requests[i].Model
 		r.next[i] = last[k]
 		last[k] = int32(i)
+	}
+	r.instant = opts.InstantLoads
+	if r.instant {
+		r.missCost = make([]float64, n)
+		for i, req := range w.Requests {
+			r.missCost[i] = r.cost[req.Model].Seconds()
+		}
+		return r
 	}
 	r.missCost = r.delayedMissCosts(last)
 	return r
