@@ -26,28 +26,32 @@
 // Its parts, and what the policy adds to it:
 //
 //   - rate is estimated from exponentially decayed request counts (as in
-//     LRFU, Lee et al., IEEE ToC 2001) with a 30 s half-life: the Azure
+//     LRFU, Lee et al., IEEE ToC 2001) with a 10 s half-life: the Azure
 //     Functions trace counts invocations per minute, so demand changes at
-//     minute scale, and a short memory also weighs recency. Counts are kept
+//     minute scale, and a short memory also weighs recency (10 s measured
+//     better than 30 s and 60 s, and as well as 5 s). Counts are kept
 //     in the log domain, log(sum_i 2^(t_i/half-life)): all models decay by
 //     the same factor, so the order of utilities changes only when a model
 //     is requested and an indexed heap keeps it in O(log n).
 //   - missCost is the load time (or the round trip to a peer holding a
-//     loaded copy, if cheaper: SetPeerCopy) plus the waits of the requests
-//     expected during the load, rate x load / 2 each: these "delayed hits"
-//     (Atre et al., "Caching with Delayed Hits", SIGCOMM 2020) dominate the
-//     cost of evicting a busy model. Dividing by size is the cost-per-byte
+//     loaded copy, if cheaper: SetPeerCopy). EdgeServeConfig.DelayedHits
+//     adds the waits of the requests expected during the load, rate x load
+//     / 2 each, the "delayed hits" of Atre et al. (SIGCOMM 2020); it is off
+//     by default because on the Azure sample it measured worse, by 0 to 6
+//     points of the gap closed, even where the simulator charges delayed
+//     hits. Dividing by size is the cost-per-byte
 //     rule of GreedyDual-Size (Cao and Irani, USITS 1997) and of the
 //     offline bounds of Berger et al. (SIGMETRICS 2018).
 //   - Admission control: a missed model is cached only if its expected
-//     savings reach those of the victims it would displace; otherwise it is
-//     served from a transient load and Victims names none. As in TinyLFU
+//     savings reach those of the victims it would displace; otherwise
+//     Victims names none and the request is forwarded (the simulator's
+//     transient load). As in TinyLFU
 //     (Einziger et al., ACM ToS 2017), a one-off request then cannot push
 //     out a busy model; on the Azure sample this is what makes the policy
 //     several times better than LRU at small capacities. It is optional
 //     (EdgeServeConfig.Admission): a cache that can only serve what it
-//     holds, such as the node's, builds its policy with NewServing, which
-//     turns it off.
+//     holds, such as the node's until it forwards, builds its policy with
+//     NewServing, which turns it off.
 //   - Periodic arrivals: many functions are timer-triggered. Each model's
 //     gaps between bursts (at least a minute) and their jitter are tracked;
 //     for a model whose next arrival is due, the savings are at least one
