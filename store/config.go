@@ -23,8 +23,10 @@ type Config struct {
 	// StatfsEveryBytes is how often, in streamed bytes, the file system's
 	// free space is checked again during a write.
 	StatfsEveryBytes int64
-	// UploadMaxAge is how long an abandoned resumable upload is kept
-	// before start-up reconciliation removes it.
+	// UploadMaxAge is how long an abandoned resumable upload is kept: one
+	// idle that long is aborted (its reservation released, its bytes
+	// removed) at the next BeginUpload or GC, and start-up reconciliation
+	// removes older ones left by earlier runs.
 	UploadMaxAge time.Duration
 	// BoltTimeout bounds the wait for the catalog file's lock at Open.
 	BoltTimeout time.Duration

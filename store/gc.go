@@ -17,6 +17,7 @@ type GCResult struct {
 // wait while it runs (they would otherwise race a blob's removal against
 // its new record).
 func (s *Store) GC(ctx context.Context) (GCResult, error) {
+	s.expireUploads()
 	s.gcMu.Lock()
 	defer s.gcMu.Unlock()
 	refs, err := s.cat.referenced()

@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
+
+	"go.uber.org/zap"
 )
 
 // ErrOffsetMismatch: a resumed upload's chunk does not start where the
@@ -26,9 +29,12 @@ type Upload struct {
 	size int64 // declared bytes, reserved against the quota until Commit/Abort
 	path string
 
-	mu     sync.Mutex // guards offset, done
+	mu     sync.Mutex // guards offset, done, active
 	offset int64      // bytes stored so far
 	done   bool       // committed or aborted
+	// active is when the upload was last begun, resumed or written to;
+	// one idle for Config.UploadMaxAge is aborted (expireUploads).
+	active time.Time
 }
 
 // uploadsState tracks open uploads so two senders of one digest share one.
@@ -47,11 +53,14 @@ func (s *Store) BeginUpload(_ context.Context, want Digest, size int64) (*Upload
 	if size > s.cfg.MaxModelBytes {
 		return nil, fmt.Errorf("%w: declared %d bytes, limit is %d", ErrTooLarge, size, s.cfg.MaxModelBytes)
 	}
+	s.expireUploads()
 	s.uploads.mu.Lock()
-	defer s.uploads.mu.Unlock()
 	if u, ok := s.uploads.open[want]; ok {
+		s.uploads.mu.Unlock()
+		u.touch() // not under uploads.mu: finish takes it under u.mu
 		return u, nil
 	}
+	defer s.uploads.mu.Unlock()
 	u, err := s.openUpload(want, size)
 	if err != nil {
 		return nil, err
@@ -73,7 +82,40 @@ func (s *Store) openUpload(want Digest, size int64) (*Upload, error) {
 	if err := s.space.take(size, true); err != nil {
 		return nil, fmt.Errorf("store: upload %s: %w", want, err)
 	}
-	return &Upload{s: s, want: want, size: size, path: path, offset: offset}, nil
+	return &Upload{s: s, want: want, size: size, path: path, offset: offset, active: s.deps.Now()}, nil
+}
+
+// touch marks the upload active now.
+func (u *Upload) touch() {
+	u.mu.Lock()
+	u.active = u.s.deps.Now()
+	u.mu.Unlock()
+}
+
+// expireUploads aborts the uploads idle for longer than UploadMaxAge, so
+// that an abandoned push does not hold its quota reservation (and its
+// partial file) for ever; start-up reconciliation removes those of earlier
+// runs. It reports how many it aborted.
+func (s *Store) expireUploads() int {
+	s.uploads.mu.Lock()
+	open := make([]*Upload, 0, len(s.uploads.open))
+	for _, u := range s.uploads.open {
+		open = append(open, u)
+	}
+	s.uploads.mu.Unlock()
+	cutoff := s.deps.Now().Add(-s.cfg.UploadMaxAge)
+	n := 0
+	for _, u := range open {
+		u.mu.Lock()
+		if !u.done && u.active.Before(cutoff) {
+			u.finish(false)
+			n++
+			s.log.Info("store: abandoned upload expired", zap.String("digest", u.want.String()),
+				zap.Int64("offset", u.offset), zap.Int64("size", u.size))
+		}
+		u.mu.Unlock()
+	}
+	return n
 }
 
 // Offset is how many bytes are stored; a resumed sender continues there.
@@ -103,6 +145,7 @@ func (u *Upload) Write(ctx context.Context, r io.Reader, offset int64) (int64, e
 	}
 	n, err := io.Copy(&faultWriter{ctx: ctx, w: f, faults: u.s.deps.Faults}, io.LimitReader(r, u.size-u.offset+1))
 	u.offset += n
+	u.active = u.s.deps.Now()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

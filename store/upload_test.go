@@ -151,3 +151,64 @@ func TestAbandonedUploadExpires(t *testing.T) {
 	}
 	_ = s3.Close()
 }
+
+// TestIdleUploadReleasesQuota: an upload abandoned in a running store
+// holds its quota reservation only until it has been idle UploadMaxAge;
+// the next BeginUpload (or GC) aborts it, and its partial file goes.
+func TestIdleUploadReleasesQuota(t *testing.T) {
+	ctx := context.Background()
+	a, b := onnxModel(t, 1, 256), onnxModel(t, 2, 256)
+	cfg := testConfig(t)
+	cfg.QuotaBytes = int64(len(a)) + int64(len(b))/2 // room for one upload
+	now := time.Unix(1_700_000_000, 0)
+	s := openStore(t, cfg, Deps{Now: func() time.Time { return now }})
+	ua, err := s.BeginUpload(ctx, Digest(sha256.Sum256(a)), int64(len(a)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ua.Write(ctx, bytes.NewReader(a[:100]), 0); err != nil {
+		t.Fatal(err)
+	}
+	db := Digest(sha256.Sum256(b))
+	now = now.Add(cfg.UploadMaxAge - time.Second)
+	if _, err := s.BeginUpload(ctx, db, int64(len(b))); !errors.Is(err, ErrQuotaExceeded) {
+		t.Fatalf("second upload while the first is live: %v, want ErrQuotaExceeded", err)
+	}
+	// Resuming counts as activity: a is not idle yet.
+	if _, err := s.BeginUpload(ctx, Digest(sha256.Sum256(a)), int64(len(a))); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(cfg.UploadMaxAge - time.Second)
+	if _, err := s.BeginUpload(ctx, db, int64(len(b))); !errors.Is(err, ErrQuotaExceeded) {
+		t.Fatalf("second upload after a resume: %v, want ErrQuotaExceeded", err)
+	}
+	now = now.Add(2 * time.Second)
+	ub, err := s.BeginUpload(ctx, db, int64(len(b)))
+	if err != nil {
+		t.Fatalf("second upload after the first expired: %v", err)
+	}
+	if _, err := ua.Write(ctx, bytes.NewReader(a[100:]), 100); !errors.Is(err, ErrClosed) {
+		t.Fatalf("write to the expired upload: %v, want ErrClosed", err)
+	}
+	if files := dirFiles(t, s, dirUploads); len(files) != 0 {
+		t.Fatalf("partial files left: %v", files)
+	}
+	if _, err := ub.Write(ctx, bytes.NewReader(b), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ub.Commit(ctx, ModelMeta{Name: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	// GC expires idle uploads too.
+	uc, err := s.BeginUpload(ctx, Digest(sha256.Sum256(a)), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(cfg.UploadMaxAge + time.Second)
+	if _, err := s.GC(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uc.Write(ctx, bytes.NewReader(a[:1]), 0); !errors.Is(err, ErrClosed) {
+		t.Fatalf("write after GC expired the upload: %v, want ErrClosed", err)
+	}
+}
