@@ -2,8 +2,11 @@ package node
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/edgeserve/edgeserve/runtime"
@@ -50,8 +53,49 @@ func (n *Node) prepare(ctx context.Context, p preparer, rec store.Record) error 
 	if err != nil {
 		return err
 	}
-	return n.store.PutArtifact(ctx, store.Artifact{
+	if err := n.store.PutArtifact(ctx, store.Artifact{
 		Digest: rec.Digest, RuntimeKey: p.ArtifactKey(),
 		Paths: []string{filepath.Dir(prepared)}, CreatedAt: time.Now(),
-	})
+	}); err != nil {
+		return err
+	}
+	// The model may have been deleted while it was being prepared.
+	return n.forgetPrepared(ctx, rec.Digest)
+}
+
+// forgetPrepared removes the prepared forms of blob d once no model
+// version refers to it: their folders (those inside the node's data
+// directory; the runtime prepares again if one is needed later) and their
+// catalog records, which would otherwise keep the blob from the store's
+// GC for ever.
+func (n *Node) forgetPrepared(ctx context.Context, d store.Digest) error {
+	recs, err := n.store.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.Digest == d {
+			return nil
+		}
+	}
+	arts, err := n.store.Artifacts(ctx, d)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, a := range arts {
+		for _, p := range a.Paths {
+			if inside(n.cfg.DataDir, p) {
+				errs = append(errs, os.RemoveAll(p))
+			}
+		}
+		errs = append(errs, n.store.DeleteArtifact(ctx, a.Digest, a.RuntimeKey))
+	}
+	return errors.Join(errs...)
+}
+
+// inside reports whether path lies strictly inside dir.
+func inside(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }

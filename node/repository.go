@@ -7,6 +7,7 @@ import (
 
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
+	"go.uber.org/zap"
 )
 
 // Model states as the repository extension reports them.
@@ -177,6 +178,9 @@ func (n *Node) remove(ctx context.Context, name, version string) error {
 			return fmt.Errorf("node: delete %s: %w", r.Ref(), err)
 		}
 		n.sigs.forget(r.Ref())
+		if err := n.forgetPrepared(ctx, r.Digest); err != nil {
+			n.log.Warn("removing a deleted model's prepared form failed", zap.String("model", r.Ref()), zap.Error(err))
+		}
 	}
 	return nil
 }
