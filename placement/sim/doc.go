@@ -25,10 +25,11 @@
 // yet and runs its policies in their serving form (policy.NewServing).
 //
 // The other reading, where every request must be served from this node's
-// memory and a load waits for loads in flight to free it, was tried: on
-// the Azure sample mapped to 13 shared models the waits chain without
-// bound at 10%-50% of the model bytes for every policy and every offline
-// schedule (totals above 10^9 s over three hours): a node
+// memory and a load waits for loads in flight to free it, was tried (in an
+// experiment not kept in the code, with schedules that never bypass): on
+// the Azure sample mapped to the poster's or the m5 models, the waits
+// chain without bound at 10%-50% of the model bytes for every policy and
+// every offline schedule (totals above 10^9 s over three hours). A node
 // that cannot forward is simply overloaded there.
 //
 // Options.InstantLoads switches to the classic accounting of caching
