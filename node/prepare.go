@@ -65,9 +65,10 @@ func (n *Node) prepare(ctx context.Context, p preparer, rec store.Record) error 
 
 // forgetPrepared removes the prepared forms of blob d once no model
 // version refers to it: their folders (those inside the node's data
-// directory; the runtime prepares again if one is needed later) and their
-// catalog records, which would otherwise keep the blob from the store's
-// GC for ever.
+// directory, with the parents they leave empty) and their catalog records,
+// which would otherwise keep the blob from the store's GC for ever. A push
+// of the same bytes that commits between the check and the removal loses
+// its prepared form; its first load prepares it again.
 func (n *Node) forgetPrepared(ctx context.Context, d store.Digest) error {
 	recs, err := n.store.List(ctx)
 	if err != nil {
@@ -87,11 +88,26 @@ func (n *Node) forgetPrepared(ctx context.Context, d store.Digest) error {
 		for _, p := range a.Paths {
 			if inside(n.cfg.DataDir, p) {
 				errs = append(errs, os.RemoveAll(p))
+				n.removeEmptyParents(p)
 			}
 		}
-		errs = append(errs, n.store.DeleteArtifact(ctx, a.Digest, a.RuntimeKey))
+		// Another caller may have forgotten it first.
+		if err := n.store.DeleteArtifact(ctx, a.Digest, a.RuntimeKey); !errors.Is(err, store.ErrNotFound) {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// removeEmptyParents removes the folders above path that are left empty,
+// up to (not including) the data directory's own subfolders.
+func (n *Node) removeEmptyParents(path string) {
+	root := filepath.Clean(n.cfg.DataDir)
+	for dir := filepath.Dir(path); inside(root, dir) && filepath.Dir(dir) != root; dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil { // not empty, or gone
+			return
+		}
+	}
 }
 
 // inside reports whether path lies strictly inside dir.

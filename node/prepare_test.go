@@ -78,6 +78,10 @@ func TestDeletePreparedForm(t *testing.T) {
 	if _, err := os.Stat(art.Paths[0]); !os.IsNotExist(err) {
 		t.Fatalf("prepared folder %s still there: %v", art.Paths[0], err)
 	}
+	prepared := filepath.Join(tn.cfg.DataDir, "prepared")
+	if left, err := os.ReadDir(prepared); err != nil || len(left) != 0 {
+		t.Fatalf("%s holds %v (%v), want it empty", prepared, left, err)
+	}
 	res, err := tn.store.(*store.Store).GC(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -58,7 +58,7 @@ func (p *pushes) offset(sha string) (int64, error) {
 	p.mu.Lock()
 	a := p.active[d]
 	p.mu.Unlock()
-	if a == nil {
+	if a == nil || a.u.Done() { // none, or the store expired it
 		return 0, nil
 	}
 	return a.u.Offset(), nil
@@ -75,8 +75,10 @@ func (p *pushes) begin(ctx context.Context, h pushHeader) (*store.Upload, func(f
 	if a != nil && a.busy {
 		return nil, nil, fmt.Errorf("%w: a push of %s is in progress", ErrBusy, d)
 	}
-	if a != nil && (h.Offset == 0 || a.size != size) {
-		_ = a.u.Abort() // a restart, or a different declared size: start over
+	if a != nil && (h.Offset == 0 || a.size != size || a.u.Done()) {
+		// A restart, a different declared size, or an upload the store
+		// expired while idle: start over.
+		_ = a.u.Abort()
 		delete(p.active, d)
 		a = nil
 	}

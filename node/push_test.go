@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -236,5 +237,62 @@ func TestPushOffsetDuringPush(t *testing.T) {
 	send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: data[half:]}})
 	if _, err := stream.CloseAndRecv(); err != nil {
 		t.Fatalf("the push after PushOffset: %v", err)
+	}
+}
+
+// TestPushAfterUploadExpired: when the store expires an idle upload, the
+// node forgets it too: PushOffset reports 0, a resume from the old offset
+// is refused with the offset the node holds (0), and a push from 0 works.
+func TestPushAfterUploadExpired(t *testing.T) {
+	ctx := context.Background()
+	data, err := os.ReadFile(zooModel(t, "tiny_mlp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	cfg := store.DefaultConfig(t.TempDir())
+	cfg.ReserveBytes = 0
+	st, _, err := store.Open(ctx, cfg, store.Deps{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := newPushes(st)
+	d := store.Digest(sha256.Sum256(data))
+	h := pushHeader{Meta: store.ModelMeta{Name: "mlp", Digest: d, SizeBytes: int64(len(data))}}
+	u, done, err := p.begin(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := int64(len(data) / 2)
+	if _, err := u.Write(ctx, bytes.NewReader(data[:half]), 0); err != nil {
+		t.Fatal(err)
+	}
+	done(false)
+	if off, err := p.offset(d.String()); err != nil || off != half {
+		t.Fatalf("offset = %d, %v; want %d", off, err, half)
+	}
+	now = now.Add(cfg.UploadMaxAge + time.Second)
+	if _, err := st.GC(ctx); err != nil { // expires the idle upload
+		t.Fatal(err)
+	}
+	if off, err := p.offset(d.String()); err != nil || off != 0 {
+		t.Fatalf("offset after expiry = %d, %v; want 0", off, err)
+	}
+	h.Offset = half
+	if _, _, err := p.begin(ctx, h); !errors.Is(err, ErrResumeOffset) {
+		t.Fatalf("resume after expiry: %v, want ErrResumeOffset", err)
+	}
+	h.Offset = 0
+	u, done, err = p.begin(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done(true)
+	if _, err := u.Write(ctx, bytes.NewReader(data), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.Commit(ctx, h.Meta); err != nil {
+		t.Fatalf("commit after starting over: %v", err)
 	}
 }

@@ -55,10 +55,18 @@ func (s *Store) BeginUpload(_ context.Context, want Digest, size int64) (*Upload
 	}
 	s.expireUploads()
 	s.uploads.mu.Lock()
-	if u, ok := s.uploads.open[want]; ok {
+	for {
+		u, ok := s.uploads.open[want]
+		if !ok {
+			break
+		}
 		s.uploads.mu.Unlock()
-		u.touch() // not under uploads.mu: finish takes it under u.mu
-		return u, nil
+		// Not under uploads.mu: finish takes it under u.mu. An upload that
+		// finished in between has left the map; look again.
+		if u.touch() {
+			return u, nil
+		}
+		s.uploads.mu.Lock()
 	}
 	defer s.uploads.mu.Unlock()
 	u, err := s.openUpload(want, size)
@@ -85,11 +93,22 @@ func (s *Store) openUpload(want Digest, size int64) (*Upload, error) {
 	return &Upload{s: s, want: want, size: size, path: path, offset: offset, active: s.deps.Now()}, nil
 }
 
-// touch marks the upload active now.
-func (u *Upload) touch() {
+// touch marks the upload active now; it reports false if the upload is
+// already finished.
+func (u *Upload) touch() bool {
 	u.mu.Lock()
+	defer u.mu.Unlock()
 	u.active = u.s.deps.Now()
-	u.mu.Unlock()
+	return !u.done
+}
+
+// Done reports whether the upload is finished: committed, aborted, or
+// expired after UploadMaxAge idle. A finished upload takes no more bytes;
+// BeginUpload starts a new one.
+func (u *Upload) Done() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.done
 }
 
 // expireUploads aborts the uploads idle for longer than UploadMaxAge, so
@@ -106,7 +125,9 @@ func (s *Store) expireUploads() int {
 	cutoff := s.deps.Now().Add(-s.cfg.UploadMaxAge)
 	n := 0
 	for _, u := range open {
-		u.mu.Lock()
+		if !u.mu.TryLock() {
+			continue // being written or committed: not idle
+		}
 		if !u.done && u.active.Before(cutoff) {
 			u.finish(false)
 			n++

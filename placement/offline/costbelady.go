@@ -12,8 +12,9 @@ import (
 
 // CostBelady replays w evicting the models with the least miss cost per
 // byte per second until their next request (a miss's cost counts the
-// delayed hits it causes, as the simulator charges them), bypassing the requested model
-// when it is worth less than the models it would displace.
+// delayed hits it causes, as the simulator charges them by default),
+// bypassing the requested model when it is worth less than the models it
+// would displace.
 func CostBelady(w *sim.Workload, capacityBytes int64) sim.Result {
 	r := newReuse(w)
 	return run(newCostBelady(r), r, capacityBytes)

@@ -5,7 +5,8 @@
 //
 // Each schedule is a policy.Policy that knows the workload and is replayed
 // by sim.Run like any online policy, so its cost is counted exactly the
-// same way (delayed hits, loading models that cannot be evicted, the
+// same way (with either accounting of package sim: by default delayed
+// hits and loading models that cannot be evicted, or InstantLoads; the
 // capacity enforced after every request). A schedule bypasses a model
 // (serves it from a transient load, without caching it) by naming no
 // victims.
@@ -15,8 +16,9 @@
 //     could displace (Belady, IBM Systems Journal 1966).
 //   - CostBelady: evict the models with the least miss cost per byte per
 //     second until their next request, bypassing the requested model when
-//     it is worth less. A miss's cost is its load plus the waits of the
-//     requests that arrive during the load, as the simulator charges them.
+//     it is worth less. A miss's cost is its load plus, by default, the
+//     waits of the requests that arrive during the load, as the simulator
+//     charges them (with InstantLoads, the load alone).
 //   - PFOOU: the upper bound of Berger, Beckmann and Harchol-Balter,
 //     "Practical Bounds on Optimal Caching with Variable Object Sizes"
 //     (SIGMETRICS 2018), in its greedy form: reuse intervals (from a request
@@ -35,11 +37,6 @@
 //     is the best of these schedules by far.
 //   - Feasible: the cheapest of Belady, CostBelady, PFOOU and Lookahead
 //     with windows of 10 s, 1 min and 10 min, named after it.
-//
-// Every schedule replays with the simulator's accounting: by default loads
-// take time (delayed hits), with FeasibleWith or Run and
-// sim.Options.InstantLoads the classic one. Run and Names give each by its
-// report name.
 //   - LowerBound: PFOO-L of the same paper with costs. Every reuse interval
 //     costs its size times its duration of cache space-time and saves one
 //     load; intervals are taken by decreasing load cost per byte-second
@@ -48,6 +45,10 @@
 //     schedule, online policies included (a kept interval is counted as
 //     saving its whole load even where the simulator charges a delayed
 //     hit), but not policies that preload.
+//
+// The exported functions replay with the default accounting; FeasibleWith
+// and Run take sim.Options (InstantLoads), and Run and Names give every
+// reference by its report name.
 //
 // TestGapTable (EDGESERVE_SIM_FULL=1) measures every policy against LRU and
 // Feasible on the Azure Functions sample.

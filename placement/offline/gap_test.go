@@ -25,7 +25,7 @@ import (
 // 100% of the first: the feasible schedules are greedy heuristics, not the
 // optimum.
 //
-//	EDGESERVE_SIM_FULL=1 go test -v -run TestGapTable -timeout 60m ./placement/offline/
+//	EDGESERVE_SIM_FULL=1 go test -v -run TestGapTable -timeout 180m ./placement/offline/
 //
 // Optional: EDGESERVE_SIM_ACCOUNTING (default "delayed,instant": loads
 // that take time, with delayed hits, and the classic accounting of

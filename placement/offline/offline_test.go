@@ -59,7 +59,7 @@ func TestHandTraces(t *testing.T) {
 		// C none: C saves less than either would lose, so it is bypassed.
 		{"lookahead bypasses", lookaheadOver(250 * time.Second), unit, []int32{mA, mB, mC, mA, mB}, 2, 3, 3 * time.Second},
 		// A costs 10 s, B 1 s; one byte of cache. At B (t=100 s) A has three
-		// requests within 1000 s and B two: B is bypassed twice (12 s in
+		// requests within 1000 s and B one more: B is bypassed twice (12 s in
 		// all), where Belady evicts A, whose next request is farther, and
 		// pays for it again (21 s).
 		{"lookahead counts upcoming requests", lookaheadOver(1000 * time.Second), [][2]int64{{1, 10}, {1, 1}}, []int32{mA, mB, mB, mA, mA, mA}, 1, 3, 12 * time.Second},
