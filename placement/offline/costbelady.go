@@ -25,9 +25,30 @@ type costBelady struct {
 	cands []candidate
 }
 
+// candidate is a resident a schedule may evict, with what it is worth to
+// keep and, where the schedule breaks ties by it, its next request.
 type candidate struct {
 	k     int32
 	worth float64
+	next  int64
+}
+
+// pick takes cands in order until they free need bytes; it returns nil
+// when all of them do not.
+func pick(cands []candidate, need int64, size []int64) []policy.Key {
+	var out []policy.Key
+	var freed int64
+	for _, c := range cands {
+		if freed >= need {
+			return out
+		}
+		out = append(out, policy.Key(c.k))
+		freed += size[c.k]
+	}
+	if freed < need {
+		return nil
+	}
+	return out
 }
 
 func newCostBelady(r *reuse) *costBelady { return &costBelady{oracle: newOracle("cost-belady", r)} }
@@ -52,7 +73,7 @@ func (c *costBelady) Victims(need int64, _ time.Duration, evictable func(policy.
 	c.cands = c.cands[:0]
 	for _, m := range c.byNext.items {
 		if w := c.r.worth(m, c.r.next[c.lastReq[m]], c.cur); w < mine && evictable(policy.Key(m)) {
-			c.cands = append(c.cands, candidate{m, w})
+			c.cands = append(c.cands, candidate{k: m, worth: w})
 		}
 	}
 	slices.SortFunc(c.cands, func(a, b candidate) int {
@@ -61,17 +82,5 @@ func (c *costBelady) Victims(need int64, _ time.Duration, evictable func(policy.
 		}
 		return cmp.Compare(a.k, b.k)
 	})
-	var out []policy.Key
-	var freed int64
-	for _, cd := range c.cands {
-		if freed >= need {
-			break
-		}
-		out = append(out, policy.Key(cd.k))
-		freed += c.r.size[cd.k]
-	}
-	if freed < need {
-		return nil
-	}
-	return out
+	return pick(c.cands, need, c.r.size)
 }

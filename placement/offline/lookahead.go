@@ -35,13 +35,7 @@ type lookahead struct {
 	// request index hi[k] (exclusive), the first one after the window.
 	seen, ahead []int32
 	hi          []int32
-	cands       []lookCand
-}
-
-type lookCand struct {
-	k     int32
-	worth float64
-	next  int64
+	cands       []candidate
 }
 
 func newLookahead(r *reuse, window time.Duration) *lookahead {
@@ -86,24 +80,18 @@ func (l *lookahead) Victims(need int64, _ time.Duration, evictable func(policy.K
 	l.cands = l.cands[:0]
 	for _, m := range l.byNext.items {
 		if evictable(policy.Key(m)) {
-			l.cands = append(l.cands, lookCand{m, l.saves(m) / float64(max(l.r.size[m], 1)), l.nextUse(m)})
+			l.cands = append(l.cands, candidate{m, l.saves(m) / float64(max(l.r.size[m], 1)), l.nextUse(m)})
 		}
 	}
-	slices.SortFunc(l.cands, func(a, b lookCand) int {
+	slices.SortFunc(l.cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(a.worth, b.worth), cmp.Compare(b.next, a.next), cmp.Compare(a.k, b.k))
 	})
-	var out []policy.Key
-	var freed int64
+	out := pick(l.cands, need, l.r.size)
 	var lost float64
-	for _, c := range l.cands {
-		if freed >= need {
-			break
-		}
-		out = append(out, policy.Key(c.k))
-		freed += l.r.size[c.k]
-		lost += c.worth * float64(max(l.r.size[c.k], 1))
+	for _, k := range out {
+		lost += l.saves(int32(k))
 	}
-	if freed < need || l.saves(l.r.model(l.cur)) < lost {
+	if l.saves(l.r.model(l.cur)) < lost {
 		return nil
 	}
 	return out
