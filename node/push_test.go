@@ -23,15 +23,10 @@ import (
 func TestPushResume(t *testing.T) {
 	tn := startNode(t, nil)
 	ctx := adminCtx(t)
-	data, err := os.ReadFile(zooModel(t, "tiny_mlp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	sha := hex.EncodeToString(sum[:])
+	data, sha := tinyMLP(t)
 	half := len(data) / 2
 
-	_, err = pushBytes(ctx, tn.admin, "mlp", data, 0, half)
+	_, err := pushBytes(ctx, tn.admin, "mlp", data, 0, half)
 	wantCode(t, err, codes.FailedPrecondition)
 	off, err := tn.admin.PushOffset(ctx, &adminpb.PushOffsetRequest{Sha256: sha})
 	if err != nil || off.GetReceivedBytes() != int64(half) {
@@ -141,10 +136,7 @@ func TestPushSameFileTwice(t *testing.T) {
 // or the quota is refused with ResourceExhausted before any byte is
 // written, and leaves no partial file behind.
 func TestPushLimits(t *testing.T) {
-	data, err := os.ReadFile(zooModel(t, "tiny_mlp"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, _ := tinyMLP(t)
 	tests := []struct {
 		name string
 		mod  func(*Config, *Deps)
@@ -203,12 +195,7 @@ func partialFiles(t *testing.T, dir string) []string {
 func TestPushOffsetDuringPush(t *testing.T) {
 	tn := startNode(t, nil)
 	ctx := adminCtx(t)
-	data, err := os.ReadFile(zooModel(t, "tiny_mlp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	sha := hex.EncodeToString(sum[:])
+	data, sha := tinyMLP(t)
 	stream, err := tn.admin.PushModel(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -245,10 +232,7 @@ func TestPushOffsetDuringPush(t *testing.T) {
 // is refused with the offset the node holds (0), and a push from 0 works.
 func TestPushAfterUploadExpired(t *testing.T) {
 	ctx := context.Background()
-	data, err := os.ReadFile(zooModel(t, "tiny_mlp"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, _ := tinyMLP(t)
 	now := time.Unix(1_700_000_000, 0)
 	cfg := store.DefaultConfig(t.TempDir())
 	cfg.ReserveBytes = 0
@@ -295,4 +279,16 @@ func TestPushAfterUploadExpired(t *testing.T) {
 	if _, err := u.Commit(ctx, h.Meta); err != nil {
 		t.Fatalf("commit after starting over: %v", err)
 	}
+}
+
+// tinyMLP returns the bytes of the tiny_mlp test model and their sha256
+// in hex, as a push declares it.
+func tinyMLP(t *testing.T) ([]byte, string) {
+	t.Helper()
+	data, err := os.ReadFile(zooModel(t, "tiny_mlp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return data, hex.EncodeToString(sum[:])
 }
