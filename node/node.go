@@ -128,8 +128,8 @@ func (n *Node) openParts(deps Deps, newCache cacheFactory) error {
 
 func (n *Node) ortLoader() (runtime.Loader, error) {
 	oc := ort.DefaultConfig()
-	oc.LibraryPath = n.cfg.ORTLibrary
-	oc.IntraOpThreads = n.cfg.IntraOpThreads
+	oc.LibraryPath = n.cfg.Runtime.ORTLibrary
+	oc.IntraOpThreads = n.cfg.Runtime.IntraOpThreads
 	oc.PreparedDir = filepath.Join(n.cfg.DataDir, "prepared")
 	l, err := ort.New(oc, n.log)
 	if err != nil {

@@ -27,16 +27,16 @@ func TestStartupFailuresAreErrors(t *testing.T) {
 		name, want string
 		mod        func(*Config)
 	}{
-		{"missing ORT library", "onnx runtime", func(c *Config) { c.ORTLibrary = filepath.Join(dir, "no-such-lib.so") }},
+		{"missing ORT library", "onnx runtime", func(c *Config) { c.Runtime.ORTLibrary = filepath.Join(dir, "no-such-lib.so") }},
 		{"data dir is a file", "store", func(c *Config) { c.DataDir = file }},
-		{"HTTP address taken", "listen", func(c *Config) { c.HTTPAddr = busy.Addr().String() }},
+		{"HTTP address taken", "listen", func(c *Config) { c.Server.HTTPAddr = busy.Addr().String() }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig(t.TempDir())
-			cfg.ORTLibrary = ortLib(t)
+			cfg.Runtime.ORTLibrary = ortLib(t)
 			grpcAddr := freeLoopback(t)
-			cfg.GRPCAddr, cfg.HTTPAddr, cfg.MetricsAddr = grpcAddr, "127.0.0.1:0", ""
+			cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = grpcAddr, "127.0.0.1:0", ""
 			tc.mod(&cfg)
 			n, err := New(cfg, Deps{})
 			if err == nil {
