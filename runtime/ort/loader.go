@@ -125,9 +125,12 @@ func (l *Loader) warmUp(m *model) error {
 		return err
 	}
 	start := time.Now()
+	// A model that fails on zero inputs is the model's fault, whatever the
+	// run error says about inputs.
 	if _, err := m.run(context.Background(), ins); err != nil {
-		if errors.Is(err, runtime.ErrInvalidInput) {
-			return err
+		var re *runError
+		if errors.As(err, &re) {
+			return fmt.Errorf("%w: %s", runtime.ErrInvalidModel, re.msg)
 		}
 		return fmt.Errorf("%w: %v", runtime.ErrInvalidModel, err)
 	}
