@@ -3,6 +3,7 @@ package ort
 import (
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"go.uber.org/zap"
@@ -35,6 +36,20 @@ func (l loggingLevel) zapLevel() zapcore.Level {
 		return zapcore.WarnLevel
 	}
 	return zapcore.ErrorLevel // fatal too: zap's own fatal level would exit
+}
+
+// runFailurePrefix starts the error ONNX Runtime logs when a run fails. The
+// same error is returned to the caller, which reports it; logging it again
+// at error level would write a line per bad request into the node's log,
+// so it goes at debug level.
+const runFailurePrefix = "Non-zero status code returned while running"
+
+// messageLevel is the zap level of one ONNX Runtime message.
+func messageLevel(l loggingLevel, msg string) zapcore.Level {
+	if strings.HasPrefix(msg, runFailurePrefix) {
+		return zapcore.DebugLevel
+	}
+	return l.zapLevel()
 }
 
 // logRouter is where ONNX Runtime's messages go. The environment, and so

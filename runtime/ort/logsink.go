@@ -37,7 +37,8 @@ func createLoggingEnv(libPath string, level loggingLevel) error {
 //export edgeserveORTLog
 func edgeserveORTLog(severity C.int, category, logid, location, message *C.char) {
 	log := environment.logs.current()
-	if ce := log.Check(loggingLevel(severity).zapLevel(), C.GoString(message)); ce != nil {
+	msg := C.GoString(message)
+	if ce := log.Check(messageLevel(loggingLevel(severity), msg), msg); ce != nil {
 		ce.Write(zap.String("category", C.GoString(category)), zap.String("logid", C.GoString(logid)),
 			zap.String("location", C.GoString(location)))
 	}

@@ -38,7 +38,8 @@ func float32Initializer(name string, vals ...float32) *onnxpb.TensorProto {
 }
 
 // TestORTLogsGoThroughZap: ONNX Runtime's own messages (a warning at load,
-// an error at a failed run) reach the Loader's zap logger, and nothing of
+// at warn level; the error of a failed run, which the caller gets too, at
+// debug level) reach the Loader's zap logger, and nothing of
 // ONNX Runtime's coloured text printer reaches the process's output. The
 // environment is one per process, so the test runs in a fresh process of
 // its own, whose output it reads whole.
@@ -107,7 +108,7 @@ func ortLogChild(t *testing.T) {
 	}
 	ort := logs.FilterLoggerName(loggerName)
 	warned := ort.FilterLevelExact(zapcore.WarnLevel).FilterMessageSnippet("unused_weight")
-	failed := ort.FilterLevelExact(zapcore.ErrorLevel).FilterMessageSnippet("broadcast")
+	failed := ort.FilterLevelExact(zapcore.DebugLevel).FilterMessageSnippet("broadcast") // returned to the caller too
 	if warned.Len() == 0 || failed.Len() == 0 {
 		t.Fatalf("ONNX Runtime's messages in zap: %d warnings about the unused initializer, %d errors about the run; all: %+v",
 			warned.Len(), failed.Len(), ort.All())
