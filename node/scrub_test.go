@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -183,13 +184,21 @@ func modelFiles(t *testing.T, dir string, data []byte) []string {
 	sum := sha256.Sum256(data)
 	hexDigest := hex.EncodeToString(sum[:])
 	var paths []string
+	// The node may be preparing the model in a temporary folder that it
+	// renames or removes meanwhile: files that vanish are skipped.
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}
 		b, err := os.ReadFile(path)
 		if err == nil && (bytes.Equal(b, data) || strings.Contains(path, hexDigest)) {
 			paths = append(paths, path)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
 		}
 		return err
 	})
@@ -206,10 +215,15 @@ func modelFiles(t *testing.T, dir string, data []byte) []string {
 func corruptFiles(t *testing.T, dir string, data []byte) {
 	t.Helper()
 	for _, path := range modelFiles(t, dir, data) {
-		if err := os.WriteFile(path+".corrupt", bytes.Repeat([]byte{0xff}, len(data)), 0o644); err != nil {
-			t.Fatal(err)
+		err := os.WriteFile(path+".corrupt", bytes.Repeat([]byte{0xff}, len(data)), 0o644)
+		if err == nil {
+			err = os.Rename(path+".corrupt", path)
 		}
-		if err := os.Rename(path+".corrupt", path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) { // a temporary folder went away
+			os.Remove(path + ".corrupt")
+			continue
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
