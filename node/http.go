@@ -39,9 +39,10 @@ type errorBody struct {
 	Error string `json:"error"`
 }
 
-// writeError writes err with the status the single mapping gives it.
+// writeError writes err with the status the single mapping gives it and
+// its message without server file paths.
 func writeError(w http.ResponseWriter, err error) {
-	writeJSON(w, classify(err).http, errorBody{Error: err.Error()})
+	writeJSON(w, classify(err).http, errorBody{Error: scrub(err.Error())})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
