@@ -16,10 +16,24 @@ import (
 // test, and returns its gRPC address.
 func Start(t testing.TB, token string) string {
 	t.Helper()
+	return start(t, func(c *node.Config) { c.Server.AdminToken = token })
+}
+
+// StartTLS is Start with gRPC and HTTP served over TLS with the given
+// certificate and key files (see Certificate).
+func StartTLS(t testing.TB, token, certFile, keyFile string) string {
+	t.Helper()
+	return start(t, func(c *node.Config) {
+		c.Server.AdminToken, c.Server.TLSCertFile, c.Server.TLSKeyFile = token, certFile, keyFile
+	})
+}
+
+func start(t testing.TB, mod func(*node.Config)) string {
+	t.Helper()
 	cfg := node.DefaultConfig(t.TempDir())
 	cfg.Runtime.ORTLibrary = testutil.ORTLibrary(t)
 	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", ""
-	cfg.Server.AdminToken = token
+	mod(&cfg)
 	n, err := node.New(cfg, node.Deps{})
 	if err != nil {
 		t.Fatal(err)
