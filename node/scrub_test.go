@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -125,7 +126,7 @@ func TestClientErrorsCarryNoServerPaths(t *testing.T) {
 				if _, err := tn.infer.RepositoryModelUnload(adminCtx(t), &pb.RepositoryModelUnloadRequest{ModelName: "mlp"}); err != nil {
 					t.Fatal(err)
 				}
-				eventually(t, "unload", func() bool { return !tn.cache.Resident("mlp:1") })
+				testutil.Eventually(t, "unload", func() bool { return !tn.cache.Resident("mlp:1") })
 			}
 		}
 		if err == nil {
