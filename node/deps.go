@@ -51,5 +51,7 @@ type modelCache interface {
 // lease is one request's use of a loaded model.
 type lease interface {
 	Model() runtime.Model
+	// Hit says whether the model was loaded when the request asked.
+	Hit() bool
 	Release()
 }

@@ -105,6 +105,10 @@ type Deps[M Resident] struct {
 	// Registerer receives the cache's metrics; nil registers none. A process
 	// with several caches wraps it with distinguishing labels.
 	Registerer prometheus.Registerer
+	// ModelLabel maps a model's name to the model label of the per-model
+	// series (load_duration_seconds); the default is the name itself. The
+	// node maps "name:version" to the name, as its own series do.
+	ModelLabel func(name string) string
 }
 
 func (d *Deps[M]) fill() error {
@@ -116,6 +120,9 @@ func (d *Deps[M]) fill() error {
 	}
 	if d.Clock == nil {
 		d.Clock = systemClock{}
+	}
+	if d.ModelLabel == nil {
+		d.ModelLabel = func(name string) string { return name }
 	}
 	return nil
 }
