@@ -28,6 +28,7 @@ func newPlacementCache(cfg Config, deps Deps, load loadFunc) (modelCache, error)
 		return nil, err
 	}
 	cc.CapacityBytes = cfg.MemoryBudgetBytes
+	cc.GPUCapacityBytes = cfg.GPUBudgetBytes // set from NVML at start on a GPU provider (gpu.go)
 	cc.MaxConcurrentLoads = cfg.LoadConcurrency
 	cc.LoadTimeout = cfg.LoadTimeout
 	loader := cache.LoaderFunc[resident](func(ctx context.Context, key string) (resident, error) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/edgeserve/edgeserve/runtime/nvml"
 	"github.com/edgeserve/edgeserve/runtime/ort"
 	"github.com/edgeserve/edgeserve/store"
 )
@@ -62,6 +63,25 @@ type Config struct {
 	SizeHintFactor float64
 	// Version is the server version ServerMetadata reports.
 	Version string
+	// ORTProvider is ONNX Runtime's execution provider: "cpu", "cuda" or
+	// "tensorrt" (the last two run models on GPUDevice and give the cache
+	// a GPU budget).
+	ORTProvider string
+	// GPUDevice is the index of the GPU the cuda and tensorrt providers use.
+	GPUDevice int
+	// GPUBudgetBytes is the GPU memory budget of loaded models on a GPU
+	// provider; 0 sets it at start from NVML: GPUDevice's free memory
+	// minus GPUReserveBytes.
+	GPUBudgetBytes int64
+	// GPUReserveBytes is GPU memory, in bytes, left out of the budget NVML
+	// sets (for the runtime's own allocations and other processes).
+	GPUReserveBytes int64
+	// GPUProbeInterval is how often the node re-reads its GPUs' memory for
+	// its status and metrics (0: only at start).
+	GPUProbeInterval time.Duration
+	// NVMLLibrary is the NVML library the GPU probe loads (a path or a
+	// name the dynamic linker resolves).
+	NVMLLibrary string
 }
 
 // DefaultConfig returns a node listening on Triton's ports with data in dir.
@@ -82,6 +102,10 @@ func DefaultConfig(dir string) Config {
 		DrainTimeout:      30 * time.Second,
 		SizeHintFactor:    1.5,
 		Version:           "dev",
+		ORTProvider:       ort.ProviderCPU,
+		GPUReserveBytes:   512 << 20,
+		GPUProbeInterval:  30 * time.Second,
+		NVMLLibrary:       nvml.DefaultLibrary,
 	}
 }
 
@@ -107,6 +131,11 @@ func (c Config) validate() error {
 		return fmt.Errorf("node: config: no AdminToken while listening beyond loopback (gRPC %q, HTTP %q): set a token, or InsecureAdmin to allow anyone to change the models", c.GRPCAddr, c.HTTPAddr)
 	case c.SizeHintFactor < 0:
 		return fmt.Errorf("node: config: SizeHintFactor %v is negative", c.SizeHintFactor)
+	case c.ORTProvider != ort.ProviderCPU && !gpuProvider(c.ORTProvider):
+		return fmt.Errorf("node: config: ORTProvider %q: want cpu, cuda or tensorrt", c.ORTProvider)
+	case c.GPUDevice < 0 || c.GPUBudgetBytes < 0 || c.GPUReserveBytes < 0 || c.GPUProbeInterval < 0:
+		return fmt.Errorf("node: config: GPUDevice %d, GPUBudgetBytes %d, GPUReserveBytes %d and GPUProbeInterval %v must not be negative",
+			c.GPUDevice, c.GPUBudgetBytes, c.GPUReserveBytes, c.GPUProbeInterval)
 	}
 	return nil
 }

@@ -31,6 +31,7 @@ type Node struct {
 	metrics *metrics
 	stats   *stats
 	sigs    *signatures
+	gpus    *gpus
 	reg     *prometheus.Registry
 
 	grpcSrv     *grpc.Server
@@ -84,6 +85,9 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (n *Node, err error) 
 	}
 	deps.Logger, deps.Registry = n.log, n.reg
 	n.metrics = newMetrics(n.reg)
+	if err := n.startGPUs(deps.GPUProber); err != nil {
+		return nil, err
+	}
 	if err := n.openParts(deps, newCache); err != nil {
 		return nil, err
 	}
@@ -117,6 +121,7 @@ func (n *Node) ortLoader() (runtime.Loader, error) {
 	oc := ort.DefaultConfig()
 	oc.LibraryPath = n.cfg.ORTLibrary
 	oc.IntraOpThreads = n.cfg.IntraOpThreads
+	oc.Provider, oc.DeviceID = n.cfg.ORTProvider, n.cfg.GPUDevice
 	oc.PreparedDir = filepath.Join(n.cfg.DataDir, "prepared")
 	l, err := ort.New(oc, n.log)
 	if err != nil {

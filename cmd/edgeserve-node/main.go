@@ -77,6 +77,12 @@ func parseFlags(args []string) (node.Config, bool, error) {
 	fs.IntVar(&cfg.LoadConcurrency, "load-concurrency", cfg.LoadConcurrency, "concurrent model loads")
 	fs.DurationVar(&cfg.LoadTimeout, "load-timeout", cfg.LoadTimeout, "bound on one model load")
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", cfg.DrainTimeout, "bound on the drain at shutdown")
+	fs.StringVar(&cfg.ORTProvider, "ort-provider", cfg.ORTProvider, "ONNX Runtime execution provider: cpu, cuda or tensorrt")
+	fs.IntVar(&cfg.GPUDevice, "gpu-device", cfg.GPUDevice, "GPU index the cuda and tensorrt providers use")
+	fs.Int64Var(&cfg.GPUBudgetBytes, "gpu-budget-bytes", cfg.GPUBudgetBytes, "GPU memory budget of loaded models, bytes (0: the GPU's free memory at start, from NVML, minus --gpu-reserve-bytes)")
+	fs.Int64Var(&cfg.GPUReserveBytes, "gpu-reserve-bytes", cfg.GPUReserveBytes, "GPU memory kept out of the budget NVML sets, bytes")
+	fs.DurationVar(&cfg.GPUProbeInterval, "gpu-probe-interval", cfg.GPUProbeInterval, "how often to re-read the GPUs' memory (0: only at start)")
+	fs.StringVar(&cfg.NVMLLibrary, "nvml-lib", cfg.NVMLLibrary, "NVML library for the GPU probe")
 	dev := fs.Bool("dev-log", false, "human-readable development logs")
 	if err := fs.Parse(args); err != nil {
 		return cfg, false, err

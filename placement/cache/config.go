@@ -17,8 +17,10 @@ type Config struct {
 	// guards (host memory, or GPU memory on a GPU node).
 	CapacityBytes int64
 	// GPUCapacityBytes is the GPU memory budget, in bytes, for models that
-	// report GPU memory (GPUResident); 0 means none is enforced. The node
-	// sets it from NVML's free memory minus a reserve.
+	// report GPU memory (GPUResident); 0 means none is enforced. A node on
+	// a GPU execution provider sets it at start from NVML: the GPU's free
+	// memory minus a reserve (node.Config.GPUReserveBytes), unless
+	// node.Config.GPUBudgetBytes sets it.
 	GPUCapacityBytes int64
 	// MaxConcurrentLoads bounds the loads that run at once so that loads do
 	// not starve inference of CPU and memory bandwidth.

@@ -1,0 +1,47 @@
+package node
+
+import (
+	"net/http"
+	"time"
+)
+
+// nodeStatus is the node's own state for operators and, later, its peers
+// (GET /v2/node/status): its execution provider, GPU budget and GPUs.
+type nodeStatus struct {
+	Draining       bool      `json:"draining"`
+	Provider       string    `json:"provider"`
+	GPUBudgetBytes int64     `json:"gpu_budget_bytes"` // 0: none enforced
+	GPU            gpuStatus `json:"gpu"`
+}
+
+// gpuStatus is the last GPU probe.
+type gpuStatus struct {
+	Available bool      `json:"available"`
+	Summary   string    `json:"summary"` // "no GPU: <reason>" when none
+	ProbedAt  time.Time `json:"probed_at"`
+	Devices   []gpuInfo `json:"devices"`
+}
+
+type gpuInfo struct {
+	Index            int    `json:"index"`
+	Name             string `json:"name"`
+	UUID             string `json:"uuid"`
+	MemoryTotalBytes uint64 `json:"memory_total_bytes"`
+	MemoryFreeBytes  uint64 `json:"memory_free_bytes"`
+	MemoryUsedBytes  uint64 `json:"memory_used_bytes"`
+}
+
+// status builds the node's status view.
+func (n *Node) status() nodeStatus {
+	r, at := n.gpus.latest()
+	g := gpuStatus{Available: r.Count() > 0, Summary: r.String(), ProbedAt: at, Devices: []gpuInfo{}}
+	for _, d := range r.GPUs {
+		g.Devices = append(g.Devices, gpuInfo{Index: d.Index, Name: d.Name, UUID: d.UUID,
+			MemoryTotalBytes: d.MemoryTotalBytes, MemoryFreeBytes: d.MemoryFreeBytes, MemoryUsedBytes: d.MemoryUsedBytes})
+	}
+	return nodeStatus{Draining: n.draining.Load(), Provider: n.cfg.ORTProvider, GPUBudgetBytes: n.cfg.GPUBudgetBytes, GPU: g}
+}
+
+func (n *Node) handleNodeStatus(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, n.status())
+}
