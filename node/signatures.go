@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/edgeserve/edgeserve/node/codec"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/runtime/ort"
 	"github.com/edgeserve/edgeserve/store"
-	"go.uber.org/zap"
 )
 
 // signatures remembers the signature of every model version seen since
@@ -66,11 +66,13 @@ func (n *Node) signature(ctx context.Context, rec store.Record) (runtime.Signatu
 	}
 	sig, err := ort.ReadSignature(path)
 	if err != nil {
-		n.log.Warn("reading a stored model's signature failed", zap.String("model", rec.Ref()), zap.Error(err))
+		// Requests come here until a load fails and backs off: no log
+		// (the failed load logs); the text names the model, not the file.
+		why := strings.ReplaceAll(err.Error(), path, rec.Ref())
 		if errors.Is(err, runtime.ErrInvalidModel) {
-			return runtime.Signature{}, fmt.Errorf("%w: node: model %s declares no usable inputs and outputs", runtime.ErrInvalidModel, rec.Ref())
+			return runtime.Signature{}, fmt.Errorf("%w: node: model %s: reading its signature: %s", runtime.ErrInvalidModel, rec.Ref(), why)
 		}
-		return runtime.Signature{}, fmt.Errorf("%w: node: model %s: its stored file cannot be read", runtime.ErrUnavailable, rec.Ref())
+		return runtime.Signature{}, fmt.Errorf("%w: node: model %s: reading its signature: %s", runtime.ErrUnavailable, rec.Ref(), why)
 	}
 	n.sigs.learn(rec.Ref(), sig)
 	return sig, nil

@@ -7,6 +7,10 @@ import (
 
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/edgeserve/edgeserve/runtime/onnxpb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // wantMetrics fails unless the node's /metrics holds every line in want.
@@ -88,4 +92,33 @@ func TestExplicitLoadCountsNoHitOrMiss(t *testing.T) {
 		`edgeserve_cache_misses_total 0`,
 		`edgeserve_cache_hits_total 1`,
 	)
+}
+
+// TestMetadataOfUnusableModel: a stored model whose graph declares an
+// input the runtime cannot take gets INVALID_ARGUMENT from metadata, naming
+// the model and the input but no server path, and nothing is loaded.
+func TestMetadataOfUnusableModel(t *testing.T) {
+	tn := startNode(t, nil)
+	str := func(name string) *onnxpb.ValueInfoProto {
+		return &onnxpb.ValueInfoProto{Name: name, Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{
+			TensorType: &onnxpb.TypeProto_Tensor{ElemType: int32(onnxpb.TensorProto_STRING), Shape: &onnxpb.TensorShapeProto{}}}}}
+	}
+	model := &onnxpb.ModelProto{IrVersion: 8, OpsetImport: []*onnxpb.OperatorSetIdProto{{Version: 17}},
+		Graph: &onnxpb.GraphProto{Name: "g", Input: []*onnxpb.ValueInfoProto{str("words")}, Output: []*onnxpb.ValueInfoProto{str("same")},
+			Node: []*onnxpb.NodeProto{{OpType: "Identity", Input: []string{"words"}, Output: []string{"same"}}}}}
+	data, err := proto.Marshal(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pushBytes(adminCtx(t), tn.admin, "strings", data, 0, len(data)); err != nil {
+		t.Skipf("the node refuses this model at push (%v): nothing is stored to ask about", err)
+	}
+	_, err = tn.infer.ModelMetadata(testCtx(t), &pb.ModelMetadataRequest{Name: "strings"})
+	wantCode(t, err, codes.InvalidArgument)
+	if msg := status.Convert(err).Message(); !strings.Contains(msg, "strings:1") || !strings.Contains(msg, "words") || strings.Contains(msg, "/") {
+		t.Errorf("message %q: want the model and the input named, and no path", msg)
+	}
+	if tn.cache.Resident("strings:1") {
+		t.Error("metadata loaded the model")
+	}
 }
