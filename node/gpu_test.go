@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	"github.com/edgeserve/edgeserve/runtime/nvml"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
 )
 
 // nodeStatusOf reads GET /v2/node/status.
@@ -44,6 +46,10 @@ func TestNoGPUReasonReported(t *testing.T) {
 	}
 	wantMetrics(t, tn, `edgeserve_gpu_available{reason="`+strings.TrimPrefix(st.GPU.Summary, "no GPU: ")+`"} 0`,
 		`edgeserve_cache_capacity_bytes{memory="gpu"} 0`)
+	as, err := tn.admin.NodeStatus(adminCtx(t), &adminpb.NodeStatusRequest{})
+	if err != nil || as.GetGpuSummary() != st.GPU.Summary || len(as.GetGpus()) != 0 {
+		t.Fatalf("admin NodeStatus = %v, %v; want the summary %q and no GPU", as, err, st.GPU.Summary)
+	}
 
 	// The start-up step alone: New returns its error (and, until startup
 	// failures stop panicking, issue 9 item 1, cannot be called here).
@@ -109,6 +115,16 @@ func TestGPUBudgetAndStatusFromProbe(t *testing.T) {
 	wantMetrics(t, tn, `edgeserve_cache_capacity_bytes{memory="gpu"} 9.663676416e+09`,
 		`edgeserve_gpu_memory_total_bytes{gpu="0",name="Fake GPU"} 1.7179869184e+10`,
 		`edgeserve_gpu_available{reason=""} 1`)
+	as, err := tn.admin.NodeStatus(adminCtx(t), &adminpb.NodeStatusRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as.GetProvider() != "cuda" || as.GetGpuBudgetBytes() != 9<<30 || len(as.GetGpus()) != 1 ||
+		as.GetGpus()[0].GetName() != "Fake GPU" || as.GetGpus()[0].GetMemoryTotalBytes() != 16<<30 || as.GetGpuProbedUnixMs() == 0 {
+		t.Fatalf("admin NodeStatus = %v, want cuda, a 9 GiB budget, the fake GPU", as)
+	}
+	_, err = tn.admin.NodeStatus(testCtx(t), &adminpb.NodeStatusRequest{})
+	wantCode(t, err, codes.Unauthenticated)
 	eventually(t, "the periodic probe lowers the free memory shown", func() bool {
 		return nodeStatusOf(t, tn).GPU.Devices[0].MemoryFreeBytes == 1<<30
 	})

@@ -1,12 +1,16 @@
 package node
 
 import (
+	"context"
 	"net/http"
 	"time"
+
+	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 )
 
 // nodeStatus is the node's own state for operators and, later, its peers
-// (GET /v2/node/status): its execution provider, GPU budget and GPUs.
+// (GET /v2/node/status, and the admin API's NodeStatus): its execution
+// provider, GPU budget and GPUs.
 type nodeStatus struct {
 	Draining       bool      `json:"draining"`
 	Provider       string    `json:"provider"`
@@ -44,4 +48,16 @@ func (n *Node) status() nodeStatus {
 
 func (n *Node) handleNodeStatus(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, n.status())
+}
+
+// NodeStatus is the status view over the admin API.
+func (s adminServer) NodeStatus(context.Context, *adminpb.NodeStatusRequest) (*adminpb.NodeStatusResponse, error) {
+	st := s.n.status()
+	resp := &adminpb.NodeStatusResponse{Draining: st.Draining, Provider: st.Provider, GpuBudgetBytes: st.GPUBudgetBytes,
+		GpuSummary: st.GPU.Summary, GpuProbedUnixMs: st.GPU.ProbedAt.UnixMilli()}
+	for _, g := range st.GPU.Devices {
+		resp.Gpus = append(resp.Gpus, &adminpb.GPU{Index: int32(g.Index), Name: g.Name, Uuid: g.UUID,
+			MemoryTotalBytes: g.MemoryTotalBytes, MemoryFreeBytes: g.MemoryFreeBytes, MemoryUsedBytes: g.MemoryUsedBytes})
+	}
+	return resp, nil
 }
