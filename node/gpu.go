@@ -92,31 +92,31 @@ func gpuProvider(p string) bool { return p == ort.ProviderCUDA || p == ort.Provi
 // provider; GPUBudgetBytes when set; else the free memory of GPUDevice
 // minus GPUReserveBytes. A GPU provider without that GPU is an error.
 func gpuBudget(cfg Config, r nvml.Report) (int64, error) {
-	if !gpuProvider(cfg.ORTProvider) {
+	if !gpuProvider(cfg.Runtime.Provider) {
 		return 0, nil
 	}
-	if cfg.GPUBudgetBytes > 0 {
-		return cfg.GPUBudgetBytes, nil
+	if cfg.Cache.GPUBudgetBytes > 0 {
+		return cfg.Cache.GPUBudgetBytes, nil
 	}
 	for _, g := range r.GPUs {
-		if g.Index != cfg.GPUDevice {
+		if g.Index != cfg.Runtime.GPUDevice {
 			continue
 		}
-		budget := int64(g.MemoryFreeBytes) - cfg.GPUReserveBytes
+		budget := int64(g.MemoryFreeBytes) - cfg.Cache.GPUReserveBytes
 		if budget <= 0 {
 			return 0, fmt.Errorf("node: GPU %d has %d bytes free, not more than GPUReserveBytes %d: no room for models",
-				g.Index, g.MemoryFreeBytes, cfg.GPUReserveBytes)
+				g.Index, g.MemoryFreeBytes, cfg.Cache.GPUReserveBytes)
 		}
 		return budget, nil
 	}
-	return 0, fmt.Errorf("node: provider %s runs on GPU %d, which the probe did not find (%s)", cfg.ORTProvider, cfg.GPUDevice, r)
+	return 0, fmt.Errorf("node: provider %s runs on GPU %d, which the probe did not find (%s)", cfg.Runtime.Provider, cfg.Runtime.GPUDevice, r)
 }
 
 // startGPUs probes the GPUs at start, logs the result, registers the GPU
 // metrics and sets the GPU budget in n.cfg for the cache.
 func (n *Node) startGPUs(p GPUProber) error {
 	if p == nil {
-		p = nvmlProber{nvml.Config{LibraryPath: n.cfg.NVMLLibrary}}
+		p = nvmlProber{nvml.Config{LibraryPath: n.cfg.Runtime.NVMLLibrary}}
 	}
 	n.gpus = newGPUs(p, n.log)
 	r := n.gpus.probe()
@@ -125,7 +125,7 @@ func (n *Node) startGPUs(p GPUProber) error {
 	if err != nil {
 		return err
 	}
-	n.cfg.GPUBudgetBytes = budget
+	n.cfg.Cache.GPUBudgetBytes = budget
 	if err := n.reg.Register(newGPUCollector(n.gpus)); err != nil {
 		return fmt.Errorf("node: registering GPU metrics: %w", err)
 	}

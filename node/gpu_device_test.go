@@ -15,7 +15,7 @@ func TestGPUBudgetFromRealNVML(t *testing.T) {
 	if r.Count() == 0 {
 		t.Skipf("needs a GPU: %s", r)
 	}
-	tn := startNode(t, func(c *Config, _ *Deps) { c.ORTProvider, c.GPUReserveBytes = "cuda", 256<<20 })
+	tn := startNode(t, func(c *Config, _ *Deps) { c.Runtime.Provider, c.Cache.GPUReserveBytes = "cuda", 256<<20 })
 	st := nodeStatusOf(t, tn)
 	if len(st.GPU.Devices) != r.Count() || st.GPU.Devices[0].MemoryTotalBytes != r.GPUs[0].MemoryTotalBytes {
 		t.Fatalf("status devices %+v, NVML says %s", st.GPU.Devices, r)

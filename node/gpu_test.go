@@ -12,8 +12,6 @@ import (
 
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	"github.com/edgeserve/edgeserve/runtime/nvml"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 )
 
@@ -38,7 +36,7 @@ func nodeStatusOf(t *testing.T, tn *testNode) nodeStatus {
 // reason.
 func TestNoGPUReasonReported(t *testing.T) {
 	lib := filepath.Join(t.TempDir(), "libnvidia-ml.so.1")
-	tn := startNode(t, func(c *Config, _ *Deps) { c.NVMLLibrary = lib })
+	tn := startNode(t, func(c *Config, _ *Deps) { c.Runtime.NVMLLibrary = lib })
 	st := nodeStatusOf(t, tn)
 	if st.GPU.Available || len(st.GPU.Devices) != 0 || !strings.HasPrefix(st.GPU.Summary, "no GPU: nvml: ") ||
 		!strings.Contains(st.GPU.Summary, lib) || st.GPU.ProbedAt.IsZero() || st.GPUBudgetBytes != 0 || st.Provider != "cpu" {
@@ -51,13 +49,11 @@ func TestNoGPUReasonReported(t *testing.T) {
 		t.Fatalf("admin NodeStatus = %v, %v; want the summary %q and no GPU", as, err, st.GPU.Summary)
 	}
 
-	// The start-up step alone: New returns its error (and, until startup
-	// failures stop panicking, issue 9 item 1, cannot be called here).
 	cfg := DefaultConfig(t.TempDir())
-	cfg.ORTProvider, cfg.NVMLLibrary = "cuda", lib
-	n := &Node{cfg: cfg, log: zap.NewNop(), reg: prometheus.NewRegistry()}
-	if err := n.startGPUs(nil); err == nil || !strings.Contains(err.Error(), lib) || !strings.Contains(err.Error(), "cuda") {
-		t.Fatalf("start with the cuda provider and no GPU: %v; want an error naming the provider and %s", err, lib)
+	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Runtime.ORTLibrary, cfg.Runtime.Provider, cfg.Runtime.NVMLLibrary = ortLib(t), "cuda", lib
+	if _, err := New(cfg, Deps{}); err == nil || !strings.Contains(err.Error(), lib) || !strings.Contains(err.Error(), "cuda") {
+		t.Fatalf("New with the cuda provider and no GPU: %v; want an error naming the provider and %s", err, lib)
 	}
 }
 
@@ -104,7 +100,7 @@ func (f *fakeGPU) Probe() nvml.Report {
 func TestGPUBudgetAndStatusFromProbe(t *testing.T) {
 	fake := &fakeGPU{}
 	tn := startNode(t, func(c *Config, d *Deps) {
-		c.ORTProvider, c.GPUReserveBytes, c.GPUProbeInterval = "cuda", 1<<30, 5*time.Millisecond
+		c.Runtime.Provider, c.Cache.GPUReserveBytes, c.Runtime.GPUProbeInterval = "cuda", 1<<30, 5*time.Millisecond
 		d.GPUProber = fake
 	})
 	st := nodeStatusOf(t, tn)
@@ -136,7 +132,7 @@ func TestGPUBudget(t *testing.T) {
 	none := nvml.Report{Reason: "nvml: cannot load libnvidia-ml.so.1 (NVIDIA driver not installed?)"}
 	cfg := func(provider string, device int, budget, reserve int64) Config {
 		c := DefaultConfig("d")
-		c.ORTProvider, c.GPUDevice, c.GPUBudgetBytes, c.GPUReserveBytes = provider, device, budget, reserve
+		c.Runtime.Provider, c.Runtime.GPUDevice, c.Cache.GPUBudgetBytes, c.Cache.GPUReserveBytes = provider, device, budget, reserve
 		return c
 	}
 	tests := []struct {

@@ -43,7 +43,7 @@ func (n *Node) status() nodeStatus {
 		g.Devices = append(g.Devices, gpuInfo{Index: d.Index, Name: d.Name, UUID: d.UUID,
 			MemoryTotalBytes: d.MemoryTotalBytes, MemoryFreeBytes: d.MemoryFreeBytes, MemoryUsedBytes: d.MemoryUsedBytes})
 	}
-	return nodeStatus{Draining: n.draining.Load(), Provider: n.cfg.ORTProvider, GPUBudgetBytes: n.cfg.GPUBudgetBytes, GPU: g}
+	return nodeStatus{Draining: n.draining.Load(), Provider: n.cfg.Runtime.Provider, GPUBudgetBytes: n.cfg.Cache.GPUBudgetBytes, GPU: g}
 }
 
 func (n *Node) handleNodeStatus(w http.ResponseWriter, _ *http.Request) {
