@@ -28,6 +28,7 @@ func (n *Node) httpHandler() http.Handler {
 		mux.HandleFunc("POST "+prefix+"/infer", n.handleInfer)
 		mux.HandleFunc("GET "+prefix+"/stats", n.handleStats)
 	}
+	mux.HandleFunc("GET /v2/node/status", n.handleNodeStatus)
 	mux.HandleFunc("POST /v2/repository/index", n.handleIndex)
 	mux.HandleFunc("POST /v2/repository/models/{model}/load", n.requireToken(n.handleLoad))
 	mux.HandleFunc("POST /v2/repository/models/{model}/unload", n.requireToken(n.handleUnload))

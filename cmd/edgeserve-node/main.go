@@ -119,6 +119,12 @@ func newFlagSet(cfg *node.Config, opts *options) *pflag.FlagSet {
 	fs.StringVar(&cfg.Cache.Policy, "policy", cfg.Cache.Policy, "cache eviction policy (lru, lfu, gdsf, cremebrulee, edgeserve)")
 	fs.IntVar(&cfg.Cache.LoadConcurrency, "load-concurrency", cfg.Cache.LoadConcurrency, "concurrent model loads")
 	fs.DurationVar(&cfg.Cache.LoadTimeout, "load-timeout", cfg.Cache.LoadTimeout, "bound on one model load")
+	fs.StringVar(&cfg.Runtime.Provider, "ort-provider", cfg.Runtime.Provider, "ONNX Runtime execution provider: cpu, cuda or tensorrt")
+	fs.IntVar(&cfg.Runtime.GPUDevice, "gpu-device", cfg.Runtime.GPUDevice, "GPU index the cuda and tensorrt providers use")
+	fs.DurationVar(&cfg.Runtime.GPUProbeInterval, "gpu-probe-interval", cfg.Runtime.GPUProbeInterval, "how often to re-read the GPUs' memory (0: only at start)")
+	fs.StringVar(&cfg.Runtime.NVMLLibrary, "nvml-lib", cfg.Runtime.NVMLLibrary, "NVML library for the GPU probe")
+	fs.Int64Var(&cfg.Cache.GPUBudgetBytes, "gpu-budget-bytes", cfg.Cache.GPUBudgetBytes, "GPU memory budget of loaded models, bytes (0: the GPU's free memory at start, from NVML, minus --gpu-reserve-bytes)")
+	fs.Int64Var(&cfg.Cache.GPUReserveBytes, "gpu-reserve-bytes", cfg.Cache.GPUReserveBytes, "GPU memory kept out of the budget NVML sets, bytes")
 	fs.BoolVar(&opts.devLog, "dev-log", false, "human-readable development logs")
 	return fs
 }
