@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/json"
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -51,7 +52,7 @@ func TestNoGPUReasonReported(t *testing.T) {
 
 	cfg := DefaultConfig(t.TempDir())
 	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Runtime.ORTLibrary, cfg.Runtime.Provider, cfg.Runtime.NVMLLibrary = ortLib(t), "cuda", lib
+	cfg.Runtime.ORTLibrary, cfg.Runtime.Provider, cfg.Runtime.NVMLLibrary = testutil.ORTLibrary(t), "cuda", lib
 	if _, err := New(cfg, Deps{}); err == nil || !strings.Contains(err.Error(), lib) || !strings.Contains(err.Error(), "cuda") {
 		t.Fatalf("New with the cuda provider and no GPU: %v; want an error naming the provider and %s", err, lib)
 	}
@@ -121,7 +122,7 @@ func TestGPUBudgetAndStatusFromProbe(t *testing.T) {
 	}
 	_, err = tn.admin.NodeStatus(testCtx(t), &adminpb.NodeStatusRequest{})
 	wantCode(t, err, codes.Unauthenticated)
-	eventually(t, "the periodic probe lowers the free memory shown", func() bool {
+	testutil.Eventually(t, "the periodic probe lowers the free memory shown", func() bool {
 		return nodeStatusOf(t, tn).GPU.Devices[0].MemoryFreeBytes == 1<<30
 	})
 	wantMetrics(t, tn, `edgeserve_gpu_memory_free_bytes{gpu="0",name="Fake GPU"} 1.073741824e+09`)
