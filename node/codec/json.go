@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // JSONRequest is a KServe v2 HTTP/REST inference request body.
@@ -49,37 +50,33 @@ type JSONResponse struct {
 // DecodeJSONRequest parses a request body and its tensors. Unknown fields
 // are rejected so a misspelt "datatype" is an error, not a silent default.
 func DecodeJSONRequest(r io.Reader) (JSONRequest, []runtime.Tensor, error) {
-	req, err := parseRequest(r)
+	return DecodeJSONRequestLimited(r, Limits{})
+}
+
+// DecodeJSONRequestLimited is DecodeJSONRequest within lim: it reads r as
+// a stream, decoding each tensor's data into its typed buffer as it
+// arrives, so that what it holds is the tensors, not the body.
+func DecodeJSONRequestLimited(r io.Reader, lim Limits) (JSONRequest, []runtime.Tensor, error) {
+	s := streamDecoder{dec: jsontext.NewDecoder(r), lim: lim}
+	req, ins, err := s.request()
 	if err != nil {
 		return JSONRequest{}, nil, err
 	}
-	ts := make([]runtime.Tensor, len(req.Inputs))
-	for i, in := range req.Inputs {
-		t, err := DecodeJSONTensor(in)
-		if err != nil {
+	ts := make([]runtime.Tensor, len(ins))
+	for i, in := range ins {
+		if ts[i], err = in.finish(lim); err != nil {
 			return JSONRequest{}, nil, fmt.Errorf("input %q: %w", in.Name, err)
 		}
-		ts[i] = t
 	}
 	return req, ts, nil
 }
 
-// parseRequest decodes the request object, and nothing after it.
-func parseRequest(r io.Reader) (JSONRequest, error) {
-	var req JSONRequest
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return JSONRequest{}, fmt.Errorf("%w: request body: %v", runtime.ErrInvalidInput, err)
-	}
-	if dec.More() {
-		return JSONRequest{}, fmt.Errorf("%w: request body: data after the JSON object", runtime.ErrInvalidInput)
-	}
-	return req, nil
-}
-
 // DecodeJSONTensor converts one JSON tensor into a runtime tensor.
 func DecodeJSONTensor(in JSONTensor) (runtime.Tensor, error) {
+	return decodeJSONTensor(in, Limits{MaxBytes: int64(len(in.Data))})
+}
+
+func decodeJSONTensor(in JSONTensor, lim Limits) (runtime.Tensor, error) {
 	dt, err := ParseDataType(in.Datatype)
 	if err != nil {
 		return runtime.Tensor{}, err
@@ -88,110 +85,67 @@ func DecodeJSONTensor(in JSONTensor) (runtime.Tensor, error) {
 	if err != nil {
 		return runtime.Tensor{}, err
 	}
-	data, err := decodeJSONData(dt, in.Data, n)
+	if len(in.Data) == 0 {
+		return runtime.Tensor{}, fmt.Errorf("%w: missing data", runtime.ErrInvalidInput)
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(in.Data))
+	data, err := readData(dec, dt, n, lim)
 	if err != nil {
 		return runtime.Tensor{}, err
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return runtime.Tensor{}, fmt.Errorf("%w: data: more after the array", runtime.ErrInvalidInput)
 	}
 	return runtime.Tensor{Name: in.Name, Type: dt, Shape: in.Shape, Data: data}, nil
 }
 
-// decodeJSONData walks the (possibly nested) array token by token, packing
-// each element. It stops at the first element beyond n, so its work is
-// bounded by the shape as well as by the body size.
-func decodeJSONData(dt runtime.DataType, raw json.RawMessage, n int64) ([]byte, error) {
-	if len(raw) == 0 {
-		return nil, fmt.Errorf("%w: missing data", runtime.ErrInvalidInput)
+// appendElem converts one JSON element, of kind k and literal text lit, to
+// the element type's bytes.
+func appendElem(out []byte, dt runtime.DataType, k jsontext.Kind, lit []byte) ([]byte, error) {
+	if dt == runtime.Bool {
+		switch k {
+		case 't':
+			return append(out, 1), nil
+		case 'f':
+			return append(out, 0), nil
+		}
+		return nil, fmt.Errorf("%w: BOOL element %s is not true or false", runtime.ErrInvalidInput, lit)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	size := dt.ElementSize()
-	out := make([]byte, 0, min(n, 1<<20)*int64(size))
-	depth, count := 0, int64(0)
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: data: %v", runtime.ErrInvalidInput, err)
-		}
-		if d, ok := tok.(json.Delim); ok {
-			switch d {
-			case '[':
-				depth++
-			case ']':
-				depth--
-			default:
-				return nil, fmt.Errorf("%w: data: objects are not tensor elements", runtime.ErrInvalidInput)
-			}
-			continue
-		}
-		if depth == 0 {
-			return nil, fmt.Errorf("%w: data must be an array", runtime.ErrInvalidInput)
-		}
-		if count++; count > n {
-			return nil, fmt.Errorf("%w: more than %d elements in data for shape", runtime.ErrInvalidInput, n)
-		}
-		if out, err = appendElem(out, dt, tok); err != nil {
-			return nil, err
-		}
+	if k != '0' {
+		return nil, fmt.Errorf("%w: %s element %s is not a number", runtime.ErrInvalidInput, DataTypeName(dt), lit)
 	}
-	if count != n {
-		return nil, fmt.Errorf("%w: %d elements in data, shape needs %d", runtime.ErrInvalidInput, count, n)
+	out, err := appendNumber(out, dt, lit)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s element %s: %v", runtime.ErrInvalidInput, DataTypeName(dt), lit, err)
 	}
 	return out, nil
 }
 
-// appendElem converts one JSON token to the element type's bytes.
-func appendElem(out []byte, dt runtime.DataType, tok json.Token) ([]byte, error) {
+// appendNumber parses a JSON number literal as dt. The string conversions
+// stay on the stack: strconv does not keep its argument.
+func appendNumber(out []byte, dt runtime.DataType, lit []byte) ([]byte, error) {
 	le := binary.LittleEndian
-	if dt == runtime.Bool {
-		b, ok := tok.(bool)
-		if !ok {
-			return nil, fmt.Errorf("%w: BOOL element %v is not true or false", runtime.ErrInvalidInput, tok)
-		}
-		if b {
-			return append(out, 1), nil
-		}
-		return append(out, 0), nil
-	}
-	num, ok := tok.(json.Number)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s element %v is not a number", runtime.ErrInvalidInput, DataTypeName(dt), tok)
-	}
-	s := string(num)
 	bits := 8 * dt.ElementSize()
 	switch dt {
 	case runtime.Int8, runtime.Int16, runtime.Int32, runtime.Int64:
-		v, err := strconv.ParseInt(s, 10, bits)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s element %s: %v", runtime.ErrInvalidInput, DataTypeName(dt), s, err)
-		}
-		return appendUint(out, uint64(v), bits/8), nil
+		v, err := strconv.ParseInt(string(lit), 10, bits)
+		return appendUint(out, uint64(v), bits/8), err
 	case runtime.Uint8, runtime.Uint16, runtime.Uint32, runtime.Uint64:
-		v, err := strconv.ParseUint(s, 10, bits)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s element %s: %v", runtime.ErrInvalidInput, DataTypeName(dt), s, err)
-		}
-		return appendUint(out, v, bits/8), nil
+		v, err := strconv.ParseUint(string(lit), 10, bits)
+		return appendUint(out, v, bits/8), err
+	case runtime.Float64:
+		f, err := strconv.ParseFloat(string(lit), 64)
+		return le.AppendUint64(out, math.Float64bits(f)), err
 	}
-	fbits := 32
-	if dt == runtime.Float64 {
-		fbits = 64
-	}
-	f, err := strconv.ParseFloat(s, fbits)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s element %s: %v", runtime.ErrInvalidInput, DataTypeName(dt), s, err)
-	}
+	f64, err := strconv.ParseFloat(string(lit), 32)
+	f := float32(f64)
 	switch dt {
 	case runtime.Float16:
-		return le.AppendUint16(out, Float32ToHalf(float32(f))), nil
+		return le.AppendUint16(out, Float32ToHalf(f)), err
 	case runtime.BFloat16:
-		return le.AppendUint16(out, Float32ToBFloat16(float32(f))), nil
-	case runtime.Float32:
-		return le.AppendUint32(out, math.Float32bits(float32(f))), nil
+		return le.AppendUint16(out, Float32ToBFloat16(f)), err
 	}
-	return le.AppendUint64(out, math.Float64bits(f)), nil
+	return le.AppendUint32(out, math.Float32bits(f)), err
 }
 
 func appendUint(out []byte, v uint64, size int) []byte {

@@ -109,7 +109,7 @@ func sampleData(dt runtime.DataType, n int) []byte {
 			b = appendUint(b, uint64(int64(-i*3+1)), dt.ElementSize())
 		default:
 			var err error
-			if b, err = appendElem(b, dt, json.Number(formatFloat(v))); err != nil {
+			if b, err = appendElem(b, dt, '0', []byte(formatFloat(v))); err != nil {
 				panic(err)
 			}
 		}
