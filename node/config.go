@@ -48,6 +48,10 @@ type Config struct {
 	// Policy is the cache's eviction policy (placement/policy names:
 	// lru, lfu, gdsf, cremebrulee, edgeserve).
 	Policy string
+	// RequestMemoryBytes bounds the bytes all inference requests in flight
+	// hold (decoded tensors; a gRPC request's message). A request that
+	// would exceed it is refused with RESOURCE_EXHAUSTED / 429.
+	RequestMemoryBytes int64
 	// LoadConcurrency bounds concurrent model loads.
 	LoadConcurrency int
 	// LoadTimeout bounds one model load.
@@ -82,6 +86,8 @@ func DefaultConfig(dir string) Config {
 		DrainTimeout:      30 * time.Second,
 		SizeHintFactor:    1.5,
 		Version:           "dev",
+
+		RequestMemoryBytes: 512 << 20,
 	}
 }
 
@@ -95,6 +101,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("node: config: MemoryBudgetBytes %d must be positive", c.MemoryBudgetBytes)
 	case c.MaxRequestBytes <= 0:
 		return fmt.Errorf("node: config: MaxRequestBytes %d must be positive", c.MaxRequestBytes)
+	case c.RequestMemoryBytes <= 0:
+		return fmt.Errorf("node: config: RequestMemoryBytes %d must be positive", c.RequestMemoryBytes)
 	case c.LoadConcurrency <= 0 || c.IntraOpThreads < 0:
 		return fmt.Errorf("node: config: LoadConcurrency %d must be positive, IntraOpThreads %d not negative", c.LoadConcurrency, c.IntraOpThreads)
 	case c.LoadTimeout <= 0 || c.RequestTimeout <= 0 || c.DrainTimeout <= 0:

@@ -31,6 +31,7 @@ type Node struct {
 	metrics *metrics
 	stats   *stats
 	sigs    *signatures
+	reqmem  *requestMemory
 	reg     *prometheus.Registry
 
 	grpcSrv     *grpc.Server
@@ -68,7 +69,8 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (n *Node, err error) 
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	n = &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry}
+	n = &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry,
+		reqmem: newRequestMemory(cfg.RequestMemoryBytes)}
 	n.prepCtx, n.prepCancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {

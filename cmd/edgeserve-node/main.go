@@ -74,6 +74,7 @@ func parseFlags(args []string) (node.Config, bool, error) {
 	fs.Int64Var(&cfg.StoreQuotaBytes, "store-quota-bytes", cfg.StoreQuotaBytes, "bound on stored models and uploads in progress, bytes (0: free space only)")
 	fs.Int64Var(&cfg.MaxModelBytes, "max-model-bytes", cfg.MaxModelBytes, "largest model a push may store, bytes (0: the store's default)")
 	fs.IntVar(&cfg.MaxRequestBytes, "max-request-bytes", cfg.MaxRequestBytes, "largest inference request or push chunk, bytes")
+	fs.Int64Var(&cfg.RequestMemoryBytes, "request-memory-bytes", cfg.RequestMemoryBytes, "bound on the bytes inference requests in flight hold; beyond it requests get 429 / RESOURCE_EXHAUSTED")
 	fs.IntVar(&cfg.LoadConcurrency, "load-concurrency", cfg.LoadConcurrency, "concurrent model loads")
 	fs.DurationVar(&cfg.LoadTimeout, "load-timeout", cfg.LoadTimeout, "bound on one model load")
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", cfg.DrainTimeout, "bound on the drain at shutdown")
