@@ -40,8 +40,12 @@ func DecodeBinaryStream(r io.Reader, headerLen int64, lim Limits) (JSONRequest, 
 	if headerLen < 0 || (lim.MaxBytes > 0 && headerLen > lim.MaxBytes) {
 		return JSONRequest{}, nil, fmt.Errorf("%w: %s %d outside a %d-byte body", runtime.ErrInvalidInput, InferenceHeaderLength, headerLen, lim.MaxBytes)
 	}
-	s := streamDecoder{dec: jsontext.NewDecoder(io.LimitReader(r, headerLen)), lim: lim}
+	head := &io.LimitedReader{R: r, N: headerLen}
+	s := streamDecoder{dec: jsontext.NewDecoder(head), lim: lim}
 	req, ins, err := s.request()
+	if err == nil && head.N != 0 {
+		err = fmt.Errorf("%w: body ends %d bytes before the %s %d", runtime.ErrInvalidInput, head.N, InferenceHeaderLength, headerLen)
+	}
 	if err != nil {
 		return JSONRequest{}, nil, err
 	}

@@ -37,8 +37,10 @@ func wholeNumber(lit string) (v int64, ok bool) {
 	if neg {
 		digits = "-" + digits
 	}
-	v, err := strconv.ParseInt(digits, 10, 64)
-	return v, err == nil
+	if v, err := strconv.ParseInt(digits, 10, 64); err == nil {
+		return v, true
+	}
+	return 0, false
 }
 
 // splitNumber splits an unsigned JSON number into its significant digits
