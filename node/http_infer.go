@@ -25,7 +25,9 @@ func (n *Node) handleInfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(tail) == 0 {
-		writeJSON(w, http.StatusOK, resp)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		codec.WriteJSONResponse(w, resp) //nolint:errcheck // the client went away
 		return
 	}
 	writeBinary(w, resp, tail)

@@ -157,18 +157,19 @@ func appendUint(out []byte, v uint64, size int) []byte {
 
 // EncodeJSONTensor converts a runtime tensor to its JSON form with flat
 // data. Non-finite floats, which JSON cannot carry, are written as null.
+// Elements are written straight from the tensor's bytes.
 func EncodeJSONTensor(t runtime.Tensor) (JSONTensor, error) {
-	vals, err := RawToValues(t)
-	if err != nil {
-		return JSONTensor{}, err
+	size := t.Type.ElementSize()
+	if size == 0 || len(t.Data)%size != 0 {
+		return JSONTensor{}, fmt.Errorf("%w: %d bytes of %s", runtime.ErrInvalidInput, len(t.Data), DataTypeName(t.Type))
 	}
-	buf := make([]byte, 0, 2+len(vals)*8)
+	buf := make([]byte, 0, 2+len(t.Data)/size*jsonElemWidth(t.Type))
 	buf = append(buf, '[')
-	for i, v := range vals {
+	for i := 0; i < len(t.Data); i += size {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = appendJSONValue(buf, t.Type, v)
+		buf = appendJSONElem(buf, t.Type, t.Data[i:i+size])
 	}
 	buf = append(buf, ']')
 	shape := t.Shape
@@ -178,23 +179,65 @@ func EncodeJSONTensor(t runtime.Tensor) (JSONTensor, error) {
 	return JSONTensor{Name: t.Name, Shape: shape, Datatype: DataTypeName(t.Type), Data: buf}, nil
 }
 
-func appendJSONValue(buf []byte, dt runtime.DataType, v any) []byte {
-	switch x := v.(type) {
-	case bool:
-		return strconv.AppendBool(buf, x)
-	case int64:
-		return strconv.AppendInt(buf, x, 10)
-	case uint64:
-		return strconv.AppendUint(buf, x, 10)
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return append(buf, "null"...)
-		}
-		bits := 32
-		if dt == runtime.Float64 {
-			bits = 64
-		}
-		return strconv.AppendFloat(buf, x, 'g', -1, bits)
+// jsonElemWidth is a usual width of one element of dt in JSON, comma
+// included: wide enough that the buffer rarely grows (each growth copies
+// it), narrow enough not to waste much.
+func jsonElemWidth(dt runtime.DataType) int {
+	switch dt {
+	case runtime.Bool:
+		return 6
+	case runtime.Int8, runtime.Uint8:
+		return 4
+	case runtime.Int16, runtime.Uint16:
+		return 6
+	case runtime.Float16, runtime.BFloat16:
+		return 8
+	case runtime.Float32:
+		return 12
+	}
+	return 20 // 32 and 64-bit integers, FP64: a bound, not the usual
+}
+
+// appendJSONElem writes one little-endian element of dt as JSON.
+func appendJSONElem(buf []byte, dt runtime.DataType, b []byte) []byte {
+	le := binary.LittleEndian
+	switch dt {
+	case runtime.Bool:
+		return strconv.AppendBool(buf, b[0] != 0)
+	case runtime.Int8:
+		return strconv.AppendInt(buf, int64(int8(b[0])), 10)
+	case runtime.Int16:
+		return strconv.AppendInt(buf, int64(int16(le.Uint16(b))), 10)
+	case runtime.Int32:
+		return strconv.AppendInt(buf, int64(int32(le.Uint32(b))), 10)
+	case runtime.Int64:
+		return strconv.AppendInt(buf, int64(le.Uint64(b)), 10)
+	case runtime.Uint8, runtime.Uint16, runtime.Uint32, runtime.Uint64:
+		return strconv.AppendUint(buf, leUint(b), 10)
+	case runtime.Float16:
+		return appendJSONFloat(buf, float64(HalfToFloat32(le.Uint16(b))), 32)
+	case runtime.BFloat16:
+		return appendJSONFloat(buf, float64(BFloat16ToFloat32(le.Uint16(b))), 32)
+	case runtime.Float32:
+		return appendJSONFloat(buf, float64(math.Float32frombits(le.Uint32(b))), 32)
+	case runtime.Float64:
+		return appendJSONFloat(buf, math.Float64frombits(le.Uint64(b)), 64)
 	}
 	return append(buf, "null"...)
+}
+
+// leUint reads an unsigned little-endian integer of len(b) bytes.
+func leUint(b []byte) uint64 {
+	var v uint64
+	for k := len(b) - 1; k >= 0; k-- {
+		v = v<<8 | uint64(b[k])
+	}
+	return v
+}
+
+func appendJSONFloat(buf []byte, f float64, bits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(buf, "null"...)
+	}
+	return strconv.AppendFloat(buf, f, 'g', -1, bits)
 }

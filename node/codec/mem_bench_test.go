@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/edgeserve/edgeserve/runtime"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -23,6 +25,8 @@ const benchElements = 1_600_000
 // nothing is freed: the peak the decoding holds), and the bytes still live
 // after decoding, the tensors included, per request byte. The request
 // bytes themselves (the client's, or the network's) are not counted.
+// json-response measures the other way: encoding one output and writing
+// the response, per byte of the JSON response.
 func BenchmarkRequestMemory(b *testing.B) {
 	vals := benchValues(benchElements)
 	jsonBody := benchJSONBody(vals)
@@ -39,6 +43,15 @@ func BenchmarkRequestMemory(b *testing.B) {
 		measureDecode(b, len(binBody), func() (any, error) {
 			return benchDecodeBinary(netBody(binBody), int64(len(binBody)), int64(len(head)))
 		})
+	})
+	// The response side: an FP32 output tensor encoded as the HTTP
+	// handler does (EncodeJSONTensor, then the response marshalled),
+	// per byte of the JSON it makes.
+	out := runtime.Tensor{Name: "y", Type: runtime.Float32, Shape: []int64{int64(len(vals))}, Data: f32bytes(vals...)}
+	b.Run("json-response", func(b *testing.B) {
+		jt, _ := EncodeJSONTensor(out)
+		size, _ := json.Marshal(JSONResponse{ModelName: "m", Outputs: []JSONTensor{jt}})
+		measureDecode(b, len(size), func() (any, error) { return nil, benchEncodeJSON(io.Discard, out) })
 	})
 	for name, msg := range map[string][]byte{"grpc-raw": raw, "grpc-typed": typed} {
 		b.Run(name, func(b *testing.B) {
