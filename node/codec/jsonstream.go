@@ -77,7 +77,7 @@ func (s *streamDecoder) object(field func(key string) error) error {
 		}
 	}
 	_, err := s.dec.ReadToken()
-	return bodyErr0(err)
+	return bodyErrOrNil(err)
 }
 
 // open reads the opening delimiter of an object or array.
@@ -92,7 +92,7 @@ func (s *streamDecoder) open(delim jsontext.Kind, what string) error {
 	return nil
 }
 
-func bodyErr0(err error) error {
+func bodyErrOrNil(err error) error {
 	if err != nil {
 		return bodyErr(err)
 	}
@@ -135,7 +135,7 @@ func isSyntax(err error) bool {
 func (s *streamDecoder) inputs() ([]streamInput, error) {
 	if s.dec.PeekKind() == 'n' {
 		_, err := s.dec.ReadToken()
-		return nil, bodyErr0(err)
+		return nil, bodyErrOrNil(err)
 	}
 	if err := s.open('[', "the inputs array"); err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ func (s *streamDecoder) inputs() ([]streamInput, error) {
 		ins = append(ins, in)
 	}
 	_, err := s.dec.ReadToken()
-	return ins, bodyErr0(err)
+	return ins, bodyErrOrNil(err)
 }
 
 func inputErr(in streamInput, i int, err error) error {
@@ -190,7 +190,7 @@ func (s *streamDecoder) input() (streamInput, error) {
 func (s *streamDecoder) shape() ([]int64, error) {
 	if s.dec.PeekKind() == 'n' {
 		_, err := s.dec.ReadToken()
-		return nil, bodyErr0(err)
+		return nil, bodyErrOrNil(err)
 	}
 	if err := s.open('[', "the shape array"); err != nil {
 		return nil, err
@@ -208,7 +208,7 @@ func (s *streamDecoder) shape() ([]int64, error) {
 		shape = append(shape, d)
 	}
 	_, err := s.dec.ReadToken()
-	return shape, bodyErr0(err)
+	return shape, bodyErrOrNil(err)
 }
 
 // data decodes the data member in place when the tensor's type and size
@@ -249,63 +249,4 @@ func (in streamInput) finish(lim Limits) (runtime.Tensor, error) {
 		return in.tensor, nil
 	}
 	return decodeJSONTensor(in.JSONTensor, Limits{MaxBytes: int64(len(in.Data)), Reserve: lim.Reserve})
-}
-
-// readData reads a (possibly nested) array of n elements of dt into a
-// buffer allocated once. It stops at the first element beyond n, so its
-// work is bounded by the shape as well as by the body.
-func readData(dec *jsontext.Decoder, dt runtime.DataType, n int64, lim Limits) ([]byte, error) {
-	switch k := dec.PeekKind(); k {
-	case '[':
-	case '{':
-		return nil, fmt.Errorf("%w: data: objects are not tensor elements", runtime.ErrInvalidInput)
-	case 0:
-		_, err := dec.ReadToken()
-		return nil, dataErr(err)
-	default:
-		return nil, fmt.Errorf("%w: data must be an array", runtime.ErrInvalidInput)
-	}
-	out, err := allocData(dt, n, lim)
-	if err != nil {
-		return nil, err
-	}
-	base, count := dec.StackDepth(), int64(0)
-	for {
-		switch k := dec.PeekKind(); k {
-		case '[', ']':
-			if _, err := dec.ReadToken(); err != nil {
-				return nil, dataErr(err)
-			}
-			if dec.StackDepth() == base {
-				return out, checkCount(count, n)
-			}
-		case '{':
-			return nil, fmt.Errorf("%w: data: objects are not tensor elements", runtime.ErrInvalidInput)
-		case 0:
-			_, err := dec.ReadToken()
-			return nil, dataErr(err)
-		default:
-			if count++; count > n {
-				return nil, fmt.Errorf("%w: more than %d elements in data for shape", runtime.ErrInvalidInput, n)
-			}
-			v, err := dec.ReadValue()
-			if err != nil {
-				return nil, dataErr(err)
-			}
-			if out, err = appendElem(out, dt, k, v); err != nil {
-				return nil, err
-			}
-		}
-	}
-}
-
-func dataErr(err error) error {
-	return fmt.Errorf("%w: data: %w", runtime.ErrInvalidInput, err)
-}
-
-func checkCount(count, n int64) error {
-	if count != n {
-		return fmt.Errorf("%w: %d elements in data, shape needs %d", runtime.ErrInvalidInput, count, n)
-	}
-	return nil
 }
