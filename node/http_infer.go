@@ -64,7 +64,7 @@ func (n *Node) inferHTTP(w http.ResponseWriter, r *http.Request, model string, c
 // decodeInferBody streams the body, within the request size limit, into
 // the decoder the binary extension's header picks.
 func (n *Node) decodeInferBody(w http.ResponseWriter, r *http.Request, c *charge) (codec.JSONRequest, []runtime.Tensor, error) {
-	limit := int64(n.cfg.MaxRequestBytes)
+	limit := int64(n.cfg.Server.MaxRequestBytes)
 	if r.ContentLength > limit {
 		return codec.JSONRequest{}, nil, fmt.Errorf("%w: body of %d bytes, over %d", ErrTooLarge, r.ContentLength, limit)
 	}
@@ -94,7 +94,7 @@ func decodeBody(headerLen string, body io.Reader, lim codec.Limits) (codec.JSONR
 }
 
 func (n *Node) inferJSON(ctx context.Context, model, version string, req codec.JSONRequest, call inferCall) (codec.JSONResponse, [][]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
 	defer cancel()
 	call.Model, call.Version = model, version
 	for _, o := range req.Outputs {

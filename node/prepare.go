@@ -33,7 +33,7 @@ func (n *Node) prepareOnEntry(rec store.Record) {
 		return
 	}
 	n.prep.Go(func() {
-		ctx, cancel := context.WithTimeout(n.prepCtx, n.cfg.LoadTimeout)
+		ctx, cancel := context.WithTimeout(n.prepCtx, n.cfg.Cache.LoadTimeout)
 		defer cancel()
 		if err := n.prepare(ctx, p, rec); err != nil {
 			n.log.Warn("preparing the fast-loading form failed", zap.String("model", rec.Ref()), zap.Error(err))

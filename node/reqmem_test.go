@@ -45,7 +45,7 @@ func addBinary(t *testing.T, url string, n int) (int, string) {
 // larger than the whole budget is too large, not to be retried.
 func TestRequestMemoryBudget(t *testing.T) {
 	const budget = 8 << 10
-	tn := startNode(t, func(c *Config, _ *Deps) { c.RequestMemoryBytes = budget })
+	tn := startNode(t, func(c *Config, _ *Deps) { c.Server.RequestMemoryBytes = budget })
 	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
 	url := "http://" + tn.HTTPAddr() + "/v2/models/adder/infer"
 	const big = 300 // 2 x 1200 bytes of tensors
@@ -137,7 +137,7 @@ func TestRequestMemoryReleased(t *testing.T) {
 // MaxRequestBytes while it streams into the decoder is too large (413),
 // not malformed.
 func TestInferBodyOverLimitStreamed(t *testing.T) {
-	tn := startNode(t, func(c *Config, _ *Deps) { c.MaxRequestBytes = 4 << 10 })
+	tn := startNode(t, func(c *Config, _ *Deps) { c.Server.MaxRequestBytes = 4 << 10 })
 	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
 	long := strings.Replace(addJSON(3), `{"inputs"`, `{"id":"`+strings.Repeat("x", 8<<10)+`","inputs"`, 1)
 	body := struct{ io.Reader }{strings.NewReader(long)} // no length: sent chunked
