@@ -50,6 +50,10 @@ type ServerConfig struct {
 	// MaxRequestBytes bounds one inference request (gRPC message or HTTP
 	// body) and one push chunk; pushes stream in chunks of any total size.
 	MaxRequestBytes int `yaml:"max_request_bytes"`
+	// RequestMemoryBytes bounds the bytes all inference requests in flight
+	// hold (decoded tensors; a gRPC request's message). A request that
+	// would exceed it is refused with RESOURCE_EXHAUSTED / 429.
+	RequestMemoryBytes int64 `yaml:"request_memory_bytes"`
 	// RequestTimeout bounds an HTTP request that carries no deadline of its
 	// own (gRPC requests are bounded by the client's deadline).
 	RequestTimeout time.Duration `yaml:"request_timeout"`
@@ -124,12 +128,13 @@ func DefaultConfig(dir string) Config {
 // DefaultServerConfig listens on Triton's ports on every interface.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{
-		GRPCAddr:        ":8001",
-		HTTPAddr:        ":8000",
-		MetricsAddr:     ":8002",
-		MaxRequestBytes: 64 << 20,
-		RequestTimeout:  time.Minute,
-		DrainTimeout:    30 * time.Second,
+		GRPCAddr:           ":8001",
+		HTTPAddr:           ":8000",
+		MetricsAddr:        ":8002",
+		MaxRequestBytes:    64 << 20,
+		RequestMemoryBytes: 512 << 20,
+		RequestTimeout:     time.Minute,
+		DrainTimeout:       30 * time.Second,
 	}
 }
 
@@ -171,6 +176,8 @@ func (c ServerConfig) validate() error {
 		return errors.New("server: grpc_addr and http_addr are required")
 	case c.MaxRequestBytes <= 0:
 		return fmt.Errorf("server: max_request_bytes %d must be positive", c.MaxRequestBytes)
+	case c.RequestMemoryBytes <= 0:
+		return fmt.Errorf("server: request_memory_bytes %d must be positive", c.RequestMemoryBytes)
 	case c.RequestTimeout <= 0 || c.DrainTimeout <= 0:
 		return errors.New("server: request_timeout and drain_timeout must be positive")
 	case (c.TLSCertFile == "") != (c.TLSKeyFile == ""):

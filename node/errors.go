@@ -17,4 +17,7 @@ var (
 	ErrResumeOffset = errors.New("node: push offset does not match the bytes held")
 	// ErrBusy: another push of the same file is in progress.
 	ErrBusy = errors.New("node: busy")
+	// ErrRequestMemory: the requests in flight hold the whole request
+	// memory budget; retry later.
+	ErrRequestMemory = errors.New("node: request memory budget in use, retry later")
 )

@@ -32,6 +32,7 @@ type Node struct {
 	stats   *stats
 	sigs    *signatures
 	gpus    *gpus
+	reqmem  *requestMemory
 	reg     *prometheus.Registry
 
 	grpcSrv     *grpc.Server
@@ -72,7 +73,8 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (_ *Node, err error) 
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry}
+	n := &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry,
+		reqmem: newRequestMemory(cfg.Server.RequestMemoryBytes)}
 	n.prepCtx, n.prepCancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {

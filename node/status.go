@@ -43,6 +43,7 @@ var outcomes = []struct {
 	{ErrResumeOffset, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
 	{store.ErrOffsetMismatch, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
 	{ErrBusy, outcome{codes.Aborted, http.StatusConflict, "busy"}},
+	{ErrRequestMemory, outcome{codes.ResourceExhausted, http.StatusTooManyRequests, "request_memory"}},
 	{ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrQuotaExceeded, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},

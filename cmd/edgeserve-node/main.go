@@ -109,6 +109,7 @@ func newFlagSet(cfg *node.Config, opts *options) *pflag.FlagSet {
 	fs.StringVar(&cfg.Server.TLSCertFile, "tls-cert", cfg.Server.TLSCertFile, "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.Server.TLSKeyFile, "tls-key", cfg.Server.TLSKeyFile, "TLS key file (PEM)")
 	fs.IntVar(&cfg.Server.MaxRequestBytes, "max-request-bytes", cfg.Server.MaxRequestBytes, "largest inference request or push chunk, bytes")
+	fs.Int64Var(&cfg.Server.RequestMemoryBytes, "request-memory-bytes", cfg.Server.RequestMemoryBytes, "bound on the bytes inference requests in flight hold; beyond it requests get 429 / RESOURCE_EXHAUSTED")
 	fs.DurationVar(&cfg.Server.RequestTimeout, "request-timeout", cfg.Server.RequestTimeout, "bound on an HTTP request without a deadline of its own")
 	fs.DurationVar(&cfg.Server.DrainTimeout, "drain-timeout", cfg.Server.DrainTimeout, "bound on the drain at shutdown")
 	fs.Int64Var(&cfg.Store.QuotaBytes, "store-quota-bytes", cfg.Store.QuotaBytes, "bound on stored models and uploads in progress, bytes (0: free space only)")
