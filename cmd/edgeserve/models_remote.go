@@ -30,9 +30,14 @@ type remote struct {
 func (r *remote) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&r.addrs, "addr", "127.0.0.1:8001", "node gRPC address(es), comma-separated; tried in turn")
-	f.StringVar(&r.token, "token", "", "admin bearer token (default $EDGESERVE_ADMIN_TOKEN)")
+	f.StringVar(&r.token, "admin-token", "", "admin bearer token (default $EDGESERVE_ADMIN_TOKEN)")
 	f.StringVar(&r.caFile, "tls-ca", "", "CA certificate (PEM) to reach nodes over TLS")
-	f.BoolVar(&r.insecure, "insecure", false, "send the admin token without TLS to nodes that are not on loopback")
+	f.BoolVar(&r.insecure, "insecure-admin", false, "send the admin token without TLS to nodes that are not on loopback (trusted networks only)")
+	// The names of earlier releases keep working, unlisted.
+	f.StringVar(&r.token, "token", "", "same as --admin-token")
+	f.BoolVar(&r.insecure, "insecure", false, "same as --insecure-admin")
+	f.MarkHidden("token")    //nolint:errcheck // the flag exists
+	f.MarkHidden("insecure") //nolint:errcheck // the flag exists
 	f.DurationVar(&r.timeout, "timeout", 5*time.Minute, "bound on the whole command")
 }
 
@@ -50,7 +55,7 @@ func (r *remote) dial(admin bool) (*client.Client, error) {
 	}
 	c, err := client.Dial(cfg)
 	if errors.Is(err, client.ErrPlaintextToken) {
-		return nil, fmt.Errorf("%w: use --tls-ca, or --insecure on a trusted network", err)
+		return nil, fmt.Errorf("%w: use --tls-ca, or --insecure-admin on a trusted network", err)
 	}
 	return c, err
 }

@@ -72,7 +72,7 @@ func TestModelsCommands(t *testing.T) {
 	if out, err := cli(t, "models", "ls", "--addr", addr); err == nil || !strings.Contains(err.Error(), "Unauthenticated") {
 		t.Fatalf("ls without token = %v, %s", err, out)
 	}
-	out := mustCLI(t, "models", "push", "mlp", file, "--addr", addrs, "--token", "tok", "--task", "test")
+	out := mustCLI(t, "models", "push", "mlp", file, "--addr", addrs, "--admin-token", "tok", "--task", "test")
 	if !strings.Contains(out, "pushed mlp version 1") {
 		t.Fatalf("push output: %s", out)
 	}
@@ -189,7 +189,7 @@ func TestListJoinsLocalLs(t *testing.T) {
 }
 
 // TestTokenNotSentInPlaintext: without TLS the CLI sends the admin token
-// only to loopback nodes, unless --insecure is given.
+// only to loopback nodes, unless --insecure-admin is given (--token and --insecure are the older names, still accepted).
 func TestTokenNotSentInPlaintext(t *testing.T) {
 	const remoteAddr = "192.0.2.1:8001" // TEST-NET-1: never a real node
 	out, err := cli(t, "models", "ls", "--addr", remoteAddr, "--token", "tok")
