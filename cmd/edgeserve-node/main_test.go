@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"net"
 	"net/http"
 	"os"
@@ -24,9 +25,7 @@ func freeAddr(t *testing.T) string {
 // TestSIGTERMDrainsAndExitsCleanly runs the daemon's main path and sends
 // the process SIGTERM once it serves: run must return nil (exit 0).
 func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
-	if os.Getenv("EDGESERVE_ORT_LIB") == "" {
-		t.Skip("EDGESERVE_ORT_LIB is not set")
-	}
+	testutil.ORTLibrary(t)
 	httpAddr := freeAddr(t)
 	done := make(chan error, 1)
 	go func() {
