@@ -43,6 +43,8 @@ var outcomes = []struct {
 	{ErrResumeOffset, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
 	{store.ErrOffsetMismatch, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
 	{ErrBusy, outcome{codes.Aborted, http.StatusConflict, "busy"}},
+	{ErrOverloaded, outcome{codes.ResourceExhausted, http.StatusTooManyRequests, "overloaded"}},
+	{ErrClientGone, outcome{codes.Canceled, 499, "client_closed"}},
 	{ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrQuotaExceeded, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},
