@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/placement/policy"
@@ -27,17 +28,28 @@ func newPlacementCache(cfg Config, deps Deps, load loadFunc) (modelCache, error)
 		return nil, err
 	}
 	cc.CapacityBytes = cfg.Cache.MemoryBudgetBytes
+	cc.GPUCapacityBytes = cfg.Cache.GPUBudgetBytes // set from NVML at start on a GPU provider (gpu.go)
 	cc.MaxConcurrentLoads = cfg.Cache.LoadConcurrency
 	cc.LoadTimeout = cfg.Cache.LoadTimeout
 	loader := cache.LoaderFunc[resident](func(ctx context.Context, key string) (resident, error) {
 		m, err := load(ctx, key)
 		return resident{m}, err
 	})
-	c, err := cache.New(cc, cache.Deps[resident]{Loader: loader, Policy: pol, Logger: deps.Logger, Registerer: deps.Registry})
+	c, err := cache.New(cc, cache.Deps[resident]{Loader: loader, Policy: pol, Logger: deps.Logger, Registerer: deps.Registry,
+		ModelLabel: modelName})
 	if err != nil {
 		return nil, fmt.Errorf("node: cache: %w", err)
 	}
 	return placementCache{c}, nil
+}
+
+// modelName is the model name of a cache key ("name:version"), the model
+// label of the cache's per-model series, as of the node's own.
+func modelName(key string) string {
+	if i := strings.LastIndex(key, ":"); i >= 0 {
+		return key[:i]
+	}
+	return key
 }
 
 // newPolicy builds a registered policy over the keys 0..n-1 that the cache
@@ -76,4 +88,5 @@ func (c placementCache) Close(ctx context.Context) error { return c.c.Close(ctx)
 type handle struct{ h *cache.Handle[resident] }
 
 func (h handle) Model() runtime.Model { return h.h.Model().Model }
+func (h handle) Hit() bool            { return h.h.Hit() }
 func (h handle) Release()             { h.h.Release() }

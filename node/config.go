@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/edgeserve/edgeserve/runtime/nvml"
 	"github.com/edgeserve/edgeserve/runtime/ort"
 	"github.com/edgeserve/edgeserve/store"
 )
@@ -55,6 +56,10 @@ type ServerConfig struct {
 	// MaxRequestBytes bounds one inference request (gRPC message or HTTP
 	// body) and one push chunk; pushes stream in chunks of any total size.
 	MaxRequestBytes int `yaml:"max_request_bytes"`
+	// RequestMemoryBytes bounds the bytes all inference requests in flight
+	// hold (decoded tensors; a gRPC request's message). A request that
+	// would exceed it is refused with RESOURCE_EXHAUSTED / 429.
+	RequestMemoryBytes int64 `yaml:"request_memory_bytes"`
 	// RequestTimeout bounds an HTTP request that carries no deadline of its
 	// own (gRPC requests are bounded by the client's deadline).
 	RequestTimeout time.Duration `yaml:"request_timeout"`
@@ -112,6 +117,18 @@ type RuntimeConfig struct {
 	ORTLibrary string `yaml:"ort_lib"`
 	// IntraOpThreads is the threads one inference may use (0: all cores).
 	IntraOpThreads int `yaml:"threads"`
+	// Provider is ONNX Runtime's execution provider: "cpu", "cuda" or
+	// "tensorrt" (the last two run models on GPUDevice and give the cache
+	// a GPU budget, CacheConfig.GPUBudgetBytes).
+	Provider string `yaml:"provider"`
+	// GPUDevice is the index of the GPU the cuda and tensorrt providers use.
+	GPUDevice int `yaml:"gpu_device"`
+	// GPUProbeInterval is how often the node re-reads its GPUs' memory for
+	// its status and metrics (0: only at start).
+	GPUProbeInterval time.Duration `yaml:"gpu_probe_interval"`
+	// NVMLLibrary is the NVML library the GPU probe loads (a path or a
+	// name the dynamic linker resolves).
+	NVMLLibrary string `yaml:"nvml_lib"`
 }
 
 // CacheConfig is the memory-budgeted model cache.
@@ -128,6 +145,13 @@ type CacheConfig struct {
 	// SizeHintFactor estimates a never-loaded model's memory as its file
 	// size times this factor, to make room before its first load.
 	SizeHintFactor float64 `yaml:"size_hint_factor"`
+	// GPUBudgetBytes is the GPU memory budget of loaded models on a GPU
+	// provider; 0 sets it at start from NVML: the GPU's free memory minus
+	// GPUReserveBytes.
+	GPUBudgetBytes int64 `yaml:"gpu_budget_bytes"`
+	// GPUReserveBytes is GPU memory, in bytes, left out of the budget NVML
+	// sets (for the runtime's own allocations and other processes).
+	GPUReserveBytes int64 `yaml:"gpu_reserve_bytes"`
 }
 
 // DefaultConfig returns a node listening on Triton's ports with data in dir.
@@ -145,12 +169,13 @@ func DefaultConfig(dir string) Config {
 // for metrics, which stay on loopback unless asked.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{
-		GRPCAddr:        ":8001",
-		HTTPAddr:        ":8000",
-		MetricsAddr:     "127.0.0.1:8002",
-		MaxRequestBytes: 64 << 20,
-		RequestTimeout:  time.Minute,
-		DrainTimeout:    30 * time.Second,
+		GRPCAddr:           ":8001",
+		HTTPAddr:           ":8000",
+		MetricsAddr:        "127.0.0.1:8002",
+		MaxRequestBytes:    64 << 20,
+		RequestMemoryBytes: 512 << 20,
+		RequestTimeout:     time.Minute,
+		DrainTimeout:       30 * time.Second,
 
 		MaxConnections:           1024,
 		MaxInFlightRequests:      256,
@@ -170,7 +195,8 @@ func DefaultServerConfig() ServerConfig {
 // DefaultRuntimeConfig runs one thread per inference on the library that
 // make setup installs (or $EDGESERVE_ORT_LIB).
 func DefaultRuntimeConfig() RuntimeConfig {
-	return RuntimeConfig{ORTLibrary: ort.DefaultLibraryPath(), IntraOpThreads: 1}
+	return RuntimeConfig{ORTLibrary: ort.DefaultLibraryPath(), IntraOpThreads: 1, Provider: ort.ProviderCPU,
+		GPUProbeInterval: 30 * time.Second, NVMLLibrary: nvml.DefaultLibrary}
 }
 
 // DefaultCacheConfig is a 2 GiB LRU cache.
@@ -181,6 +207,7 @@ func DefaultCacheConfig() CacheConfig {
 		LoadConcurrency:   2,
 		LoadTimeout:       2 * time.Minute,
 		SizeHintFactor:    1.5,
+		GPUReserveBytes:   512 << 20,
 	}
 }
 
@@ -207,6 +234,8 @@ func (c ServerConfig) validate() error {
 		return errors.New("server: grpc_addr and http_addr are required")
 	case c.MaxRequestBytes <= 0:
 		return fmt.Errorf("server: max_request_bytes %d must be positive", c.MaxRequestBytes)
+	case c.RequestMemoryBytes <= 0:
+		return fmt.Errorf("server: request_memory_bytes %d must be positive", c.RequestMemoryBytes)
 	case c.RequestTimeout <= 0 || c.DrainTimeout <= 0:
 		return errors.New("server: request_timeout and drain_timeout must be positive")
 	case (c.TLSCertFile == "") != (c.TLSKeyFile == ""):
@@ -242,8 +271,13 @@ func (c StoreConfig) validate() error {
 }
 
 func (c RuntimeConfig) validate() error {
-	if c.IntraOpThreads < 0 {
+	switch {
+	case c.IntraOpThreads < 0:
 		return fmt.Errorf("runtime: threads %d is negative", c.IntraOpThreads)
+	case c.Provider != ort.ProviderCPU && !gpuProvider(c.Provider):
+		return fmt.Errorf("runtime: provider %q: want cpu, cuda or tensorrt", c.Provider)
+	case c.GPUDevice < 0 || c.GPUProbeInterval < 0:
+		return fmt.Errorf("runtime: gpu_device %d and gpu_probe_interval %v must not be negative", c.GPUDevice, c.GPUProbeInterval)
 	}
 	return nil
 }
@@ -258,6 +292,8 @@ func (c CacheConfig) validate() error {
 		return errors.New("cache: load_timeout must be positive")
 	case c.SizeHintFactor < 0:
 		return fmt.Errorf("cache: size_hint_factor %v is negative", c.SizeHintFactor)
+	case c.GPUBudgetBytes < 0 || c.GPUReserveBytes < 0:
+		return fmt.Errorf("cache: gpu_budget_bytes %d and gpu_reserve_bytes %d must not be negative", c.GPUBudgetBytes, c.GPUReserveBytes)
 	}
 	return nil
 }

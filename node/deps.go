@@ -18,6 +18,9 @@ type Deps struct {
 	// Registry receives the node's and the cache's metrics and is served
 	// on the metrics port; nil makes a fresh one.
 	Registry *prometheus.Registry
+	// GPUProber reads the GPUs' memory; nil probes through NVML
+	// (Config.NVMLLibrary).
+	GPUProber GPUProber
 }
 
 // modelStore is what the node uses of the model store (store.Store).
@@ -51,5 +54,7 @@ type modelCache interface {
 // lease is one request's use of a loaded model.
 type lease interface {
 	Model() runtime.Model
+	// Hit says whether the model was loaded when the request asked.
+	Hit() bool
 	Release()
 }

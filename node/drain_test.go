@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/runtime/ort"
@@ -18,7 +19,7 @@ import (
 func realLoader(t *testing.T) runtime.Loader {
 	t.Helper()
 	cfg := ort.DefaultConfig()
-	cfg.LibraryPath = ortLib(t)
+	cfg.LibraryPath = testutil.ORTLibrary(t)
 	cfg.PreparedDir = filepath.Join(t.TempDir(), "prepared")
 	l, err := ort.New(cfg, nil)
 	if err != nil {
@@ -47,7 +48,7 @@ func TestGracefulDrain(t *testing.T) {
 	<-gl.entered // the request is inside the model's Run
 
 	tn.cancel() // begin shutdown
-	eventually(t, "draining", tn.draining.Load)
+	testutil.Eventually(t, "draining", tn.draining.Load)
 	_, err := tn.infer.ModelInfer(testCtx(t), addRequest("adder", []float32{1}, []float32{1}, []int64{1, 1}))
 	wantCode(t, err, codes.Unavailable)
 	select {

@@ -22,4 +22,7 @@ var (
 	// ErrClientGone: the client closed the connection, or stalled past the
 	// read timeout, before its request was read.
 	ErrClientGone = errors.New("node: client closed or stalled the request")
+	// ErrRequestMemory: the requests in flight hold the whole request
+	// memory budget; retry later.
+	ErrRequestMemory = errors.New("node: request memory budget in use, retry later")
 )

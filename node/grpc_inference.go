@@ -9,6 +9,7 @@ import (
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
+	"google.golang.org/protobuf/proto"
 )
 
 // inferenceServer implements the Open Inference Protocol's gRPC service.
@@ -59,7 +60,13 @@ func tensorMetadata(specs []runtime.TensorSpec) []*pb.ModelMetadataResponse_Tens
 func (s inferenceServer) ModelInfer(ctx context.Context, req *pb.ModelInferRequest) (*pb.ModelInferResponse, error) {
 	s.n.metrics.inFlight.Inc()
 	defer s.n.metrics.inFlight.Dec()
-	inputs, err := codec.DecodeInputs(req)
+	c := s.n.reqmem.charge()
+	defer c.release()
+	err := c.Reserve(grpcRequestBytes(req))
+	var inputs []runtime.Tensor
+	if err == nil {
+		inputs, err = codec.DecodeInputs(req)
+	}
 	if err != nil {
 		s.n.metrics.fail(unresolvedModel, err)
 		return nil, grpcError(err)
@@ -75,6 +82,17 @@ func (s inferenceServer) ModelInfer(ctx context.Context, req *pb.ModelInferReque
 	resp := &pb.ModelInferResponse{ModelName: res.Record.Name, ModelVersion: versionString(res.Record), Id: req.GetId()}
 	codec.EncodeOutputs(resp, res.Outputs)
 	return resp, nil
+}
+
+// grpcRequestBytes is what a request holds while it runs: its message,
+// and again its typed contents once packed into tensors (raw contents
+// become tensors without a copy).
+func grpcRequestBytes(req *pb.ModelInferRequest) int64 {
+	size := int64(proto.Size(req))
+	if len(req.GetRawInputContents()) == 0 {
+		size *= 2
+	}
+	return size
 }
 
 func (s inferenceServer) ModelStatistics(ctx context.Context, req *pb.ModelStatisticsRequest) (*pb.ModelStatisticsResponse, error) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/node/codec"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
@@ -133,7 +134,7 @@ func TestGRPCInferenceService(t *testing.T) {
 	if _, err := tn.infer.RepositoryModelUnload(adminCtx(t), &pb.RepositoryModelUnloadRequest{ModelName: "adder"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "unload", func() bool {
+	testutil.Eventually(t, "unload", func() bool {
 		mr, err := tn.infer.ModelReady(ctx, &pb.ModelReadyRequest{Name: "adder"})
 		return err == nil && !mr.GetReady()
 	})
@@ -174,7 +175,7 @@ func TestAdminService(t *testing.T) {
 	if _, err := tn.admin.UnloadModel(ctx, &adminpb.UnloadModelRequest{Name: "mlp"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "unload", func() bool { return !tn.cache.Resident("mlp:1") })
+	testutil.Eventually(t, "unload", func() bool { return !tn.cache.Resident("mlp:1") })
 	if _, err := tn.admin.DeleteModel(ctx, &adminpb.DeleteModelRequest{Name: "mlp", Version: "2"}); err != nil {
 		t.Fatal(err)
 	}

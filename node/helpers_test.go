@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/node/codec"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
@@ -44,15 +45,6 @@ func zooModel(t testing.TB, name string) string {
 	return filepath.Join(zooOnce.dir, m.File)
 }
 
-func ortLib(t testing.TB) string {
-	t.Helper()
-	lib := os.Getenv("EDGESERVE_ORT_LIB")
-	if lib == "" {
-		t.Skip("EDGESERVE_ORT_LIB is not set (run make setup; make test exports it)")
-	}
-	return lib
-}
-
 // testNode is a running node on loopback ports with connected clients.
 type testNode struct {
 	*Node
@@ -68,7 +60,7 @@ type testNode struct {
 func startNode(t testing.TB, mod func(*Config, *Deps)) *testNode {
 	t.Helper()
 	cfg := DefaultConfig(t.TempDir())
-	cfg.Runtime.ORTLibrary = ortLib(t)
+	cfg.Runtime.ORTLibrary = testutil.ORTLibrary(t)
 	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Server.AdminToken = testToken
 	cfg.Cache.MemoryBudgetBytes = 256 << 20
@@ -172,18 +164,6 @@ func pushBytes(ctx context.Context, c adminpb.AdminServiceClient, name string, d
 		return nil, err
 	}
 	return resp.GetModel(), nil
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // gatedLoader wraps a real loader so that Run of every loaded model waits

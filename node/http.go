@@ -28,6 +28,7 @@ func (n *Node) httpHandler() http.Handler {
 		mux.HandleFunc("POST "+prefix+"/infer", n.handleInfer)
 		mux.HandleFunc("GET "+prefix+"/stats", n.handleStats)
 	}
+	mux.HandleFunc("GET /v2/node/status", n.handleNodeStatus)
 	mux.HandleFunc("POST /v2/repository/index", n.handleIndex)
 	mux.HandleFunc("POST /v2/repository/models/{model}/load", n.requireToken(n.handleLoad))
 	mux.HandleFunc("POST /v2/repository/models/{model}/unload", n.requireToken(n.handleUnload))
@@ -39,9 +40,10 @@ type errorBody struct {
 	Error string `json:"error"`
 }
 
-// writeError writes err with the status the single mapping gives it.
+// writeError writes err with the status the single mapping gives it and
+// its message without server file paths.
 func writeError(w http.ResponseWriter, err error) {
-	writeJSON(w, classify(err).http, errorBody{Error: err.Error()})
+	writeJSON(w, classify(err).http, errorBody{Error: scrub(err.Error())})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,10 +1,11 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -16,13 +17,17 @@ func (n *Node) handleInfer(w http.ResponseWriter, r *http.Request) {
 	n.metrics.inFlight.Inc()
 	defer n.metrics.inFlight.Dec()
 	model := r.PathValue("model")
-	resp, tail, err := n.inferHTTP(w, r, model)
+	c := n.reqmem.charge()
+	defer c.release()
+	resp, tail, err := n.inferHTTP(w, r, model, c)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	if len(tail) == 0 {
-		writeJSON(w, http.StatusOK, resp)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		codec.WriteJSONResponse(w, resp) //nolint:errcheck // the client went away
 		return
 	}
 	writeBinary(w, resp, tail)
@@ -44,32 +49,48 @@ func writeBinary(w http.ResponseWriter, resp codec.JSONResponse, tail [][]byte) 
 	}
 }
 
-// inferHTTP decodes the body (JSON, or JSON plus binary tensor data), runs
-// the request and returns the response with any binary output bytes.
-func (n *Node) inferHTTP(w http.ResponseWriter, r *http.Request, model string) (codec.JSONResponse, [][]byte, error) {
-	body, err := n.readBody(w, r)
-	if err == nil {
-		var req codec.JSONRequest
-		var call inferCall
-		if req, call.Inputs, err = decodeInferBody(r, body); err == nil {
-			return n.inferJSON(r.Context(), model, r.PathValue("version"), req, call)
-		}
+// inferHTTP decodes the body (JSON, or JSON plus binary tensor data) as it
+// arrives, charging the tensors to c, runs the request and returns the
+// response with any binary output bytes.
+func (n *Node) inferHTTP(w http.ResponseWriter, r *http.Request, model string, c *charge) (codec.JSONResponse, [][]byte, error) {
+	req, inputs, err := n.decodeInferBody(w, r, c)
+	if err != nil {
+		n.metrics.fail(unresolvedModel, err)
+		return codec.JSONResponse{}, nil, err
 	}
-	n.metrics.fail(unresolvedModel, err)
-	return codec.JSONResponse{}, nil, err
+	return n.inferJSON(r.Context(), model, r.PathValue("version"), req, inferCall{Inputs: inputs})
 }
 
-// decodeInferBody picks the decoder by the binary extension's header.
-func decodeInferBody(r *http.Request, body []byte) (codec.JSONRequest, []runtime.Tensor, error) {
-	hl := r.Header.Get(codec.InferenceHeaderLength)
-	if hl == "" {
-		return codec.DecodeJSONRequest(bytes.NewReader(body))
+// decodeInferBody streams the body, within the request size limit, into
+// the decoder the binary extension's header picks.
+func (n *Node) decodeInferBody(w http.ResponseWriter, r *http.Request, c *charge) (codec.JSONRequest, []runtime.Tensor, error) {
+	limit := int64(n.cfg.Server.MaxRequestBytes)
+	if r.ContentLength > limit {
+		return codec.JSONRequest{}, nil, fmt.Errorf("%w: body of %d bytes, over %d", ErrTooLarge, r.ContentLength, limit)
 	}
-	n, err := strconv.ParseInt(hl, 10, 64)
+	lim := codec.Limits{MaxBytes: limit, Reserve: c.Reserve}
+	if r.ContentLength >= 0 {
+		lim.MaxBytes = r.ContentLength
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	req, inputs, err := decodeBody(r.Header.Get(codec.InferenceHeaderLength), body, lim)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return codec.JSONRequest{}, nil, fmt.Errorf("%w: body over %d bytes", ErrTooLarge, tooLarge.Limit)
+	}
+	return req, inputs, err
+}
+
+// decodeBody picks the decoder by the binary extension's header.
+func decodeBody(headerLen string, body io.Reader, lim codec.Limits) (codec.JSONRequest, []runtime.Tensor, error) {
+	if headerLen == "" {
+		return codec.DecodeJSONRequestLimited(body, lim)
+	}
+	n, err := strconv.ParseInt(headerLen, 10, 64)
 	if err != nil {
-		return codec.JSONRequest{}, nil, fmt.Errorf("%w: %s %q", ErrBadRequest, codec.InferenceHeaderLength, hl)
+		return codec.JSONRequest{}, nil, fmt.Errorf("%w: %s %q", ErrBadRequest, codec.InferenceHeaderLength, headerLen)
 	}
-	return codec.DecodeBinaryRequest(body, n)
+	return codec.DecodeBinaryStream(body, n, lim)
 }
 
 func (n *Node) inferJSON(ctx context.Context, model, version string, req codec.JSONRequest, call inferCall) (codec.JSONResponse, [][]byte, error) {

@@ -97,7 +97,9 @@ type clientBody struct{ io.ReadCloser }
 func (b clientBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && !errors.Is(err, io.EOF) {
-		err = fmt.Errorf("%w: reading the request body: %w", ErrClientGone, err)
+		// %v, not %w: a decoder must not take the cut for a short body
+		// (io.ErrUnexpectedEOF), which would be the client's malformed input.
+		err = fmt.Errorf("%w: reading the request body: %v", ErrClientGone, err)
 	}
 	return n, err
 }

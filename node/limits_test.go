@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -299,7 +300,7 @@ func TestInFlightCap(t *testing.T) {
 	if _, err := tn.infer.ServerReady(testCtx(t), &pb.ServerReadyRequest{}); err != nil {
 		t.Errorf("gRPC readiness over the cap: %v", err)
 	}
-	if got := testutil.ToFloat64(tn.metrics.refused); got != 2 {
+	if got := promtest.ToFloat64(tn.metrics.refused); got != 2 {
 		t.Errorf("refused requests counted %v, want 2", got)
 	}
 	close(gl.gate)
@@ -314,19 +315,30 @@ func TestInFlightCap(t *testing.T) {
 }
 
 // TestClientDropMidBody: a client that closes its connection in the middle
-// of a request body is counted as client_closed, not as an internal error.
+// of a request body, JSON or binary, is counted as client_closed, not as an
+// internal error or the client's malformed input.
 func TestClientDropMidBody(t *testing.T) {
 	tn := startNode(t, nil)
-	c, err := net.Dial("tcp", tn.HTTPAddr())
-	if err != nil {
-		t.Fatal(err)
+	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
+	head := `{"inputs":[{"name":"a","shape":[1,3],"datatype":"FP32","parameters":{"binary_data_size":12}},` +
+		`{"name":"b","shape":[1,3],"datatype":"FP32","parameters":{"binary_data_size":12}}]}`
+	for i, part := range []string{
+		"Content-Length: 1000\r\n\r\n{\"inputs\":",
+		fmt.Sprintf("Inference-Header-Content-Length: %d\r\nContent-Length: %d\r\n\r\n%s\x00\x00", len(head), len(head)+24, head),
+	} {
+		c, err := net.Dial("tcp", tn.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "POST /v2/models/adder/infer HTTP/1.1\r\nHost: x\r\n"+part) //nolint:errcheck // checked by the count
+		c.Close()
+		closed := tn.metrics.failures.WithLabelValues(unresolvedModel, "client_closed")
+		testutil.Eventually(t, "the dropped request counted", func() bool { return promtest.ToFloat64(closed) == float64(i+1) })
 	}
-	io.WriteString(c, "POST /v2/models/adder/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"inputs\":") //nolint:errcheck
-	c.Close()
-	closed := tn.metrics.failures.WithLabelValues(unresolvedModel, "client_closed")
-	eventually(t, "the dropped request counted", func() bool { return testutil.ToFloat64(closed) == 1 })
-	if got := testutil.ToFloat64(tn.metrics.failures.WithLabelValues(unresolvedModel, "internal")); got != 0 {
-		t.Errorf("%v internal failures counted", got)
+	for _, reason := range []string{"internal", "invalid_input"} {
+		if got := promtest.ToFloat64(tn.metrics.failures.WithLabelValues(unresolvedModel, reason)); got != 0 {
+			t.Errorf("%v failures counted as %s", got, reason)
+		}
 	}
 }
 

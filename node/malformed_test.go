@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"google.golang.org/grpc/codes"
 )
@@ -137,7 +138,7 @@ func TestBadInputToEvictedModel(t *testing.T) {
 	if _, err := tn.infer.RepositoryModelUnload(adminCtx(t), &pb.RepositoryModelUnloadRequest{ModelName: "adder"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "unload", func() bool { return !tn.cache.Resident("adder:1") })
+	testutil.Eventually(t, "unload", func() bool { return !tn.cache.Resident("adder:1") })
 	wrongType := addRequest("adder", []float32{1}, []float32{2}, []int64{1, 1})
 	wrongType.Inputs[1].Datatype, wrongType.RawInputContents[1] = "INT32", []byte{2, 0, 0, 0}
 	for _, tc := range []struct {

@@ -31,6 +31,8 @@ type Node struct {
 	metrics *metrics
 	stats   *stats
 	sigs    *signatures
+	gpus    *gpus
+	reqmem  *requestMemory
 	reg     *prometheus.Registry
 
 	grpcSrv     *grpc.Server
@@ -71,7 +73,8 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (_ *Node, err error) 
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry}
+	n := &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry,
+		reqmem: newRequestMemory(cfg.Server.RequestMemoryBytes)}
 	n.prepCtx, n.prepCancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
@@ -87,6 +90,9 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (_ *Node, err error) 
 	}
 	deps.Logger, deps.Registry = n.log, n.reg
 	n.metrics = newMetrics(n.reg)
+	if err := n.startGPUs(deps.GPUProber); err != nil {
+		return nil, err
+	}
 	if err := n.openParts(deps, newCache); err != nil {
 		return nil, err
 	}
@@ -130,6 +136,7 @@ func (n *Node) ortLoader() (runtime.Loader, error) {
 	oc := ort.DefaultConfig()
 	oc.LibraryPath = n.cfg.Runtime.ORTLibrary
 	oc.IntraOpThreads = n.cfg.Runtime.IntraOpThreads
+	oc.Provider, oc.DeviceID = n.cfg.Runtime.Provider, n.cfg.Runtime.GPUDevice
 	oc.PreparedDir = filepath.Join(n.cfg.DataDir, "prepared")
 	l, err := ort.New(oc, n.log)
 	if err != nil {

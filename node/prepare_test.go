@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	"github.com/edgeserve/edgeserve/runtime/ort"
 	"github.com/edgeserve/edgeserve/store"
@@ -24,7 +25,7 @@ func TestPushPreparesFastForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	var art store.Artifact
-	eventually(t, "the prepared form is recorded", func() bool {
+	testutil.Eventually(t, "the prepared form is recorded", func() bool {
 		art, err = tn.store.GetArtifact(context.Background(), d, key)
 		return err == nil
 	})
@@ -59,7 +60,7 @@ func TestDeletePreparedForm(t *testing.T) {
 	}
 	key := tn.loader.(*ort.Loader).ArtifactKey()
 	var art store.Artifact
-	eventually(t, "the prepared form is recorded", func() bool {
+	testutil.Eventually(t, "the prepared form is recorded", func() bool {
 		art, err = tn.store.GetArtifact(ctx, d, key)
 		return err == nil
 	})

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	"github.com/edgeserve/edgeserve/store"
 	"google.golang.org/grpc/codes"
@@ -210,7 +211,7 @@ func TestPushOffsetDuringPush(t *testing.T) {
 		Name: "mlp", SizeBytes: int64(len(data)), Sha256: sha}}})
 	half := len(data) / 2
 	send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: data[:half]}})
-	eventually(t, "PushOffset to report the first chunk", func() bool {
+	testutil.Eventually(t, "PushOffset to report the first chunk", func() bool {
 		octx, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
 		off, err := tn.admin.PushOffset(octx, &adminpb.PushOffsetRequest{Sha256: sha})

@@ -36,8 +36,8 @@ type modelMeta struct {
 	Signature runtime.Signature
 }
 
-// modelMetadata answers from the catalog's signature, or from the loaded
-// model when the catalog has none (which loads it).
+// modelMetadata answers from the stored signature (n.signature); it never
+// loads the model, so it counts no cache hit or miss.
 func (n *Node) modelMetadata(ctx context.Context, name, version string) (modelMeta, error) {
 	rec, err := n.resolve(ctx, name, version)
 	if err != nil {
@@ -50,18 +50,8 @@ func (n *Node) modelMetadata(ctx context.Context, name, version string) (modelMe
 	if md.Versions, err = n.versions(ctx, name); err != nil {
 		return modelMeta{}, err
 	}
-	if sig, ok := n.sigs.lookup(rec); ok {
-		md.Signature = sig
-		return md, nil
-	}
-	l, err := n.cache.Acquire(ctx, rec.Ref(), n.sizeHint(rec))
-	if err != nil {
-		return modelMeta{}, err
-	}
-	defer l.Release()
-	md.Signature = l.Model().Signature()
-	n.sigs.learn(rec.Ref(), md.Signature)
-	return md, nil
+	md.Signature, err = n.signature(ctx, rec)
+	return md, err
 }
 
 // versions lists a model's versions, oldest first.

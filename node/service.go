@@ -24,10 +24,11 @@ type inferResult struct {
 	Outputs []runtime.Tensor
 }
 
-// infer runs one request: resolve, validate the inputs against the known
+// infer runs one request: resolve, validate the inputs against the stored
 // signature (runtime.Signature.Bind, before any load, so a bad request
-// loads and evicts nothing), acquire within the caller's deadline, validate
-// against the loaded signature if none was known, run, release.
+// loads and evicts nothing), acquire within the caller's deadline (the
+// cache says whether it was a hit), validate against the loaded signature
+// if none was known, run, release.
 func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err error) {
 	start := time.Now()
 	rec, err := n.resolve(ctx, call.Model, call.Version)
@@ -36,19 +37,18 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 		return res, err
 	}
 	defer func() { n.observe(rec, start, err) }()
-	in, bound, err := n.sigs.bind(rec, call.Inputs)
+	in, bound, err := n.bindInputs(ctx, rec, call.Inputs)
 	if err != nil {
 		return res, err
 	}
 	key := rec.Ref()
-	hit := n.cache.Resident(key)
 	l, err := n.cache.Acquire(ctx, key, n.sizeHint(rec))
 	if err != nil {
 		return res, err
 	}
 	defer l.Release()
 	n.sigs.learn(key, l.Model().Signature())
-	queued := time.Since(start)
+	queued, hit := time.Since(start), l.Hit()
 	n.metrics.acquired(rec.Name, hit, queued)
 	n.stats.acquired(key, hit, queued)
 	if !bound {

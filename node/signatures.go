@@ -1,18 +1,24 @@
 package node
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/edgeserve/edgeserve/node/codec"
 	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/runtime/ort"
 	"github.com/edgeserve/edgeserve/store"
 )
 
-// signatures remembers the signature of every model version loaded since
-// start, so that metadata and input checks need no load after the model is
-// evicted: a malformed request for an evicted model is refused without
-// reloading it (and evicting another). Catalog records that carry a
-// signature are used first.
+// signatures remembers the signature of every model version seen since
+// start (read from its stored file or loaded), so that metadata and input
+// checks need no load: metadata never loads a model (which would count a
+// miss no request had), and a malformed request is refused without loading
+// the model (and evicting another). Catalog records that carry a signature
+// are used first.
 type signatures struct {
 	mu    sync.Mutex // guards byKey
 	byKey map[string]runtime.Signature
@@ -47,12 +53,38 @@ func (s *signatures) lookup(rec store.Record) (runtime.Signature, bool) {
 	return sig, ok
 }
 
-// bind validates inputs against the signature known for rec, without
-// loading it, and returns them in the signature's order. known is false
-// when no signature is known yet: the loaded model's must be used.
-func (s *signatures) bind(rec store.Record, in []runtime.Tensor) (ordered []runtime.Tensor, known bool, err error) {
-	sig, ok := s.lookup(rec)
-	if !ok {
+// signature returns rec's signature without loading the model: from the
+// catalog, from what was learned, or else read from the graph of its stored
+// ONNX file (and remembered). The error a client sees names no file.
+func (n *Node) signature(ctx context.Context, rec store.Record) (runtime.Signature, error) {
+	if sig, ok := n.sigs.lookup(rec); ok {
+		return sig, nil
+	}
+	_, path, err := n.store.ModelFile(ctx, rec.Name, versionString(rec))
+	if err != nil {
+		return runtime.Signature{}, fmt.Errorf("node: model %s: %w", rec.Ref(), err)
+	}
+	sig, err := ort.ReadSignature(path)
+	if err != nil {
+		// Requests come here until a load fails and backs off: no log
+		// (the failed load logs); the text names the model, not the file.
+		why := strings.ReplaceAll(err.Error(), path, rec.Ref())
+		if errors.Is(err, runtime.ErrInvalidModel) {
+			return runtime.Signature{}, fmt.Errorf("%w: node: model %s: reading its signature: %s", runtime.ErrInvalidModel, rec.Ref(), why)
+		}
+		return runtime.Signature{}, fmt.Errorf("%w: node: model %s: reading its signature: %s", runtime.ErrUnavailable, rec.Ref(), why)
+	}
+	n.sigs.learn(rec.Ref(), sig)
+	return sig, nil
+}
+
+// bindInputs validates inputs against rec's signature, without loading it, and
+// returns them in the signature's order. known is false when no signature
+// could be had without loading: the loaded model's must be used (and the
+// load reports what is wrong with the model).
+func (n *Node) bindInputs(ctx context.Context, rec store.Record, in []runtime.Tensor) (ordered []runtime.Tensor, known bool, err error) {
+	sig, err := n.signature(ctx, rec)
+	if err != nil {
 		return nil, false, nil
 	}
 	ordered, err = sig.Bind(in)

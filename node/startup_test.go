@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/edgeserve/edgeserve/internal/testutil"
 )
 
 // TestStartupFailuresAreErrors: every failure of New after the settings
@@ -34,7 +36,7 @@ func TestStartupFailuresAreErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig(t.TempDir())
-			cfg.Runtime.ORTLibrary = ortLib(t)
+			cfg.Runtime.ORTLibrary = testutil.ORTLibrary(t)
 			grpcAddr := freeLoopback(t)
 			cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = grpcAddr, "127.0.0.1:0", ""
 			tc.mod(&cfg)

@@ -3,38 +3,59 @@ package runtime
 import (
 	"fmt"
 	"math/bits"
+	"strings"
 )
 
 // Bind checks inputs against the signature's inputs and returns them in the
 // signature's order. Every input must be present exactly once, under its
 // name, with its element type, its rank, every static dimension equal and
 // every dynamic one at least 1, and exactly product(shape) * element size
-// bytes of data. Errors wrap ErrInvalidInput. Bind never looks at the data,
-// so it is cheap enough to call before every run.
+// bytes of data. Errors wrap ErrInvalidInput; a wrong name is reported as
+// unknown first, then the names it leaves missing. Bind never looks at the
+// data, so it is cheap enough to call before every run.
 func (s Signature) Bind(inputs []Tensor) ([]Tensor, error) {
+	byName, err := s.indexInputs(inputs)
+	if err != nil {
+		return nil, err
+	}
+	ordered := make([]Tensor, len(s.Inputs))
+	for i, spec := range s.Inputs {
+		in := inputs[byName[spec.Name]]
+		if err := spec.Check(in); err != nil {
+			return nil, err
+		}
+		ordered[i] = in
+	}
+	return ordered, nil
+}
+
+// indexInputs maps each input name to its position, refusing duplicates,
+// names the signature does not have and names it has that are not given.
+func (s Signature) indexInputs(inputs []Tensor) (map[string]int, error) {
+	known := make(map[string]bool, len(s.Inputs))
+	for _, spec := range s.Inputs {
+		known[spec.Name] = true
+	}
 	byName := make(map[string]int, len(inputs))
+	var problems []string
 	for i, in := range inputs {
 		if _, dup := byName[in.Name]; dup {
 			return nil, fmt.Errorf("%w: input %q given twice", ErrInvalidInput, in.Name)
 		}
 		byName[in.Name] = i
-	}
-	ordered := make([]Tensor, len(s.Inputs))
-	for i, spec := range s.Inputs {
-		j, ok := byName[spec.Name]
-		if !ok {
-			return nil, fmt.Errorf("%w: missing input %q", ErrInvalidInput, spec.Name)
+		if !known[in.Name] {
+			problems = append(problems, fmt.Sprintf("unknown input %q", in.Name))
 		}
-		if err := spec.Check(inputs[j]); err != nil {
-			return nil, err
+	}
+	for _, spec := range s.Inputs {
+		if _, ok := byName[spec.Name]; !ok {
+			problems = append(problems, fmt.Sprintf("missing input %q", spec.Name))
 		}
-		ordered[i] = inputs[j]
-		delete(byName, spec.Name)
 	}
-	for name := range byName {
-		return nil, fmt.Errorf("%w: unknown input %q", ErrInvalidInput, name)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidInput, strings.Join(problems, ", "))
 	}
-	return ordered, nil
+	return byName, nil
 }
 
 // Check reports whether t matches the spec: element type, shape (dynamic

@@ -80,3 +80,15 @@ func FuzzBind(f *testing.F) {
 		}
 	})
 }
+
+// TestBindNamesUnknownInput: an input under a wrong name is reported as
+// unknown, before the model input it leaves missing.
+func TestBindNamesUnknownInput(t *testing.T) {
+	in := validInputs()
+	in[0].Name = "idz"
+	_, err := testSignature().Bind(in)
+	want := `runtime: invalid input: unknown input "idz", missing input "ids"`
+	if !errors.Is(err, ErrInvalidInput) || err.Error() != want {
+		t.Fatalf("Bind error = %v, want %s", err, want)
+	}
+}

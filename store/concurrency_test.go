@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/edgeserve/edgeserve/internal/testutil"
 )
 
 func TestConcurrentImportsOfSameBytes(t *testing.T) {
@@ -98,7 +100,7 @@ func TestGCRacesImports(t *testing.T) {
 			}
 		})
 	}
-	eventually(t, func() bool { recs, _ := s.List(ctx); return countPrefix(recs, "keep") == 4 })
+	testutil.Eventually(t, "4 records named keep*", func() bool { recs, _ := s.List(ctx); return countPrefix(recs, "keep") == 4 })
 	close(stop)
 	wg.Wait()
 	recs, _ := s.List(ctx)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -113,17 +112,5 @@ func assertNothingStored(t testing.TB, s *Store) {
 	}
 	if used, inflight := s.Usage(); used != 0 || inflight != 0 {
 		t.Errorf("usage: used %d in flight %d, want 0 0", used, inflight)
-	}
-}
-
-// eventually polls cond until it holds or a deadline passes.
-func eventually(t testing.TB, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met before the deadline")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -122,6 +122,7 @@ func newFlagSet(cfg *node.Config, opts *options) *pflag.FlagSet {
 	fs.DurationVar(&cfg.Server.GRPCKeepaliveMinTime, "grpc-keepalive-min-time", cfg.Server.GRPCKeepaliveMinTime, "clients pinging more often than this are disconnected")
 	fs.IntVar(&cfg.Server.GRPCMaxConcurrentStreams, "grpc-max-concurrent-streams", cfg.Server.GRPCMaxConcurrentStreams, "concurrent calls per gRPC connection")
 	fs.IntVar(&cfg.Server.MaxRequestBytes, "max-request-bytes", cfg.Server.MaxRequestBytes, "largest inference request or push chunk, bytes")
+	fs.Int64Var(&cfg.Server.RequestMemoryBytes, "request-memory-bytes", cfg.Server.RequestMemoryBytes, "bound on the bytes inference requests in flight hold; beyond it requests get 429 / RESOURCE_EXHAUSTED")
 	fs.DurationVar(&cfg.Server.RequestTimeout, "request-timeout", cfg.Server.RequestTimeout, "bound on an HTTP request without a deadline of its own")
 	fs.DurationVar(&cfg.Server.DrainTimeout, "drain-timeout", cfg.Server.DrainTimeout, "bound on the drain at shutdown")
 	fs.Int64Var(&cfg.Store.QuotaBytes, "store-quota-bytes", cfg.Store.QuotaBytes, "bound on stored models and uploads in progress, bytes (0: free space only)")
@@ -132,6 +133,12 @@ func newFlagSet(cfg *node.Config, opts *options) *pflag.FlagSet {
 	fs.StringVar(&cfg.Cache.Policy, "policy", cfg.Cache.Policy, "cache eviction policy (lru, lfu, gdsf, cremebrulee, edgeserve)")
 	fs.IntVar(&cfg.Cache.LoadConcurrency, "load-concurrency", cfg.Cache.LoadConcurrency, "concurrent model loads")
 	fs.DurationVar(&cfg.Cache.LoadTimeout, "load-timeout", cfg.Cache.LoadTimeout, "bound on one model load")
+	fs.StringVar(&cfg.Runtime.Provider, "ort-provider", cfg.Runtime.Provider, "ONNX Runtime execution provider: cpu, cuda or tensorrt")
+	fs.IntVar(&cfg.Runtime.GPUDevice, "gpu-device", cfg.Runtime.GPUDevice, "GPU index the cuda and tensorrt providers use")
+	fs.DurationVar(&cfg.Runtime.GPUProbeInterval, "gpu-probe-interval", cfg.Runtime.GPUProbeInterval, "how often to re-read the GPUs' memory (0: only at start)")
+	fs.StringVar(&cfg.Runtime.NVMLLibrary, "nvml-lib", cfg.Runtime.NVMLLibrary, "NVML library for the GPU probe")
+	fs.Int64Var(&cfg.Cache.GPUBudgetBytes, "gpu-budget-bytes", cfg.Cache.GPUBudgetBytes, "GPU memory budget of loaded models, bytes (0: the GPU's free memory at start, from NVML, minus --gpu-reserve-bytes)")
+	fs.Int64Var(&cfg.Cache.GPUReserveBytes, "gpu-reserve-bytes", cfg.Cache.GPUReserveBytes, "GPU memory kept out of the budget NVML sets, bytes")
 	fs.BoolVar(&opts.devLog, "dev-log", false, "human-readable development logs")
 	return fs
 }

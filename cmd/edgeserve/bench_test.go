@@ -3,19 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/edgeserve/edgeserve/runtime/ort"
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/runtime/zoo"
 )
 
 func benchCmd(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	if os.Getenv(ort.LibraryEnv) == "" {
-		t.Fatalf("%s is not set: run make setup", ort.LibraryEnv)
-	}
+	testutil.ORTLibrary(t)
 	root := newRootCmd()
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)

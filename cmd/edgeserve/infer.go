@@ -11,11 +11,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/edgeserve/edgeserve/client"
 	"github.com/edgeserve/edgeserve/node/codec"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc"
 )
 
 // inferOpts are the infer command's flags.
@@ -41,10 +41,9 @@ func newInferCmd() *cobra.Command {
 			if (o.input == "") == !o.random {
 				return fmt.Errorf("give exactly one of --input FILE.json and --random")
 			}
-			ctx, cancel := o.context(cmd)
-			defer cancel()
-			return o.each(ctx, func(ctx context.Context, conn *grpc.ClientConn) error {
-				return o.run(ctx, pb.NewGRPCInferenceServiceClient(conn), args[0], cmd.OutOrStdout())
+			// Inference needs no admin token: none is sent.
+			return o.remote.run(cmd, false, func(ctx context.Context, c *client.Client) error {
+				return o.infer(ctx, c, args[0], cmd.OutOrStdout())
 			})
 		},
 	}
@@ -59,54 +58,43 @@ func newInferCmd() *cobra.Command {
 	return cmd
 }
 
-func (o *inferOpts) run(ctx context.Context, c pb.GRPCInferenceServiceClient, model string, w io.Writer) error {
-	req, err := o.request(ctx, c, model)
+func (o *inferOpts) infer(ctx context.Context, c *client.Client, model string, w io.Writer) error {
+	inputs, err := o.inputs(ctx, c, model)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	resp, err := c.ModelInfer(ctx, req)
+	resp, err := c.Infer(ctx, client.InferRequest{Model: model, Version: o.version, Inputs: inputs})
 	if err != nil {
 		return err
 	}
 	took := time.Since(start)
-	outs, err := responseTensors(resp)
-	if err != nil {
-		return err
-	}
 	if o.json {
-		return printJSON(w, resp, outs)
+		return printJSON(w, resp)
 	}
-	return printHuman(w, resp, outs, took)
+	return printHuman(w, resp, took)
 }
 
-// request builds the ModelInferRequest from the input file or at random.
-func (o *inferOpts) request(ctx context.Context, c pb.GRPCInferenceServiceClient, model string) (*pb.ModelInferRequest, error) {
-	var inputs []runtime.Tensor
+// inputs reads the input file or makes random inputs of the model's
+// signature.
+func (o *inferOpts) inputs(ctx context.Context, c *client.Client, model string) ([]runtime.Tensor, error) {
 	if o.input != "" {
 		f, err := os.Open(o.input)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
-		if _, inputs, err = codec.DecodeJSONRequest(f); err != nil {
+		_, inputs, err := codec.DecodeJSONRequest(f)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", o.input, err)
 		}
-	} else {
-		md, err := c.ModelMetadata(ctx, &pb.ModelMetadataRequest{Name: model, Version: o.version})
-		if err != nil {
-			return nil, err
-		}
-		if inputs, err = randomInputs(md.GetInputs(), o.batch, o.seed); err != nil {
-			return nil, err
-		}
+		return inputs, nil
 	}
-	req := &pb.ModelInferRequest{ModelName: model, ModelVersion: o.version}
-	for _, t := range inputs {
-		req.Inputs = append(req.Inputs, &pb.ModelInferRequest_InferInputTensor{Name: t.Name, Datatype: codec.DataTypeName(t.Type), Shape: t.Shape})
-		req.RawInputContents = append(req.RawInputContents, t.Data)
+	md, err := c.Metadata(ctx, model, o.version)
+	if err != nil {
+		return nil, err
 	}
-	return req, nil
+	return randomInputs(md.GetInputs(), o.batch, o.seed)
 }
 
 // randomInputs makes seeded random tensors for the model's inputs, with
@@ -165,26 +153,9 @@ func randomData(dt runtime.DataType, n int64, rng *rand.Rand) []byte {
 	return b
 }
 
-// responseTensors pairs the response's outputs with their raw bytes.
-func responseTensors(resp *pb.ModelInferResponse) ([]runtime.Tensor, error) {
-	raw := resp.GetRawOutputContents()
-	if len(raw) != len(resp.GetOutputs()) {
-		return nil, fmt.Errorf("response has %d outputs and %d raw contents", len(resp.GetOutputs()), len(raw))
-	}
-	out := make([]runtime.Tensor, len(raw))
-	for i, o := range resp.GetOutputs() {
-		dt, err := codec.ParseDataType(o.GetDatatype())
-		if err != nil {
-			return nil, err
-		}
-		out[i] = runtime.Tensor{Name: o.GetName(), Type: dt, Shape: o.GetShape(), Data: raw[i]}
-	}
-	return out, nil
-}
-
-func printJSON(w io.Writer, resp *pb.ModelInferResponse, outs []runtime.Tensor) error {
-	js := codec.JSONResponse{ModelName: resp.GetModelName(), ModelVersion: resp.GetModelVersion(), ID: resp.GetId()}
-	for _, t := range outs {
+func printJSON(w io.Writer, resp *client.InferResponse) error {
+	js := codec.JSONResponse{ModelName: resp.Model, ModelVersion: resp.Version, ID: resp.ID}
+	for _, t := range resp.Outputs {
 		jt, err := codec.EncodeJSONTensor(t)
 		if err != nil {
 			return err
@@ -196,9 +167,9 @@ func printJSON(w io.Writer, resp *pb.ModelInferResponse, outs []runtime.Tensor) 
 }
 
 // printHuman shows each output's type, shape and first values.
-func printHuman(w io.Writer, resp *pb.ModelInferResponse, outs []runtime.Tensor, took time.Duration) error {
-	fmt.Fprintf(w, "model %s version %s: %d outputs in %v\n", resp.GetModelName(), resp.GetModelVersion(), len(outs), took.Round(time.Microsecond))
-	for _, t := range outs {
+func printHuman(w io.Writer, resp *client.InferResponse, took time.Duration) error {
+	fmt.Fprintf(w, "model %s version %s: %d outputs in %v\n", resp.Model, resp.Version, len(resp.Outputs), took.Round(time.Microsecond))
+	for _, t := range resp.Outputs {
 		vals, err := codec.RawToValues(t)
 		if err != nil {
 			return err

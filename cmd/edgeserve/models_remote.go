@@ -2,10 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,22 +10,13 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/edgeserve/edgeserve/node"
-	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-)
 
-// pushChunkBytes is the size of one push message, well under a node's
-// default 64 MiB request limit.
-const pushChunkBytes = 1 << 20
+	"github.com/edgeserve/edgeserve/client"
+	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
+)
 
 // remote holds the flags every command that talks to nodes shares.
 type remote struct {
@@ -49,85 +36,35 @@ func (r *remote) register(cmd *cobra.Command) {
 	f.DurationVar(&r.timeout, "timeout", 5*time.Minute, "bound on the whole command")
 }
 
-// each runs call against each address in turn until one answers. Only a
-// node that cannot be reached (Unavailable) moves on to the next address;
-// any other error is the answer.
-func (r *remote) each(ctx context.Context, call func(context.Context, *grpc.ClientConn) error) error {
-	creds, err := r.credentials()
+// dial makes a client of the flags. Only admin commands carry the token:
+// inference calls need none.
+func (r *remote) dial(admin bool) (*client.Client, error) {
+	cfg := client.DefaultConfig()
+	cfg.Addrs = strings.Split(r.addrs, ",")
+	cfg.CAFile, cfg.Insecure = r.caFile, r.insecure
+	if admin {
+		cfg.AdminToken = r.token
+		if cfg.AdminToken == "" {
+			cfg.AdminToken = os.Getenv("EDGESERVE_ADMIN_TOKEN")
+		}
+	}
+	c, err := client.Dial(cfg)
+	if errors.Is(err, client.ErrPlaintextToken) {
+		return nil, fmt.Errorf("%w: use --tls-ca, or --insecure on a trusted network", err)
+	}
+	return c, err
+}
+
+// run dials, runs call with the command's deadline and closes.
+func (r *remote) run(cmd *cobra.Command, admin bool, call func(context.Context, *client.Client) error) error {
+	c, err := r.dial(admin)
 	if err != nil {
 		return err
 	}
-	token := r.token
-	if token == "" {
-		token = os.Getenv("EDGESERVE_ADMIN_TOKEN")
-	}
-	addrs := strings.Split(r.addrs, ",")
-	if token != "" {
-		if err := r.tokenSafe(addrs); err != nil {
-			return err
-		}
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-	}
-	var errs []error
-	for _, addr := range addrs {
-		conn, err := grpc.NewClient(strings.TrimSpace(addr), grpc.WithTransportCredentials(creds),
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1<<30)))
-		if err != nil {
-			return fmt.Errorf("%s: %w", addr, err)
-		}
-		err = call(ctx, conn)
-		conn.Close()
-		if status.Code(err) != codes.Unavailable {
-			return describe(addr, err)
-		}
-		errs = append(errs, describe(addr, err))
-	}
-	return errors.Join(errs...)
-}
-
-// tokenSafe refuses to send a bearer token in plaintext beyond loopback,
-// where anyone on the path could read it, unless --insecure says so.
-func (r *remote) tokenSafe(addrs []string) error {
-	if r.caFile != "" || r.insecure {
-		return nil
-	}
-	for _, addr := range addrs {
-		if !node.IsLoopback(strings.TrimSpace(addr)) {
-			return fmt.Errorf("refusing to send the admin token in plaintext to %s: use --tls-ca, or --insecure on a trusted network", addr)
-		}
-	}
-	return nil
-}
-
-// describe prefixes a node's error with its address and drops gRPC's
-// "rpc error: code = ..." noise in favour of the code's name.
-func describe(addr string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if s, ok := status.FromError(err); ok {
-		return fmt.Errorf("%s: %s: %s", addr, s.Code(), s.Message())
-	}
-	return fmt.Errorf("%s: %w", addr, err)
-}
-
-func (r *remote) credentials() (credentials.TransportCredentials, error) {
-	if r.caFile == "" {
-		return insecure.NewCredentials(), nil
-	}
-	pem, err := os.ReadFile(r.caFile)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s: no PEM certificates", r.caFile)
-	}
-	return credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), nil
-}
-
-func (r *remote) context(cmd *cobra.Command) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(cmd.Context(), r.timeout)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(cmd.Context(), r.timeout)
+	defer cancel()
+	return call(ctx, c)
 }
 
 // addRemoteModelCmds adds the commands that manage models on running nodes
@@ -164,18 +101,15 @@ func joinListCmds(local, remote *cobra.Command) {
 
 func newPushCmd() *cobra.Command {
 	var r remote
-	var version, task string
-	var labels map[string]string
+	var m client.Model
 	cmd := &cobra.Command{
 		Use:   "push NAME FILE.onnx",
 		Short: "Upload a model to a node (resumes an interrupted upload)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := r.context(cmd)
-			defer cancel()
-			hdr := &adminpb.PushHeader{Name: args[0], Version: version, Task: task, Labels: labels}
-			return r.each(ctx, func(ctx context.Context, conn *grpc.ClientConn) error {
-				info, err := pushFile(ctx, adminpb.NewAdminServiceClient(conn), hdr, args[1], cmd.ErrOrStderr())
+			m.Name = args[0]
+			return r.run(cmd, true, func(ctx context.Context, c *client.Client) error {
+				info, err := pushFile(ctx, c, m, args[1], cmd.ErrOrStderr())
 				if err == nil {
 					fmt.Fprintf(cmd.OutOrStdout(), "pushed %s version %s (%d bytes, sha256 %s)\n", info.GetName(), info.GetVersion(), info.GetSizeBytes(), info.GetSha256())
 				}
@@ -184,63 +118,26 @@ func newPushCmd() *cobra.Command {
 		},
 	}
 	r.register(cmd)
-	cmd.Flags().StringVar(&version, "version", "", "version number (default: the next one)")
-	cmd.Flags().StringVar(&task, "task", "", "task the model performs, e.g. image-classification")
-	cmd.Flags().StringToStringVar(&labels, "label", nil, "labels, key=value")
+	cmd.Flags().StringVar(&m.Version, "version", "", "version number (default: the next one)")
+	cmd.Flags().StringVar(&m.Task, "task", "", "task the model performs, e.g. image-classification")
+	cmd.Flags().StringToStringVar(&m.Labels, "label", nil, "labels, key=value")
 	return cmd
 }
 
-// pushFile uploads path, starting where the node's copy of an interrupted
-// upload of the same bytes ends.
-func pushFile(ctx context.Context, c adminpb.AdminServiceClient, hdr *adminpb.PushHeader, path string, progress io.Writer) (*adminpb.ModelInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	size, err := io.Copy(h, f)
-	if err != nil {
-		return nil, err
-	}
-	hdr.SizeBytes, hdr.Sha256 = size, hex.EncodeToString(h.Sum(nil))
-	off, err := c.PushOffset(ctx, &adminpb.PushOffsetRequest{Sha256: hdr.Sha256})
-	if err != nil {
-		return nil, err
-	}
-	hdr.Offset = off.GetReceivedBytes()
-	if _, err := f.Seek(hdr.Offset, io.SeekStart); err != nil {
-		return nil, err
-	}
-	bar := newBar(size, "push "+hdr.Name, progress)
-	bar.Set64(hdr.Offset) //nolint:errcheck // display only
-	defer bar.Finish()    //nolint:errcheck // display only
-	return sendPush(ctx, c, hdr, io.TeeReader(f, bar))
-}
-
-func sendPush(ctx context.Context, c adminpb.AdminServiceClient, hdr *adminpb.PushHeader, r io.Reader) (*adminpb.ModelInfo, error) {
-	stream, err := c.PushModel(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// A failed Send means the node ended the stream; CloseAndRecv says why.
-	if stream.Send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Header{Header: hdr}}) == nil {
-		buf := make([]byte, pushChunkBytes)
-		for {
-			n, rerr := io.ReadFull(r, buf)
-			if n > 0 && stream.Send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: buf[:n]}}) != nil {
-				break
-			}
-			if rerr != nil {
-				if !errors.Is(rerr, io.EOF) && !errors.Is(rerr, io.ErrUnexpectedEOF) {
-					return nil, rerr
-				}
-				break
-			}
+// pushFile pushes path with a progress bar on progress (when a terminal).
+func pushFile(ctx context.Context, c *client.Client, m client.Model, path string, progress io.Writer) (*adminpb.ModelInfo, error) {
+	var bar *progressbar.ProgressBar
+	defer func() {
+		if bar != nil {
+			bar.Finish() //nolint:errcheck // display only
 		}
-	}
-	resp, err := stream.CloseAndRecv()
-	return resp.GetModel(), err
+	}()
+	return c.PushFile(ctx, m, path, func(sent, total int64) {
+		if bar == nil {
+			bar = newBar(total, "push "+m.Name, progress)
+		}
+		bar.Set64(sent) //nolint:errcheck // display only
+	})
 }
 
 // newBar is a byte progress bar on w, silent unless w is a terminal.
@@ -259,17 +156,26 @@ func newRemoveCmd() *cobra.Command {
 		Short: "Remove a model (one version, or all) from a node",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := r.context(cmd)
-			defer cancel()
-			return r.each(ctx, func(ctx context.Context, conn *grpc.ClientConn) error {
-				_, err := adminpb.NewAdminServiceClient(conn).DeleteModel(ctx, &adminpb.DeleteModelRequest{Name: args[0], Version: version})
-				return err
+			return r.run(cmd, true, func(ctx context.Context, c *client.Client) error {
+				if err := c.Remove(ctx, args[0], version); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), removed(args[0], version))
+				return nil
 			})
 		},
 	}
 	r.register(cmd)
 	cmd.Flags().StringVar(&version, "version", "", "version to remove (default: every version)")
 	return cmd
+}
+
+// removed says what rm removed.
+func removed(name, version string) string {
+	if version == "" {
+		return "removed " + name + " (every version)"
+	}
+	return "removed " + name + " version " + version
 }
 
 func newListCmd() *cobra.Command {
@@ -279,14 +185,12 @@ func newListCmd() *cobra.Command {
 		Short: "List the models on a node and whether they are loaded",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := r.context(cmd)
-			defer cancel()
-			return r.each(ctx, func(ctx context.Context, conn *grpc.ClientConn) error {
-				resp, err := adminpb.NewAdminServiceClient(conn).ListModels(ctx, &adminpb.ListModelsRequest{})
+			return r.run(cmd, true, func(ctx context.Context, c *client.Client) error {
+				models, err := c.List(ctx)
 				if err != nil {
 					return err
 				}
-				return printModels(cmd.OutOrStdout(), resp.GetModels())
+				return printModels(cmd.OutOrStdout(), models)
 			})
 		},
 	}
@@ -312,17 +216,13 @@ func newLoadUnloadCmd(verb, short string) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := r.context(cmd)
-			defer cancel()
-			return r.each(ctx, func(ctx context.Context, conn *grpc.ClientConn) error {
-				c := adminpb.NewAdminServiceClient(conn)
+			return r.run(cmd, true, func(ctx context.Context, c *client.Client) error {
 				if verb == "unload" {
-					_, err := c.UnloadModel(ctx, &adminpb.UnloadModelRequest{Name: args[0], Version: version})
-					return err
+					return c.Unload(ctx, args[0], version)
 				}
-				resp, err := c.LoadModel(ctx, &adminpb.LoadModelRequest{Name: args[0], Version: version})
+				took, err := c.Load(ctx, args[0], version)
 				if err == nil {
-					fmt.Fprintf(cmd.OutOrStdout(), "loaded %s in %v\n", args[0], time.Duration(resp.GetLoadTimeUs())*time.Microsecond)
+					fmt.Fprintf(cmd.OutOrStdout(), "loaded %s in %v\n", args[0], took)
 				}
 				return err
 			})

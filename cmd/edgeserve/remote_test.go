@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeserve/edgeserve/node"
+	"github.com/edgeserve/edgeserve/internal/testnode"
 	"github.com/edgeserve/edgeserve/node/codec"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime/zoo"
@@ -21,28 +21,7 @@ import (
 // startTestNode runs a real node on loopback for the CLI to talk to.
 func startTestNode(t *testing.T, token string) string {
 	t.Helper()
-	lib := os.Getenv("EDGESERVE_ORT_LIB")
-	if lib == "" {
-		t.Skip("EDGESERVE_ORT_LIB is not set")
-	}
-	cfg := node.DefaultConfig(t.TempDir())
-	cfg.Runtime.ORTLibrary = lib
-	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", ""
-	cfg.Server.AdminToken = token
-	n, err := node.New(cfg, node.Deps{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("node Run: %v", err)
-		}
-	})
-	return n.GRPCAddr()
+	return testnode.Start(t, token)
 }
 
 // deadAddr is a loopback address where nothing listens.
@@ -110,7 +89,9 @@ func TestModelsCommands(t *testing.T) {
 	if out = mustCLI(t, "models", "ls", "--addr", addr); !strings.Contains(out, "false") {
 		t.Fatalf("ls after unload: %s", out)
 	}
-	mustCLI(t, "models", "rm", "mlp", "--addr", addr)
+	if out = mustCLI(t, "models", "rm", "mlp", "--addr", addr); out != "removed mlp (every version)\n" {
+		t.Fatalf("rm output: %q", out)
+	}
 	if out = mustCLI(t, "models", "ls", "--addr", addr); strings.Contains(out, "mlp") {
 		t.Fatalf("ls after rm: %s", out)
 	}
@@ -219,9 +200,61 @@ func TestTokenNotSentInPlaintext(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "plaintext") {
 		t.Fatalf("one remote address among loopback ones = %v, %s", err, out)
 	}
-	// --insecure lets the call go out: it fails only for want of a node.
-	out, err = cli(t, "models", "ls", "--addr", remoteAddr, "--token", "tok", "--insecure", "--timeout", "200ms")
-	if err == nil || strings.Contains(err.Error(), "plaintext") {
-		t.Fatalf("--insecure = %v, %s", err, out)
+	// --insecure is accepted; that the call then goes out is
+	// client.TestDialTokenRules's (here it would dial a remote address).
+}
+
+// TestRemoveSaysWhat: rm of one version names it.
+func TestRemoveSaysWhat(t *testing.T) {
+	addr := startTestNode(t, "")
+	file := zooPath(t, "tiny_mlp")
+	mustCLI(t, "models", "push", "mlp", file, "--addr", addr)
+	mustCLI(t, "models", "push", "mlp", file, "--addr", addr, "--version", "2")
+	if out := mustCLI(t, "models", "rm", "mlp", "--version", "1", "--addr", addr); out != "removed mlp version 1\n" {
+		t.Fatalf("rm --version 1 output: %q", out)
 	}
+	if out := mustCLI(t, "models", "ls", "--addr", addr); !strings.Contains(out, "mlp   2") || strings.Contains(out, "mlp   1") {
+		t.Fatalf("ls after rm of version 1: %s", out)
+	}
+}
+
+// TestInferSendsNoToken: infer carries no admin token, even with one in
+// --token and in the environment; an admin command carries it.
+func TestInferSendsNoToken(t *testing.T) {
+	rec := testnode.StartRecorder(t)
+	t.Setenv("EDGESERVE_ADMIN_TOKEN", "from-env")
+	req := filepath.Join(t.TempDir(), "req.json")
+	body := `{"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[1,2]}]}`
+	if err := os.WriteFile(req, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustCLI(t, "infer", "m", "--input", req, "--json", "--addr", rec.Addr, "--token", "tok")
+	if !strings.Contains(out, `"data":[1,2]`) {
+		t.Fatalf("infer output: %s", out)
+	}
+	mustCLI(t, "infer", "m", "--input", req, "--addr", rec.Addr)
+	_, _ = cli(t, "models", "ls", "--addr", rec.Addr) // Unimplemented there
+	calls := rec.Calls()
+	if len(calls) != 3 {
+		t.Fatalf("calls %v, want 3", calls)
+	}
+	for _, c := range calls[:2] {
+		if len(c.Authorization) != 0 {
+			t.Errorf("infer sent authorization %q", c.Authorization)
+		}
+	}
+	if a := calls[2].Authorization; len(a) != 1 || a[0] != "Bearer from-env" {
+		t.Errorf("ls sent authorization %q, want the token from the environment", a)
+	}
+}
+
+// zooPath writes a zoo model into a temporary directory.
+func zooPath(t *testing.T, name string) string {
+	t.Helper()
+	dir := t.TempDir()
+	m, err := zoo.Write(dir, name, zoo.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, m.File)
 }

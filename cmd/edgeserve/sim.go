@@ -42,10 +42,15 @@ Offline references: ` + strings.Join(offline.Names(), ", ") + `
 By default loads take their profiled time, requests that arrive during a
 load wait for it (delayed hits) and a loading model cannot be evicted;
 --instant-loads uses the classic accounting of caching papers instead (a
-miss costs one load time and nothing else).`,
+miss costs one load time and nothing else).
+
+"sim gap" measures, over many mappings, capacities and both accountings,
+how much of the gap between LRU and the offline schedules each policy
+closes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd, f) },
 	}
+	cmd.AddCommand(newSimGapCmd())
 	f.workloadFlags.register(cmd.Flags())
 	cmd.Flags().Float64SliceVar(&f.capacities, "capacities", sim.DefaultCapacityFractions(), "capacities as fractions of all model bytes")
 	cmd.Flags().StringSliceVar(&f.policies, "policies", nil, "policies and references to compare (default: all)")

@@ -108,7 +108,7 @@ type workloadFlags struct {
 
 func (f *workloadFlags) register(fs *pflag.FlagSet) {
 	f.traceFlags.register(fs)
-	fs.StringVar(&f.profiles, "profiles", "poster", "model profiles: zoo, poster, m5, or a JSON file (bench output or CremeBrulee format)")
+	fs.StringVar(&f.profiles, "profiles", "poster", "model profiles: zoo, poster, m5 (from the shared data: $EDGESERVE_SHARED or ../shared beside the checkout), or a JSON file (bench output or CremeBrulee format)")
 	fs.StringVar(&f.loadPath, "load-path", string(profile.LoadDefault), "bench profiles: load path to use (default or fast)")
 	fs.StringVar(&f.mapping, "mapping", "auto", "how trace models get profiles: name; shared (each trace model is one of the profiled models, "+
 		"so several share it); per-function (each trace model is its own model with a profile's costs; alias round-robin); "+

@@ -17,6 +17,8 @@ func FuzzDecodeJSONRequest(f *testing.F) {
 	f.Add([]byte(`{"inputs":[{"name":"b","shape":[2],"datatype":"BOOL","data":[true,false]}]}`))
 	f.Add([]byte(`{"inputs":[{"name":"c","shape":[1],"datatype":"FP16","data":[1e9]}]}`))
 	f.Add([]byte(`{"inputs":[{"name":"d","shape":[1,0],"datatype":"UINT64","data":[[]]}]}`))
+	f.Add([]byte(`{"inputs":[{"data":[1,2],"name":"e","shape":[2.0],"datatype":"INT16"}],"id":"x"}`))
+	f.Add([]byte(`{"inputs":[{"name":"f","shape":[1e0,2],"datatype":"BF16","data":[[1,2]]}],"outputs":[{"name":"y"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, ts, err := DecodeJSONRequest(bytes.NewReader(body))
 		if err != nil {
@@ -26,6 +28,41 @@ func FuzzDecodeJSONRequest(f *testing.F) {
 			return
 		}
 		checkSizes(t, ts)
+	})
+}
+
+// FuzzDecodeJSONRequestLimited: within the body's size, the streaming
+// decoder accepts what the unbounded one accepts, with the same tensors,
+// and charges at least the bytes it returns.
+func FuzzDecodeJSONRequestLimited(f *testing.F) {
+	f.Add([]byte(`{"inputs":[{"name":"a","shape":[2,2],"datatype":"FP32","data":[[1,2],[3,4]]}]}`))
+	f.Add([]byte(`{"inputs":[{"data":[true],"shape":[1],"datatype":"BOOL","name":"b"}]}`))
+	f.Add([]byte(`{"inputs":[{"name":"c","shape":[3e0],"datatype":"INT64","data":[1,-2,3]}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var charged int64
+		lim := Limits{MaxBytes: int64(len(body)), Reserve: func(n int64) error { charged += n; return nil }}
+		_, ts, err := DecodeJSONRequestLimited(bytes.NewReader(body), lim)
+		_, want, werr := DecodeJSONRequest(bytes.NewReader(body))
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("limited: %v; unbounded: %v", err, werr)
+		}
+		if err != nil {
+			if !errors.Is(err, runtime.ErrInvalidInput) {
+				t.Fatalf("error %v does not wrap ErrInvalidInput", err)
+			}
+			return
+		}
+		checkSizes(t, ts)
+		var held int64
+		for i := range ts {
+			held += int64(len(ts[i].Data))
+			if !bytes.Equal(ts[i].Data, want[i].Data) {
+				t.Fatalf("tensor %d: %v, unbounded %v", i, ts[i].Data, want[i].Data)
+			}
+		}
+		if held > charged {
+			t.Fatalf("returned %d tensor bytes, charged %d", held, charged)
+		}
 	})
 }
 

@@ -1,8 +1,10 @@
 package codec
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -109,7 +111,7 @@ func sampleData(dt runtime.DataType, n int) []byte {
 			b = appendUint(b, uint64(int64(-i*3+1)), dt.ElementSize())
 		default:
 			var err error
-			if b, err = appendElem(b, dt, json.Number(formatFloat(v))); err != nil {
+			if b, err = appendElem(b, dt, '0', []byte(formatFloat(v))); err != nil {
 				panic(err)
 			}
 		}
@@ -120,4 +122,34 @@ func sampleData(dt runtime.DataType, n int) []byte {
 func formatFloat(v float32) string {
 	raw, _ := json.Marshal(v)
 	return string(raw)
+}
+
+func TestEncodeJSONTensorValues(t *testing.T) {
+	le := binary.LittleEndian
+	tests := []struct {
+		dt   runtime.DataType
+		data []byte
+		want string
+	}{
+		{runtime.Float32, f32bytes(float32(math.NaN()), float32(math.Inf(-1)), -1.5, 0.1), `[null,null,-1.5,0.1]`},
+		{runtime.Float64, le.AppendUint64(nil, math.Float64bits(0.1)), `[0.1]`},
+		{runtime.Float16, []byte{0x00, 0x38, 0x00, 0x7c}, `[0.5,null]`},
+		{runtime.BFloat16, []byte{0xc0, 0x3f}, `[1.5]`},
+		{runtime.Int8, []byte{0x80, 0x7f}, `[-128,127]`},
+		{runtime.Int16, []byte{0xfe, 0xff}, `[-2]`},
+		{runtime.Int32, le.AppendUint32(nil, math.MaxUint32), `[-1]`},
+		{runtime.Int64, le.AppendUint64(nil, 1<<63), `[-9223372036854775808]`},
+		{runtime.Uint16, []byte{0xff, 0xff}, `[65535]`},
+		{runtime.Uint64, le.AppendUint64(nil, math.MaxUint64), `[18446744073709551615]`},
+		{runtime.Bool, []byte{1, 0}, `[true,false]`},
+	}
+	for _, tc := range tests {
+		jt, err := EncodeJSONTensor(runtime.Tensor{Name: "y", Type: tc.dt, Data: tc.data})
+		if err != nil || string(jt.Data) != tc.want {
+			t.Errorf("%s: %s, %v; want %s", DataTypeName(tc.dt), jt.Data, err, tc.want)
+		}
+	}
+	if _, err := EncodeJSONTensor(runtime.Tensor{Type: runtime.Float32, Data: []byte{1, 2, 3}}); !errors.Is(err, runtime.ErrInvalidInput) {
+		t.Fatalf("3 bytes of FP32: %v", err)
+	}
 }

@@ -82,19 +82,28 @@ func New[M Resident](cfg Config, deps Deps[M]) (*Cache[M], error) {
 // released. Errors: ErrTooLarge, ErrNoCapacity (may also wrap ctx's error),
 // BackoffError, ErrClosed, ctx's error, or the loader's error.
 func (c *Cache[M]) Acquire(ctx context.Context, name string, opts AcquireOptions) (*Handle[M], error) {
+	return c.acquire(ctx, name, opts, true)
+}
+
+// acquire serves Acquire, and Pin with request false: a pin is no request,
+// so it counts no hit or miss (in the metrics, the per-model counts and the
+// history) and only requests' figures give the miss ratio.
+func (c *Cache[M]) acquire(ctx context.Context, name string, opts AcquireOptions, request bool) (*Handle[M], error) {
 	began := c.deps.Clock.Now()
 	c.mu.Lock()
 	if e := c.entries[name]; e != nil && e.phase == phaseLoaded && !c.closed {
-		h := c.hitLocked(e, began)
+		h := c.hitLocked(e, began, request)
 		c.mu.Unlock()
 		return h, nil
 	}
-	e, err := c.missLocked(name, opts)
+	e, err := c.missLocked(name, opts, request)
 	c.mu.Unlock()
 	if err == nil {
 		var h *Handle[M]
 		h, err = c.wait(ctx, e)
-		c.record(name, began, false, err)
+		if request {
+			c.record(name, began, false, err)
+		}
 		if err == nil {
 			return h, nil
 		}
@@ -103,19 +112,22 @@ func (c *Cache[M]) Acquire(ctx context.Context, name string, opts AcquireOptions
 	return nil, err
 }
 
-// hitLocked serves a hit.
-func (c *Cache[M]) hitLocked(e *entry[M], began time.Time) *Handle[M] {
+// hitLocked serves a hit; request says whether to count it.
+func (c *Cache[M]) hitLocked(e *entry[M], began time.Time, request bool) *Handle[M] {
 	e.refs++
-	e.info.hits++
 	e.info.lastUse = began
 	c.deps.Policy.OnAccess(c.policyEntry(e.info, e.charged), c.since(began), true)
-	c.history.add(Record{Model: e.name, Time: began, Hit: true, Latency: c.deps.Clock.Now().Sub(began)})
-	c.metrics.hits.Inc()
-	return &Handle[M]{c: c, e: e}
+	if request {
+		e.info.hits++
+		c.history.add(Record{Model: e.name, Time: began, Hit: true, Latency: c.deps.Clock.Now().Sub(began)})
+		c.metrics.hits.Inc()
+	}
+	return &Handle[M]{c: c, e: e, hit: true}
 }
 
-// missLocked joins the entry being loaded, or starts a load.
-func (c *Cache[M]) missLocked(name string, opts AcquireOptions) (*entry[M], error) {
+// missLocked joins the entry being loaded, or starts a load; request says
+// whether to count the miss.
+func (c *Cache[M]) missLocked(name string, opts AcquireOptions, request bool) (*entry[M], error) {
 	if c.closed {
 		return nil, ErrClosed
 	}
@@ -136,10 +148,12 @@ func (c *Cache[M]) missLocked(name string, opts AcquireOptions) (*entry[M], erro
 		e = c.startLoadLocked(name, info, est)
 	}
 	e.waiters++
-	info.misses++
 	info.lastUse = c.deps.Clock.Now()
 	c.deps.Policy.OnAccess(c.policyEntry(info, estimate(info, opts)), c.since(info.lastUse), false)
-	c.metrics.misses.Inc()
+	if request {
+		info.misses++
+		c.metrics.misses.Inc()
+	}
 	return e, nil
 }
 

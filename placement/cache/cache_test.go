@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
+	edgetest "github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
@@ -35,7 +36,7 @@ func TestConcurrentMissesShareOneLoad(t *testing.T) {
 			handles <- h
 		}()
 	}
-	eventually(t, "all requests waiting", func() bool { return waiters(c, "m") == n })
+	edgetest.Eventually(t, "all requests waiting", func() bool { return waiters(c, "m") == n })
 	close(l.gate)
 	var first *fakeModel
 	for range n {
@@ -406,7 +407,7 @@ func TestHitsProceedWhileLoadsBlock(t *testing.T) {
 	c := newTestCache(t, cfg, l, nil)
 	use(t, c, "a", 10) // only "slow" waits at the gate
 	go c.Acquire(context.Background(), "slow", AcquireOptions{})
-	eventually(t, "slow load holding the only slot", func() bool { return l.count("slow") == 1 })
+	edgetest.Eventually(t, "slow load holding the only slot", func() bool { return l.count("slow") == 1 })
 	for range 100 {
 		use(t, c, "a", 10) // a hit needs neither the slot nor the loader
 	}

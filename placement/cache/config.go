@@ -17,8 +17,10 @@ type Config struct {
 	// guards (host memory, or GPU memory on a GPU node).
 	CapacityBytes int64
 	// GPUCapacityBytes is the GPU memory budget, in bytes, for models that
-	// report GPU memory (GPUResident); 0 means none is enforced. The node
-	// sets it from NVML's free memory minus a reserve.
+	// report GPU memory (GPUResident); 0 means none is enforced. A node on
+	// a GPU execution provider sets it at start from NVML: the GPU's free
+	// memory minus a reserve (node.Config.GPUReserveBytes), unless
+	// node.Config.GPUBudgetBytes sets it.
 	GPUCapacityBytes int64
 	// MaxConcurrentLoads bounds the loads that run at once so that loads do
 	// not starve inference of CPU and memory bandwidth.
@@ -105,6 +107,10 @@ type Deps[M Resident] struct {
 	// Registerer receives the cache's metrics; nil registers none. A process
 	// with several caches wraps it with distinguishing labels.
 	Registerer prometheus.Registerer
+	// ModelLabel maps a model's name to the model label of the per-model
+	// series (load_duration_seconds); the default is the name itself. The
+	// node maps "name:version" to the name, as its own series do.
+	ModelLabel func(name string) string
 }
 
 func (d *Deps[M]) fill() error {
@@ -116,6 +122,9 @@ func (d *Deps[M]) fill() error {
 	}
 	if d.Clock == nil {
 		d.Clock = systemClock{}
+	}
+	if d.ModelLabel == nil {
+		d.ModelLabel = func(name string) string { return name }
 	}
 	return nil
 }

@@ -30,9 +30,12 @@
 // backing off, and the node serves the request elsewhere (a peer).
 //
 // The budget has two dimensions: host memory (CapacityBytes, always) and GPU
-// memory (GPUCapacityBytes, set by a node where NVML reports a GPU: its free
-// memory minus a reserve). Models that hold GPU memory implement GPUResident
-// and are charged in both; a load fits only when both fit. The policy ranks
+// memory (GPUCapacityBytes, set at start by a node on a GPU execution
+// provider from NVML: the GPU's free memory minus a reserve). Models that
+// hold GPU memory implement GPUResident and are charged in both; a load fits
+// only when both fit. The ONNX Runtime backend does not measure a model's
+// device memory yet (its models do not implement GPUResident), so on a GPU
+// node the GPU budget is set and reported but charges nothing until it does. The policy ranks
 // by one size, the GPU bytes when a GPU budget is set (the scarcer pool),
 // else host bytes; a shortfall in the other pool is covered by taking the
 // policy's next victims one at a time.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	edgetest "github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
@@ -69,7 +70,7 @@ func TestFailedLoadReachesEveryWaiterThenBacksOff(t *testing.T) {
 			errs <- err
 		}()
 	}
-	eventually(t, "all requests waiting", func() bool { return waiters(c, "m") == n })
+	edgetest.Eventually(t, "all requests waiting", func() bool { return waiters(c, "m") == n })
 	close(l.gate)
 	for range n {
 		if err := <-errs; !errors.Is(err, boom) {
@@ -150,7 +151,7 @@ func TestWaitingForCapacity(t *testing.T) {
 			if !errors.Is(err, ErrNoCapacity) || errors.Is(err, context.DeadlineExceeded) != tt.wantDeadline {
 				t.Fatalf("err = %v, want ErrNoCapacity (deadline %v)", err, tt.wantDeadline)
 			}
-			eventually(t, "b's reservation dropped", func() bool { return len(c.Status().Models) == 1 })
+			edgetest.Eventually(t, "b's reservation dropped", func() bool { return len(c.Status().Models) == 1 })
 			if l.count("b") != 0 || c.Status().UsedBytes != 100 {
 				t.Fatalf("b loaded %d times, %d bytes charged", l.count("b"), c.Status().UsedBytes)
 			}
@@ -175,7 +176,7 @@ func TestRoomFreedByReleaseWakesWaitingLoad(t *testing.T) {
 		}
 		got <- err
 	}()
-	eventually(t, "b waiting for room", func() bool {
+	edgetest.Eventually(t, "b waiting for room", func() bool {
 		st := c.Status()
 		return len(st.Models) == 2 && st.Models[1].State == phaseWaitRoom.String()
 	})
@@ -195,7 +196,7 @@ func TestCancelledWaiterLeavesOthersServed(t *testing.T) {
 	go func() { _, err := c.Acquire(ctx, "m", AcquireOptions{}); first <- err }()
 	second := make(chan *Handle[*fakeModel], 1)
 	go func() { second <- acquire(t, c, "m", 0) }()
-	eventually(t, "two waiters", func() bool { return waiters(c, "m") == 2 })
+	edgetest.Eventually(t, "two waiters", func() bool { return waiters(c, "m") == 2 })
 	cancel()
 	if err := <-first; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled waiter got %v", err)
@@ -219,12 +220,12 @@ func TestLastWaiterLeavingAbandonsLoad(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, err := c.Acquire(ctx, "m", AcquireOptions{SizeHintBytes: 100}); done <- err }()
-	eventually(t, "load started", func() bool { return l.count("m") == 1 })
+	edgetest.Eventually(t, "load started", func() bool { return l.count("m") == 1 })
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	eventually(t, "loader saw the cancellation", func() bool {
+	edgetest.Eventually(t, "loader saw the cancellation", func() bool {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		return l.ctxErrs == 1
@@ -239,7 +240,7 @@ func TestLastWaiterLeavingAbandonsLoad(t *testing.T) {
 		}
 		next <- err
 	}()
-	eventually(t, "second load started", func() bool { return l.count("m") == 2 })
+	edgetest.Eventually(t, "second load started", func() bool { return l.count("m") == 2 })
 	close(l.lingerC)
 	close(l.gate)
 	if err := <-next; err != nil {
@@ -248,7 +249,7 @@ func TestLastWaiterLeavingAbandonsLoad(t *testing.T) {
 	if got := testutil.ToFloat64(c.metrics.loadFailures); got != 0 {
 		t.Fatalf("load failures = %v, want 0 (abandoning is no failure)", got)
 	}
-	eventually(t, "abandoned reservation returned", func() bool { return c.Status().UsedBytes == 100 })
+	edgetest.Eventually(t, "abandoned reservation returned", func() bool { return c.Status().UsedBytes == 100 })
 	assertResidents(t, c, "m")
 }
 
@@ -264,7 +265,7 @@ func TestLoadConcurrencyLimit(t *testing.T) {
 		go func() { use(t, c, string(rune('a'+i)), 10); done <- struct{}{} }()
 	}
 	for i := range n {
-		eventually(t, "a load running", func() bool {
+		edgetest.Eventually(t, "a load running", func() bool {
 			l.mu.Lock()
 			defer l.mu.Unlock()
 			return l.cur == min(2, n-i)

@@ -7,8 +7,13 @@ import "sync/atomic"
 type Handle[M Resident] struct {
 	c        *Cache[M]
 	e        *entry[M]
+	hit      bool // the model was loaded when asked for
 	released atomic.Bool
 }
+
+// Hit says whether the Acquire that returned h found the model loaded
+// (false: it waited for a load, its own or another request's).
+func (h *Handle[M]) Hit() bool { return h.hit }
 
 // Model is the loaded model; do not use it after Release.
 func (h *Handle[M]) Model() M { return h.e.model }

@@ -210,18 +210,6 @@ func newTestCacheWith(t *testing.T, cfg Config, l *fakeLoader, clock Clock, p po
 	return c
 }
 
-// eventually polls cond until it holds or 10 s pass.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // acquire acquires name and fails the test on error.
 func acquire(t *testing.T, c *Cache[*fakeModel], name string, hint int64) *Handle[*fakeModel] {
 	t.Helper()

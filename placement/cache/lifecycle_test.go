@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgeserve/edgeserve/internal/testutil"
 )
 
 func TestPinUnpinUnload(t *testing.T) {
@@ -80,7 +82,7 @@ func TestCloseWaitsForHandles(t *testing.T) {
 	h := acquire(t, c, "busy", 100)
 	closed := make(chan error, 1)
 	go func() { closed <- c.Close(context.Background()) }()
-	eventually(t, "idle model closed", func() bool { return !c.Resident("idle") && l.liveBytes() == 100 })
+	testutil.Eventually(t, "idle model closed", func() bool { return !c.Resident("idle") && l.liveBytes() == 100 })
 	if _, err := c.Acquire(context.Background(), "busy", AcquireOptions{}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Acquire after Close: %v", err)
 	}
@@ -107,7 +109,7 @@ func TestCloseDeadlineAndCancelledLoads(t *testing.T) {
 	}
 	loading := make(chan error, 1)
 	go func() { _, err := c.Acquire(context.Background(), "slow", AcquireOptions{}); loading <- err }()
-	eventually(t, "load started", func() bool { return l.count("slow") == 1 })
+	testutil.Eventually(t, "load started", func() bool { return l.count("slow") == 1 })
 	h := acquire(t, c, "busy", 100)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()

@@ -69,7 +69,7 @@ func (c *Cache[M]) callLoader(e *entry[M]) (m M, took time.Duration, err error) 
 	if err != nil {
 		return m, took, fmt.Errorf("cache: loading model %s: %w", e.name, err)
 	}
-	c.metrics.loadSeconds.Observe(took.Seconds())
+	c.metrics.loadSeconds.WithLabelValues(c.deps.ModelLabel(e.name)).Observe(took.Seconds())
 	return m, took, nil
 }
 

@@ -12,7 +12,7 @@ import (
 type metrics struct {
 	hits, misses, loadFailures prometheus.Counter
 	evictions, acquireErrors   *prometheus.CounterVec
-	loadSeconds                prometheus.Histogram
+	loadSeconds                *prometheus.HistogramVec // model
 	inFlight                   prometheus.Gauge
 }
 
@@ -24,17 +24,18 @@ func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metric
 	const ns, sub = "edgeserve", "cache"
 	m := &metrics{
 		hits: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "hits_total",
-			Help: "Requests that found their model loaded."}),
+			Help: "Requests that found their model loaded (pins are not requests)."}),
 		misses: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "misses_total",
-			Help: "Requests that had to wait for their model to load."}),
+			Help: "Requests that had to wait for their model to load (pins are not requests)."}),
 		loadFailures: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "load_failures_total",
 			Help: "Model loads that failed (each starts a back-off)."}),
 		evictions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "evictions_total",
 			Help: "Models unloaded, by reason (evict: policy victim; unload: asked for; close: shutdown)."}, []string{"reason"}),
 		acquireErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "acquire_errors_total",
 			Help: "Requests that got no model, by reason (too_large, too_many_models, backoff, declined, no_capacity, deadline, closed, load_failed)."}, []string{"reason"}),
-		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "load_duration_seconds",
-			Help: "Wall time of successful model loads, warm-up included.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
+		loadSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "load_duration_seconds",
+			Help: "Wall time of successful model loads, warm-up included, by model.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)},
+			[]string{"model"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loads_in_flight",
 			Help: "Model loads running now."}),
 	}

@@ -3,7 +3,6 @@ package cache_test
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/runtime"
@@ -29,9 +29,7 @@ func (m ortModel) MemoryBytes() int64 { return m.Profile().MemoryBytes }
 // measurement, eviction that closes the session, and a model ONNX Runtime
 // rejects reaching every waiter and then backing off.
 func TestRealModelsThroughONNXRuntime(t *testing.T) {
-	if os.Getenv(ort.LibraryEnv) == "" {
-		t.Skipf("%s is not set: run make setup and export it", ort.LibraryEnv)
-	}
+	testutil.ORTLibrary(t)
 	dir := t.TempDir()
 	for _, name := range []string{"mobilenet_v1_0.25", "squeezenet1.1", "bad_unsupported_op"} {
 		if _, err := zoo.Write(dir, name, zoo.DefaultOptions()); err != nil {
@@ -180,9 +178,7 @@ func zeroInputs(sig runtime.Signature) []runtime.Tensor {
 // classifier, measured in the same run, to show what the cache adds to a
 // request.
 func BenchmarkHitAgainstInference(b *testing.B) {
-	if os.Getenv(ort.LibraryEnv) == "" {
-		b.Skipf("%s is not set", ort.LibraryEnv)
-	}
+	testutil.ORTLibrary(b)
 	dir := b.TempDir()
 	const name = "mobilenet_v1_0.25"
 	if _, err := zoo.Write(dir, name, zoo.DefaultOptions()); err != nil {

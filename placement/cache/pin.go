@@ -3,9 +3,10 @@ package cache
 import "context"
 
 // Pin loads name if needed and keeps it resident until Unpin or Unload
-// (Triton's repository load). It fails as Acquire does.
+// (Triton's repository load). It fails as Acquire does, but counts no hit
+// or miss: those are the requests' figures.
 func (c *Cache[M]) Pin(ctx context.Context, name string, opts AcquireOptions) error {
-	h, err := c.Acquire(ctx, name, opts)
+	h, err := c.acquire(ctx, name, opts, false)
 	if err != nil {
 		return err
 	}

@@ -33,8 +33,8 @@
 //     rate-based form of Belady's rule, and EdgeServe's policy with the
 //     future known: where all models are requested many times a second
 //     (the Azure sample mapped to a dozen models), the next request alone
-//     says little about how much a model is worth keeping, and Lookahead
-//     is the best of these schedules by far.
+//     says little about how much a model is worth keeping, which is where
+//     Lookahead does best (docs/policies.md).
 //   - Feasible: the cheapest of Belady, CostBelady, PFOOU and Lookahead
 //     with windows of 10 s, 1 min and 10 min, named after it.
 //   - LowerBound: PFOO-L of the same paper with costs. Every reuse interval
@@ -50,6 +50,7 @@
 // and Run take sim.Options (InstantLoads), and Run and Names give every
 // reference by its report name.
 //
-// TestGapTable (EDGESERVE_SIM_FULL=1) measures every policy against LRU and
-// Feasible on the Azure Functions sample.
+// Gap places policies between LRU, Feasible and LowerBound at one
+// capacity; `edgeserve sim gap` (make sim-gap) runs it over the Azure
+// Functions sample, and docs/policies.md has what it measured.
 package offline

@@ -28,8 +28,8 @@
 //   - rate is estimated from exponentially decayed request counts (as in
 //     LRFU, Lee et al., IEEE ToC 2001) with a 10 s half-life: the Azure
 //     Functions trace counts invocations per minute, so demand changes at
-//     minute scale, and a short memory also weighs recency (10 s measured
-//     better than 30 s and 60 s, and as well as 5 s). Counts are kept
+//     minute scale, and a short memory also weighs recency (the half-life
+//     was chosen by measurement: docs/policies.md). Counts are kept
 //     in the log domain, log(sum_i 2^(t_i/half-life)): all models decay by
 //     the same factor, so the order of utilities changes only when a model
 //     is requested and an indexed heap keeps it in O(log n).
@@ -37,9 +37,9 @@
 //     loaded copy, if cheaper: SetPeerCopy). EdgeServeConfig.DelayedHits
 //     adds the waits of the requests expected during the load, rate x load
 //     / 2 each, the "delayed hits" of Atre et al. (SIGCOMM 2020); it is off
-//     by default because on the Azure sample it measured worse, by 0 to 6
-//     points of the gap closed, even where the simulator charges delayed
-//     hits. Dividing by size is the cost-per-byte
+//     by default because on the Azure sample it measured worse, even where
+//     the simulator charges delayed hits (docs/policies.md). Dividing by
+//     size is the cost-per-byte
 //     rule of GreedyDual-Size (Cao and Irani, USITS 1997) and of the
 //     offline bounds of Berger et al. (SIGMETRICS 2018).
 //   - Admission control: a missed model is cached only if its expected
@@ -47,8 +47,8 @@
 //     Victims names none and the request is forwarded (the simulator's
 //     transient load). As in TinyLFU
 //     (Einziger et al., ACM ToS 2017), a one-off request then cannot push
-//     out a busy model; on the Azure sample this is what makes the policy
-//     several times better than LRU at small capacities. It is optional
+//     out a busy model; on the Azure sample this is what sets the policy
+//     apart from LRU at small capacities (docs/policies.md). It is optional
 //     (EdgeServeConfig.Admission): a cache that can only serve what it
 //     holds, such as the node's until it forwards, builds its policy with
 //     NewServing, which turns it off.
@@ -78,19 +78,8 @@
 //
 // # Measured
 //
-// TestGapTable in package offline (make sim-gap) replays the Azure
-// Functions sample (720 minutes, 6.06 million requests) with each function
-// mapped to a model of the poster, m5 or zoo profile set (sim.MapShared,
-// mapping seeds 1-3) at 10%, 25% and 50% of the model bytes, and compares
-// each policy with LRU and the best feasible offline schedule. With the
-// simulator's default accounting (loads take time, delayed hits),
-// EdgeServe closes 96.8%-99.9% of the LRU-to-offline gap at all 27 points
-// while LFU, GDSF and both CremeBrulee variants stay within 1% of LRU: the
-// models are few and all requested many times a minute, so a cache that
-// admits every miss thrashes, and declining to cache (forwarding) is what
-// wins. With the classic accounting (sim.Options.InstantLoads) EdgeServe
-// closes 79.3%-99.9%, GDSF -14%-68%, CremeBrulee 3%-70% and its decayed
-// variant 4%-76%; EdgeServe's delay is below GDSF's and CremeBrulee's at
-// every point of both. NewServing's form, which cannot decline, closes -11%
-// to 5% with the default accounting and 17%-84% with the classic one.
+// How the policies compare with LRU and the offline schedules on the Azure
+// Functions sample, and the measurements behind EdgeServe's parameters,
+// are in docs/policies.md with the command that makes them
+// (edgeserve sim gap; make sim-gap).
 package policy

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgeserve/edgeserve/internal/shared"
 )
 
 const ms = time.Millisecond
@@ -129,11 +131,7 @@ func TestReadM5Malformed(t *testing.T) {
 // TestReadM5SharedFile reads the real CremeBrulee file when it is present:
 // every one of its 26 models must have a published size.
 func TestReadM5SharedFile(t *testing.T) {
-	f, err := os.Open(DefaultM5File)
-	if err != nil {
-		t.Skip("CremeBrulee measurements not present:", err)
-	}
-	defer f.Close()
+	f := openShared(t, M5SharedFile)
 	models, err := ReadM5(f)
 	if err != nil {
 		t.Fatal(err)
@@ -150,11 +148,7 @@ func TestPosterMatchesReference(t *testing.T) {
 	if len(models) != 11 {
 		t.Fatalf("%d models, want 11", len(models))
 	}
-	f, err := os.Open("/work/shared/reference/edgeserve-poster.txt")
-	if err != nil {
-		t.Skip("poster text not present:", err)
-	}
-	defer f.Close()
+	f := openShared(t, "reference/edgeserve-poster.txt")
 	rows := 0
 	for sc := bufio.NewScanner(f); sc.Scan(); {
 		cols := strings.Split(sc.Text(), "\t")
@@ -234,4 +228,48 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// openShared opens a file of the shared data, closed at cleanup. The test
+// skips, saying where it looked, only when the data is not on this machine.
+func openShared(t *testing.T, rel string) *os.File {
+	t.Helper()
+	p, err := shared.File(rel)
+	if errors.Is(err, shared.ErrNotFound) {
+		t.Skipf("shared data not present (set %s or put it at ../shared beside the checkout): %v", shared.Env, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// TestLoadM5FindsSharedData: "m5" is found through $EDGESERVE_SHARED (or
+// beside the checkout), never at a fixed machine path; when it is not
+// there the error says where it looked and which variable to set.
+func TestLoadM5FindsSharedData(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(shared.Env, dir)
+	_, err := Load("m5", LoadDefault)
+	if !errors.Is(err, shared.ErrNotFound) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), shared.Env) {
+		t.Fatalf("m5 without shared data: err = %v, want shared.ErrNotFound naming %s and %s", err, dir, shared.Env)
+	}
+	data, err := os.ReadFile("testdata/m5.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir+"/profiles", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/"+M5SharedFile, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m5, err := Load("m5", LoadDefault); err != nil || len(m5) != 2 {
+		t.Fatalf("m5 from $%s: %d models, %v; want the 2 of testdata/m5.json", shared.Env, len(m5), err)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/edgeserve/edgeserve/internal/shared"
 )
 
 // measured holds the project's own committed measurements (see
@@ -36,12 +38,23 @@ func Zoo(path LoadPath) ([]Model, error) {
 	return ReadBench(f, path)
 }
 
-// DefaultM5File is where the CremeBrulee measurements live on the
-// project's machines.
-const DefaultM5File = "/work/shared/profiles/cremebrulee-keras-m5large.json"
+// M5SharedFile is the CremeBrulee measurements' file in the project's
+// shared data (internal/shared: $EDGESERVE_SHARED, or ../shared beside the
+// checkout).
+const M5SharedFile = "profiles/cremebrulee-keras-m5large.json"
+
+// M5File finds M5SharedFile. The error wraps shared.ErrNotFound and says
+// where it looked.
+func M5File() (string, error) {
+	p, err := shared.File(M5SharedFile)
+	if err != nil {
+		return "", fmt.Errorf("profile: the m5 profile set (pass its file's path instead): %w", err)
+	}
+	return p, nil
+}
 
 // Load resolves a profile set by name: "poster" (Table I, built in),
-// "zoo" (the committed bench output), "m5" (DefaultM5File), or the path of
+// "zoo" (the committed bench output), "m5" (M5File), or the path of
 // a JSON file in either the bench format (an object) or the CremeBrulee
 // format (an array). path picks the bench load path.
 func Load(spec string, path LoadPath) ([]Model, error) {
@@ -51,7 +64,11 @@ func Load(spec string, path LoadPath) ([]Model, error) {
 	case "zoo":
 		return Zoo(path)
 	case "m5":
-		spec = DefaultM5File
+		p, err := M5File()
+		if err != nil {
+			return nil, err
+		}
+		spec = p
 	}
 	f, err := os.Open(spec)
 	if err != nil {

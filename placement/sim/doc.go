@@ -25,12 +25,10 @@
 // yet and runs its policies in their serving form (policy.NewServing).
 //
 // The other reading, where every request must be served from this node's
-// memory and a load waits for loads in flight to free it, was tried (in an
-// experiment not kept in the code, with schedules that never bypass): on
-// the Azure sample mapped to the poster's or the m5 models, the waits
-// chain without bound at 10%-50% of the model bytes for every policy and
-// every offline schedule (totals above 10^9 s over three hours). A node
-// that cannot forward is simply overloaded there.
+// memory and a load waits for loads in flight to free it, was tried: on
+// the Azure sample the waits chain without bound for every policy and
+// every offline schedule (docs/policies.md). A node that cannot forward
+// is simply overloaded there.
 //
 // Options.InstantLoads switches to the classic accounting of caching
 // papers, in which a load completes as it starts: a miss costs its load

@@ -2,21 +2,20 @@ package ort
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/runtime"
 )
 
-// testConfig is DefaultConfig with a temporary prepared directory. Tests
-// fail, never skip, without the library: the backend is the product.
+// testConfig is DefaultConfig with a temporary prepared directory. Without
+// the library a test fails under make test and skips elsewhere
+// (testutil.ORTLibrary).
 func testConfig(t testing.TB, fast bool) Config {
 	t.Helper()
-	if os.Getenv(LibraryEnv) == "" {
-		t.Fatalf("%s is not set: run make setup (or make test, which exports it)", LibraryEnv)
-	}
+	testutil.ORTLibrary(t)
 	cfg := DefaultConfig()
 	cfg.FastLoad = fast
 	cfg.PreparedDir = t.TempDir()
@@ -29,6 +28,7 @@ func newTestLoader(t testing.TB, fast bool) *Loader {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { l.Close() }) // ONNX Runtime's messages must not reach a finished test's logger
 	return l
 }
 

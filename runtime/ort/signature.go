@@ -45,6 +45,16 @@ func readSignature(path string) (modelSignature, error) {
 	return parseSignature(data)
 }
 
+// ReadSignature reads the inputs and outputs the ONNX model at path
+// declares, from its graph alone: no session is created and no ONNX Runtime
+// library is needed, so a node can answer metadata without loading the
+// model. Errors wrap runtime.ErrInvalidModel when the file is not a usable
+// ONNX model.
+func ReadSignature(path string) (runtime.Signature, error) {
+	sig, err := readSignature(path)
+	return sig.Signature, err
+}
+
 // mapFile memory-maps a file read-only.
 func mapFile(path string) ([]byte, func(), error) {
 	f, err := os.Open(path)

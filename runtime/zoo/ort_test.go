@@ -1,12 +1,13 @@
 package zoo
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/edgeserve/edgeserve/internal/testutil"
 )
 
 // The ONNX Runtime environment is process-wide: it is initialised once in
@@ -14,11 +15,9 @@ import (
 var ortInitErr error
 
 func TestMain(m *testing.M) {
-	if lib := os.Getenv("EDGESERVE_ORT_LIB"); lib != "" {
+	if lib := testutil.ORTLibraryPath(); lib != "" {
 		ort.SetSharedLibraryPath(lib)
 		ortInitErr = ort.InitializeEnvironment()
-	} else {
-		ortInitErr = fmt.Errorf("EDGESERVE_ORT_LIB is not set: run `make setup` and export EDGESERVE_ORT_LIB (the Makefile does this for `make test`)")
 	}
 	code := m.Run()
 	if ortInitErr == nil {
@@ -27,9 +26,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needORT fails the test when ONNX Runtime is not available.
+// needORT skips or fails the test, by testutil.ORTLibrary's rule, when no
+// library is configured, and fails it when the library did not start.
 func needORT(t *testing.T) {
 	t.Helper()
+	testutil.ORTLibrary(t)
 	if ortInitErr != nil {
 		t.Fatalf("ONNX Runtime is required: %v", ortInitErr)
 	}

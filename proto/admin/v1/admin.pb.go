@@ -800,6 +800,215 @@ func (*UnloadModelResponse) Descriptor() ([]byte, []int) {
 	return file_admin_proto_rawDescGZIP(), []int{13}
 }
 
+type NodeStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeStatusRequest) Reset() {
+	*x = NodeStatusRequest{}
+	mi := &file_admin_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeStatusRequest) ProtoMessage() {}
+
+func (x *NodeStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeStatusRequest.ProtoReflect.Descriptor instead.
+func (*NodeStatusRequest) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{14}
+}
+
+// One GPU as the node's last probe (NVML) saw it.
+type GPU struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Index            int32                  `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Name             string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Uuid             string                 `protobuf:"bytes,3,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	MemoryTotalBytes uint64                 `protobuf:"varint,4,opt,name=memory_total_bytes,json=memoryTotalBytes,proto3" json:"memory_total_bytes,omitempty"`
+	MemoryFreeBytes  uint64                 `protobuf:"varint,5,opt,name=memory_free_bytes,json=memoryFreeBytes,proto3" json:"memory_free_bytes,omitempty"`
+	MemoryUsedBytes  uint64                 `protobuf:"varint,6,opt,name=memory_used_bytes,json=memoryUsedBytes,proto3" json:"memory_used_bytes,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *GPU) Reset() {
+	*x = GPU{}
+	mi := &file_admin_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GPU) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GPU) ProtoMessage() {}
+
+func (x *GPU) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GPU.ProtoReflect.Descriptor instead.
+func (*GPU) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GPU) GetIndex() int32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *GPU) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GPU) GetUuid() string {
+	if x != nil {
+		return x.Uuid
+	}
+	return ""
+}
+
+func (x *GPU) GetMemoryTotalBytes() uint64 {
+	if x != nil {
+		return x.MemoryTotalBytes
+	}
+	return 0
+}
+
+func (x *GPU) GetMemoryFreeBytes() uint64 {
+	if x != nil {
+		return x.MemoryFreeBytes
+	}
+	return 0
+}
+
+func (x *GPU) GetMemoryUsedBytes() uint64 {
+	if x != nil {
+		return x.MemoryUsedBytes
+	}
+	return 0
+}
+
+type NodeStatusResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Draining bool                   `protobuf:"varint,1,opt,name=draining,proto3" json:"draining,omitempty"`
+	// ONNX Runtime's execution provider: cpu, cuda or tensorrt.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// The cache's GPU budget; 0 when none is enforced.
+	GpuBudgetBytes int64 `protobuf:"varint,3,opt,name=gpu_budget_bytes,json=gpuBudgetBytes,proto3" json:"gpu_budget_bytes,omitempty"`
+	// The last GPU probe in words: "no GPU: <reason>" when it found none.
+	GpuSummary string `protobuf:"bytes,4,opt,name=gpu_summary,json=gpuSummary,proto3" json:"gpu_summary,omitempty"`
+	Gpus       []*GPU `protobuf:"bytes,5,rep,name=gpus,proto3" json:"gpus,omitempty"`
+	// When the GPUs were last probed, in Unix milliseconds.
+	GpuProbedUnixMs int64 `protobuf:"varint,6,opt,name=gpu_probed_unix_ms,json=gpuProbedUnixMs,proto3" json:"gpu_probed_unix_ms,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *NodeStatusResponse) Reset() {
+	*x = NodeStatusResponse{}
+	mi := &file_admin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeStatusResponse) ProtoMessage() {}
+
+func (x *NodeStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeStatusResponse.ProtoReflect.Descriptor instead.
+func (*NodeStatusResponse) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *NodeStatusResponse) GetDraining() bool {
+	if x != nil {
+		return x.Draining
+	}
+	return false
+}
+
+func (x *NodeStatusResponse) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *NodeStatusResponse) GetGpuBudgetBytes() int64 {
+	if x != nil {
+		return x.GpuBudgetBytes
+	}
+	return 0
+}
+
+func (x *NodeStatusResponse) GetGpuSummary() string {
+	if x != nil {
+		return x.GpuSummary
+	}
+	return ""
+}
+
+func (x *NodeStatusResponse) GetGpus() []*GPU {
+	if x != nil {
+		return x.Gpus
+	}
+	return nil
+}
+
+func (x *NodeStatusResponse) GetGpuProbedUnixMs() int64 {
+	if x != nil {
+		return x.GpuProbedUnixMs
+	}
+	return 0
+}
+
 var File_admin_proto protoreflect.FileDescriptor
 
 const file_admin_proto_rawDesc = "" +
@@ -858,7 +1067,23 @@ const file_admin_proto_rawDesc = "" +
 	"\x12UnloadModelRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\"\x15\n" +
-	"\x13UnloadModelResponse2\xca\x04\n" +
+	"\x13UnloadModelResponse\"\x13\n" +
+	"\x11NodeStatusRequest\"\xc9\x01\n" +
+	"\x03GPU\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x05R\x05index\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04uuid\x18\x03 \x01(\tR\x04uuid\x12,\n" +
+	"\x12memory_total_bytes\x18\x04 \x01(\x04R\x10memoryTotalBytes\x12*\n" +
+	"\x11memory_free_bytes\x18\x05 \x01(\x04R\x0fmemoryFreeBytes\x12*\n" +
+	"\x11memory_used_bytes\x18\x06 \x01(\x04R\x0fmemoryUsedBytes\"\xf1\x01\n" +
+	"\x12NodeStatusResponse\x12\x1a\n" +
+	"\bdraining\x18\x01 \x01(\bR\bdraining\x12\x1a\n" +
+	"\bprovider\x18\x02 \x01(\tR\bprovider\x12(\n" +
+	"\x10gpu_budget_bytes\x18\x03 \x01(\x03R\x0egpuBudgetBytes\x12\x1f\n" +
+	"\vgpu_summary\x18\x04 \x01(\tR\n" +
+	"gpuSummary\x12+\n" +
+	"\x04gpus\x18\x05 \x03(\v2\x17.edgeserve.admin.v1.GPUR\x04gpus\x12+\n" +
+	"\x12gpu_probed_unix_ms\x18\x06 \x01(\x03R\x0fgpuProbedUnixMs2\xa9\x05\n" +
 	"\fAdminService\x12\\\n" +
 	"\tPushModel\x12$.edgeserve.admin.v1.PushModelRequest\x1a%.edgeserve.admin.v1.PushModelResponse\"\x00(\x01\x12]\n" +
 	"\n" +
@@ -867,7 +1092,9 @@ const file_admin_proto_rawDesc = "" +
 	"\n" +
 	"ListModels\x12%.edgeserve.admin.v1.ListModelsRequest\x1a&.edgeserve.admin.v1.ListModelsResponse\"\x00\x12Z\n" +
 	"\tLoadModel\x12$.edgeserve.admin.v1.LoadModelRequest\x1a%.edgeserve.admin.v1.LoadModelResponse\"\x00\x12`\n" +
-	"\vUnloadModel\x12&.edgeserve.admin.v1.UnloadModelRequest\x1a'.edgeserve.admin.v1.UnloadModelResponse\"\x00B7Z5github.com/edgeserve/edgeserve/proto/admin/v1;adminpbb\x06proto3"
+	"\vUnloadModel\x12&.edgeserve.admin.v1.UnloadModelRequest\x1a'.edgeserve.admin.v1.UnloadModelResponse\"\x00\x12]\n" +
+	"\n" +
+	"NodeStatus\x12%.edgeserve.admin.v1.NodeStatusRequest\x1a&.edgeserve.admin.v1.NodeStatusResponse\"\x00B7Z5github.com/edgeserve/edgeserve/proto/admin/v1;adminpbb\x06proto3"
 
 var (
 	file_admin_proto_rawDescOnce sync.Once
@@ -881,7 +1108,7 @@ func file_admin_proto_rawDescGZIP() []byte {
 	return file_admin_proto_rawDescData
 }
 
-var file_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_admin_proto_goTypes = []any{
 	(*PushHeader)(nil),          // 0: edgeserve.admin.v1.PushHeader
 	(*PushModelRequest)(nil),    // 1: edgeserve.admin.v1.PushModelRequest
@@ -897,32 +1124,38 @@ var file_admin_proto_goTypes = []any{
 	(*LoadModelResponse)(nil),   // 11: edgeserve.admin.v1.LoadModelResponse
 	(*UnloadModelRequest)(nil),  // 12: edgeserve.admin.v1.UnloadModelRequest
 	(*UnloadModelResponse)(nil), // 13: edgeserve.admin.v1.UnloadModelResponse
-	nil,                         // 14: edgeserve.admin.v1.PushHeader.LabelsEntry
-	nil,                         // 15: edgeserve.admin.v1.ModelInfo.LabelsEntry
+	(*NodeStatusRequest)(nil),   // 14: edgeserve.admin.v1.NodeStatusRequest
+	(*GPU)(nil),                 // 15: edgeserve.admin.v1.GPU
+	(*NodeStatusResponse)(nil),  // 16: edgeserve.admin.v1.NodeStatusResponse
+	nil,                         // 17: edgeserve.admin.v1.PushHeader.LabelsEntry
+	nil,                         // 18: edgeserve.admin.v1.ModelInfo.LabelsEntry
 }
 var file_admin_proto_depIdxs = []int32{
-	14, // 0: edgeserve.admin.v1.PushHeader.labels:type_name -> edgeserve.admin.v1.PushHeader.LabelsEntry
+	17, // 0: edgeserve.admin.v1.PushHeader.labels:type_name -> edgeserve.admin.v1.PushHeader.LabelsEntry
 	0,  // 1: edgeserve.admin.v1.PushModelRequest.header:type_name -> edgeserve.admin.v1.PushHeader
 	8,  // 2: edgeserve.admin.v1.PushModelResponse.model:type_name -> edgeserve.admin.v1.ModelInfo
-	15, // 3: edgeserve.admin.v1.ModelInfo.labels:type_name -> edgeserve.admin.v1.ModelInfo.LabelsEntry
+	18, // 3: edgeserve.admin.v1.ModelInfo.labels:type_name -> edgeserve.admin.v1.ModelInfo.LabelsEntry
 	8,  // 4: edgeserve.admin.v1.ListModelsResponse.models:type_name -> edgeserve.admin.v1.ModelInfo
-	1,  // 5: edgeserve.admin.v1.AdminService.PushModel:input_type -> edgeserve.admin.v1.PushModelRequest
-	3,  // 6: edgeserve.admin.v1.AdminService.PushOffset:input_type -> edgeserve.admin.v1.PushOffsetRequest
-	5,  // 7: edgeserve.admin.v1.AdminService.DeleteModel:input_type -> edgeserve.admin.v1.DeleteModelRequest
-	7,  // 8: edgeserve.admin.v1.AdminService.ListModels:input_type -> edgeserve.admin.v1.ListModelsRequest
-	10, // 9: edgeserve.admin.v1.AdminService.LoadModel:input_type -> edgeserve.admin.v1.LoadModelRequest
-	12, // 10: edgeserve.admin.v1.AdminService.UnloadModel:input_type -> edgeserve.admin.v1.UnloadModelRequest
-	2,  // 11: edgeserve.admin.v1.AdminService.PushModel:output_type -> edgeserve.admin.v1.PushModelResponse
-	4,  // 12: edgeserve.admin.v1.AdminService.PushOffset:output_type -> edgeserve.admin.v1.PushOffsetResponse
-	6,  // 13: edgeserve.admin.v1.AdminService.DeleteModel:output_type -> edgeserve.admin.v1.DeleteModelResponse
-	9,  // 14: edgeserve.admin.v1.AdminService.ListModels:output_type -> edgeserve.admin.v1.ListModelsResponse
-	11, // 15: edgeserve.admin.v1.AdminService.LoadModel:output_type -> edgeserve.admin.v1.LoadModelResponse
-	13, // 16: edgeserve.admin.v1.AdminService.UnloadModel:output_type -> edgeserve.admin.v1.UnloadModelResponse
-	11, // [11:17] is the sub-list for method output_type
-	5,  // [5:11] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	15, // 5: edgeserve.admin.v1.NodeStatusResponse.gpus:type_name -> edgeserve.admin.v1.GPU
+	1,  // 6: edgeserve.admin.v1.AdminService.PushModel:input_type -> edgeserve.admin.v1.PushModelRequest
+	3,  // 7: edgeserve.admin.v1.AdminService.PushOffset:input_type -> edgeserve.admin.v1.PushOffsetRequest
+	5,  // 8: edgeserve.admin.v1.AdminService.DeleteModel:input_type -> edgeserve.admin.v1.DeleteModelRequest
+	7,  // 9: edgeserve.admin.v1.AdminService.ListModels:input_type -> edgeserve.admin.v1.ListModelsRequest
+	10, // 10: edgeserve.admin.v1.AdminService.LoadModel:input_type -> edgeserve.admin.v1.LoadModelRequest
+	12, // 11: edgeserve.admin.v1.AdminService.UnloadModel:input_type -> edgeserve.admin.v1.UnloadModelRequest
+	14, // 12: edgeserve.admin.v1.AdminService.NodeStatus:input_type -> edgeserve.admin.v1.NodeStatusRequest
+	2,  // 13: edgeserve.admin.v1.AdminService.PushModel:output_type -> edgeserve.admin.v1.PushModelResponse
+	4,  // 14: edgeserve.admin.v1.AdminService.PushOffset:output_type -> edgeserve.admin.v1.PushOffsetResponse
+	6,  // 15: edgeserve.admin.v1.AdminService.DeleteModel:output_type -> edgeserve.admin.v1.DeleteModelResponse
+	9,  // 16: edgeserve.admin.v1.AdminService.ListModels:output_type -> edgeserve.admin.v1.ListModelsResponse
+	11, // 17: edgeserve.admin.v1.AdminService.LoadModel:output_type -> edgeserve.admin.v1.LoadModelResponse
+	13, // 18: edgeserve.admin.v1.AdminService.UnloadModel:output_type -> edgeserve.admin.v1.UnloadModelResponse
+	16, // 19: edgeserve.admin.v1.AdminService.NodeStatus:output_type -> edgeserve.admin.v1.NodeStatusResponse
+	13, // [13:20] is the sub-list for method output_type
+	6,  // [6:13] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_admin_proto_init() }
@@ -940,7 +1173,7 @@ func file_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_admin_proto_rawDesc), len(file_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

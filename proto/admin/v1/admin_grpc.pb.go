@@ -30,6 +30,7 @@ const (
 	AdminService_ListModels_FullMethodName  = "/edgeserve.admin.v1.AdminService/ListModels"
 	AdminService_LoadModel_FullMethodName   = "/edgeserve.admin.v1.AdminService/LoadModel"
 	AdminService_UnloadModel_FullMethodName = "/edgeserve.admin.v1.AdminService/UnloadModel"
+	AdminService_NodeStatus_FullMethodName  = "/edgeserve.admin.v1.AdminService/NodeStatus"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -51,6 +52,8 @@ type AdminServiceClient interface {
 	LoadModel(ctx context.Context, in *LoadModelRequest, opts ...grpc.CallOption) (*LoadModelResponse, error)
 	// Unload a model, waiting for running requests on it.
 	UnloadModel(ctx context.Context, in *UnloadModelRequest, opts ...grpc.CallOption) (*UnloadModelResponse, error)
+	// The node's own state: its execution provider, GPU budget and GPUs.
+	NodeStatus(ctx context.Context, in *NodeStatusRequest, opts ...grpc.CallOption) (*NodeStatusResponse, error)
 }
 
 type adminServiceClient struct {
@@ -124,6 +127,16 @@ func (c *adminServiceClient) UnloadModel(ctx context.Context, in *UnloadModelReq
 	return out, nil
 }
 
+func (c *adminServiceClient) NodeStatus(ctx context.Context, in *NodeStatusRequest, opts ...grpc.CallOption) (*NodeStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(NodeStatusResponse)
+	err := c.cc.Invoke(ctx, AdminService_NodeStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -143,6 +156,8 @@ type AdminServiceServer interface {
 	LoadModel(context.Context, *LoadModelRequest) (*LoadModelResponse, error)
 	// Unload a model, waiting for running requests on it.
 	UnloadModel(context.Context, *UnloadModelRequest) (*UnloadModelResponse, error)
+	// The node's own state: its execution provider, GPU budget and GPUs.
+	NodeStatus(context.Context, *NodeStatusRequest) (*NodeStatusResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -170,6 +185,9 @@ func (UnimplementedAdminServiceServer) LoadModel(context.Context, *LoadModelRequ
 }
 func (UnimplementedAdminServiceServer) UnloadModel(context.Context, *UnloadModelRequest) (*UnloadModelResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UnloadModel not implemented")
+}
+func (UnimplementedAdminServiceServer) NodeStatus(context.Context, *NodeStatusRequest) (*NodeStatusResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method NodeStatus not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -289,6 +307,24 @@ func _AdminService_UnloadModel_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_NodeStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(NodeStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).NodeStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_NodeStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).NodeStatus(ctx, req.(*NodeStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -315,6 +351,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UnloadModel",
 			Handler:    _AdminService_UnloadModel_Handler,
+		},
+		{
+			MethodName: "NodeStatus",
+			Handler:    _AdminService_NodeStatus_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
