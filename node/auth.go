@@ -19,14 +19,26 @@ func isAdminMethod(fullMethod string) bool {
 }
 
 // tokenOK compares "Bearer <token>" with the configured token in constant
-// time. With no token configured (only on loopback or with InsecureAdmin;
-// see Config.validate) every call is allowed.
+// time; the scheme is case-insensitive (RFC 9110, section 11.1). With no
+// token configured (only on loopback or with InsecureAdmin; see
+// Config.validate) every call is allowed.
 func (n *Node) tokenOK(header string) bool {
 	if n.cfg.Server.AdminToken == "" {
 		return true
 	}
-	got, ok := strings.CutPrefix(header, "Bearer ")
+	got, ok := bearerToken(header)
 	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(n.cfg.Server.AdminToken)) == 1
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// value, whatever the case of the scheme.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimLeft(token, " ")
+	return token, token != ""
 }
 
 func (n *Node) grpcAuth(ctx context.Context, fullMethod string) error {

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -44,9 +45,14 @@ type ServerConfig struct {
 	// anyone who reaches the node can then change its models. For trusted
 	// networks only (flag --insecure-admin).
 	InsecureAdmin bool `yaml:"insecure_admin"`
-	// TLSCertFile and TLSKeyFile, when both set, serve gRPC and HTTP over TLS.
+	// TLSCertFile and TLSKeyFile, when both set, serve gRPC, HTTP and
+	// metrics over TLS.
 	TLSCertFile string `yaml:"tls_cert"`
 	TLSKeyFile  string `yaml:"tls_key"`
+	// TLSClientCAFile, when set (TLS only), is a PEM file of the CAs whose
+	// client certificates the node accepts: every client of gRPC, HTTP and
+	// metrics must then present a certificate one of them signed.
+	TLSClientCAFile string `yaml:"tls_client_ca"`
 	// MaxRequestBytes bounds one inference request (gRPC message or HTTP
 	// body) and one push chunk; pushes stream in chunks of any total size.
 	MaxRequestBytes int `yaml:"max_request_bytes"`
@@ -59,6 +65,40 @@ type ServerConfig struct {
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 	// DrainTimeout bounds how long shutdown waits for in-flight requests.
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
+	// MaxConnections bounds the open connections of each listener (gRPC,
+	// HTTP, metrics); further connections wait in the kernel's backlog.
+	MaxConnections int `yaml:"max_connections"`
+	// MaxInFlightRequests bounds the requests being served at once (health
+	// probes excepted); more are refused with RESOURCE_EXHAUSTED / HTTP 429.
+	MaxInFlightRequests int `yaml:"max_in_flight_requests"`
+	// HTTPReadHeaderTimeout bounds reading a request's headers, and how long
+	// a new connection may stay silent.
+	HTTPReadHeaderTimeout time.Duration `yaml:"http_read_header_timeout"`
+	// HTTPReadTimeout bounds reading a whole request, body included.
+	HTTPReadTimeout time.Duration `yaml:"http_read_timeout"`
+	// HTTPWriteTimeout bounds a request from the end of its headers to the
+	// end of its response; it must exceed RequestTimeout and the cache's
+	// LoadTimeout (an HTTP load waits for the load).
+	HTTPWriteTimeout time.Duration `yaml:"http_write_timeout"`
+	// HTTPIdleTimeout closes a keep-alive connection idle this long.
+	HTTPIdleTimeout time.Duration `yaml:"http_idle_timeout"`
+	// GRPCHandshakeTimeout bounds a new gRPC connection's TLS handshake and
+	// HTTP/2 preface.
+	GRPCHandshakeTimeout time.Duration `yaml:"grpc_handshake_timeout"`
+	// GRPCMaxConnectionIdle closes a gRPC connection without a call for
+	// this long (with a GOAWAY, then a few seconds' grace).
+	GRPCMaxConnectionIdle time.Duration `yaml:"grpc_max_connection_idle"`
+	// GRPCKeepaliveTime is the silence after which the node pings a gRPC
+	// client; GRPCKeepaliveTimeout is how long it waits for the answer
+	// before closing the connection (gRPC raises a time under 1s to 1s).
+	GRPCKeepaliveTime    time.Duration `yaml:"grpc_keepalive_time"`
+	GRPCKeepaliveTimeout time.Duration `yaml:"grpc_keepalive_timeout"`
+	// GRPCKeepaliveMinTime is the shortest interval between a client's
+	// keepalive pings; a client pinging more often is disconnected.
+	GRPCKeepaliveMinTime time.Duration `yaml:"grpc_keepalive_min_time"`
+	// GRPCMaxConcurrentStreams bounds the concurrent calls on one gRPC
+	// connection.
+	GRPCMaxConcurrentStreams int `yaml:"grpc_max_concurrent_streams"`
 }
 
 // StoreConfig bounds the model store under DataDir.
@@ -125,16 +165,30 @@ func DefaultConfig(dir string) Config {
 	}
 }
 
-// DefaultServerConfig listens on Triton's ports on every interface.
+// DefaultServerConfig listens on Triton's ports on every interface, but
+// for metrics, which stay on loopback unless asked.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{
 		GRPCAddr:           ":8001",
 		HTTPAddr:           ":8000",
-		MetricsAddr:        ":8002",
+		MetricsAddr:        "127.0.0.1:8002",
 		MaxRequestBytes:    64 << 20,
 		RequestMemoryBytes: 512 << 20,
 		RequestTimeout:     time.Minute,
 		DrainTimeout:       30 * time.Second,
+
+		MaxConnections:           1024,
+		MaxInFlightRequests:      256,
+		HTTPReadHeaderTimeout:    10 * time.Second,
+		HTTPReadTimeout:          2 * time.Minute,
+		HTTPWriteTimeout:         3 * time.Minute,
+		HTTPIdleTimeout:          time.Minute,
+		GRPCHandshakeTimeout:     10 * time.Second,
+		GRPCMaxConnectionIdle:    5 * time.Minute,
+		GRPCKeepaliveTime:        time.Minute,
+		GRPCKeepaliveTimeout:     20 * time.Second,
+		GRPCKeepaliveMinTime:     10 * time.Second,
+		GRPCMaxConcurrentStreams: 128,
 	}
 }
 
@@ -167,6 +221,10 @@ func (c Config) validate() error {
 			return fmt.Errorf("node: config: %w", err)
 		}
 	}
+	if s := c.Server; s.HTTPWriteTimeout <= max(s.RequestTimeout, c.Cache.LoadTimeout) {
+		return fmt.Errorf("node: config: server: http_write_timeout %v must exceed request_timeout %v and cache load_timeout %v, or answers are cut off",
+			s.HTTPWriteTimeout, s.RequestTimeout, c.Cache.LoadTimeout)
+	}
 	return nil
 }
 
@@ -184,6 +242,23 @@ func (c ServerConfig) validate() error {
 		return errors.New("server: tls_cert and tls_key go together")
 	case c.AdminToken == "" && !c.InsecureAdmin && !(IsLoopback(c.GRPCAddr) && IsLoopback(c.HTTPAddr)):
 		return fmt.Errorf("server: no admin token (AdminToken) while listening beyond loopback (gRPC %q, HTTP %q): set a token, or insecure_admin to allow anyone to change the models", c.GRPCAddr, c.HTTPAddr)
+	case c.TLSClientCAFile != "" && c.TLSCertFile == "":
+		return errors.New("server: tls_client_ca needs tls_cert and tls_key")
+	}
+	return c.validateLimits()
+}
+
+// validateLimits checks the connection and request bounds.
+func (c ServerConfig) validateLimits() error {
+	switch {
+	case c.MaxConnections <= 0 || c.MaxInFlightRequests <= 0 || c.GRPCMaxConcurrentStreams <= 0 || c.GRPCMaxConcurrentStreams > math.MaxUint32:
+		return fmt.Errorf("server: max_connections %d, max_in_flight_requests %d and grpc_max_concurrent_streams %d must be positive (streams at most 2^32-1)",
+			c.MaxConnections, c.MaxInFlightRequests, c.GRPCMaxConcurrentStreams)
+	case c.HTTPReadHeaderTimeout <= 0 || c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= 0 || c.HTTPIdleTimeout <= 0:
+		return errors.New("server: http_read_header_timeout, http_read_timeout, http_write_timeout and http_idle_timeout must be positive")
+	case c.GRPCHandshakeTimeout <= 0 || c.GRPCMaxConnectionIdle <= 0 || c.GRPCKeepaliveTime <= 0 ||
+		c.GRPCKeepaliveTimeout <= 0 || c.GRPCKeepaliveMinTime <= 0:
+		return errors.New("server: grpc_handshake_timeout, grpc_max_connection_idle and the grpc_keepalive times must be positive")
 	}
 	return nil
 }

@@ -17,6 +17,11 @@ var (
 	ErrResumeOffset = errors.New("node: push offset does not match the bytes held")
 	// ErrBusy: another push of the same file is in progress.
 	ErrBusy = errors.New("node: busy")
+	// ErrOverloaded: MaxInFlightRequests requests are being served already.
+	ErrOverloaded = errors.New("node: overloaded, too many requests in flight")
+	// ErrClientGone: the client closed the connection, or stalled past the
+	// read timeout, before its request was read.
+	ErrClientGone = errors.New("node: client closed or stalled the request")
 	// ErrRequestMemory: the requests in flight hold the whole request
 	// memory budget; retry later.
 	ErrRequestMemory = errors.New("node: request memory budget in use, retry later")

@@ -104,6 +104,9 @@ func (n *Node) pushHeader(h *adminpb.PushHeader) (pushHeader, error) {
 	if h == nil {
 		return pushHeader{}, fmt.Errorf("%w: the first push message must be the header", ErrBadRequest)
 	}
+	if err := checkRef(h.GetName(), ""); err != nil {
+		return pushHeader{}, err
+	}
 	if err := store.ValidateName(h.GetName()); err != nil {
 		return pushHeader{}, err
 	}

@@ -15,6 +15,7 @@ type metrics struct {
 	queue    *prometheus.HistogramVec // model: resolve + acquire (+ load)
 	compute  *prometheus.HistogramVec // model: run
 	inFlight prometheus.Gauge
+	refused  prometheus.Counter // requests refused over MaxInFlightRequests
 }
 
 // latencyBuckets span 50 µs to ~26 s.
@@ -34,8 +35,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Model run time.", Buckets: latencyBuckets}, []string{"model"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "edgeserve_requests_in_flight",
 			Help: "Inference requests being served."}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgeserve_requests_refused_total",
+			Help: "Requests (of any kind but health probes) refused because MaxInFlightRequests were being served."}),
 	}
-	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight)
+	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused)
 	return m
 }
 

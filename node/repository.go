@@ -151,7 +151,7 @@ func (n *Node) matching(ctx context.Context, name, version string) ([]store.Reco
 	}
 	recs, err := n.records(ctx, name)
 	if err == nil && len(recs) == 0 {
-		err = fmt.Errorf("node: model %q: %w", name, store.ErrNotFound)
+		err = fmt.Errorf("node: model %s: %w", clip(name), store.ErrNotFound)
 	}
 	return recs, err
 }

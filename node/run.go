@@ -22,7 +22,9 @@ func (n *Node) Run(ctx context.Context) error {
 		go func() { errc <- n.metricsSrv.Serve(n.metricsLis) }()
 	}
 	n.log.Info("edgeserve-node serving", zap.String("grpc", n.GRPCAddr()), zap.String("http", n.HTTPAddr()),
-		zap.String("metrics", n.MetricsAddr()), zap.Bool("tls", n.cfg.Server.TLSCertFile != ""))
+		zap.String("metrics", n.MetricsAddr()), zap.Bool("tls", n.cfg.Server.TLSCertFile != ""),
+		zap.Bool("client_certs", n.cfg.Server.TLSClientCAFile != ""))
+	warnInsecureAdmin(n.log, n.cfg.Server)
 	var err error
 	select {
 	case <-ctx.Done():
@@ -33,6 +35,16 @@ func (n *Node) Run(ctx context.Context) error {
 		err = derr
 	}
 	return err
+}
+
+// warnInsecureAdmin warns when anyone who reaches the node can change its
+// models: no admin token, InsecureAdmin, and a listener beyond loopback.
+func warnInsecureAdmin(log *zap.Logger, cfg ServerConfig) {
+	if !cfg.InsecureAdmin || cfg.AdminToken != "" || (IsLoopback(cfg.GRPCAddr) && IsLoopback(cfg.HTTPAddr)) {
+		return
+	}
+	log.Warn("admin API open to anyone who reaches the node: no admin token and insecure admin allowed off loopback",
+		zap.String("grpc", cfg.GRPCAddr), zap.String("http", cfg.HTTPAddr))
 }
 
 // closeTimeout bounds the unloading of models after the drain, which a

@@ -5,27 +5,26 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"time"
 
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+	"golang.org/x/net/netutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 )
 
-// listen binds the listeners and builds the servers.
+// listen binds the listeners, each capped at MaxConnections and, with
+// TLS, wrapped in it (metrics included), and builds the servers.
 func (n *Node) listen() (err error) {
-	var tlsCfg *tls.Config
-	if n.cfg.Server.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(n.cfg.Server.TLSCertFile, n.cfg.Server.TLSKeyFile)
-		if err != nil {
-			return fmt.Errorf("node: tls: %w", err)
-		}
-		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tlsCfg, err := n.cfg.Server.serverTLS()
+	if err != nil {
+		return err
 	}
 	if n.grpcLis, err = n.bind(n.cfg.Server.GRPCAddr); err != nil {
 		return err
@@ -38,39 +37,72 @@ func (n *Node) listen() (err error) {
 			return err
 		}
 	}
+	if tlsCfg != nil {
+		n.httpLis = tls.NewListener(n.httpLis, tlsCfg.Clone())
+		if n.metricsLis != nil {
+			n.metricsLis = tls.NewListener(n.metricsLis, tlsCfg.Clone())
+		}
+	}
 	n.buildServers(tlsCfg)
 	return nil
 }
 
+// bind listens on addr and caps its open connections at MaxConnections.
 func (n *Node) bind(addr string) (net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("node: listen %s: %w", addr, err)
 	}
 	n.closeOnFail = append(n.closeOnFail, func() { l.Close() })
-	return l, nil
+	return netutil.LimitListener(l, n.cfg.Server.MaxConnections), nil
 }
 
 func (n *Node) buildServers(tlsCfg *tls.Config) {
-	opts := []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(n.cfg.Server.MaxRequestBytes),
-		grpc.ChainUnaryInterceptor(n.unaryAuth),
-		grpc.ChainStreamInterceptor(n.streamAuth),
-	}
-	if tlsCfg != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
-		n.httpLis = tls.NewListener(n.httpLis, tlsCfg.Clone())
-	}
-	n.grpcSrv = grpc.NewServer(opts...)
+	lim := newInflight(n.cfg.Server.MaxInFlightRequests, n.metrics)
+	n.grpcSrv = grpc.NewServer(n.grpcOptions(tlsCfg, lim)...)
 	pb.RegisterGRPCInferenceServiceServer(n.grpcSrv, inferenceServer{n: n})
 	adminpb.RegisterAdminServiceServer(n.grpcSrv, adminServer{n: n})
 	n.health = health.NewServer()
 	healthpb.RegisterHealthServer(n.grpcSrv, n.health)
 	reflection.Register(n.grpcSrv)
-	n.httpSrv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+	n.httpSrv = n.httpServer(lim.http(withClientBody(n.httpHandler())))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg}))
-	n.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	n.metricsSrv = n.httpServer(mux)
+}
+
+// grpcOptions bound each connection (handshake time, idle time, silent
+// peers, ping floods, concurrent streams) and each request (size, calls
+// in flight), and add TLS and the admin token check.
+func (n *Node) grpcOptions(tlsCfg *tls.Config, lim inflight) []grpc.ServerOption {
+	c := n.cfg.Server
+	opts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(c.MaxRequestBytes),
+		grpc.ConnectionTimeout(c.GRPCHandshakeTimeout),
+		grpc.MaxConcurrentStreams(uint32(c.GRPCMaxConcurrentStreams)),
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			MaxConnectionIdle: c.GRPCMaxConnectionIdle, Time: c.GRPCKeepaliveTime, Timeout: c.GRPCKeepaliveTimeout}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: c.GRPCKeepaliveMinTime, PermitWithoutStream: true}),
+		grpc.ChainUnaryInterceptor(lim.unary, n.unaryAuth),
+		grpc.ChainStreamInterceptor(lim.stream, n.streamAuth),
+	}
+	if tlsCfg != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
+	}
+	return opts
+}
+
+// httpServer serves h with the configured header, read, write and idle
+// timeouts, so that slow or silent clients cannot hold a connection.
+func (n *Node) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: n.cfg.Server.HTTPReadHeaderTimeout,
+		ReadTimeout:       n.cfg.Server.HTTPReadTimeout,
+		WriteTimeout:      n.cfg.Server.HTTPWriteTimeout,
+		IdleTimeout:       n.cfg.Server.HTTPIdleTimeout,
+		ErrorLog:          zap.NewStdLog(n.log.Named("http")),
+	}
 }
 
 // GRPCAddr is the bound gRPC address.

@@ -87,9 +87,13 @@ func (n *Node) resolve(ctx context.Context, name, version string) (store.Record,
 	if name == "" {
 		return store.Record{}, fmt.Errorf("%w: model name is empty", ErrBadRequest)
 	}
+	if err := checkRef(name, version); err != nil {
+		return store.Record{}, err
+	}
 	rec, err := n.store.Get(ctx, name, version)
 	if err != nil {
-		return store.Record{}, fmt.Errorf("node: model %q version %q: %w", name, version, err)
+		// The store's errors quote the name and version already.
+		return store.Record{}, fmt.Errorf("node: resolve: %w", err)
 	}
 	return rec, nil
 }

@@ -28,6 +28,9 @@ var outcomes = []struct {
 	out outcome
 }{
 	{ErrUnauthenticated, outcome{codes.Unauthenticated, http.StatusUnauthorized, "unauthenticated"}},
+	// A body the client stopped sending fails its decoder too: report the
+	// client, not the decode error it caused.
+	{ErrClientGone, outcome{codes.Canceled, 499, "client_closed"}},
 	// A back-off wraps the load error that caused it: report the back-off.
 	{cache.ErrBackoff, outcome{codes.Unavailable, http.StatusServiceUnavailable, "load_backoff"}},
 	{ErrBadRequest, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_argument"}},
@@ -44,6 +47,7 @@ var outcomes = []struct {
 	{store.ErrOffsetMismatch, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
 	{ErrBusy, outcome{codes.Aborted, http.StatusConflict, "busy"}},
 	{ErrRequestMemory, outcome{codes.ResourceExhausted, http.StatusTooManyRequests, "request_memory"}},
+	{ErrOverloaded, outcome{codes.ResourceExhausted, http.StatusTooManyRequests, "overloaded"}},
 	{ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrTooLarge, outcome{codes.ResourceExhausted, http.StatusRequestEntityTooLarge, "too_large"}},
 	{store.ErrQuotaExceeded, outcome{codes.ResourceExhausted, http.StatusInsufficientStorage, "disk_full"}},

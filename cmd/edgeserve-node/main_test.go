@@ -163,3 +163,22 @@ func TestStartupFailureIsOneError(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLimitFlags: the connection, timeout and client-certificate
+// settings have flags (double-dash accepted).
+func TestParseLimitFlags(t *testing.T) {
+	cfg, _, err := parseFlags([]string{"--data-dir", "d", "--tls-client-ca", "ca.pem", "--max-connections", "7",
+		"--max-in-flight-requests", "8", "--http-read-timeout", "9s", "--http-idle-timeout", "10s",
+		"--grpc-max-connection-idle", "11s", "--grpc-max-concurrent-streams", "12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.TLSClientCAFile != "ca.pem" || cfg.Server.MaxConnections != 7 || cfg.Server.MaxInFlightRequests != 8 ||
+		cfg.Server.HTTPReadTimeout != 9*time.Second || cfg.Server.HTTPIdleTimeout != 10*time.Second ||
+		cfg.Server.GRPCMaxConnectionIdle != 11*time.Second || cfg.Server.GRPCMaxConcurrentStreams != 12 {
+		t.Fatalf("config = %+v", cfg)
+	}
+	if cfg.Server.MetricsAddr != "127.0.0.1:8002" {
+		t.Fatalf("default metrics address %q, want loopback", cfg.Server.MetricsAddr)
+	}
+}
