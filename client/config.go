@@ -24,6 +24,9 @@ type Config struct {
 	// CAFile is a PEM file of CA certificates; set, calls use TLS and
 	// trust only these roots.
 	CAFile string
+	// CertFile and KeyFile, when both set with CAFile, are the client's
+	// certificate and key (PEM), presented to nodes that require mutual TLS.
+	CertFile, KeyFile string
 	// TLS, when not nil, is the TLS configuration to use (a client
 	// certificate for mutual TLS, for example); it takes precedence over
 	// CAFile.
@@ -59,6 +62,9 @@ func (c *Config) validate() error {
 		if c.Addrs[i] = strings.TrimSpace(a); c.Addrs[i] == "" {
 			return fmt.Errorf("client: empty node address in %q", strings.Join(c.Addrs, ","))
 		}
+	}
+	if (c.CertFile == "") != (c.KeyFile == "") || (c.CertFile != "" && c.CAFile == "") {
+		return errors.New("client: CertFile and KeyFile go together, and with CAFile")
 	}
 	if c.MaxRecvBytes <= 0 || c.PushChunkBytes <= 0 {
 		return fmt.Errorf("client: MaxRecvBytes %d and PushChunkBytes %d must be positive", c.MaxRecvBytes, c.PushChunkBytes)
@@ -98,5 +104,13 @@ func (c *Config) credentials() (credentials.TransportCredentials, error) {
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, fmt.Errorf("client: CA file %s: no PEM certificates", c.CAFile)
 	}
-	return credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), nil
+	tc := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("client: client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return credentials.NewTLS(tc), nil
 }

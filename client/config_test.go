@@ -3,6 +3,7 @@ package client_test
 import (
 	"crypto/tls"
 	"errors"
+	"github.com/edgeserve/edgeserve/internal/testnode"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,11 +51,17 @@ func TestDialRejectsBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]func(*client.Config){
-		"no address":     func(c *client.Config) { c.Addrs = nil },
-		"empty address":  func(c *client.Config) { c.Addrs = []string{"127.0.0.1:1", " "} },
-		"zero chunk":     func(c *client.Config) { c.PushChunkBytes = 0 },
-		"missing CA":     func(c *client.Config) { c.CAFile = filepath.Join(t.TempDir(), "none.pem") },
-		"CA without PEM": func(c *client.Config) { c.CAFile = notPEM },
+		"no address":       func(c *client.Config) { c.Addrs = nil },
+		"empty address":    func(c *client.Config) { c.Addrs = []string{"127.0.0.1:1", " "} },
+		"zero chunk":       func(c *client.Config) { c.PushChunkBytes = 0 },
+		"missing CA":       func(c *client.Config) { c.CAFile = filepath.Join(t.TempDir(), "none.pem") },
+		"CA without PEM":   func(c *client.Config) { c.CAFile = notPEM },
+		"cert without key": func(c *client.Config) { c.CAFile, c.CertFile = notPEM, notPEM },
+		"cert without CA":  func(c *client.Config) { c.CertFile, c.KeyFile = notPEM, notPEM },
+		"unreadable cert": func(c *client.Config) {
+			c.CAFile, _ = testnode.Certificate(t)
+			c.CertFile, c.KeyFile = notPEM, notPEM
+		},
 	}
 	for name, mod := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -38,3 +38,32 @@ func TestTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestMutualTLS: a node that requires client certificates serves a client
+// that presents one its CA signed, and no client without one.
+func TestMutualTLS(t *testing.T) {
+	certFile, keyFile := testnode.Certificate(t)
+	clientCert, clientKey := testnode.Certificate(t)
+	addr := testnode.StartMutualTLS(t, "tok", certFile, keyFile, clientCert)
+	otherCert, otherKey := testnode.Certificate(t)
+	ctx := testCtx(t)
+	list := func(cert, key string) error {
+		cfg := client.DefaultConfig()
+		cfg.Addrs, cfg.AdminToken, cfg.CAFile, cfg.CertFile, cfg.KeyFile = []string{addr}, "tok", certFile, cert, key
+		c, err := client.Dial(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, err = c.List(ctx)
+		return err
+	}
+	if err := list(clientCert, clientKey); err != nil {
+		t.Fatalf("List with the client certificate: %v", err)
+	}
+	for name, pair := range map[string][2]string{"no certificate": {"", ""}, "certificate of another CA": {otherCert, otherKey}} {
+		if err := list(pair[0], pair[1]); status.Code(err) != codes.Unavailable {
+			t.Errorf("%s: List = %v, want Unavailable", name, err)
+		}
+	}
+}

@@ -23,6 +23,8 @@ type remote struct {
 	addrs    string
 	token    string
 	caFile   string
+	certFile string
+	keyFile  string
 	insecure bool
 	timeout  time.Duration
 }
@@ -32,6 +34,8 @@ func (r *remote) register(cmd *cobra.Command) {
 	f.StringVar(&r.addrs, "addr", "127.0.0.1:8001", "node gRPC address(es), comma-separated; tried in turn")
 	f.StringVar(&r.token, "admin-token", "", "admin bearer token (default $EDGESERVE_ADMIN_TOKEN)")
 	f.StringVar(&r.caFile, "tls-ca", "", "CA certificate (PEM) to reach nodes over TLS")
+	f.StringVar(&r.certFile, "tls-cert", "", "client certificate (PEM) for nodes that require mutual TLS (with --tls-key and --tls-ca)")
+	f.StringVar(&r.keyFile, "tls-key", "", "client key (PEM) for --tls-cert")
 	f.BoolVar(&r.insecure, "insecure-admin", false, "send the admin token without TLS to nodes that are not on loopback (trusted networks only)")
 	// The names of earlier releases keep working, unlisted.
 	f.StringVar(&r.token, "token", "", "same as --admin-token")
@@ -46,7 +50,7 @@ func (r *remote) register(cmd *cobra.Command) {
 func (r *remote) dial(admin bool) (*client.Client, error) {
 	cfg := client.DefaultConfig()
 	cfg.Addrs = strings.Split(r.addrs, ",")
-	cfg.CAFile, cfg.Insecure = r.caFile, r.insecure
+	cfg.CAFile, cfg.CertFile, cfg.KeyFile, cfg.Insecure = r.caFile, r.certFile, r.keyFile, r.insecure
 	if admin {
 		cfg.AdminToken = r.token
 		if cfg.AdminToken == "" {

@@ -28,6 +28,16 @@ func StartTLS(t testing.TB, token, certFile, keyFile string) string {
 	})
 }
 
+// StartMutualTLS is StartTLS that also requires every client to present a
+// certificate signed by clientCA.
+func StartMutualTLS(t testing.TB, token, certFile, keyFile, clientCA string) string {
+	t.Helper()
+	return start(t, func(c *node.Config) {
+		c.Server.AdminToken, c.Server.TLSCertFile, c.Server.TLSKeyFile = token, certFile, keyFile
+		c.Server.TLSClientCAFile = clientCA
+	})
+}
+
 func start(t testing.TB, mod func(*node.Config)) string {
 	t.Helper()
 	cfg := node.DefaultConfig(t.TempDir())
