@@ -48,10 +48,13 @@ type Node struct {
 	// loader loads models; prep runs the background preparations of
 	// models' fast-loading forms (prepare.go), which stop when prepCtx
 	// ends at drain.
-	loader     runtime.Loader
-	prep       sync.WaitGroup
-	prepCtx    context.Context
-	prepCancel context.CancelFunc
+	loader runtime.Loader
+	// closeLoader releases the loader the node built itself (not one
+	// given in Deps) at the end of the drain; nil when there is none.
+	closeLoader func() error
+	prep        sync.WaitGroup
+	prepCtx     context.Context
+	prepCancel  context.CancelFunc
 }
 
 // cacheFactory builds the model cache over a loader; tests substitute it.
@@ -72,6 +75,11 @@ func New(cfg Config, deps Deps) (*Node, error) {
 func newNode(cfg Config, deps Deps, newCache cacheFactory) (_ *Node, err error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
+	}
+	// An absolute data directory keeps every path the node logs or
+	// scrubs from client-facing errors recognisable as its own.
+	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("node: data dir: %w", err)
 	}
 	n := &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry,
 		reqmem: newRequestMemory(cfg.Server.RequestMemoryBytes)}
@@ -142,6 +150,8 @@ func (n *Node) ortLoader() (runtime.Loader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: onnx runtime: %w", err)
 	}
+	n.closeLoader = l.Close
+	n.closeOnFail = append(n.closeOnFail, func() { l.Close() })
 	return l, nil
 }
 

@@ -66,6 +66,9 @@ func (n *Node) drain() error {
 	defer cancel()
 	cerr := n.cache.Close(ctx)
 	serr := n.store.Close()
+	if n.closeLoader != nil {
+		cerr = errors.Join(cerr, n.closeLoader())
+	}
 	n.metricsSrv.Close()
 	if err := errors.Join(cerr, serr); err != nil {
 		return fmt.Errorf("node: drain: %w", err)
