@@ -74,7 +74,8 @@ func (c *Cache[M]) callLoader(e *entry[M]) (m M, took time.Duration, err error) 
 }
 
 // settle replaces the reservation with the measured size, evicting more
-// when the measurement overflows the budget.
+// when the measurement overflows the budget, or waiting for room as a
+// reservation does.
 //
 // A measurement of 0 or less (a runtime measuring resident-memory growth
 // can see none for a tiny model) is no measurement: the model keeps its
@@ -90,24 +91,10 @@ func (c *Cache[M]) settle(e *entry[M], measured usage) error {
 	if err := c.checkSize(e.name, measured, true); err != nil {
 		return err
 	}
-	for {
-		c.mu.Lock()
-		over := c.used.minus(e.charged).plus(measured).excess(c.cfg.capacity())
-		if over == (usage{}) {
-			c.used = c.used.minus(e.charged).plus(measured)
-			e.charged = measured
-			c.signalRoomLocked()
-			c.mu.Unlock()
-			return nil
-		}
-		victims, err := c.victimsLocked(over)
-		c.mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("%w: model %s measured %v, more than the %v reserved, and no more can be evicted",
-				err, e.name, measured, e.charged)
-		}
-		c.closeAll(victims, "evict")
-	}
+	reserved := e.charged
+	return c.chargeTo(e, measured, func(usage) string {
+		return fmt.Sprintf("model %s measured %v, more than the %v reserved, and no more can be evicted", e.name, measured, reserved)
+	})
 }
 
 // finish publishes the outcome of a load to its waiters.

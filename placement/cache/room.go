@@ -14,13 +14,24 @@ import (
 // reserve charges est bytes for e, evicting policy victims, or waiting up to
 // RoomWait for in-use models to be released.
 func (c *Cache[M]) reserve(e *entry[M], est usage) error {
+	return c.chargeTo(e, est, func(over usage) string {
+		return fmt.Sprintf("model %s needs %v more", e.name, over)
+	})
+}
+
+// chargeTo changes e's charge to want: it evicts policy victims for the
+// excess, or waits up to RoomWait (and within the load's context, which ends
+// when every request waiting for it has left) for in-use models to be
+// released. Reserving before a load and settling a load that measured more
+// than it reserved both come here, so neither fails a request for room
+// while its deadline allows waiting. what describes the shortfall in errors.
+func (c *Cache[M]) chargeTo(e *entry[M], want usage, what func(over usage) string) error {
 	var timeout <-chan time.Time
 	for {
 		c.mu.Lock()
-		over := c.used.plus(est).excess(c.cfg.capacity())
+		over := c.used.minus(e.charged).plus(want).excess(c.cfg.capacity())
 		if over == (usage{}) {
-			c.used = c.used.plus(est)
-			e.charged, e.phase = est, phaseLoading
+			c.commitChargeLocked(e, want)
 			c.mu.Unlock()
 			return nil
 		}
@@ -32,7 +43,7 @@ func (c *Cache[M]) reserve(e *entry[M], est usage) error {
 		}
 		if errors.Is(err, ErrDeclined) || c.cfg.RoomWait == 0 {
 			c.mu.Unlock()
-			return fmt.Errorf("%w: model %s needs %v more (in use, pinned or kept by the policy)", err, e.name, over)
+			return fmt.Errorf("%w: %s (in use, pinned or kept by the policy)", err, what(over))
 		}
 		if timeout == nil {
 			timeout = time.After(c.cfg.RoomWait)
@@ -41,8 +52,19 @@ func (c *Cache[M]) reserve(e *entry[M], est usage) error {
 		roomC := c.awaitRoomLocked()
 		c.mu.Unlock()
 		if err := c.waitRoom(e.ctx, roomC, timeout); err != nil {
-			return fmt.Errorf("%w: model %s needs %v more: %w", ErrNoCapacity, e.name, over, err)
+			return fmt.Errorf("%w: %s: %w", ErrNoCapacity, what(over), err)
 		}
+	}
+}
+
+// commitChargeLocked sets e's charge to want and wakes room waiters when
+// that frees memory.
+func (c *Cache[M]) commitChargeLocked(e *entry[M], want usage) {
+	freed := e.charged.host > want.host || e.charged.gpu > want.gpu
+	c.used = c.used.minus(e.charged).plus(want)
+	e.charged, e.phase = want, phaseLoading
+	if freed {
+		c.signalRoomLocked()
 	}
 }
 
