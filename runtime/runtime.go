@@ -66,11 +66,20 @@ type Profile struct {
 	FirstRun time.Duration
 	// WarmRun is a moving estimate of the steady-state inference time.
 	WarmRun time.Duration
-	// MemoryBytes is the memory the loaded model took, as measured (resident
-	// memory growth across the load and the first run), never the file size.
-	// Memory-mapped weights count once touched. Loads or runs of other models
-	// at the same time add noise: see the backend's notes.
+	// MemoryBytes is the memory the loaded model holds that the node cannot
+	// give back without closing it: what a cache charges against its budget.
+	// For a backend that measures two tiers it equals AnonymousBytes.
 	MemoryBytes int64
+	// AnonymousBytes is the anonymous (heap, arena) resident memory the
+	// model took across its load and first run, never the file size. Loads
+	// or runs of other models at the same time add noise: see the backend's
+	// notes.
+	AnonymousBytes int64
+	// MappedBytes is the file-backed memory the model maps (weights of a
+	// prepared form, once touched): the page cache, a second tier the
+	// kernel manages, drops under pressure and reads again on a later
+	// touch. It is not charged.
+	MappedBytes int64
 	// Prepared is true when the model was loaded from its prepared
 	// fast-loading form rather than from the original file.
 	Prepared bool

@@ -241,12 +241,12 @@ func TestLoadUnloadDoesNotLeak(t *testing.T) {
 		for range 5 {
 			cycle()
 		}
-		before, _ := residentBytes()
+		before, _ := readResident()
 		for range cycles {
 			cycle()
 		}
-		after, _ := residentBytes()
-		if growth := after - before; growth > 32<<20 {
+		after, _ := readResident()
+		if growth := after.anon + after.file - before.anon - before.file; growth > 32<<20 {
 			t.Errorf("fast=%v: resident memory grew %d MiB over %d load/unload cycles", fast, growth>>20, cycles)
 		}
 	}

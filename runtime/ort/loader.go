@@ -29,6 +29,9 @@ type Loader struct {
 	// load running at the same time would add to or hide. Preparation and
 	// inference still run concurrently.
 	measureMu sync.Mutex
+	// primed is set once a first, unmeasured load has absorbed ONNX
+	// Runtime's one-time start-up memory. Guarded by measureMu.
+	primed bool
 }
 
 var _ runtime.Loader = (*Loader)(nil)
@@ -101,11 +104,41 @@ func (l *Loader) resolve(ctx context.Context, src runtime.Source) (string, sessi
 func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
 	l.measureMu.Lock()
 	defer l.measureMu.Unlock()
+	l.primeLocked(name, path, mode)
 	releaseFreedMemory() // so that reused free memory does not hide this load's growth
-	rssBefore, err := residentBytes()
+	before, err := readResident()
 	if err != nil {
 		return nil, err
 	}
+	m, err := l.openFile(name, path, mode)
+	if err != nil {
+		return nil, err
+	}
+	after, err := readResident()
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.setMemory(after.minus(before))
+	return m, nil
+}
+
+// primeLocked makes the first load of this Loader once without measuring
+// it, so that ONNX Runtime's one-time start-up memory (registries, the
+// platform's kernels) is not charged to the first model loaded after
+// start. A failure is left to the measured load to report.
+func (l *Loader) primeLocked(name, path string, mode sessionMode) {
+	if l.primed {
+		return
+	}
+	l.primed = true
+	if m, err := l.openFile(name, path, mode); err == nil {
+		m.Close()
+	}
+}
+
+// openFile creates the session and runs the warm-up.
+func (l *Loader) openFile(name, path string, mode sessionMode) (*model, error) {
 	start := time.Now()
 	sig, err := readSignature(path)
 	if err != nil {
@@ -122,12 +155,6 @@ func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
 		m.Close()
 		return nil, fmt.Errorf("ort: load %s: warm-up run: %w", name, err)
 	}
-	rssAfter, err := residentBytes()
-	if err != nil {
-		m.Close()
-		return nil, err
-	}
-	m.profile.MemoryBytes = max(rssAfter-rssBefore, 0)
 	return m, nil
 }
 

@@ -1,31 +1,80 @@
 package ort
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 )
 
-// residentBytes is the process's resident set size from /proc/self/statm.
-// It counts every thread's allocations and the file pages mapped in, so a
-// model's memory measured as the difference across its load is only exact
-// when nothing else loads, runs or frees at the same time. The Loader never
-// measures two loads at once (Loader.measureMu); concurrent inference and
-// the Go heap's own growth can still move it, and a negative difference is
-// reported as 0.
-func residentBytes() (int64, error) {
-	b, err := os.ReadFile("/proc/self/statm")
+// residentSet is the process's resident memory in two tiers, from
+// /proc/self/status: anonymous pages (heap, arenas: what the node cannot
+// give back without closing a model) and file-backed pages (memory-mapped
+// weights and code: the kernel drops and re-reads them as it needs).
+type residentSet struct {
+	anon, file int64
+}
+
+// minus is the growth from before to r, each tier at least 0.
+func (r residentSet) minus(before residentSet) residentSet {
+	return residentSet{anon: max(r.anon-before.anon, 0), file: max(r.file-before.file, 0)}
+}
+
+// readResident reads the process's resident set. It counts every thread's
+// allocations, so a model's memory measured as the difference across its
+// load is only exact when nothing else loads, runs or frees at the same
+// time. The Loader never measures two loads at once (Loader.measureMu);
+// concurrent inference can still move it, which the cache smooths over
+// several loads (placement/cache).
+func readResident() (residentSet, error) {
+	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return 0, fmt.Errorf("ort: read statm: %w", err)
+		return residentSet{}, fmt.Errorf("ort: read status: %w", err)
 	}
-	fields := strings.Fields(string(b))
-	if len(fields) < 2 {
-		return 0, fmt.Errorf("ort: malformed statm %q", b)
+	return parseStatus(b)
+}
+
+// parseStatus reads RssAnon and RssFile (kB) from /proc/<pid>/status text.
+func parseStatus(b []byte) (residentSet, error) {
+	var r residentSet
+	var seen int
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		key, val, ok := bytes.Cut(sc.Bytes(), []byte(":"))
+		if !ok {
+			continue
+		}
+		var dst *int64
+		switch string(key) {
+		case "RssAnon":
+			dst = &r.anon
+		case "RssFile":
+			dst = &r.file
+		default:
+			continue
+		}
+		kb, err := parseKB(val)
+		if err != nil {
+			return residentSet{}, fmt.Errorf("ort: malformed status line %q: %w", sc.Bytes(), err)
+		}
+		*dst, seen = kb<<10, seen+1
 	}
-	pages, err := strconv.ParseInt(fields[1], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("ort: malformed statm %q: %w", b, err)
+	if seen != 2 {
+		return residentSet{}, fmt.Errorf("ort: status has no RssAnon and RssFile lines")
 	}
-	return pages * int64(os.Getpagesize()), nil
+	return r, nil
+}
+
+// parseKB parses "   1234 kB".
+func parseKB(val []byte) (int64, error) {
+	f := bytes.Fields(val)
+	if len(f) != 2 || string(f[1]) != "kB" {
+		return 0, fmt.Errorf("want \"N kB\"")
+	}
+	n, err := strconv.ParseInt(string(f[0]), 10, 64)
+	if err != nil || n < 0 || n > 1<<50 {
+		return 0, fmt.Errorf("bad size %q", f[0])
+	}
+	return n, nil
 }

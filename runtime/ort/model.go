@@ -42,6 +42,15 @@ func (m *model) Profile() runtime.Profile {
 	return p
 }
 
+// setMemory records the two tiers measured across the load: the cache is
+// charged the anonymous memory only (MemoryBytes); the mapped weights are
+// file pages the kernel can drop and read again.
+func (m *model) setMemory(grown residentSet) {
+	m.profile.AnonymousBytes = grown.anon
+	m.profile.MappedBytes = grown.file
+	m.profile.MemoryBytes = grown.anon
+}
+
 // Run validates the inputs against the signature, then runs the model.
 // Cancelling ctx terminates a run in progress.
 func (m *model) Run(ctx context.Context, inputs []runtime.Tensor) ([]runtime.Tensor, error) {
