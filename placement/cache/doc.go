@@ -5,17 +5,22 @@
 // # Accounting
 //
 // Every resident model is charged the memory it was measured to take after
-// its load (Resident.MemoryBytes), never a figure derived from its file. A
-// load first reserves an estimate: the last measured size of that model if
-// it was ever loaded, else the caller's size hint (the node passes the file
-// size times a factor). When the load ends the charge is corrected to the
-// measured size; if that overflows the budget the cache evicts more idle
-// models, and if it cannot, it closes the new model and fails the load with
-// ErrNoCapacity (the measured size is remembered, so the next try reserves
-// the right amount up front). Bytes of an evicted model stay charged until
+// its load (Resident.MemoryBytes: for ONNX Runtime its anonymous memory; the
+// weights it maps from a file are the page cache's, a second tier the
+// kernel manages), never a figure derived from its file. A load first
+// reserves an estimate: the median of that model's last few measured sizes
+// if it was ever loaded, else the caller's size hint (the node passes the
+// file size times a factor). When the load ends the charge is corrected to
+// the median with this load's reading included, so one noisy reading (a
+// runtime measures process-wide growth, which other requests move) neither
+// locks a model out nor lets it in for free. If the charge overflows the
+// budget the cache evicts more idle models, or waits for room as a
+// reservation does (below). Bytes of an evicted model stay charged until
 // its Close returns, so the charged total never exceeds the budget. A
 // measurement of 0 (a runtime measuring resident-memory growth can see none
-// for a tiny model) keeps the reservation as the charge.
+// for a tiny model) keeps the reservation as the charge; a reading above the
+// whole budget fails the load with ErrTooLarge, is not remembered, and
+// backs the model off like a failed load, so it is retried later.
 //
 // When no idle model can be evicted (everything is in use or pinned) a load
 // waits for a release, up to RoomWait and never past its waiters'

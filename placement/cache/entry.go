@@ -58,8 +58,9 @@ func (e *entry[M]) idle() bool { return e.refs == 0 && e.waiters == 0 }
 // Guarded by Cache.mu.
 type modelInfo struct {
 	key          policy.Key
-	measured     usage // valid when wasMeasured
+	measured     usage // the estimate from readings; valid when wasMeasured
 	wasMeasured  bool
+	readings     []usage // the last measured sizes, oldest first (readings.go)
 	loadTime     time.Duration
 	hits, misses uint64
 	lastUse      time.Time

@@ -73,25 +73,27 @@ func (c *Cache[M]) callLoader(e *entry[M]) (m M, took time.Duration, err error) 
 	return m, took, nil
 }
 
-// settle replaces the reservation with the measured size, evicting more
-// when the measurement overflows the budget, or waiting for room as a
-// reservation does.
+// settle replaces the reservation with the model's measured size, evicting
+// more when that overflows the budget, or waiting for room as a reservation
+// does. The size charged is the estimate over the model's last readings
+// (readings.go), this load's included.
 //
-// A measurement of 0 or less (a runtime measuring resident-memory growth
-// can see none for a tiny model) is no measurement: the model keeps its
-// reservation as its charge.
-func (c *Cache[M]) settle(e *entry[M], measured usage) error {
+// A reading of 0 or less (a runtime measuring resident-memory growth can
+// see none for a tiny model) is no measurement: the model keeps its
+// reservation as its charge. A reading above the whole budget fails this
+// load (it counts as a failure, so the model backs off and is retried) and
+// is not remembered, so one outlier does not refuse the model for good.
+func (c *Cache[M]) settle(e *entry[M], reading usage) error {
 	c.mu.Lock()
-	if measured.host > 0 {
-		e.info.measured, e.info.wasMeasured = measured, true
-	} else {
-		measured = e.charged
+	measured, reserved := e.charged, e.charged
+	if reading.host > 0 {
+		if err := c.checkSize(e.name, reading, true); err != nil {
+			c.mu.Unlock()
+			return err
+		}
+		measured = e.info.addReading(reading)
 	}
 	c.mu.Unlock()
-	if err := c.checkSize(e.name, measured, true); err != nil {
-		return err
-	}
-	reserved := e.charged
 	return c.chargeTo(e, measured, func(usage) string {
 		return fmt.Sprintf("model %s measured %v, more than the %v reserved, and no more can be evicted", e.name, measured, reserved)
 	})
@@ -160,6 +162,10 @@ func (c *Cache[M]) failLocked(e *entry[M], err error) {
 func countsAsFailure[M Resident](e *entry[M], err error) bool {
 	if e.ctx.Err() != nil {
 		return false // abandoned, or the cache closed
+	}
+	var tl *TooLargeError
+	if errors.As(err, &tl) && tl.Measured {
+		return true // an outlier reading, maybe: back off, then retry
 	}
 	return !errors.Is(err, ErrNoCapacity) && !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrClosed)
 }

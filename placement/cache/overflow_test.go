@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -72,4 +73,53 @@ func state(c *Cache[*fakeModel], name string) string {
 		return e.phase.String()
 	}
 	return ""
+}
+
+// One reading above the whole budget fails its load and backs the model
+// off, but does not refuse the model for good: after the back-off the
+// model is loaded again and, measuring within budget, serves.
+func TestOutlierReadingDoesNotLockModelOut(t *testing.T) {
+	l := newFakeLoader(nil, 0)
+	l.sizes = map[string]int64{"m": 5000} // the first load's reading: an outlier
+	clock := newFakeClock()
+	c := newTestCache(t, testConfig(1000), l, clock)
+	if _, err := c.Acquire(context.Background(), "m", AcquireOptions{SizeHintBytes: 100}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("first Acquire = %v, want ErrTooLarge", err)
+	}
+	l.mu.Lock()
+	l.sizes = map[string]int64{"m": 100}
+	l.mu.Unlock()
+	clock.Advance(testConfig(1000).BackoffMax)
+	h, err := c.Acquire(context.Background(), "m", AcquireOptions{SizeHintBytes: 100})
+	if err != nil {
+		t.Fatalf("Acquire after the back-off = %v, want the model served", err)
+	}
+	h.Release()
+	if got := c.Status().UsedBytes; got != 100 {
+		t.Errorf("charged %d, want 100", got)
+	}
+}
+
+// The charge is the median of the model's last readings: one outlier
+// between ordinary readings does not move it.
+func TestChargeIsMedianOfReadings(t *testing.T) {
+	l := newFakeLoader(nil, 0)
+	c := newTestCache(t, testConfig(1000), l, nil)
+	for _, size := range []int64{100, 120, 110, 115} {
+		l.mu.Lock()
+		l.sizes = map[string]int64{"m": size}
+		l.mu.Unlock()
+		use(t, c, "m", 1)
+		c.Unload("m")
+	}
+	l.mu.Lock()
+	l.sizes = map[string]int64{"m": 900}
+	l.mu.Unlock()
+	use(t, c, "m", 1) // readings 100 120 110 115 900: median 115
+	if got := c.Status().UsedBytes; got != 115 {
+		t.Errorf("charged %d, want the median 115", got)
+	}
+	if f, _ := c.Facts("m"); f.MeasuredBytes != 115 {
+		t.Errorf("facts measured %d, want 115", f.MeasuredBytes)
+	}
 }
