@@ -16,6 +16,10 @@ type resident struct{ runtime.Model }
 
 func (r resident) MemoryBytes() int64 { return r.Profile().MemoryBytes }
 
+// MappedBytes is the file-backed memory (mapped weights) the runtime
+// measured: reported, not charged.
+func (r resident) MappedBytes() int64 { return r.Profile().MappedBytes }
+
 // placementCache adapts placement/cache to the node's modelCache.
 type placementCache struct{ c *cache.Cache[resident] }
 
@@ -83,6 +87,17 @@ func (c placementCache) Pin(ctx context.Context, key string, hint int64) error {
 func (c placementCache) Unload(key string) bool          { return c.c.Unload(key) }
 func (c placementCache) Resident(key string) bool        { return c.c.Resident(key) }
 func (c placementCache) Close(ctx context.Context) error { return c.c.Close(ctx) }
+
+// Memory reads the cache's status as the node reports it.
+func (c placementCache) Memory() memoryStatus {
+	st := c.c.Status()
+	m := memoryStatus{BudgetBytes: st.CapacityBytes, ChargedBytes: st.UsedBytes, MappedBytes: st.MappedBytes,
+		Models: make([]modelMemory, 0, len(st.Models))}
+	for _, ms := range st.Models {
+		m.Models = append(m.Models, modelMemory{Model: ms.Name, State: ms.State, ChargedBytes: ms.Bytes, MappedBytes: ms.MappedBytes})
+	}
+	return m
+}
 
 // handle adapts a cache handle to a lease.
 type handle struct{ h *cache.Handle[resident] }

@@ -47,6 +47,8 @@ type modelCache interface {
 	// Unload unpins the model and removes it once no request uses it.
 	Unload(key string) bool
 	Resident(key string) bool
+	// Memory is the two tiers of the loaded models' memory.
+	Memory() memoryStatus
 	// Close unloads every model.
 	Close(ctx context.Context) error
 }

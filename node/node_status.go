@@ -16,6 +16,28 @@ type nodeStatus struct {
 	Provider       string    `json:"provider"`
 	GPUBudgetBytes int64     `json:"gpu_budget_bytes"` // 0: none enforced
 	GPU            gpuStatus `json:"gpu"`
+	// Memory is the loaded models' memory in two tiers.
+	Memory memoryStatus `json:"memory"`
+}
+
+// memoryStatus is the loaded models' memory in two tiers: what the cache
+// charges against its budget (anonymous memory, which the node cannot give
+// back without unloading a model) and the weights they map from files (the
+// page cache, which the kernel manages, drops under pressure and reads
+// again on a later touch).
+type memoryStatus struct {
+	BudgetBytes  int64         `json:"budget_bytes"`
+	ChargedBytes int64         `json:"charged_bytes"` // includes loads in progress
+	MappedBytes  int64         `json:"mapped_bytes"`
+	Models       []modelMemory `json:"models"`
+}
+
+// modelMemory is one model version loaded or being loaded.
+type modelMemory struct {
+	Model        string `json:"model"` // "name:version"
+	State        string `json:"state"`
+	ChargedBytes int64  `json:"charged_bytes"` // the reservation while it loads
+	MappedBytes  int64  `json:"mapped_bytes"`
 }
 
 // gpuStatus is the last GPU probe.
@@ -43,7 +65,8 @@ func (n *Node) status() nodeStatus {
 		g.Devices = append(g.Devices, gpuInfo{Index: d.Index, Name: d.Name, UUID: d.UUID,
 			MemoryTotalBytes: d.MemoryTotalBytes, MemoryFreeBytes: d.MemoryFreeBytes, MemoryUsedBytes: d.MemoryUsedBytes})
 	}
-	return nodeStatus{Draining: n.draining.Load(), Provider: n.cfg.Runtime.Provider, GPUBudgetBytes: n.cfg.Cache.GPUBudgetBytes, GPU: g}
+	return nodeStatus{Draining: n.draining.Load(), Provider: n.cfg.Runtime.Provider, GPUBudgetBytes: n.cfg.Cache.GPUBudgetBytes, GPU: g,
+		Memory: n.cache.Memory()}
 }
 
 func (n *Node) handleNodeStatus(w http.ResponseWriter, _ *http.Request) {
@@ -55,6 +78,12 @@ func (s adminServer) NodeStatus(context.Context, *adminpb.NodeStatusRequest) (*a
 	st := s.n.status()
 	resp := &adminpb.NodeStatusResponse{Draining: st.Draining, Provider: st.Provider, GpuBudgetBytes: st.GPUBudgetBytes,
 		GpuSummary: st.GPU.Summary, GpuProbedUnixMs: st.GPU.ProbedAt.UnixMilli()}
+	resp.Memory = &adminpb.MemoryStatus{BudgetBytes: st.Memory.BudgetBytes, ChargedBytes: st.Memory.ChargedBytes,
+		MappedBytes: st.Memory.MappedBytes}
+	for _, m := range st.Memory.Models {
+		resp.Memory.Models = append(resp.Memory.Models, &adminpb.ModelMemory{Model: m.Model, State: m.State,
+			ChargedBytes: m.ChargedBytes, MappedBytes: m.MappedBytes})
+	}
 	for _, g := range st.GPU.Devices {
 		resp.Gpus = append(resp.Gpus, &adminpb.GPU{Index: int32(g.Index), Name: g.Name, Uuid: g.UUID,
 			MemoryTotalBytes: g.MemoryTotalBytes, MemoryFreeBytes: g.MemoryFreeBytes, MemoryUsedBytes: g.MemoryUsedBytes})

@@ -99,7 +99,8 @@ func TestHitsAndStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(context.Background())
-	use(t, c, "a", 50) // miss: hint 50, measured 120
+	l.mapped = map[string]int64{"a": 700}
+	use(t, c, "a", 50) // miss: hint 50, measured 120, 700 mapped
 	h := acquire(t, c, "a", 50)
 	use(t, c, "a", 50)
 	st := c.Status()
@@ -107,17 +108,17 @@ func TestHitsAndStatus(t *testing.T) {
 		t.Fatalf("models = %+v", st.Models)
 	}
 	m := st.Models[0]
-	if m.Name != "a" || m.Bytes != 120 || m.Refs != 1 || m.Hits != 2 || m.Misses != 1 || m.State != "loaded" {
-		t.Fatalf("status = %+v, want a, 120 bytes measured, 1 ref, 2 hits, 1 miss", m)
+	if m.Name != "a" || m.Bytes != 120 || m.MappedBytes != 700 || m.Refs != 1 || m.Hits != 2 || m.Misses != 1 || m.State != "loaded" {
+		t.Fatalf("status = %+v, want a, 120 bytes measured, 700 mapped, 1 ref, 2 hits, 1 miss", m)
 	}
-	if st.UsedBytes != 120 || st.CapacityBytes != 1000 {
-		t.Fatalf("used %d of %d, want 120 of 1000", st.UsedBytes, st.CapacityBytes)
+	if st.UsedBytes != 120 || st.CapacityBytes != 1000 || st.MappedBytes != 700 {
+		t.Fatalf("used %d of %d, mapped %d, want 120 of 1000, 700 mapped", st.UsedBytes, st.CapacityBytes, st.MappedBytes)
 	}
 	h.Release()
 	want := map[string]float64{
 		"edgeserve_cache_hits_total": 2, "edgeserve_cache_misses_total": 1, "edgeserve_cache_loaded_models": 1,
 		"edgeserve_cache_loaded_bytes": 120, "edgeserve_cache_capacity_bytes": 1000, "edgeserve_cache_loads_in_flight": 0,
-		"edgeserve_cache_load_failures_total": 0,
+		"edgeserve_cache_load_failures_total": 0, "edgeserve_cache_mapped_bytes": 700,
 	}
 	for name, v := range want {
 		if got := gathered(t, reg, name); got != v {
@@ -346,8 +347,8 @@ func TestMetricsFollowConventions(t *testing.T) {
 			t.Errorf("metric %s lacks the edgeserve_cache_ prefix", mf.GetName())
 		}
 	}
-	if len(mfs) != 9 { // acquire_errors_total has no series yet
-		t.Errorf("%d metric families, want 9", len(mfs))
+	if len(mfs) != 10 { // acquire_errors_total has no series yet
+		t.Errorf("%d metric families, want 10", len(mfs))
 	}
 	if _, err := New(testConfig(1000), Deps[*fakeModel]{Loader: newFakeLoader(nil, 10), Policy: newPolicy(t, "lru"), Registerer: reg}); err == nil {
 		t.Fatal("a second cache registered the same metrics without error")

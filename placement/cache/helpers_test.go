@@ -19,6 +19,7 @@ type fakeModel struct {
 	name   string
 	data   []byte
 	gpu    int64
+	mapped int64
 	loader *fakeLoader
 	closed atomic.Bool
 }
@@ -26,6 +27,8 @@ type fakeModel struct {
 func (m *fakeModel) MemoryBytes() int64 { return int64(len(m.data)) }
 
 func (m *fakeModel) GPUMemoryBytes() int64 { return m.gpu }
+
+func (m *fakeModel) MappedBytes() int64 { return m.mapped }
 
 func (m *fakeModel) Close() error {
 	if m.closed.Swap(true) {
@@ -48,6 +51,7 @@ type fakeLoader struct {
 	sizes       map[string]int64 // measured size by name; defaultSize else
 	defaultSize int64
 	gpuSizes    map[string]int64 // measured GPU size by name; 0 else
+	mapped      map[string]int64 // mapped (file-backed) size by name; 0 else
 	// gate, when set, holds each load until a value is received from it or
 	// it is closed (or the load's context ends).
 	gate chan struct{}
@@ -132,7 +136,7 @@ func (l *fakeLoader) allocate(name string) *fakeModel {
 	if l.capacityBytes > 0 && l.live > l.capacityBytes || l.gpuCapacityBytes > 0 && l.liveGPU > l.gpuCapacityBytes {
 		l.violations = append(l.violations, name)
 	}
-	return &fakeModel{name: name, data: make([]byte, size), gpu: gpu, loader: l}
+	return &fakeModel{name: name, data: make([]byte, size), gpu: gpu, mapped: l.mapped[name], loader: l}
 }
 
 func (l *fakeLoader) closed(m *fakeModel) {

@@ -20,6 +20,22 @@ type GPUResident interface {
 	GPUMemoryBytes() int64
 }
 
+// MappedResident is implemented by models that also map file-backed memory
+// (weights memory-mapped from a file): the page cache, a second tier the
+// kernel manages. The cache reports it and never charges it.
+type MappedResident interface {
+	// MappedBytes is the file-backed memory the model maps, as measured.
+	MappedBytes() int64
+}
+
+// mappedBytes is m's mapped memory, 0 when it reports none.
+func mappedBytes[M Resident](m M) int64 {
+	if r, ok := any(m).(MappedResident); ok {
+		return r.MappedBytes()
+	}
+	return 0
+}
+
 // Loader loads a model by name. It must honour ctx: the cache cancels it
 // when every request waiting for the load has left, on LoadTimeout and on
 // Close.

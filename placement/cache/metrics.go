@@ -18,7 +18,15 @@ type metrics struct {
 
 // gaugeSource reads the resident set at scrape time: loaded models and
 // their memory.
-type gaugeSource func() (models int, loaded usage)
+type gaugeSource func() gaugeValues
+
+// gaugeValues is the resident set as the gauges show it.
+type gaugeValues struct {
+	models int
+	loaded usage
+	// mapped is the file-backed memory the loaded models map (MappedResident).
+	mapped int64
+}
 
 func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metrics, error) {
 	const ns, sub = "edgeserve", "cache"
@@ -44,7 +52,10 @@ func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metric
 	}
 	cs := []prometheus.Collector{m.hits, m.misses, m.loadFailures, m.evictions, m.acquireErrors, m.loadSeconds, m.inFlight,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loaded_models",
-			Help: "Models loaded and serving."}, func() float64 { n, _ := src(); return float64(n) }),
+			Help: "Models loaded and serving."}, func() float64 { return float64(src().models) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "mapped_bytes",
+			Help: "File-backed memory the loaded models map (weights in the page cache, which the kernel manages), in bytes; not charged against the budget."},
+			func() float64 { return float64(src().mapped) }),
 	}
 	for _, pool := range []string{"host", "gpu"} {
 		pick := func(u usage) float64 {
@@ -56,7 +67,7 @@ func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metric
 		labels := prometheus.Labels{"memory": pool}
 		cs = append(cs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "loaded_bytes", ConstLabels: labels,
-				Help: "Measured memory of the loaded models, in bytes, by pool."}, func() float64 { _, u := src(); return pick(u) }),
+				Help: "Measured memory of the loaded models, in bytes, by pool."}, func() float64 { return pick(src().loaded) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "capacity_bytes", ConstLabels: labels,
 				Help: "Memory budget of the cache, in bytes, by pool (0: no GPU budget)."},
 				func() float64 { return pick(usage{cfg.CapacityBytes, cfg.GPUCapacityBytes}) }),
@@ -74,16 +85,18 @@ func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metric
 }
 
 // gauges is the cache's gaugeSource.
-func (c *Cache[M]) gauges() (models int, loaded usage) {
+func (c *Cache[M]) gauges() gaugeValues {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var g gaugeValues
 	for _, e := range c.entries {
 		if e.phase == phaseLoaded {
-			models++
-			loaded = loaded.plus(e.charged)
+			g.models++
+			g.loaded = g.loaded.plus(e.charged)
+			g.mapped += mappedBytes(e.model)
 		}
 	}
-	return models, loaded
+	return g
 }
 
 // errorReason is the acquire_errors_total label for err.

@@ -15,8 +15,11 @@ type ModelStatus struct {
 	// GPUBytes likewise for GPU memory.
 	Bytes    int64
 	GPUBytes int64
-	Refs     int
-	Pinned   bool
+	// MappedBytes is the file-backed memory a loaded model maps
+	// (MappedResident), not charged.
+	MappedBytes int64
+	Refs        int
+	Pinned      bool
 	// LastUse is the last request's arrival.
 	LastUse      time.Time
 	Hits, Misses uint64
@@ -35,6 +38,9 @@ type Status struct {
 	// likewise for GPU memory.
 	UsedBytes    int64
 	UsedGPUBytes int64
+	// MappedBytes is the file-backed memory of the loaded models, outside
+	// the budget: the page cache, which the kernel manages.
+	MappedBytes int64
 	// Models is sorted by name.
 	Models []ModelStatus
 }
@@ -48,8 +54,14 @@ func (c *Cache[M]) Status() Status {
 		UsedBytes: c.used.host, UsedGPUBytes: c.used.gpu, Models: make([]ModelStatus, 0, len(c.entries)),
 	}
 	for _, e := range c.entries {
+		var mapped int64
+		if e.phase == phaseLoaded {
+			mapped = mappedBytes(e.model)
+		}
+		s.MappedBytes += mapped
 		s.Models = append(s.Models, ModelStatus{
-			Name: e.name, State: e.phase.String(), Bytes: e.charged.host, GPUBytes: e.charged.gpu, Refs: e.refs, Pinned: e.pinned,
+			Name: e.name, State: e.phase.String(), Bytes: e.charged.host, GPUBytes: e.charged.gpu, MappedBytes: mapped,
+			Refs: e.refs, Pinned: e.pinned,
 			LastUse: e.info.lastUse, Hits: e.info.hits, Misses: e.info.misses,
 			LoadTime: e.info.loadTime, LoadedAt: e.loadedAt,
 		})

@@ -933,8 +933,10 @@ type NodeStatusResponse struct {
 	Gpus       []*GPU `protobuf:"bytes,5,rep,name=gpus,proto3" json:"gpus,omitempty"`
 	// When the GPUs were last probed, in Unix milliseconds.
 	GpuProbedUnixMs int64 `protobuf:"varint,6,opt,name=gpu_probed_unix_ms,json=gpuProbedUnixMs,proto3" json:"gpu_probed_unix_ms,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The loaded models' memory in two tiers.
+	Memory        *MemoryStatus `protobuf:"bytes,7,opt,name=memory,proto3" json:"memory,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *NodeStatusResponse) Reset() {
@@ -1009,6 +1011,158 @@ func (x *NodeStatusResponse) GetGpuProbedUnixMs() int64 {
 	return 0
 }
 
+func (x *NodeStatusResponse) GetMemory() *MemoryStatus {
+	if x != nil {
+		return x.Memory
+	}
+	return nil
+}
+
+// The loaded models' memory in two tiers: what the cache charges against
+// its budget (anonymous memory, which the node cannot give back without
+// unloading a model) and the weights they map from files (the page cache,
+// which the kernel manages).
+type MemoryStatus struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	BudgetBytes int64                  `protobuf:"varint,1,opt,name=budget_bytes,json=budgetBytes,proto3" json:"budget_bytes,omitempty"`
+	// Includes the reservations of loads in progress.
+	ChargedBytes  int64          `protobuf:"varint,2,opt,name=charged_bytes,json=chargedBytes,proto3" json:"charged_bytes,omitempty"`
+	MappedBytes   int64          `protobuf:"varint,3,opt,name=mapped_bytes,json=mappedBytes,proto3" json:"mapped_bytes,omitempty"`
+	Models        []*ModelMemory `protobuf:"bytes,4,rep,name=models,proto3" json:"models,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemoryStatus) Reset() {
+	*x = MemoryStatus{}
+	mi := &file_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemoryStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemoryStatus) ProtoMessage() {}
+
+func (x *MemoryStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemoryStatus.ProtoReflect.Descriptor instead.
+func (*MemoryStatus) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *MemoryStatus) GetBudgetBytes() int64 {
+	if x != nil {
+		return x.BudgetBytes
+	}
+	return 0
+}
+
+func (x *MemoryStatus) GetChargedBytes() int64 {
+	if x != nil {
+		return x.ChargedBytes
+	}
+	return 0
+}
+
+func (x *MemoryStatus) GetMappedBytes() int64 {
+	if x != nil {
+		return x.MappedBytes
+	}
+	return 0
+}
+
+func (x *MemoryStatus) GetModels() []*ModelMemory {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+// One model version loaded or being loaded.
+type ModelMemory struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "name:version".
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// queued, waiting-for-room, loading or loaded.
+	State string `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	// The reservation while it loads.
+	ChargedBytes  int64 `protobuf:"varint,3,opt,name=charged_bytes,json=chargedBytes,proto3" json:"charged_bytes,omitempty"`
+	MappedBytes   int64 `protobuf:"varint,4,opt,name=mapped_bytes,json=mappedBytes,proto3" json:"mapped_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelMemory) Reset() {
+	*x = ModelMemory{}
+	mi := &file_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelMemory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelMemory) ProtoMessage() {}
+
+func (x *ModelMemory) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelMemory.ProtoReflect.Descriptor instead.
+func (*ModelMemory) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ModelMemory) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ModelMemory) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *ModelMemory) GetChargedBytes() int64 {
+	if x != nil {
+		return x.ChargedBytes
+	}
+	return 0
+}
+
+func (x *ModelMemory) GetMappedBytes() int64 {
+	if x != nil {
+		return x.MappedBytes
+	}
+	return 0
+}
+
 var File_admin_proto protoreflect.FileDescriptor
 
 const file_admin_proto_rawDesc = "" +
@@ -1075,7 +1229,7 @@ const file_admin_proto_rawDesc = "" +
 	"\x04uuid\x18\x03 \x01(\tR\x04uuid\x12,\n" +
 	"\x12memory_total_bytes\x18\x04 \x01(\x04R\x10memoryTotalBytes\x12*\n" +
 	"\x11memory_free_bytes\x18\x05 \x01(\x04R\x0fmemoryFreeBytes\x12*\n" +
-	"\x11memory_used_bytes\x18\x06 \x01(\x04R\x0fmemoryUsedBytes\"\xf1\x01\n" +
+	"\x11memory_used_bytes\x18\x06 \x01(\x04R\x0fmemoryUsedBytes\"\xab\x02\n" +
 	"\x12NodeStatusResponse\x12\x1a\n" +
 	"\bdraining\x18\x01 \x01(\bR\bdraining\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12(\n" +
@@ -1083,7 +1237,18 @@ const file_admin_proto_rawDesc = "" +
 	"\vgpu_summary\x18\x04 \x01(\tR\n" +
 	"gpuSummary\x12+\n" +
 	"\x04gpus\x18\x05 \x03(\v2\x17.edgeserve.admin.v1.GPUR\x04gpus\x12+\n" +
-	"\x12gpu_probed_unix_ms\x18\x06 \x01(\x03R\x0fgpuProbedUnixMs2\xa9\x05\n" +
+	"\x12gpu_probed_unix_ms\x18\x06 \x01(\x03R\x0fgpuProbedUnixMs\x128\n" +
+	"\x06memory\x18\a \x01(\v2 .edgeserve.admin.v1.MemoryStatusR\x06memory\"\xb2\x01\n" +
+	"\fMemoryStatus\x12!\n" +
+	"\fbudget_bytes\x18\x01 \x01(\x03R\vbudgetBytes\x12#\n" +
+	"\rcharged_bytes\x18\x02 \x01(\x03R\fchargedBytes\x12!\n" +
+	"\fmapped_bytes\x18\x03 \x01(\x03R\vmappedBytes\x127\n" +
+	"\x06models\x18\x04 \x03(\v2\x1f.edgeserve.admin.v1.ModelMemoryR\x06models\"\x81\x01\n" +
+	"\vModelMemory\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x14\n" +
+	"\x05state\x18\x02 \x01(\tR\x05state\x12#\n" +
+	"\rcharged_bytes\x18\x03 \x01(\x03R\fchargedBytes\x12!\n" +
+	"\fmapped_bytes\x18\x04 \x01(\x03R\vmappedBytes2\xa9\x05\n" +
 	"\fAdminService\x12\\\n" +
 	"\tPushModel\x12$.edgeserve.admin.v1.PushModelRequest\x1a%.edgeserve.admin.v1.PushModelResponse\"\x00(\x01\x12]\n" +
 	"\n" +
@@ -1108,7 +1273,7 @@ func file_admin_proto_rawDescGZIP() []byte {
 	return file_admin_proto_rawDescData
 }
 
-var file_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_admin_proto_goTypes = []any{
 	(*PushHeader)(nil),          // 0: edgeserve.admin.v1.PushHeader
 	(*PushModelRequest)(nil),    // 1: edgeserve.admin.v1.PushModelRequest
@@ -1127,35 +1292,39 @@ var file_admin_proto_goTypes = []any{
 	(*NodeStatusRequest)(nil),   // 14: edgeserve.admin.v1.NodeStatusRequest
 	(*GPU)(nil),                 // 15: edgeserve.admin.v1.GPU
 	(*NodeStatusResponse)(nil),  // 16: edgeserve.admin.v1.NodeStatusResponse
-	nil,                         // 17: edgeserve.admin.v1.PushHeader.LabelsEntry
-	nil,                         // 18: edgeserve.admin.v1.ModelInfo.LabelsEntry
+	(*MemoryStatus)(nil),        // 17: edgeserve.admin.v1.MemoryStatus
+	(*ModelMemory)(nil),         // 18: edgeserve.admin.v1.ModelMemory
+	nil,                         // 19: edgeserve.admin.v1.PushHeader.LabelsEntry
+	nil,                         // 20: edgeserve.admin.v1.ModelInfo.LabelsEntry
 }
 var file_admin_proto_depIdxs = []int32{
-	17, // 0: edgeserve.admin.v1.PushHeader.labels:type_name -> edgeserve.admin.v1.PushHeader.LabelsEntry
+	19, // 0: edgeserve.admin.v1.PushHeader.labels:type_name -> edgeserve.admin.v1.PushHeader.LabelsEntry
 	0,  // 1: edgeserve.admin.v1.PushModelRequest.header:type_name -> edgeserve.admin.v1.PushHeader
 	8,  // 2: edgeserve.admin.v1.PushModelResponse.model:type_name -> edgeserve.admin.v1.ModelInfo
-	18, // 3: edgeserve.admin.v1.ModelInfo.labels:type_name -> edgeserve.admin.v1.ModelInfo.LabelsEntry
+	20, // 3: edgeserve.admin.v1.ModelInfo.labels:type_name -> edgeserve.admin.v1.ModelInfo.LabelsEntry
 	8,  // 4: edgeserve.admin.v1.ListModelsResponse.models:type_name -> edgeserve.admin.v1.ModelInfo
 	15, // 5: edgeserve.admin.v1.NodeStatusResponse.gpus:type_name -> edgeserve.admin.v1.GPU
-	1,  // 6: edgeserve.admin.v1.AdminService.PushModel:input_type -> edgeserve.admin.v1.PushModelRequest
-	3,  // 7: edgeserve.admin.v1.AdminService.PushOffset:input_type -> edgeserve.admin.v1.PushOffsetRequest
-	5,  // 8: edgeserve.admin.v1.AdminService.DeleteModel:input_type -> edgeserve.admin.v1.DeleteModelRequest
-	7,  // 9: edgeserve.admin.v1.AdminService.ListModels:input_type -> edgeserve.admin.v1.ListModelsRequest
-	10, // 10: edgeserve.admin.v1.AdminService.LoadModel:input_type -> edgeserve.admin.v1.LoadModelRequest
-	12, // 11: edgeserve.admin.v1.AdminService.UnloadModel:input_type -> edgeserve.admin.v1.UnloadModelRequest
-	14, // 12: edgeserve.admin.v1.AdminService.NodeStatus:input_type -> edgeserve.admin.v1.NodeStatusRequest
-	2,  // 13: edgeserve.admin.v1.AdminService.PushModel:output_type -> edgeserve.admin.v1.PushModelResponse
-	4,  // 14: edgeserve.admin.v1.AdminService.PushOffset:output_type -> edgeserve.admin.v1.PushOffsetResponse
-	6,  // 15: edgeserve.admin.v1.AdminService.DeleteModel:output_type -> edgeserve.admin.v1.DeleteModelResponse
-	9,  // 16: edgeserve.admin.v1.AdminService.ListModels:output_type -> edgeserve.admin.v1.ListModelsResponse
-	11, // 17: edgeserve.admin.v1.AdminService.LoadModel:output_type -> edgeserve.admin.v1.LoadModelResponse
-	13, // 18: edgeserve.admin.v1.AdminService.UnloadModel:output_type -> edgeserve.admin.v1.UnloadModelResponse
-	16, // 19: edgeserve.admin.v1.AdminService.NodeStatus:output_type -> edgeserve.admin.v1.NodeStatusResponse
-	13, // [13:20] is the sub-list for method output_type
-	6,  // [6:13] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	17, // 6: edgeserve.admin.v1.NodeStatusResponse.memory:type_name -> edgeserve.admin.v1.MemoryStatus
+	18, // 7: edgeserve.admin.v1.MemoryStatus.models:type_name -> edgeserve.admin.v1.ModelMemory
+	1,  // 8: edgeserve.admin.v1.AdminService.PushModel:input_type -> edgeserve.admin.v1.PushModelRequest
+	3,  // 9: edgeserve.admin.v1.AdminService.PushOffset:input_type -> edgeserve.admin.v1.PushOffsetRequest
+	5,  // 10: edgeserve.admin.v1.AdminService.DeleteModel:input_type -> edgeserve.admin.v1.DeleteModelRequest
+	7,  // 11: edgeserve.admin.v1.AdminService.ListModels:input_type -> edgeserve.admin.v1.ListModelsRequest
+	10, // 12: edgeserve.admin.v1.AdminService.LoadModel:input_type -> edgeserve.admin.v1.LoadModelRequest
+	12, // 13: edgeserve.admin.v1.AdminService.UnloadModel:input_type -> edgeserve.admin.v1.UnloadModelRequest
+	14, // 14: edgeserve.admin.v1.AdminService.NodeStatus:input_type -> edgeserve.admin.v1.NodeStatusRequest
+	2,  // 15: edgeserve.admin.v1.AdminService.PushModel:output_type -> edgeserve.admin.v1.PushModelResponse
+	4,  // 16: edgeserve.admin.v1.AdminService.PushOffset:output_type -> edgeserve.admin.v1.PushOffsetResponse
+	6,  // 17: edgeserve.admin.v1.AdminService.DeleteModel:output_type -> edgeserve.admin.v1.DeleteModelResponse
+	9,  // 18: edgeserve.admin.v1.AdminService.ListModels:output_type -> edgeserve.admin.v1.ListModelsResponse
+	11, // 19: edgeserve.admin.v1.AdminService.LoadModel:output_type -> edgeserve.admin.v1.LoadModelResponse
+	13, // 20: edgeserve.admin.v1.AdminService.UnloadModel:output_type -> edgeserve.admin.v1.UnloadModelResponse
+	16, // 21: edgeserve.admin.v1.AdminService.NodeStatus:output_type -> edgeserve.admin.v1.NodeStatusResponse
+	15, // [15:22] is the sub-list for method output_type
+	8,  // [8:15] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_admin_proto_init() }
@@ -1173,7 +1342,7 @@ func file_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_admin_proto_rawDesc), len(file_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
