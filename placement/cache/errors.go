@@ -23,6 +23,9 @@ var (
 	ErrTooManyModels = errors.New("cache: too many distinct models")
 	// ErrClosed: the cache is closed.
 	ErrClosed = errors.New("cache: closed")
+	// errRetryRoom: a load measured more than it reserved and nothing more
+	// could be evicted at once; it is loaded again after waiting for room.
+	errRetryRoom = errors.New("cache: load measured over its reservation")
 	// errAbandoned cancels a load whose waiters all left.
 	errAbandoned = errors.New("cache: load abandoned by every waiter")
 )

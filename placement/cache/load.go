@@ -27,6 +27,13 @@ func (c *Cache[M]) load(e *entry[M], est usage) {
 
 // runLoad takes a slot, makes room, loads, warms up and settles the charge.
 // On error no model is left open.
+//
+// A load that measures more than it reserved when nothing more can be
+// evicted must not wait for room while holding its reservation: two such
+// loads would each wait for the other's. It closes its model, gives its
+// reservation back and tries again from the reservation, now of the
+// measured size, where loads wait for room holding nothing (up to
+// RoomWait, within the request's deadline).
 func (c *Cache[M]) runLoad(e *entry[M], est usage) (m M, took time.Duration, err error) {
 	select {
 	case c.slots <- struct{}{}:
@@ -34,18 +41,41 @@ func (c *Cache[M]) runLoad(e *entry[M], est usage) (m M, took time.Duration, err
 		return m, 0, context.Cause(e.ctx)
 	}
 	defer func() { <-c.slots }()
-	if err := c.reserve(e, est); err != nil {
-		return m, 0, err
-	}
-	m, took, err = c.callLoader(e)
-	if err != nil {
-		return m, took, err
-	}
-	if err := c.settle(e, measure(m)); err != nil {
+	for retries := 0; ; retries++ {
+		if err := c.reserve(e, est); err != nil {
+			return m, took, err
+		}
+		m, took, err = c.callLoader(e)
+		if err != nil {
+			return m, took, err
+		}
+		var want usage
+		if want, err = c.settle(e, measure(m)); err == nil {
+			return m, took, nil
+		}
 		c.closeModel(e.name, m)
-		return m, took, err
+		if !errors.Is(err, errRetryRoom) || retries == maxRoomRetries {
+			return m, took, err
+		}
+		c.deps.Logger.Debug("model measured more than it reserved; waiting for room to load it again",
+			zap.String("model", e.name), zap.Int64("bytes", want.host))
+		c.returnCharge(e)
+		est = want
 	}
-	return m, took, nil
+}
+
+// maxRoomRetries bounds the loads of one miss that measure more than they
+// reserved; the measured size, remembered, makes a second one rare.
+const maxRoomRetries = 3
+
+// returnCharge gives e's charge back to the budget after its model was
+// closed.
+func (c *Cache[M]) returnCharge(e *entry[M]) {
+	c.mu.Lock()
+	c.used = c.used.minus(e.charged)
+	e.charged = usage{}
+	c.signalRoomLocked()
+	c.mu.Unlock()
 }
 
 // callLoader runs the loader and the warm-up under LoadTimeout.
@@ -74,29 +104,47 @@ func (c *Cache[M]) callLoader(e *entry[M]) (m M, took time.Duration, err error) 
 }
 
 // settle replaces the reservation with the model's measured size, evicting
-// more when that overflows the budget, or waiting for room as a reservation
-// does. The size charged is the estimate over the model's last readings
-// (readings.go), this load's included.
+// more when that overflows the budget. The size charged is the estimate
+// over the model's last readings (readings.go), this load's included. When
+// no more can be evicted at once it fails with errRetryRoom (wrapping
+// ErrNoCapacity) and returns the size to reserve for another try
+// (runLoad).
 //
 // A reading of 0 or less (a runtime measuring resident-memory growth can
 // see none for a tiny model) is no measurement: the model keeps its
 // reservation as its charge. A reading above the whole budget fails this
 // load (it counts as a failure, so the model backs off and is retried) and
 // is not remembered, so one outlier does not refuse the model for good.
-func (c *Cache[M]) settle(e *entry[M], reading usage) error {
+func (c *Cache[M]) settle(e *entry[M], reading usage) (usage, error) {
 	c.mu.Lock()
 	measured, reserved := e.charged, e.charged
 	if reading.host > 0 {
 		if err := c.checkSize(e.name, reading, true); err != nil {
 			c.mu.Unlock()
-			return err
+			return measured, err
 		}
 		measured = e.info.addReading(reading)
 	}
 	c.mu.Unlock()
-	return c.chargeTo(e, measured, func(usage) string {
-		return fmt.Sprintf("model %s measured %v, more than the %v reserved, and no more can be evicted", e.name, measured, reserved)
-	})
+	for {
+		c.mu.Lock()
+		over := c.used.minus(e.charged).plus(measured).excess(c.cfg.capacity())
+		if over == (usage{}) {
+			c.commitChargeLocked(e, measured)
+			c.mu.Unlock()
+			return measured, nil
+		}
+		victims, err := c.victimsLocked(over)
+		c.mu.Unlock()
+		if err != nil {
+			if !errors.Is(err, ErrDeclined) && c.cfg.RoomWait > 0 {
+				err = fmt.Errorf("%w: %w", errRetryRoom, err)
+			}
+			return measured, fmt.Errorf("%w: model %s measured %v, more than the %v reserved, and no more can be evicted",
+				err, e.name, measured, reserved)
+		}
+		c.closeAll(victims, "evict")
+	}
 }
 
 // finish publishes the outcome of a load to its waiters.

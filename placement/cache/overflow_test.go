@@ -11,7 +11,8 @@ import (
 
 // A load that measures more than it reserved while a busy model holds the
 // room waits, within the request's deadline, for that model's release
-// instead of failing the request for room.
+// instead of failing the request for room. It waits holding no charge (so
+// that two such loads cannot wait for each other), then loads again.
 func TestOverflowAfterLoadWaitsForRoom(t *testing.T) {
 	l := newFakeLoader(map[string]int64{"busy": 60, "big": 60}, 10)
 	cfg := testConfig(100)
@@ -40,8 +41,11 @@ func TestOverflowAfterLoadWaitsForRoom(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Acquire(big) after busy's release: %v", err)
 	}
-	if got := l.count("big"); got != 1 {
-		t.Errorf("big loaded %d times, want 1", got)
+	if got := l.count("big"); got != 2 {
+		t.Errorf("big loaded %d times, want 2 (the measured load, and once room was made)", got)
+	}
+	if live := l.liveBytes(); live != 60 {
+		t.Errorf("%d bytes live, want big's 60 only", live)
 	}
 	if used := c.Status().UsedBytes; used > 100 {
 		t.Errorf("used %d bytes, over the 100-byte budget", used)
@@ -63,6 +67,37 @@ func TestOverflowAfterLoadHonoursDeadline(t *testing.T) {
 		t.Fatal("Acquire(big) succeeded with no room")
 	}
 	edgetest.Eventually(t, "big closed", func() bool { return l.liveBytes() == 60 })
+}
+
+// Two loads that each measure more than they reserved, with no idle model
+// to evict, do not wait for each other's reservation: both requests are
+// served, one after the other.
+func TestTwoOverflowingLoadsDoNotWaitForEachOther(t *testing.T) {
+	l := newFakeLoader(map[string]int64{"a": 60, "b": 60}, 10)
+	cfg := testConfig(100)
+	cfg.RoomWait = 10 * time.Second
+	cfg.MaxConcurrentLoads = 2
+	l.gate = make(chan struct{})
+	c := newTestCache(t, cfg, l, nil)
+	errs := make(chan error, 2)
+	for _, name := range []string{"a", "b"} {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			h, err := c.Acquire(ctx, name, AcquireOptions{SizeHintBytes: 45}) // measures 60: neither fits beside the other
+			if err == nil {
+				h.Release()
+			}
+			errs <- err
+		}()
+	}
+	edgetest.Eventually(t, "both loads reserved", func() bool { return c.Status().UsedBytes == 90 })
+	close(l.gate)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("Acquire: %v", err)
+		}
+	}
 }
 
 // state is name's phase, or "" when it has no entry.

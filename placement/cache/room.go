@@ -11,27 +11,18 @@ import (
 	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
-// reserve charges est bytes for e, evicting policy victims, or waiting up to
-// RoomWait for in-use models to be released.
+// reserve charges est bytes for e, which holds no charge, evicting policy
+// victims, or waiting up to RoomWait (and within the load's context, which
+// ends when every request waiting for it has left) for in-use models to be
+// released. A waiting load holds no charge, so waiting loads never wait for
+// each other.
 func (c *Cache[M]) reserve(e *entry[M], est usage) error {
-	return c.chargeTo(e, est, func(over usage) string {
-		return fmt.Sprintf("model %s needs %v more", e.name, over)
-	})
-}
-
-// chargeTo changes e's charge to want: it evicts policy victims for the
-// excess, or waits up to RoomWait (and within the load's context, which ends
-// when every request waiting for it has left) for in-use models to be
-// released. Reserving before a load and settling a load that measured more
-// than it reserved both come here, so neither fails a request for room
-// while its deadline allows waiting. what describes the shortfall in errors.
-func (c *Cache[M]) chargeTo(e *entry[M], want usage, what func(over usage) string) error {
 	var timeout <-chan time.Time
 	for {
 		c.mu.Lock()
-		over := c.used.minus(e.charged).plus(want).excess(c.cfg.capacity())
+		over := c.used.plus(est).excess(c.cfg.capacity())
 		if over == (usage{}) {
-			c.commitChargeLocked(e, want)
+			c.commitChargeLocked(e, est)
 			c.mu.Unlock()
 			return nil
 		}
@@ -43,7 +34,7 @@ func (c *Cache[M]) chargeTo(e *entry[M], want usage, what func(over usage) strin
 		}
 		if errors.Is(err, ErrDeclined) || c.cfg.RoomWait == 0 {
 			c.mu.Unlock()
-			return fmt.Errorf("%w: %s (in use, pinned or kept by the policy)", err, what(over))
+			return fmt.Errorf("%w: model %s needs %v more (in use, pinned or kept by the policy)", err, e.name, over)
 		}
 		if timeout == nil {
 			timeout = time.After(c.cfg.RoomWait)
@@ -52,7 +43,7 @@ func (c *Cache[M]) chargeTo(e *entry[M], want usage, what func(over usage) strin
 		roomC := c.awaitRoomLocked()
 		c.mu.Unlock()
 		if err := c.waitRoom(e.ctx, roomC, timeout); err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrNoCapacity, what(over), err)
+			return fmt.Errorf("%w: model %s needs %v more: %w", ErrNoCapacity, e.name, over, err)
 		}
 	}
 }

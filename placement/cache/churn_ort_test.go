@@ -1,0 +1,143 @@
+package cache_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/edgeserve/edgeserve/internal/testutil"
+	"github.com/edgeserve/edgeserve/placement/cache"
+	"github.com/edgeserve/edgeserve/placement/policy"
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/runtime/ort"
+	"github.com/edgeserve/edgeserve/runtime/zoo"
+)
+
+// TestBudgetHeldUnderChurnWithONNXRuntime loads and evicts real fast-form
+// models over and over under concurrent requests, with a budget that holds
+// about half of them: at every observation the charges of the models
+// loaded or loading add up to at most the budget, and every request either
+// runs its model or fails with a documented capacity error.
+func TestBudgetHeldUnderChurnWithONNXRuntime(t *testing.T) {
+	testutil.ORTLibrary(t)
+	names := []string{"mobilenet_v1_0.25", "squeezenet1.1", "mobilenet_v1_0.5", "mobilenet_v1_0.75"}
+	dir := t.TempDir()
+	for _, name := range names {
+		if _, err := zoo.Write(dir, name, zoo.DefaultOptions()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rcfg := ort.DefaultConfig()
+	rcfg.PreparedDir = t.TempDir()
+	rl, err := ort.New(rcfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	var charges []int64 // measured alone, to size the budget
+	for _, name := range names {
+		m, err := rl.Load(context.Background(), runtime.Source{Name: name, Path: filepath.Join(dir, name+".onnx")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		charges = append(charges, max(m.Profile().MemoryBytes, 1<<20))
+		m.Close()
+	}
+	// About half the models fit, and the largest has half its size again
+	// to spare for a noisy reading.
+	var sum int64
+	for _, b := range charges {
+		sum += b
+	}
+	budget := max(sum/2, slices.Max(charges)*3/2)
+	t.Logf("charges alone %v bytes, budget %d", charges, budget)
+
+	var loads atomic.Int32
+	loader := cache.LoaderFunc[ortModel](func(ctx context.Context, name string) (ortModel, error) {
+		loads.Add(1)
+		m, err := rl.Load(ctx, runtime.Source{Name: name, Path: filepath.Join(dir, name+".onnx")})
+		return ortModel{m}, err
+	})
+	keys := make([]policy.Entry, 8)
+	for i := range keys {
+		keys[i].Key = policy.Key(i)
+	}
+	lru, err := policy.New("lru", keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := cache.DefaultConfig()
+	cfg.CapacityBytes, cfg.MaxModels, cfg.RoomWait = budget, len(keys), 10*time.Second
+	cfg.BackoffBase, cfg.BackoffMax = 10*time.Millisecond, 50*time.Millisecond
+	c, err := cache.New(cfg, cache.Deps[ortModel]{Loader: loader, Policy: lru, Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+
+	stop := make(chan struct{})
+	var observations, overs atomic.Int64
+	var watch sync.WaitGroup
+	watch.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			st := c.Status()
+			var sum int64
+			for _, m := range st.Models {
+				sum += m.Bytes
+			}
+			observations.Add(1)
+			if st.UsedBytes > budget || sum > budget {
+				overs.Add(1)
+				t.Errorf("charged %d (models %d) over the %d-byte budget: %+v", st.UsedBytes, sum, budget, st.Models)
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+	})
+	const workers, perWorker = 4, 20
+	var served, refused atomic.Int32
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 1))
+			for range perWorker {
+				name := names[r.IntN(len(names))]
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				h, err := c.Acquire(ctx, name, cache.AcquireOptions{SizeHintBytes: charges[0]})
+				cancel()
+				switch {
+				case err == nil:
+					infer(t, h.Model())
+					h.Release()
+					served.Add(1)
+				case errors.Is(err, cache.ErrNoCapacity), errors.Is(err, cache.ErrTooLarge), errors.Is(err, cache.ErrBackoff):
+					refused.Add(1)
+				default:
+					t.Errorf("Acquire(%s): %v", name, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	watch.Wait()
+	t.Logf("%d served, %d refused, %d loads, %d observations", served.Load(), refused.Load(), loads.Load(), observations.Load())
+	if loads.Load() < int32(len(names))+2 {
+		t.Errorf("%d loads: not enough churn to test the budget", loads.Load())
+	}
+	if served.Load() < workers*perWorker/2 {
+		t.Errorf("%d of %d requests served", served.Load(), workers*perWorker)
+	}
+}
