@@ -143,7 +143,10 @@ type CacheConfig struct {
 	// LoadTimeout bounds one model load.
 	LoadTimeout time.Duration `yaml:"load_timeout"`
 	// SizeHintFactor estimates a never-loaded model's memory as its file
-	// size times this factor, to make room before its first load.
+	// size times this factor, to make room before its first load. The cache
+	// charges a model its anonymous memory: 0.04-0.6 of the file for the
+	// zoo's fast forms (docs/memory.md), several times the file for the
+	// default form; a load that measures more waits for room and loads again.
 	SizeHintFactor float64 `yaml:"size_hint_factor"`
 	// GPUBudgetBytes is the GPU memory budget of loaded models on a GPU
 	// provider; 0 sets it at start from NVML: the GPU's free memory minus
@@ -206,7 +209,7 @@ func DefaultCacheConfig() CacheConfig {
 		Policy:            "lru",
 		LoadConcurrency:   2,
 		LoadTimeout:       2 * time.Minute,
-		SizeHintFactor:    1.5,
+		SizeHintFactor:    0.5,
 		GPUReserveBytes:   512 << 20,
 	}
 }

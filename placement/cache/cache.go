@@ -141,7 +141,7 @@ func (c *Cache[M]) missLocked(name string, opts AcquireOptions, request bool) (*
 		if err := c.backoffLocked(name, info, now); err != nil {
 			return nil, err
 		}
-		est := estimate(info, opts)
+		est := c.estimate(info, opts)
 		if err := c.checkSize(name, est, info.wasMeasured); err != nil {
 			return nil, err
 		}
@@ -149,7 +149,7 @@ func (c *Cache[M]) missLocked(name string, opts AcquireOptions, request bool) (*
 	}
 	e.waiters++
 	info.lastUse = c.deps.Clock.Now()
-	c.deps.Policy.OnAccess(c.policyEntry(info, estimate(info, opts)), c.since(info.lastUse), false)
+	c.deps.Policy.OnAccess(c.policyEntry(info, c.estimate(info, opts)), c.since(info.lastUse), false)
 	if request {
 		info.misses++
 		c.metrics.misses.Inc()
@@ -157,12 +157,17 @@ func (c *Cache[M]) missLocked(name string, opts AcquireOptions, request bool) (*
 	return e, nil
 }
 
-// estimate is the room to make before loading.
-func estimate(info *modelInfo, opts AcquireOptions) usage {
+// estimate is the room to make before loading: the measured estimate, else
+// the caller's hint. A hint is a guess (the node's is the file size times
+// a factor, while a fast-form model is charged a fraction of its file), so
+// one above the budget is cut to the budget rather than refused: the load
+// measures the truth.
+func (c *Cache[M]) estimate(info *modelInfo, opts AcquireOptions) usage {
 	if info.wasMeasured {
 		return info.measured
 	}
-	return usage{host: max(opts.SizeHintBytes, 0), gpu: max(opts.GPUSizeHintBytes, 0)}
+	limit := c.cfg.capacity()
+	return usage{host: min(max(opts.SizeHintBytes, 0), limit.host), gpu: min(max(opts.GPUSizeHintBytes, 0), limit.gpu)}
 }
 
 // checkSize refuses a model larger than the whole budget.

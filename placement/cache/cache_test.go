@@ -387,16 +387,17 @@ func TestGPUBudget(t *testing.T) {
 
 func TestTooLargeForGPU(t *testing.T) {
 	l := newFakeLoader(nil, 10)
+	l.gpuSizes = map[string]int64{"big": 101}
 	cfg := testConfig(1000)
 	cfg.GPUCapacityBytes = 100
 	c := newTestCache(t, cfg, l, nil)
 	_, err := c.Acquire(context.Background(), "big", AcquireOptions{SizeHintBytes: 10, GPUSizeHintBytes: 101})
 	var tl *TooLargeError
-	if !errors.As(err, &tl) || !tl.GPU || tl.CapacityBytes != 100 || tl.Bytes != 101 {
-		t.Fatalf("err = %v, want TooLargeError for GPU memory", err)
+	if !errors.As(err, &tl) || !tl.GPU || !tl.Measured || tl.CapacityBytes != 100 || tl.Bytes != 101 {
+		t.Fatalf("err = %v, want TooLargeError for measured GPU memory", err)
 	}
-	if l.count("big") != 0 {
-		t.Fatal("the model was loaded")
+	if l.count("big") != 1 || l.liveBytes() != 0 {
+		t.Fatalf("loaded %d times, %d bytes live; want one load, closed", l.count("big"), l.liveBytes())
 	}
 }
 

@@ -10,7 +10,8 @@
 // kernel manages), never a figure derived from its file. A load first
 // reserves an estimate: the median of that model's last few measured sizes
 // if it was ever loaded, else the caller's size hint (the node passes the
-// file size times a factor). When the load ends the charge is corrected to
+// file size times a factor), cut to the budget: a guess never refuses a
+// model. When the load ends the charge is corrected to
 // the median with this load's reading included, so one noisy reading (a
 // runtime measures process-wide growth, which other requests move) neither
 // locks a model out nor lets it in for free. If the charge overflows the

@@ -22,7 +22,6 @@ func TestTooLarge(t *testing.T) {
 		wantMeasured bool
 		wantLoads    int
 	}{
-		{"hint over budget refused before loading", 50, 2000, false, 0},
 		{"measured over budget refused after loading", 2000, 50, true, 1},
 	}
 	for _, tt := range tests {
@@ -46,6 +45,21 @@ func TestTooLarge(t *testing.T) {
 				t.Fatalf("live %d, charged %d, want nothing held", l.liveBytes(), c.Status().UsedBytes)
 			}
 		})
+	}
+}
+
+// A hint is a guess: one above the whole budget is cut to the budget, and
+// the model, measured within it, is served.
+func TestHintOverBudgetIsCutToTheBudget(t *testing.T) {
+	l := newFakeLoader(map[string]int64{"m": 50}, 0)
+	c := newTestCache(t, testConfig(1000), l, nil)
+	h, err := c.Acquire(context.Background(), "m", AcquireOptions{SizeHintBytes: 2000})
+	if err != nil {
+		t.Fatalf("Acquire with a hint over the budget: %v", err)
+	}
+	h.Release()
+	if got := c.Status().UsedBytes; got != 50 {
+		t.Errorf("charged %d, want the measured 50", got)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime/metrics"
 	"strconv"
 )
 
@@ -14,11 +15,29 @@ import (
 // weights and code: the kernel drops and re-reads them as it needs).
 type residentSet struct {
 	anon, file int64
+	// goHeld is the memory the Go runtime holds from the kernel (all of it
+	// anonymous): request buffers and decoded models of other requests
+	// running at the same time grow it, and the model's own growth leaves
+	// it out.
+	goHeld int64
 }
 
-// minus is the growth from before to r, each tier at least 0.
+// minus is the growth from before to r, each tier at least 0; the Go
+// runtime's own growth is taken out of the anonymous tier.
 func (r residentSet) minus(before residentSet) residentSet {
-	return residentSet{anon: max(r.anon-before.anon, 0), file: max(r.file-before.file, 0)}
+	goGrowth := max(r.goHeld-before.goHeld, 0)
+	return residentSet{anon: max(r.anon-before.anon-goGrowth, 0), file: max(r.file-before.file, 0)}
+}
+
+// goHeldBytes is the memory the Go runtime has mapped and not returned to
+// the kernel (runtime/metrics: all memory classes less released heap).
+func goHeldBytes() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }
 
 // readResident reads the process's resident set. It counts every thread's
@@ -32,7 +51,9 @@ func readResident() (residentSet, error) {
 	if err != nil {
 		return residentSet{}, fmt.Errorf("ort: read status: %w", err)
 	}
-	return parseStatus(b)
+	r, err := parseStatus(b)
+	r.goHeld = goHeldBytes()
+	return r, err
 }
 
 // parseStatus reads RssAnon and RssFile (kB) from /proc/<pid>/status text.
