@@ -1,0 +1,12 @@
+//go:build !linux
+
+package ort
+
+import "errors"
+
+// PageCacheBytes is not measured off Linux.
+func PageCacheBytes(string) (int64, error) {
+	return 0, errors.New("ort: page cache residency is measured on Linux only")
+}
+
+func dropPageCache(string) error { return errors.New("ort: cannot drop the page cache off Linux") }

@@ -1,0 +1,133 @@
+//go:build linux
+
+package ort
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/edgeserve/edgeserve/runtime"
+)
+
+// The residency of a file follows a drop and a read.
+func TestPageCacheBytesFollowsDropAndRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w")
+	data := make([]byte, 4<<20)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	syncFile(t, path) // dirty pages cannot be dropped
+	if err := dropPageCache(path); err != nil {
+		t.Fatal(err)
+	}
+	dropped, err := PageCacheBytes(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.ReadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	read, err := PageCacheBytes(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dropped > int64(len(data))/4 || read < int64(len(data))*3/4 {
+		t.Fatalf("cached %d bytes after the drop, %d after a read of %d", dropped, read, len(data))
+	}
+	if _, err := PageCacheBytes(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Fatal("a missing file has a residency")
+	}
+}
+
+func syncFile(t testing.TB, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkMissPageCache measures a fast-form miss (load and first run)
+// whose weights are still in the page cache against one whose weights
+// were dropped from it (posix_fadvise DONTNEED on the weights file),
+// interleaved, and reports the medians and the cold/warm ratio.
+func BenchmarkMissPageCache(b *testing.B) {
+	for _, name := range []string{"mobilenet_v1_1.0", "resnet50"} {
+		b.Run(name, func(b *testing.B) {
+			l := newTestLoader(b, true)
+			path := zooModel(b, name)
+			src := runtime.Source{Name: name, Path: path}
+			m, err := l.Load(context.Background(), src) // prepares
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.Close()
+			weights := preparedWeights(b, l, src)
+			syncFile(b, weights)
+			var warm, cold []time.Duration
+			miss := func() time.Duration {
+				start := time.Now()
+				m, err := l.Load(context.Background(), src)
+				if err != nil {
+					b.Fatal(err)
+				}
+				took := time.Since(start)
+				m.Close()
+				return took
+			}
+			b.ResetTimer()
+			for range b.N {
+				warm = append(warm, miss())
+				if err := dropPageCache(weights); err != nil {
+					b.Fatal(err)
+				}
+				cold = append(cold, miss())
+			}
+			b.StopTimer()
+			w, c := medianOf(warm), medianOf(cold)
+			b.ReportMetric(float64(w.Microseconds())/1e3, "warm-miss-ms")
+			b.ReportMetric(float64(c.Microseconds())/1e3, "cold-miss-ms")
+			b.ReportMetric(float64(c)/float64(w), "cold/warm")
+		})
+	}
+}
+
+// preparedWeights is the largest file of src's prepared form: its
+// weights.
+func preparedWeights(b *testing.B, l *Loader, src runtime.Source) string {
+	b.Helper()
+	dir, err := l.preparedDir(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var found string
+	var size int64
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if fi, err := d.Info(); err == nil && fi.Size() > size {
+			found, size = p, fi.Size()
+		}
+		return nil
+	})
+	if err != nil || found == "" {
+		b.Fatalf("no prepared weights under %s: %v", dir, err)
+	}
+	return found
+}
+
+func medianOf(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
