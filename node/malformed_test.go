@@ -119,8 +119,10 @@ func TestLoadFailures(t *testing.T) {
 		wantCode(t, err, codes.ResourceExhausted)
 		status, body := httpDo(t, http.DefaultClient, "POST", "http://"+tn.HTTPAddr()+"/v2/models/mlp/infer", "",
 			`{"inputs":[{"name":"input","shape":[1,16],"datatype":"FP32","data":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}]}`)
-		if status != http.StatusInsufficientStorage {
-			t.Fatalf("HTTP over budget = %d %s", status, body)
+		// A reading over the whole budget may be an outlier: the model backs
+		// off and is tried again later rather than refused for good.
+		if status != http.StatusServiceUnavailable || !strings.Contains(body, "backing off") || !strings.Contains(body, "budget is 1024 bytes") {
+			t.Fatalf("HTTP over budget = %d %s, want a back-off after the over-budget reading", status, body)
 		}
 	})
 }

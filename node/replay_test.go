@@ -125,6 +125,7 @@ func replayNode(t *testing.T, budget int64) *testNode {
 	for _, m := range replayModels {
 		push(t, tn.admin, m, zooModel(t, m))
 	}
+	tn.prep.Wait() // background preparations would count in the loads' readings
 	for _, m := range replayModels {
 		if _, err := tn.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: m}); err != nil {
 			t.Logf("budget %d: LoadModel(%s): %v", budget, m, err)
