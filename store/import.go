@@ -98,14 +98,15 @@ func (s *Store) commitRecord(meta ModelMeta, d Digest, n int64) (Record, error) 
 		return Record{}, fmt.Errorf("store: import %s: %w", meta.Name, err)
 	}
 	s.counters.imports.Add(1)
-	s.markVerified(d)
+	s.markVerified(d, levelModel)
 	return rec, nil
 }
 
-// markVerified records that d's bytes were hashed as they were written.
-func (s *Store) markVerified(d Digest) {
+// markVerified records that d's bytes were hashed (and, for levelModel,
+// checked as ONNX) as they were written.
+func (s *Store) markVerified(d Digest, level verifyLevel) {
 	s.mu.Lock()
-	s.verified[d] = true
+	s.verified[d] = max(s.verified[d], level)
 	s.mu.Unlock()
 }
 
