@@ -108,7 +108,7 @@ func TestCheckONNXExternalData(t *testing.T) {
 func TestCheckONNXMalformedNesting(t *testing.T) {
 	graph := appendMessage(nil, 5, marshal(t, &onnxpb.TensorProto{Name: "w", RawData: []byte{1, 2, 3, 4}}))
 	overrun := wrapModel(graph)
-	overrun[len(overrun)-len(graph)+1] += 3 // the initializer claims more than the graph holds
+	overrun[len(overrun)-len(graph)+1] += 3                                 // the initializer claims more than the graph holds
 	crossing := wrapModel(append(appendMessage(nil, 2, []byte("g")), 0x2a)) // a header cut by the graph's end
 	deep := []byte("x")
 	for range maxONNXDepth + 2 {
