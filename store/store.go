@@ -25,8 +25,13 @@ type Store struct {
 	// exclusively, so GC never removes a blob whose record is on its way.
 	gcMu sync.RWMutex
 
-	mu       sync.Mutex             // guards verified
+	mu       sync.Mutex             // guards verified and released
 	verified map[Digest]verifyLevel // blobs verified since Open
+	// released are blobs GC may remove without waiting for GCGrace: a
+	// Delete dropped a record of theirs, or Open found them orphaned.
+	released map[Digest]bool
+
+	holds    holds
 
 	uploads  uploadsState
 	counters counters
@@ -77,7 +82,7 @@ func newStore(cfg Config, deps Deps, cat *catalog) *Store {
 			quarantine: filepath.Join(cfg.Dir, dirQuarantine),
 			space:      sp, faults: deps.Faults, statfsStep: cfg.StatfsEveryBytes,
 		},
-		verified: map[Digest]verifyLevel{},
+		verified: map[Digest]verifyLevel{}, released: map[Digest]bool{},
 		uploads:  uploadsState{open: map[Digest]*Upload{}},
 	}
 }
@@ -108,13 +113,25 @@ func (s *Store) Get(_ context.Context, name, ref string) (Record, error) {
 // List returns every record, ordered by name then version.
 func (s *Store) List(_ context.Context) ([]Record, error) { return s.cat.list() }
 
-// Delete removes one model version from the catalog. Its blob stays until
-// GC finds it unreferenced.
+// Delete removes one model version from the catalog. Its blob and its
+// prepared forms stay until GC finds the blob unreferenced; the next GC
+// removes them without waiting for Config.GCGrace.
 func (s *Store) Delete(_ context.Context, name string, version int64) (Record, error) {
 	if err := ValidateName(name); err != nil {
 		return Record{}, err
 	}
-	return s.cat.delete(name, version)
+	r, err := s.cat.delete(name, version)
+	if err == nil {
+		s.release(r.Digest)
+	}
+	return r, err
+}
+
+// release lets GC remove blob d, once unreferenced, without the grace.
+func (s *Store) release(d Digest) {
+	s.mu.Lock()
+	s.released[d] = true
+	s.mu.Unlock()
 }
 
 // ModelFile resolves name and ref and returns the record and the path of
