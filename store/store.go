@@ -31,7 +31,7 @@ type Store struct {
 	// Delete dropped a record of theirs, or Open found them orphaned.
 	released map[Digest]bool
 
-	holds    holds
+	holds holds
 
 	uploads  uploadsState
 	counters counters
@@ -83,7 +83,7 @@ func newStore(cfg Config, deps Deps, cat *catalog) *Store {
 			space:      sp, faults: deps.Faults, statfsStep: cfg.StatfsEveryBytes,
 		},
 		verified: map[Digest]verifyLevel{}, released: map[Digest]bool{},
-		uploads:  uploadsState{open: map[Digest]*Upload{}},
+		uploads: uploadsState{open: map[Digest]*Upload{}},
 	}
 }
 
