@@ -57,6 +57,13 @@ type Config struct {
 	RequestTimeout time.Duration
 	// DrainTimeout bounds how long shutdown waits for in-flight requests.
 	DrainTimeout time.Duration
+	// GCInterval is how often the store's unreferenced blobs (and their
+	// prepared forms) are collected; deletes collect at once as well.
+	GCInterval time.Duration
+	// GCGrace is how long an unreferenced blob that no delete released is
+	// kept after it was written (a blob from a peer waiting for its
+	// record). Pushes in progress are kept whatever their age.
+	GCGrace time.Duration
 	// SizeHintFactor estimates a never-loaded model's memory as its file
 	// size times this factor, to make room before its first load.
 	SizeHintFactor float64
@@ -80,6 +87,8 @@ func DefaultConfig(dir string) Config {
 		LoadTimeout:       2 * time.Minute,
 		RequestTimeout:    time.Minute,
 		DrainTimeout:      30 * time.Second,
+		GCInterval:        10 * time.Minute,
+		GCGrace:           15 * time.Minute,
 		SizeHintFactor:    1.5,
 		Version:           "dev",
 	}
@@ -105,6 +114,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("node: config: StoreQuotaBytes %d and MaxModelBytes %d must not be negative", c.StoreQuotaBytes, c.MaxModelBytes)
 	case c.AdminToken == "" && !c.InsecureAdmin && !(IsLoopback(c.GRPCAddr) && IsLoopback(c.HTTPAddr)):
 		return fmt.Errorf("node: config: no AdminToken while listening beyond loopback (gRPC %q, HTTP %q): set a token, or InsecureAdmin to allow anyone to change the models", c.GRPCAddr, c.HTTPAddr)
+	case c.GCInterval <= 0 || c.GCGrace < 0:
+		return fmt.Errorf("node: config: GCInterval %v must be positive, GCGrace %v not negative", c.GCInterval, c.GCGrace)
 	case c.SizeHintFactor < 0:
 		return fmt.Errorf("node: config: SizeHintFactor %v is negative", c.SizeHintFactor)
 	}
@@ -115,6 +126,7 @@ func (c Config) validate() error {
 func (c Config) storeConfig() store.Config {
 	sc := store.DefaultConfig(filepath.Join(c.DataDir, "store"))
 	sc.QuotaBytes = c.StoreQuotaBytes
+	sc.GCGrace = c.GCGrace
 	if c.MaxModelBytes > 0 {
 		sc.MaxModelBytes = c.MaxModelBytes
 	}

@@ -14,6 +14,7 @@ import (
 // unloads every model and closes the store. A drain after ctx ended
 // returns nil.
 func (n *Node) Run(ctx context.Context) error {
+	n.prep.Go(func() { n.gcLoop(n.prepCtx) })
 	errc := make(chan error, 3)
 	go func() { errc <- n.grpcSrv.Serve(n.grpcLis) }()
 	go func() { errc <- n.httpSrv.Serve(n.httpLis) }()

@@ -76,6 +76,8 @@ func parseFlags(args []string) (node.Config, bool, error) {
 	fs.IntVar(&cfg.MaxRequestBytes, "max-request-bytes", cfg.MaxRequestBytes, "largest inference request or push chunk, bytes")
 	fs.IntVar(&cfg.LoadConcurrency, "load-concurrency", cfg.LoadConcurrency, "concurrent model loads")
 	fs.DurationVar(&cfg.LoadTimeout, "load-timeout", cfg.LoadTimeout, "bound on one model load")
+	fs.DurationVar(&cfg.GCInterval, "gc-interval", cfg.GCInterval, "how often unreferenced model files are removed from the store")
+	fs.DurationVar(&cfg.GCGrace, "gc-grace", cfg.GCGrace, "how long an unreferenced model file no delete released is kept after it was written")
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", cfg.DrainTimeout, "bound on the drain at shutdown")
 	dev := fs.Bool("dev-log", false, "human-readable development logs")
 	if err := fs.Parse(args); err != nil {
