@@ -143,7 +143,8 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 		if err != nil {
 			return nil, err
 		}
-		return l.Load(ctx, src)
+		m, err := l.Load(ctx, src)
+		return m, withoutPaths(err, src)
 	}
 }
 

@@ -72,31 +72,33 @@ func (n *Node) source(name string, d store.Digest, path string) (runtime.Source,
 // runtime cannot load wraps ErrModelRefused, others pass unchanged. The
 // message names the model instead of the node's file paths.
 func refusal(err error, src runtime.Source) error {
+	err = withoutPaths(err, src)
 	if !errors.Is(err, runtime.ErrInvalidModel) && !errors.Is(err, runtime.ErrInvalidInput) {
 		return err
 	}
-	return &refusedError{err: err, msg: scrubPaths(err.Error(), src)}
+	return fmt.Errorf("%w: the runtime cannot load it: %w", ErrModelRefused, err)
 }
 
-// refusedError is a push refused because the runtime cannot load the
-// model. It matches ErrModelRefused and the runtime's error.
-type refusedError struct {
+// pathlessError is a load error whose message names the model's files by
+// what they are instead of by their paths on this node. It unwraps to the
+// original error.
+type pathlessError struct {
 	err error
 	msg string
 }
 
-func (e *refusedError) Error() string {
-	return fmt.Sprintf("%v: %s cannot be loaded: %s", ErrModelRefused, "the model", e.msg)
-}
+func (e *pathlessError) Error() string { return e.msg }
 
-func (e *refusedError) Unwrap() []error { return []error{ErrModelRefused, e.err} }
+func (e *pathlessError) Unwrap() error { return e.err }
 
-// scrubPaths replaces the model's file paths in a runtime message with
-// what they are.
-func scrubPaths(msg string, src runtime.Source) string {
+// withoutPaths replaces the paths of src's files in err's message.
+func withoutPaths(err error, src runtime.Source) error {
+	if err == nil {
+		return nil
+	}
 	r := []string{src.Path, "<model file>"}
 	if src.PreparedDir != "" {
 		r = append(r, src.PreparedDir, "<prepared form>")
 	}
-	return strings.NewReplacer(r...).Replace(msg)
+	return &pathlessError{err: err, msg: strings.NewReplacer(r...).Replace(err.Error())}
 }

@@ -107,8 +107,8 @@ func TestStoredUnloadableModel(t *testing.T) {
 	for i := range 2 {
 		_, err := tn.infer.ModelInfer(testCtx(t), req)
 		wantCode(t, err, codes.FailedPrecondition)
-		if i == 1 && !strings.Contains(err.Error(), "EdgeServeUnknownOp") {
-			t.Fatalf("second try does not say why: %v", err)
+		if !strings.Contains(err.Error(), "EdgeServeUnknownOp") || strings.Contains(err.Error(), tn.cfg.DataDir) {
+			t.Fatalf("try %d: %v; want ONNX Runtime's reason without server paths", i, err)
 		}
 	}
 }
@@ -144,4 +144,37 @@ func dirBytes(t testing.TB, dir string) (files, catalog int64) {
 		t.Fatal(err)
 	}
 	return files, catalog
+}
+
+// TestPushRefusesExternalData: a pushed model whose weights point at
+// another model's blob in the store (ONNX external data) is refused with
+// INVALID_ARGUMENT, so a push's digest always covers what runs.
+func TestPushRefusesExternalData(t *testing.T) {
+	tn := startNode(t, nil)
+	victim := push(t, tn.admin, "victim", zooModel(t, "tiny_mlp"))
+	m := &onnxpb.ModelProto{}
+	if err := proto.Unmarshal(unknownOpModel(t), m); err != nil {
+		t.Fatal(err)
+	}
+	m.Graph.Node[0].OpType = "Add"
+	m.Graph.Node[0].Input = []string{"x", "w"}
+	m.Graph.Initializer = []*onnxpb.TensorProto{{Name: "w", Dims: []int64{4}, DataType: int32(onnxpb.TensorProto_FLOAT),
+		DataLocation: onnxpb.TensorProto_EXTERNAL, ExternalData: []*onnxpb.StringStringEntryProto{
+			{Key: "location", Value: "../../blobs/sha256/" + victim.GetSha256()}, {Key: "length", Value: "16"}}}}
+	data, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := storeBytes(t, tn)
+	_, err = pushBytes(adminCtx(t), tn.admin, "thief", data, 0, len(data))
+	wantCode(t, err, codes.InvalidArgument)
+	if !strings.Contains(err.Error(), "external") {
+		t.Fatalf("refusal %v does not say why", err)
+	}
+	if after := storeBytes(t, tn); after != before {
+		t.Fatalf("store holds %d bytes after a refused push, %d before", after, before)
+	}
+	if _, err := tn.store.Get(context.Background(), "thief", ""); err == nil {
+		t.Fatal("refused model recorded")
+	}
 }
