@@ -43,10 +43,11 @@ func (n *Node) checkLoad(name string) func(context.Context, store.Digest, string
 		if err := m.Close(); err != nil {
 			return err
 		}
-		if !prepared {
+		kl, keyed := n.loader.(keyedLoader)
+		if !prepared || !keyed {
 			return nil
 		}
-		key := n.loader.(keyedLoader).ArtifactKey()
+		key := kl.ArtifactKey()
 		return n.store.PutArtifact(ctx, store.Artifact{Digest: d, RuntimeKey: key, Paths: []string{src.PreparedDir}, CreatedAt: time.Now()})
 	}
 }
