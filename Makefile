@@ -61,7 +61,7 @@ NODE_METRICS ?= 127.0.0.1:8002
 DEMO_MODELS := mobilenet_v1_0.25 squeezenet1.1 tiny_mlp add_fp32
 run: setup build zoo
 	@mkdir -p $(NODE_DIR); if [ -f $(NODE_DIR)/pid ]; then kill $$(cat $(NODE_DIR)/pid) 2>/dev/null && sleep 1; rm -f $(NODE_DIR)/pid; fi
-	$(BIN)/edgeserve-node -data-dir $(NODE_DIR) -grpc-addr $(NODE_GRPC) -http-addr $(NODE_HTTP) -metrics-addr $(NODE_METRICS) >$(NODE_DIR)/node.log 2>&1 & echo $$! >$(NODE_DIR)/pid
+	$(BIN)/edgeserve-node --data-dir $(NODE_DIR) --grpc-addr $(NODE_GRPC) --http-addr $(NODE_HTTP) --metrics-addr $(NODE_METRICS) >$(NODE_DIR)/node.log 2>&1 & echo $$! >$(NODE_DIR)/pid
 	@for i in $$(seq 100); do curl -sf http://$(NODE_HTTP)/v2/health/ready >/dev/null && break; sleep 0.1; done
 	@for m in $(DEMO_MODELS); do $(BIN)/edgeserve models push $$m $(DEMO_ZOO)/$$m.onnx --addr $(NODE_GRPC) || exit 1; done
 	$(BIN)/edgeserve models ls --addr $(NODE_GRPC)

@@ -22,15 +22,15 @@ func isAdminMethod(fullMethod string) bool {
 // time. With no token configured (only on loopback or with InsecureAdmin;
 // see Config.validate) every call is allowed.
 func (n *Node) tokenOK(header string) bool {
-	if n.cfg.AdminToken == "" {
+	if n.cfg.Server.AdminToken == "" {
 		return true
 	}
 	got, ok := strings.CutPrefix(header, "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(n.cfg.AdminToken)) == 1
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(n.cfg.Server.AdminToken)) == 1
 }
 
 func (n *Node) grpcAuth(ctx context.Context, fullMethod string) error {
-	if !isAdminMethod(fullMethod) || n.cfg.AdminToken == "" {
+	if !isAdminMethod(fullMethod) || n.cfg.Server.AdminToken == "" {
 		return nil // no token: Config.validate allowed an open admin API
 	}
 	md, _ := metadata.FromIncomingContext(ctx)

@@ -25,7 +25,7 @@ func BenchmarkHitPathOverhead(b *testing.B) {
 }
 
 func benchHitPath(b *testing.B, model string) {
-	tn := startNode(b, func(c *Config, _ *Deps) { c.MemoryBudgetBytes = 1 << 30 })
+	tn := startNode(b, func(c *Config, _ *Deps) { c.Cache.MemoryBudgetBytes = 1 << 30 })
 	push(b, tn.admin, model, zooModel(b, model))
 	md, err := tn.infer.ModelMetadata(testCtx(b), &pb.ModelMetadataRequest{Name: model})
 	if err != nil {
@@ -142,7 +142,7 @@ func median(d []time.Duration) time.Duration {
 // reported in requests per second.
 func BenchmarkInProcessThroughput(b *testing.B) {
 	const model = "mobilenet_v1_0.25"
-	tn := startNode(b, func(c *Config, _ *Deps) { c.MemoryBudgetBytes = 1 << 30 })
+	tn := startNode(b, func(c *Config, _ *Deps) { c.Cache.MemoryBudgetBytes = 1 << 30 })
 	push(b, tn.admin, model, zooModel(b, model))
 	md, err := tn.infer.ModelMetadata(testCtx(b), &pb.ModelMetadataRequest{Name: model})
 	if err != nil {

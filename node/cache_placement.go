@@ -22,13 +22,13 @@ type placementCache struct{ c *cache.Cache[resident] }
 // eviction policy.
 func newPlacementCache(cfg Config, deps Deps, load loadFunc) (modelCache, error) {
 	cc := cache.DefaultConfig()
-	pol, err := newPolicy(cfg.Policy, cc.MaxModels)
+	pol, err := newPolicy(cfg.Cache.Policy, cc.MaxModels)
 	if err != nil {
 		return nil, err
 	}
-	cc.CapacityBytes = cfg.MemoryBudgetBytes
-	cc.MaxConcurrentLoads = cfg.LoadConcurrency
-	cc.LoadTimeout = cfg.LoadTimeout
+	cc.CapacityBytes = cfg.Cache.MemoryBudgetBytes
+	cc.MaxConcurrentLoads = cfg.Cache.LoadConcurrency
+	cc.LoadTimeout = cfg.Cache.LoadTimeout
 	loader := cache.LoaderFunc[resident](func(ctx context.Context, key string) (resident, error) {
 		m, err := load(ctx, key)
 		return resident{m}, err

@@ -81,7 +81,7 @@ func TestEveryPolicyServesUnderEviction(t *testing.T) {
 	models := []string{"mobilenet_v1_1.0", "mobilenet_v1_0.75", "mobilenet_v1_0.5"}
 	for _, name := range policy.Names() {
 		t.Run(name, func(t *testing.T) {
-			tn := startNode(t, func(c *Config, _ *Deps) { c.Policy, c.MemoryBudgetBytes = name, 30<<20 })
+			tn := startNode(t, func(c *Config, _ *Deps) { c.Cache.Policy, c.Cache.MemoryBudgetBytes = name, 30<<20 })
 			reqs := make([]*pb.ModelInferRequest, len(models))
 			for i, m := range models {
 				push(t, tn.admin, m, zooModel(t, m))

@@ -106,7 +106,10 @@ func TestDeadlineBoundsLoad(t *testing.T) {
 // TestHTTPRequestTimeout: an HTTP request is bounded by RequestTimeout and
 // gets 504 when the load does not finish in time.
 func TestHTTPRequestTimeout(t *testing.T) {
-	tn := startNode(t, func(c *Config, d *Deps) { d.Loader = blockingLoader{}; c.RequestTimeout = 200 * time.Millisecond })
+	tn := startNode(t, func(c *Config, d *Deps) {
+		d.Loader = blockingLoader{}
+		c.Server.RequestTimeout = 200 * time.Millisecond
+	})
 	storeModel(t, tn, "adder", zooModel(t, "add_fp32"))
 	body := `{"inputs":[{"name":"a","shape":[1,1],"datatype":"FP32","data":[1]},{"name":"b","shape":[1,1],"datatype":"FP32","data":[1]}]}`
 	status, out := httpDo(t, http.DefaultClient, "POST", "http://"+tn.HTTPAddr()+"/v2/models/adder/infer", "", body)
@@ -120,7 +123,7 @@ func TestHTTPRequestTimeout(t *testing.T) {
 // the model once the request lets go, and Run returns nil (exit 0).
 func TestDrainTimeout(t *testing.T) {
 	gl := &gatedLoader{Loader: realLoader(t), entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	tn := startNode(t, func(c *Config, d *Deps) { d.Loader = gl; c.DrainTimeout = 100 * time.Millisecond })
+	tn := startNode(t, func(c *Config, d *Deps) { d.Loader = gl; c.Server.DrainTimeout = 100 * time.Millisecond })
 	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
 	inflight := make(chan error, 1)
 	go func() {

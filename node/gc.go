@@ -11,7 +11,7 @@ import (
 // forms) at start, which frees the orphans an earlier run left, and then
 // every GCInterval, until ctx ends. Deletes collect at once (remove).
 func (n *Node) gcLoop(ctx context.Context) {
-	t := time.NewTicker(n.cfg.GCInterval)
+	t := time.NewTicker(n.cfg.Store.GCInterval)
 	defer t.Stop()
 	for {
 		n.collect(ctx)

@@ -100,9 +100,9 @@ func (b *heldLoader) Load(ctx context.Context, src runtime.Source) (runtime.Mode
 func TestGCKeepsPushInProgress(t *testing.T) {
 	bl := &heldLoader{loading: make(chan struct{}), release: make(chan struct{})}
 	tn := startNode(t, func(c *Config, d *Deps) {
-		c.GCGrace = 0
+		c.Store.GCGrace = 0
 		oc := ort.DefaultConfig()
-		oc.LibraryPath, oc.IntraOpThreads, oc.PreparedDir = c.ORTLibrary, 1, filepath.Join(c.DataDir, "prepared")
+		oc.LibraryPath, oc.IntraOpThreads, oc.PreparedDir = c.Runtime.ORTLibrary, 1, filepath.Join(c.DataDir, "prepared")
 		l, err := ort.New(oc, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -68,11 +68,11 @@ type testNode struct {
 func startNode(t testing.TB, mod func(*Config, *Deps)) *testNode {
 	t.Helper()
 	cfg := DefaultConfig(t.TempDir())
-	cfg.ORTLibrary = ortLib(t)
-	cfg.GRPCAddr, cfg.HTTPAddr, cfg.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	cfg.AdminToken = testToken
-	cfg.MemoryBudgetBytes = 256 << 20
-	cfg.DrainTimeout = 10 * time.Second
+	cfg.Runtime.ORTLibrary = ortLib(t)
+	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Server.AdminToken = testToken
+	cfg.Cache.MemoryBudgetBytes = 256 << 20
+	cfg.Server.DrainTimeout = 10 * time.Second
 	deps := Deps{}
 	if mod != nil {
 		mod(&cfg, &deps)
@@ -84,7 +84,7 @@ func startNode(t testing.TB, mod func(*Config, *Deps)) *testNode {
 	ctx, cancel := context.WithCancel(context.Background())
 	tn := &testNode{Node: n, cancel: cancel, done: make(chan error, 1)}
 	go func() { tn.done <- n.Run(ctx) }()
-	if cfg.TLSCertFile == "" {
+	if cfg.Server.TLSCertFile == "" {
 		tn.conn, err = grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			t.Fatal(err)

@@ -39,9 +39,10 @@ type errorBody struct {
 	Error string `json:"error"`
 }
 
-// writeError writes err with the status the single mapping gives it.
+// writeError writes err with the status the single mapping gives it and
+// its message without server file paths.
 func writeError(w http.ResponseWriter, err error) {
-	writeJSON(w, classify(err).http, errorBody{Error: err.Error()})
+	writeJSON(w, classify(err).http, errorBody{Error: scrub(err.Error())})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -84,7 +85,7 @@ type jsonTensorMeta struct {
 }
 
 func (n *Node) handleModelMetadata(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), n.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), n.cfg.Server.RequestTimeout)
 	defer cancel()
 	md, err := n.modelMetadata(ctx, r.PathValue("model"), r.PathValue("version"))
 	if err != nil {
@@ -104,7 +105,7 @@ func (n *Node) handleModelMetadata(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads the whole body within the request size limit.
 func (n *Node) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(n.cfg.MaxRequestBytes)))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(n.cfg.Server.MaxRequestBytes)))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return nil, fmt.Errorf("%w: body over %d bytes", ErrTooLarge, tooLarge.Limit)
@@ -160,7 +161,7 @@ func (n *Node) handleIndex(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *Node) handleLoad(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), n.cfg.LoadTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), n.cfg.Cache.LoadTimeout)
 	defer cancel()
 	if _, err := n.load(ctx, r.PathValue("model"), ""); err != nil {
 		writeError(w, err)

@@ -73,7 +73,7 @@ func decodeInferBody(r *http.Request, body []byte) (codec.JSONRequest, []runtime
 }
 
 func (n *Node) inferJSON(ctx context.Context, model, version string, req codec.JSONRequest, call inferCall) (codec.JSONResponse, [][]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
 	defer cancel()
 	call.Model, call.Version = model, version
 	for _, o := range req.Outputs {

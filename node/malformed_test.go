@@ -13,7 +13,7 @@ import (
 // TestMalformedGRPC: bad requests get InvalidArgument, NotFound or
 // ResourceExhausted, and the node keeps serving good ones.
 func TestMalformedGRPC(t *testing.T) {
-	tn := startNode(t, func(c *Config, _ *Deps) { c.MaxRequestBytes = 64 << 10 })
+	tn := startNode(t, func(c *Config, _ *Deps) { c.Server.MaxRequestBytes = 64 << 10 })
 	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
 	good := func() *pb.ModelInferRequest {
 		return addRequest("adder", []float32{1, 2}, []float32{3, 4}, []int64{1, 2})
@@ -66,7 +66,7 @@ func TestMalformedGRPC(t *testing.T) {
 
 // TestMalformedHTTP: the same classes over HTTP map to 400/404/413.
 func TestMalformedHTTP(t *testing.T) {
-	tn := startNode(t, func(c *Config, _ *Deps) { c.MaxRequestBytes = 4 << 10 })
+	tn := startNode(t, func(c *Config, _ *Deps) { c.Server.MaxRequestBytes = 4 << 10 })
 	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
 	url := "http://" + tn.HTTPAddr() + "/v2/models/adder/infer"
 	in := func(a, b string) string { return `{"inputs":[` + a + `,` + b + `]}` }
@@ -111,7 +111,7 @@ func TestLoadFailures(t *testing.T) {
 		wantCode(t, err, codes.NotFound)
 	})
 	t.Run("over budget", func(t *testing.T) {
-		tn := startNode(t, func(c *Config, _ *Deps) { c.MemoryBudgetBytes = 1 << 10 })
+		tn := startNode(t, func(c *Config, _ *Deps) { c.Cache.MemoryBudgetBytes = 1 << 10 })
 		push(t, tn.admin, "mlp", zooModel(t, "tiny_mlp"))
 		_, err := tn.infer.ModelInfer(testCtx(t), mlpRequest())
 		wantCode(t, err, codes.ResourceExhausted)

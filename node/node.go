@@ -64,11 +64,14 @@ func New(cfg Config, deps Deps) (*Node, error) {
 	return newNode(cfg, deps, newPlacementCache)
 }
 
-func newNode(cfg Config, deps Deps, newCache cacheFactory) (n *Node, err error) {
+// A failure releases what was opened before it. The half-built node is
+// held in its own variable: `return nil, err` clears the named result
+// before deferred calls run, so the cleanup must not read it.
+func newNode(cfg Config, deps Deps, newCache cacheFactory) (_ *Node, err error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	n = &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry}
+	n := &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry}
 	n.prepCtx, n.prepCancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
@@ -87,7 +90,10 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (n *Node, err error) 
 	if err := n.openParts(deps, newCache); err != nil {
 		return nil, err
 	}
-	return n, n.listen()
+	if err := n.listen(); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // openParts opens the store, the push tracker, the loader and the cache.
@@ -109,14 +115,21 @@ func (n *Node) openParts(deps Deps, newCache cacheFactory) error {
 		}
 	}
 	n.loader = loader
-	n.cache, err = newCache(n.cfg, deps, n.loadFunc(loader))
-	return err
+	if n.cache, err = newCache(n.cfg, deps, n.loadFunc(loader)); err != nil {
+		return err
+	}
+	n.closeOnFail = append(n.closeOnFail, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		n.cache.Close(ctx) //nolint:errcheck // nothing is loaded yet
+	})
+	return nil
 }
 
 func (n *Node) ortLoader() (runtime.Loader, error) {
 	oc := ort.DefaultConfig()
-	oc.LibraryPath = n.cfg.ORTLibrary
-	oc.IntraOpThreads = n.cfg.IntraOpThreads
+	oc.LibraryPath = n.cfg.Runtime.ORTLibrary
+	oc.IntraOpThreads = n.cfg.Runtime.IntraOpThreads
 	oc.PreparedDir = filepath.Join(n.cfg.DataDir, "prepared")
 	l, err := ort.New(oc, n.log)
 	if err != nil {
@@ -143,8 +156,7 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 		if err != nil {
 			return nil, err
 		}
-		m, err := l.Load(ctx, src)
-		return m, withoutPaths(err, src)
+		return l.Load(ctx, src)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/edgeserve/edgeserve/runtime"
@@ -29,7 +28,7 @@ type keyedLoader interface {
 // nothing. The load runs outside the cache and its memory budget, once.
 func (n *Node) checkLoad(name string) func(context.Context, store.Digest, string) error {
 	return func(ctx context.Context, d store.Digest, path string) error {
-		ctx, cancel := context.WithTimeout(ctx, n.cfg.LoadTimeout)
+		ctx, cancel := context.WithTimeout(ctx, n.cfg.Cache.LoadTimeout)
 		defer cancel()
 		src, err := n.source(name, d, path)
 		if err != nil {
@@ -37,7 +36,7 @@ func (n *Node) checkLoad(name string) func(context.Context, store.Digest, string
 		}
 		m, err := n.loader.Load(ctx, src)
 		if err != nil {
-			return refusal(err, src)
+			return refusal(err)
 		}
 		prepared := m.Profile().Prepared
 		if err := m.Close(); err != nil {
@@ -70,36 +69,11 @@ func (n *Node) source(name string, d store.Digest, path string) (runtime.Source,
 }
 
 // refusal turns a load failure at push into the push's error: a model the
-// runtime cannot load wraps ErrModelRefused, others pass unchanged. The
-// message names the model instead of the node's file paths.
-func refusal(err error, src runtime.Source) error {
-	err = withoutPaths(err, src)
+// runtime cannot load wraps ErrModelRefused, others pass unchanged. (The
+// node's file paths leave the message in grpcError.)
+func refusal(err error) error {
 	if !errors.Is(err, runtime.ErrInvalidModel) && !errors.Is(err, runtime.ErrInvalidInput) {
 		return err
 	}
 	return fmt.Errorf("%w: the runtime cannot load it: %w", ErrModelRefused, err)
-}
-
-// pathlessError is a load error whose message names the model's files by
-// what they are instead of by their paths on this node. It unwraps to the
-// original error.
-type pathlessError struct {
-	err error
-	msg string
-}
-
-func (e *pathlessError) Error() string { return e.msg }
-
-func (e *pathlessError) Unwrap() error { return e.err }
-
-// withoutPaths replaces the paths of src's files in err's message.
-func withoutPaths(err error, src runtime.Source) error {
-	if err == nil {
-		return nil
-	}
-	r := []string{src.Path, "<model file>"}
-	if src.PreparedDir != "" {
-		r = append(r, src.PreparedDir, "<prepared form>")
-	}
-	return &pathlessError{err: err, msg: strings.NewReplacer(r...).Replace(err.Error())}
 }

@@ -141,8 +141,8 @@ func TestPushLimits(t *testing.T) {
 		name string
 		mod  func(*Config, *Deps)
 	}{
-		{"over max model size", func(c *Config, _ *Deps) { c.MaxModelBytes = int64(len(data)) - 1 }},
-		{"over quota", func(c *Config, _ *Deps) { c.StoreQuotaBytes = int64(len(data)) - 1 }},
+		{"over max model size", func(c *Config, _ *Deps) { c.Store.MaxModelBytes = int64(len(data)) - 1 }},
+		{"over quota", func(c *Config, _ *Deps) { c.Store.QuotaBytes = int64(len(data)) - 1 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +162,7 @@ func TestPushLimits(t *testing.T) {
 	}
 	t.Run("exactly at the limits", func(t *testing.T) {
 		tn := startNode(t, func(c *Config, _ *Deps) {
-			c.MaxModelBytes, c.StoreQuotaBytes = int64(len(data)), int64(len(data))
+			c.Store.MaxModelBytes, c.Store.QuotaBytes = int64(len(data)), int64(len(data))
 		})
 		if _, err := pushBytes(adminCtx(t), tn.admin, "mlp", data, 0, len(data)); err != nil {
 			t.Fatalf("a push that fits the limits: %v", err)

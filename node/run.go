@@ -22,7 +22,7 @@ func (n *Node) Run(ctx context.Context) error {
 		go func() { errc <- n.metricsSrv.Serve(n.metricsLis) }()
 	}
 	n.log.Info("edgeserve-node serving", zap.String("grpc", n.GRPCAddr()), zap.String("http", n.HTTPAddr()),
-		zap.String("metrics", n.MetricsAddr()), zap.Bool("tls", n.cfg.TLSCertFile != ""))
+		zap.String("metrics", n.MetricsAddr()), zap.Bool("tls", n.cfg.Server.TLSCertFile != ""))
 	var err error
 	select {
 	case <-ctx.Done():
@@ -65,7 +65,7 @@ func (n *Node) drain() error {
 // stopServers lets in-flight requests finish within DrainTimeout, then
 // cuts off any that remain.
 func (n *Node) stopServers() {
-	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.DrainTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Server.DrainTimeout)
 	defer cancel()
 	stopped := make(chan struct{})
 	go func() { n.grpcSrv.GracefulStop(); close(stopped) }()
@@ -78,6 +78,6 @@ func (n *Node) stopServers() {
 	if herr != nil || ctx.Err() != nil {
 		n.httpSrv.Close()
 		n.log.Warn("drain timed out; remaining requests were cut off",
-			zap.Duration("drain_timeout", n.cfg.DrainTimeout), zap.Error(herr))
+			zap.Duration("drain_timeout", n.cfg.Server.DrainTimeout), zap.Error(herr))
 	}
 }

@@ -64,7 +64,7 @@ func TestAdminTokenRequired(t *testing.T) {
 // TestNoTokenConfigured: without a configured token admin calls are open,
 // which a node on loopback allows.
 func TestNoTokenConfigured(t *testing.T) {
-	tn := startNode(t, func(c *Config, _ *Deps) { c.AdminToken = "" })
+	tn := startNode(t, func(c *Config, _ *Deps) { c.Server.AdminToken = "" })
 	if _, err := tn.admin.ListModels(testCtx(t), &adminpb.ListModelsRequest{}); err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +93,8 @@ func TestAdminTokenNeededOffLoopback(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.grpc+","+tc.http, func(t *testing.T) {
 			cfg := DefaultConfig(t.TempDir())
-			cfg.GRPCAddr, cfg.HTTPAddr = tc.grpc, tc.http
-			cfg.AdminToken, cfg.InsecureAdmin = tc.token, tc.insecureAdmin
+			cfg.Server.GRPCAddr, cfg.Server.HTTPAddr = tc.grpc, tc.http
+			cfg.Server.AdminToken, cfg.Server.InsecureAdmin = tc.token, tc.insecureAdmin
 			if err := cfg.validate(); (err == nil) != tc.ok {
 				t.Fatalf("validate() = %v, want ok=%v", err, tc.ok)
 			}
@@ -106,7 +106,7 @@ func TestAdminTokenNeededOffLoopback(t *testing.T) {
 // plaintext client is refused.
 func TestTLS(t *testing.T) {
 	certFile, keyFile, pool := testCertificate(t)
-	tn := startNode(t, func(c *Config, _ *Deps) { c.TLSCertFile, c.TLSKeyFile = certFile, keyFile })
+	tn := startNode(t, func(c *Config, _ *Deps) { c.Server.TLSCertFile, c.Server.TLSKeyFile = certFile, keyFile })
 	creds := credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
 	conn, err := grpc.NewClient(tn.GRPCAddr(), grpc.WithTransportCredentials(creds))
 	if err != nil {

@@ -20,21 +20,21 @@ import (
 // listen binds the listeners and builds the servers.
 func (n *Node) listen() (err error) {
 	var tlsCfg *tls.Config
-	if n.cfg.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(n.cfg.TLSCertFile, n.cfg.TLSKeyFile)
+	if n.cfg.Server.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(n.cfg.Server.TLSCertFile, n.cfg.Server.TLSKeyFile)
 		if err != nil {
 			return fmt.Errorf("node: tls: %w", err)
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	if n.grpcLis, err = n.bind(n.cfg.GRPCAddr); err != nil {
+	if n.grpcLis, err = n.bind(n.cfg.Server.GRPCAddr); err != nil {
 		return err
 	}
-	if n.httpLis, err = n.bind(n.cfg.HTTPAddr); err != nil {
+	if n.httpLis, err = n.bind(n.cfg.Server.HTTPAddr); err != nil {
 		return err
 	}
-	if n.cfg.MetricsAddr != "" {
-		if n.metricsLis, err = n.bind(n.cfg.MetricsAddr); err != nil {
+	if n.cfg.Server.MetricsAddr != "" {
+		if n.metricsLis, err = n.bind(n.cfg.Server.MetricsAddr); err != nil {
 			return err
 		}
 	}
@@ -53,7 +53,7 @@ func (n *Node) bind(addr string) (net.Listener, error) {
 
 func (n *Node) buildServers(tlsCfg *tls.Config) {
 	opts := []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(n.cfg.MaxRequestBytes),
+		grpc.MaxRecvMsgSize(n.cfg.Server.MaxRequestBytes),
 		grpc.ChainUnaryInterceptor(n.unaryAuth),
 		grpc.ChainStreamInterceptor(n.streamAuth),
 	}

@@ -95,5 +95,5 @@ func (n *Node) resolve(ctx context.Context, name, version string) (store.Record,
 }
 
 func (n *Node) sizeHint(rec store.Record) int64 {
-	return int64(float64(rec.SizeBytes) * n.cfg.SizeHintFactor)
+	return int64(float64(rec.SizeBytes) * n.cfg.Cache.SizeHintFactor)
 }

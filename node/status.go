@@ -110,10 +110,11 @@ func httpStatus(c codes.Code) int {
 	return http.StatusInternalServerError
 }
 
-// grpcError converts err into a gRPC status error carrying its message.
+// grpcError converts err into a gRPC status error carrying its message,
+// without server file paths.
 func grpcError(err error) error {
 	if err == nil {
 		return nil
 	}
-	return status.Error(classify(err).code, err.Error())
+	return status.Error(classify(err).code, scrub(err.Error()))
 }

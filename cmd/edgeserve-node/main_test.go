@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,7 +70,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.DataDir != "/d" || cfg.MemoryBudgetBytes != 1000 || cfg.IntraOpThreads != 3 || cfg.AdminToken != "from-env" || cfg.GRPCAddr != ":8001" {
+	if cfg.DataDir != "/d" || cfg.Cache.MemoryBudgetBytes != 1000 || cfg.Runtime.IntraOpThreads != 3 || cfg.Server.AdminToken != "from-env" || cfg.Server.GRPCAddr != ":8001" {
 		t.Fatalf("config = %+v", cfg)
 	}
 	if _, _, err := parseFlags(nil); err == nil {
@@ -86,7 +87,80 @@ func TestOpenAdminRefusedOffLoopback(t *testing.T) {
 		t.Fatalf("run without a token on all interfaces = %v", err)
 	}
 	cfg, _, err := parseFlags([]string{"-data-dir", t.TempDir(), "-grpc-addr", ":0", "-insecure-admin"})
-	if err != nil || !cfg.InsecureAdmin {
-		t.Fatalf("-insecure-admin: %+v, %v", cfg.InsecureAdmin, err)
+	if err != nil || !cfg.Server.InsecureAdmin {
+		t.Fatalf("-insecure-admin: %+v, %v", cfg.Server.InsecureAdmin, err)
+	}
+}
+
+// TestConfigPrecedence: defaults, then the config file, then
+// $EDGESERVE_ADMIN_TOKEN, then flags, in both dash forms.
+func TestConfigPrecedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "node.yaml")
+	doc := "data_dir: /from-file\nserver:\n  admin_token: file-token\n  grpc_addr: 127.0.0.1:1\ncache:\n  policy: gdsf\n  load_concurrency: 7\n"
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EDGESERVE_ADMIN_TOKEN", "env-token")
+	cfg, _, err := parseFlags([]string{"--config", file, "-policy", "lfu", "--threads=3", "-memory-budget-bytes=1000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DataDir != "/from-file" || cfg.Server.GRPCAddr != "127.0.0.1:1" || cfg.Cache.LoadConcurrency != 7 {
+		t.Errorf("file values lost: %+v", cfg)
+	}
+	if cfg.Server.AdminToken != "env-token" {
+		t.Errorf("token = %q; the environment overrides the file", cfg.Server.AdminToken)
+	}
+	if cfg.Cache.Policy != "lfu" || cfg.Runtime.IntraOpThreads != 3 || cfg.Cache.MemoryBudgetBytes != 1000 {
+		t.Errorf("flags do not override: %+v", cfg)
+	}
+	if cfg.Server.HTTPAddr != ":8000" {
+		t.Errorf("a key absent from file and flags lost its default: %q", cfg.Server.HTTPAddr)
+	}
+	cfg, _, err = parseFlags([]string{"--config", file, "--admin-token", "flag-token"})
+	if err != nil || cfg.Server.AdminToken != "flag-token" {
+		t.Errorf("--admin-token = %q, %v; the flag overrides the environment", cfg.Server.AdminToken, err)
+	}
+}
+
+func TestConfigFileErrorsNameTheKey(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "node.yaml")
+	if err := os.WriteFile(file, []byte("cache:\n  memory_budget: 5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := parseFlags([]string{"--config", file, "--data-dir", "/d"}); err == nil || !strings.Contains(err.Error(), "memory_budget") {
+		t.Fatalf("unknown key: %v", err)
+	}
+	if _, _, err := parseFlags([]string{"--data-dir", "/d", "--no-such-flag"}); err == nil || !strings.Contains(err.Error(), "no-such-flag") {
+		t.Fatalf("unknown flag: %v", err)
+	}
+}
+
+func TestDoubleDash(t *testing.T) {
+	got := doubleDash([]string{"-data-dir", "/d", "--threads", "-1", "-unknown", "-grpc-addr=:1", "--", "-policy"})
+	want := []string{"--data-dir", "/d", "--threads", "-1", "-unknown", "--grpc-addr=:1", "--", "-policy"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("doubleDash = %q, want %q", got, want)
+	}
+}
+
+// TestStartupFailureIsOneError: a wrong ONNX Runtime library or a data
+// directory that is a file stops the daemon with one error naming the
+// problem, not a panic.
+func TestStartupFailureIsOneError(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--data-dir", dir, "--ort-lib", filepath.Join(dir, "missing.so")},
+		{"--data-dir", file},
+	} {
+		args = append(args, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--metrics-addr", "")
+		err := run(args)
+		if err == nil || strings.Count(err.Error(), "\n") > 0 {
+			t.Errorf("run(%q) = %v; want one line", args, err)
+		}
 	}
 }

@@ -26,9 +26,9 @@ func startTestNode(t *testing.T, token string) string {
 		t.Skip("EDGESERVE_ORT_LIB is not set")
 	}
 	cfg := node.DefaultConfig(t.TempDir())
-	cfg.ORTLibrary = lib
-	cfg.GRPCAddr, cfg.HTTPAddr, cfg.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", ""
-	cfg.AdminToken = token
+	cfg.Runtime.ORTLibrary = lib
+	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", ""
+	cfg.Server.AdminToken = token
 	n, err := node.New(cfg, node.Deps{})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,10 @@ import (
 // dlcloses the library, and ONNX Runtime does not support being unloaded and
 // loaded again in one process. This is the one global of the package.
 var environment struct {
+	// logs receives ONNX Runtime's log messages (logsink.go); it has its own
+	// lock, since ONNX Runtime may log while mu is held.
+	logs logRouter
+
 	mu      sync.Mutex // guards the fields below
 	libPath string     // library the environment was created from
 	err     error      // error of the first initialisation, sticky
@@ -37,8 +41,14 @@ func acquireEnvironment(libPath string) error {
 		return environment.err
 	}
 	environment.libPath = libPath
+	// Created first with our logging function, the environment the binding
+	// initialises below is this one (ortlog.c).
+	if err := createLoggingEnv(libPath, ortLogLevel); err != nil {
+		environment.err = fmt.Errorf("%w: ort: initialise onnxruntime from %s: %v", runtime.ErrUnavailable, libPath, err)
+		return environment.err
+	}
 	onnx.SetSharedLibraryPath(libPath)
-	if err := onnx.InitializeEnvironment(onnx.WithLogLevelError()); err != nil {
+	if err := onnx.InitializeEnvironment(onnx.WithLogLevelWarning()); err != nil {
 		environment.err = fmt.Errorf("%w: ort: initialise onnxruntime from %s: %v", runtime.ErrUnavailable, libPath, err)
 	}
 	return environment.err

@@ -29,6 +29,7 @@ func newTestLoader(t testing.TB, fast bool) *Loader {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { l.Close() }) // ONNX Runtime's messages must not reach a finished test's logger
 	return l
 }
 

@@ -18,6 +18,9 @@ import (
 type Loader struct {
 	cfg Config
 	log *zap.Logger
+	// ortLog receives ONNX Runtime's own messages while this is the newest
+	// open Loader (logrouter.go).
+	ortLog *zap.Logger
 	// prepares deduplicates concurrent preparations of one prepared form.
 	prepares singleflight.Group
 	// measureMu serialises the measured part of loads (session creation,
@@ -39,10 +42,20 @@ func New(cfg Config, log *zap.Logger) (*Loader, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
+	l := &Loader{cfg: cfg, log: log, ortLog: log.Named(loggerName)}
+	environment.logs.add(l.ortLog)
 	if err := acquireEnvironment(cfg.LibraryPath); err != nil {
+		environment.logs.remove(l.ortLog)
 		return nil, err
 	}
-	return &Loader{cfg: cfg, log: log}, nil
+	return l, nil
+}
+
+// Close stops sending ONNX Runtime's log messages to this Loader's logger.
+// Models it loaded stay usable. Close is idempotent.
+func (l *Loader) Close() error {
+	environment.logs.remove(l.ortLog)
+	return nil
 }
 
 // Load loads a model and runs it once on zero inputs (dynamic dimensions 1)
@@ -125,9 +138,12 @@ func (l *Loader) warmUp(m *model) error {
 		return err
 	}
 	start := time.Now()
+	// A model that fails on zero inputs is the model's fault, whatever the
+	// run error says about inputs.
 	if _, err := m.run(context.Background(), ins); err != nil {
-		if errors.Is(err, runtime.ErrInvalidInput) {
-			return err
+		var re *runError
+		if errors.As(err, &re) {
+			return fmt.Errorf("%w: %s", runtime.ErrInvalidModel, re.msg)
 		}
 		return fmt.Errorf("%w: %v", runtime.ErrInvalidModel, err)
 	}

@@ -87,7 +87,7 @@ func (m *model) run(ctx context.Context, ordered []runtime.Tensor) ([]runtime.Te
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("run cancelled: %w", ctx.Err())
 		}
-		return nil, fmt.Errorf("run: %v", err)
+		return nil, newRunError(err)
 	}
 	return m.toTensors(outs)
 }
