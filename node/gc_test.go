@@ -77,8 +77,8 @@ func TestOrphanBlobCollectedAtStart(t *testing.T) {
 	}
 }
 
-// heldLoader holds every Load until release is closed, telling loading
-// (when someone waits there) that one started.
+// heldLoader holds every Load and PrepareSource until release is closed,
+// telling loading (when someone waits there) that one started.
 type heldLoader struct {
 	*ort.Loader
 	loading chan struct{}
@@ -86,12 +86,21 @@ type heldLoader struct {
 }
 
 func (b *heldLoader) Load(ctx context.Context, src runtime.Source) (runtime.Model, error) {
+	b.hold()
+	return b.Loader.Load(ctx, src)
+}
+
+func (b *heldLoader) PrepareSource(ctx context.Context, src runtime.Source) (string, error) {
+	b.hold()
+	return b.Loader.PrepareSource(ctx, src)
+}
+
+func (b *heldLoader) hold() {
 	select {
 	case b.loading <- struct{}{}:
 	default: // nobody is waiting: a later load
 	}
 	<-b.release
-	return b.Loader.Load(ctx, src)
 }
 
 // TestGCKeepsPushInProgress: a push whose model is being checked (loaded

@@ -19,8 +19,8 @@ type keyedLoader interface {
 
 // checkLoad is the store's commit check (store.ModelMeta.Check) for a
 // pushed model: before the push is acknowledged, and before the model has
-// a record, the runtime loads it once from its blob, preparing its
-// fast-loading form into the store's artifact folder, and the form is
+// a record, the runtime loads it once from its blob (tryLoad), preparing
+// its fast-loading form into the store's artifact folder, and the form is
 // recorded as an artifact of the blob. A model the runtime cannot load is
 // refused with ErrModelRefused and the runtime's reason; the store then
 // keeps nothing of it. Other failures (the client leaving, a missing
@@ -34,13 +34,9 @@ func (n *Node) checkLoad(name string) func(context.Context, store.Digest, string
 		if err != nil {
 			return err
 		}
-		m, err := n.loader.Load(ctx, src)
+		prepared, err := n.tryLoad(ctx, src)
 		if err != nil {
 			return refusal(err)
-		}
-		prepared := m.Profile().Prepared
-		if err := m.Close(); err != nil {
-			return err
 		}
 		kl, keyed := n.loader.(keyedLoader)
 		if !prepared || !keyed {
@@ -49,6 +45,32 @@ func (n *Node) checkLoad(name string) func(context.Context, store.Digest, string
 		key := kl.ArtifactKey()
 		return n.store.PutArtifact(ctx, store.Artifact{Digest: d, RuntimeKey: key, Paths: []string{src.PreparedDir}, CreatedAt: time.Now()})
 	}
+}
+
+// preparer is a loader that can prepare a model's fast-loading form
+// without loading it for serving (ort.Loader).
+type preparer interface {
+	PrepareSource(ctx context.Context, src runtime.Source) (string, error)
+}
+
+// tryLoad has the runtime load src once and reports whether its prepared
+// form now exists. A preparer only prepares it: that creates an ONNX
+// Runtime session of the model, the load's check, at half a load's cost.
+// A form that cannot be prepared for a reason other than the model (the
+// loader then loads the original) is checked by a load, as other loaders'
+// models are.
+func (n *Node) tryLoad(ctx context.Context, src runtime.Source) (bool, error) {
+	if p, ok := n.loader.(preparer); ok && src.PreparedDir != "" {
+		_, err := p.PrepareSource(ctx, src)
+		if err == nil || errors.Is(err, runtime.ErrInvalidModel) || ctx.Err() != nil {
+			return err == nil, err
+		}
+	}
+	m, err := n.loader.Load(ctx, src)
+	if err != nil {
+		return false, err
+	}
+	return m.Profile().Prepared, m.Close()
 }
 
 // source describes blob d at path for the loader, with the store's
