@@ -104,4 +104,9 @@ type Source struct {
 	// optional. Backends that keep prepared forms key them by it; without it
 	// they key by path, size and modification time.
 	Digest string
+	// PreparedDir, when set, is the folder where a backend that keeps
+	// prepared forms keeps this model's, for this backend and machine (a
+	// model store's artifact folder, which the store removes with the
+	// model); empty leaves the choice to the backend's configuration.
+	PreparedDir string
 }
