@@ -97,7 +97,8 @@ func TestExplicitLoadCountsNoHitOrMiss(t *testing.T) {
 }
 
 // TestMetadataOfUnusableModel: a stored model whose graph declares an
-// input the runtime cannot take gets INVALID_ARGUMENT from metadata, naming
+// input the runtime cannot take gets FAILED_PRECONDITION from metadata (a
+// stored model that cannot serve, as for a load that fails), naming
 // the model and the input but no server path, and nothing is loaded.
 func TestMetadataOfUnusableModel(t *testing.T) {
 	tn := startNode(t, nil)
@@ -120,7 +121,7 @@ func TestMetadataOfUnusableModel(t *testing.T) {
 	}
 	storeModel(t, tn, "strings", file)
 	_, err = tn.infer.ModelMetadata(testCtx(t), &pb.ModelMetadataRequest{Name: "strings"})
-	wantCode(t, err, codes.InvalidArgument)
+	wantCode(t, err, codes.FailedPrecondition)
 	if msg := status.Convert(err).Message(); !strings.Contains(msg, "strings:1") || !strings.Contains(msg, "words") || strings.Contains(msg, "/") {
 		t.Errorf("message %q: want the model and the input named, and no path", msg)
 	}
