@@ -3,7 +3,6 @@ package client_test
 import (
 	"context"
 	"encoding/binary"
-	"github.com/edgeserve/edgeserve/internal/testutil"
 	"math"
 	"net"
 	"os"
