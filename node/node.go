@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -45,9 +46,8 @@ type Node struct {
 	draining    atomic.Bool
 	closeOnFail []func()
 
-	// loader loads models; prep runs the background preparations of
-	// models' fast-loading forms (prepare.go), which stop when prepCtx
-	// ends at drain.
+	// loader loads models; prep runs background work (the store's GC
+	// loop, gc.go), which stops when prepCtx ends at drain.
 	loader runtime.Loader
 	// closeLoader releases the loader the node built itself (not one
 	// given in Deps) at the end of the drain; nil when there is none.
@@ -165,11 +165,18 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 			return nil, fmt.Errorf("%w: cache key %q", ErrBadRequest, key)
 		}
 		rec, path, err := n.store.ModelFile(ctx, key[:i], key[i+1:])
+		if errors.Is(err, store.ErrExternalData) || errors.Is(err, store.ErrNotONNX) {
+			return nil, fmt.Errorf("%w: %w", runtime.ErrInvalidModel, err) // the bytes will not change
+		}
 		if err != nil {
 			return nil, err
 		}
-		return l.Load(ctx, runtime.Source{Name: rec.Ref(), Path: path, Digest: rec.Digest.String(),
-			SkipWarmUp: forRequest})
+		src, err := n.source(rec.Ref(), rec.Digest, path)
+		if err != nil {
+			return nil, err
+		}
+		src.SkipWarmUp = forRequest
+		return l.Load(ctx, src)
 	}
 }
 

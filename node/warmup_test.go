@@ -63,7 +63,8 @@ func (o *observedLoader) records() []loadRecord {
 // TestRequestMissRunsOnce: a miss caused by a request loads the model
 // without a warm-up run, so the model runs exactly once, for the request,
 // and that run is the profile's FirstRun; an explicit load (nobody waits)
-// still warms the model up.
+// warms the model up. The explicit load comes first: the backend warms up
+// the first load of a model even for a request, to measure its memory.
 func TestRequestMissRunsOnce(t *testing.T) {
 	oc := ort.DefaultConfig()
 	oc.LibraryPath = testutil.ORTLibrary(t)
@@ -76,33 +77,33 @@ func TestRequestMissRunsOnce(t *testing.T) {
 	obs := &observedLoader{Loader: rl}
 	tn := startNode(t, func(_ *Config, d *Deps) { d.Loader = obs })
 	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
+	pushed := len(obs.records()) // the push may check the model with a load
+	if _, err := tn.infer.RepositoryModelLoad(adminCtx(t), &pb.RepositoryModelLoadRequest{ModelName: "adder"}); err != nil {
+		t.Fatal(err)
+	}
+	loads := obs.records()[pushed:]
+	if len(loads) != 1 || loads[0].skipWarmUp || loads[0].firstRunAtLoad <= 0 {
+		t.Fatalf("explicit load: %d loads, %+v; want one, with a warm-up inside Load", len(loads), loads)
+	}
+	if _, err := tn.infer.RepositoryModelUnload(adminCtx(t), &pb.RepositoryModelUnloadRequest{ModelName: "adder"}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "unload", func() bool { return !tn.cache.Resident("adder:1") })
+
 	ctx := testCtx(t)
 	if _, err := tn.infer.ModelInfer(ctx, addRequest("adder", []float32{1, 2}, []float32{3, 4}, []int64{1, 2})); err != nil {
 		t.Fatal(err)
 	}
-	loads := obs.records()
-	if len(loads) != 1 {
-		t.Fatalf("%d loads after one request, want 1", len(loads))
+	loads = obs.records()[pushed:]
+	if len(loads) != 2 {
+		t.Fatalf("%d loads after a load, an unload and one request, want 2", len(loads))
 	}
-	miss := loads[0]
+	miss := loads[1]
 	if !miss.skipWarmUp || miss.firstRunAtLoad != 0 || miss.runs.Load() != 1 {
 		t.Fatalf("request miss: skip warm-up %v, FirstRun at load %v, request runs %d; want true, 0 (no run inside Load), 1",
 			miss.skipWarmUp, miss.firstRunAtLoad, miss.runs.Load())
 	}
 	if p := miss.model.Profile(); p.FirstRun <= 0 {
 		t.Fatalf("FirstRun after the request = %v, want the request's run", p.FirstRun)
-	}
-
-	if _, err := tn.infer.RepositoryModelUnload(adminCtx(t), &pb.RepositoryModelUnloadRequest{ModelName: "adder"}); err != nil {
-		t.Fatal(err)
-	}
-	testutil.Eventually(t, "unload", func() bool { return !tn.cache.Resident("adder:1") })
-	if _, err := tn.infer.RepositoryModelLoad(adminCtx(t), &pb.RepositoryModelLoadRequest{ModelName: "adder"}); err != nil {
-		t.Fatal(err)
-	}
-	loads = obs.records()
-	if len(loads) != 2 || loads[1].skipWarmUp || loads[1].firstRunAtLoad <= 0 {
-		t.Fatalf("explicit load: %d loads, skip warm-up %v, FirstRun at load %v; want a warm-up inside Load",
-			len(loads), loads[1].skipWarmUp, loads[1].firstRunAtLoad)
 	}
 }

@@ -107,6 +107,11 @@ type Source struct {
 	// optional. Backends that keep prepared forms key them by it; without it
 	// they key by path, size and modification time.
 	Digest string
+	// PreparedDir, when set, is the folder where a backend that keeps
+	// prepared forms keeps this model's, for this backend and machine (a
+	// model store's artifact folder, which the store removes with the
+	// model); empty leaves the choice to the backend's configuration.
+	PreparedDir string
 	// SkipWarmUp is set when a request waits for this load (a cache miss):
 	// the backend then runs no warm-up inference, so that the request's own
 	// run is the model's first and the request does not pay for two. Loads

@@ -29,6 +29,10 @@ type Loader struct {
 	// load running at the same time would add to or hide. Preparation and
 	// inference still run concurrently.
 	measureMu sync.Mutex
+	// warmMemory is the memory last measured for a model file across a
+	// load with its warm-up run, by path (warmmemory.go). Guarded by
+	// measureMu.
+	warmMemory map[string]int64
 }
 
 var _ runtime.Loader = (*Loader)(nil)
@@ -58,9 +62,10 @@ func (l *Loader) Close() error {
 	return nil
 }
 
-// Load loads a model and, unless src.SkipWarmUp, runs it once on zero
-// inputs (dynamic dimensions 1) so that the first real request does not pay
-// for lazy initialisation. With
+// Load loads a model and runs it once on zero inputs (dynamic dimensions 1)
+// so that the first real request does not pay for lazy initialisation;
+// with src.SkipWarmUp it skips that run once it knows the model's memory
+// (warmmemory.go). With
 // FastLoad it loads the prepared form, preparing it first if needed; if
 // preparing fails for a reason other than a bad model, it falls back to the
 // default load. Errors wrap runtime.ErrInvalidModel for files ONNX Runtime
@@ -102,6 +107,7 @@ func (l *Loader) resolve(ctx context.Context, src runtime.Source) (string, sessi
 func (l *Loader) loadFile(name, path string, mode sessionMode, warm bool) (*model, error) {
 	l.measureMu.Lock()
 	defer l.measureMu.Unlock()
+	warm = warm || !l.knowsWarmMemoryLocked(path)
 	releaseFreedMemory() // so that reused free memory does not hide this load's growth
 	rssBefore, err := residentBytes()
 	if err != nil {
@@ -129,6 +135,7 @@ func (l *Loader) loadFile(name, path string, mode sessionMode, warm bool) (*mode
 		return nil, err
 	}
 	m.profile.MemoryBytes = max(rssAfter-rssBefore, 0)
+	m.profile.MemoryBytes = l.warmMemoryLocked(path, warm, m.profile.MemoryBytes)
 	return m, nil
 }
 
