@@ -60,8 +60,10 @@ type Node struct {
 // cacheFactory builds the model cache over a loader; tests substitute it.
 type cacheFactory func(cfg Config, deps Deps, load loadFunc) (modelCache, error)
 
-// loadFunc loads the model version a cache key names.
-type loadFunc func(ctx context.Context, key string) (runtime.Model, error)
+// loadFunc loads the model version a cache key names. forRequest says a
+// request waits for the load (a miss, not a pin): the model is then loaded
+// without a warm-up run, since the request's own run comes next.
+type loadFunc func(ctx context.Context, key string, forRequest bool) (runtime.Model, error)
 
 // New validates cfg, opens the store in cfg.DataDir, builds the runtime
 // and the cache and binds the three listeners.
@@ -157,7 +159,7 @@ func (n *Node) ortLoader() (runtime.Loader, error) {
 
 // loadFunc resolves a cache key to its verified blob and loads it.
 func (n *Node) loadFunc(l runtime.Loader) loadFunc {
-	return func(ctx context.Context, key string) (runtime.Model, error) {
+	return func(ctx context.Context, key string, forRequest bool) (runtime.Model, error) {
 		i := strings.LastIndex(key, ":")
 		if i < 0 {
 			return nil, fmt.Errorf("%w: cache key %q", ErrBadRequest, key)
@@ -173,6 +175,7 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 		if err != nil {
 			return nil, err
 		}
+		src.SkipWarmUp = forRequest
 		return l.Load(ctx, src)
 	}
 }
