@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"errors"
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"io"
 	"testing"
 
@@ -17,7 +18,7 @@ import (
 // through a list whose first address is down.
 func TestAdminCalls(t *testing.T) {
 	addr := testnode.Start(t, "tok")
-	c := dial(t, "tok", deadAddr(t), addr)
+	c := dial(t, "tok", testutil.FreeAddr(t), addr)
 	ctx := testCtx(t)
 	file := zooFile(t, "tiny_mlp")
 	size := int64(len(readFile(t, file)))

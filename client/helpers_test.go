@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -26,18 +25,6 @@ func dial(t *testing.T, token string, addrs ...string) *client.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// deadAddr is a loopback address where nothing listens.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 // zooFile writes a zoo model into a temporary directory and returns its

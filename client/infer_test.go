@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"slices"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestInfer(t *testing.T) {
 	if _, err := dial(t, "tok", addr).PushFile(ctx, client.Model{Name: "adder"}, zooFile(t, "add_fp32"), nil); err != nil {
 		t.Fatal(err)
 	}
-	c := dial(t, "", deadAddr(t), addr)
+	c := dial(t, "", testutil.FreeAddr(t), addr)
 	resp, err := c.Infer(ctx, client.InferRequest{Model: "adder", ID: "r1", Inputs: []runtime.Tensor{
 		fp32("a", []int64{1, 3}, 1, 2, 3), fp32("b", []int64{1, 3}, 10, 20, 30)}})
 	if err != nil {
@@ -79,7 +80,7 @@ func TestFallbackOnlyWhenUnreachable(t *testing.T) {
 	if n := len(second.Calls()); n != 0 {
 		t.Fatalf("an answered call went on to the next node (%d calls)", n)
 	}
-	c = dial(t, "", deadAddr(t), second.Addr)
+	c = dial(t, "", testutil.FreeAddr(t), second.Addr)
 	for range 2 {
 		if _, err := c.Infer(ctx, client.InferRequest{Model: "m"}); err != nil {
 			t.Fatal(err)
@@ -88,7 +89,7 @@ func TestFallbackOnlyWhenUnreachable(t *testing.T) {
 	if n := len(second.Calls()); n != 2 {
 		t.Fatalf("second node got %d calls, want 2", n)
 	}
-	c = dial(t, "", deadAddr(t), deadAddr(t))
+	c = dial(t, "", testutil.FreeAddr(t), testutil.FreeAddr(t))
 	if _, err := c.Infer(ctx, client.InferRequest{Model: "m"}); status.Code(err) != codes.Unavailable {
 		t.Fatalf("no node up = %v, want Unavailable", err)
 	}

@@ -36,7 +36,7 @@ func newPlacementCache(cfg Config, deps Deps, load loadFunc) (modelCache, error)
 	cc.MaxConcurrentLoads = cfg.Cache.LoadConcurrency
 	cc.LoadTimeout = cfg.Cache.LoadTimeout
 	loader := cache.LoaderFunc[resident](func(ctx context.Context, key string) (resident, error) {
-		m, err := load(ctx, key)
+		m, err := load(ctx, key, cache.ForRequest(ctx))
 		return resident{m}, err
 	})
 	c, err := cache.New(cc, cache.Deps[resident]{Loader: loader, Policy: pol, Logger: deps.Logger, Registerer: deps.Registry,

@@ -109,6 +109,13 @@ type StoreConfig struct {
 	// MaxModelBytes bounds one stored model's file (0: the store's
 	// default); a push declaring more is refused before any byte is written.
 	MaxModelBytes int64 `yaml:"max_model_bytes"`
+	// GCInterval is how often the store's unreferenced blobs (and their
+	// prepared forms) are collected; deletes collect at once as well.
+	GCInterval time.Duration `yaml:"gc_interval"`
+	// GCGrace is how long an unreferenced blob that no delete released is
+	// kept after it was written (a blob from a peer waiting for its
+	// record). Pushes in progress are kept whatever their age.
+	GCGrace time.Duration `yaml:"gc_grace"`
 }
 
 // RuntimeConfig is the inference backend.
@@ -163,6 +170,7 @@ func DefaultConfig(dir string) Config {
 		DataDir: dir,
 		Version: "dev",
 		Server:  DefaultServerConfig(),
+		Store:   DefaultStoreConfig(),
 		Runtime: DefaultRuntimeConfig(),
 		Cache:   DefaultCacheConfig(),
 	}
@@ -193,6 +201,11 @@ func DefaultServerConfig() ServerConfig {
 		GRPCKeepaliveMinTime:     10 * time.Second,
 		GRPCMaxConcurrentStreams: 128,
 	}
+}
+
+// DefaultStoreConfig has no quota and collects every ten minutes.
+func DefaultStoreConfig() StoreConfig {
+	return StoreConfig{GCInterval: 10 * time.Minute, GCGrace: 15 * time.Minute}
 }
 
 // DefaultRuntimeConfig runs one thread per inference on the library that
@@ -267,8 +280,11 @@ func (c ServerConfig) validateLimits() error {
 }
 
 func (c StoreConfig) validate() error {
-	if c.QuotaBytes < 0 || c.MaxModelBytes < 0 {
+	switch {
+	case c.QuotaBytes < 0 || c.MaxModelBytes < 0:
 		return fmt.Errorf("store: quota_bytes %d and max_model_bytes %d must not be negative", c.QuotaBytes, c.MaxModelBytes)
+	case c.GCInterval <= 0 || c.GCGrace < 0:
+		return fmt.Errorf("store: gc_interval %v must be positive, gc_grace %v not negative", c.GCInterval, c.GCGrace)
 	}
 	return nil
 }
@@ -305,6 +321,7 @@ func (c CacheConfig) validate() error {
 func (c Config) storeConfig() store.Config {
 	sc := store.DefaultConfig(filepath.Join(c.DataDir, "store"))
 	sc.QuotaBytes = c.Store.QuotaBytes
+	sc.GCGrace = c.Store.GCGrace
 	if c.Store.MaxModelBytes > 0 {
 		sc.MaxModelBytes = c.Store.MaxModelBytes
 	}

@@ -32,8 +32,8 @@ type modelStore interface {
 	Delete(ctx context.Context, name string, version int64) (store.Record, error)
 	GetArtifact(ctx context.Context, d store.Digest, runtimeKey string) (store.Artifact, error)
 	PutArtifact(ctx context.Context, a store.Artifact) error
-	Artifacts(ctx context.Context, d store.Digest) ([]store.Artifact, error)
-	DeleteArtifact(ctx context.Context, d store.Digest, runtimeKey string) error
+	ArtifactDir(d store.Digest, runtimeKey string) (string, error)
+	GC(ctx context.Context) (store.GCResult, error)
 	Close() error
 }
 

@@ -12,6 +12,7 @@ import (
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/runtime/ort"
+	"github.com/edgeserve/edgeserve/store"
 	"google.golang.org/grpc/codes"
 )
 
@@ -80,10 +81,19 @@ func (blockingLoader) Load(ctx context.Context, _ runtime.Source) (runtime.Model
 	return nil, ctx.Err()
 }
 
+// storeModel puts the model file at path into the node's store directly,
+// without the load check a push makes.
+func storeModel(t testing.TB, tn *testNode, name, path string) {
+	t.Helper()
+	if _, err := tn.store.(*store.Store).ImportFile(context.Background(), path, store.ModelMeta{Name: name}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestDeadlineBoundsLoad: the client's deadline bounds waiting for a load.
 func TestDeadlineBoundsLoad(t *testing.T) {
 	tn := startNode(t, func(_ *Config, d *Deps) { d.Loader = blockingLoader{} })
-	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
+	storeModel(t, tn, "adder", zooModel(t, "add_fp32")) // a push would wait for its load check
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -101,7 +111,7 @@ func TestHTTPRequestTimeout(t *testing.T) {
 		d.Loader = blockingLoader{}
 		c.Server.RequestTimeout = 200 * time.Millisecond
 	})
-	push(t, tn.admin, "adder", zooModel(t, "add_fp32"))
+	storeModel(t, tn, "adder", zooModel(t, "add_fp32"))
 	body := `{"inputs":[{"name":"a","shape":[1,1],"datatype":"FP32","data":[1]},{"name":"b","shape":[1,1],"datatype":"FP32","data":[1]}]}`
 	status, out := httpDo(t, http.DefaultClient, "POST", "http://"+tn.HTTPAddr()+"/v2/models/adder/infer", "", body)
 	if status != http.StatusGatewayTimeout || !strings.Contains(out, "deadline") {

@@ -15,6 +15,9 @@ var (
 	ErrBadRequest = errors.New("node: bad request")
 	// ErrResumeOffset: a push resumed at an offset the node does not hold.
 	ErrResumeOffset = errors.New("node: push offset does not match the bytes held")
+	// ErrModelRefused: a pushed model that the runtime cannot load; the
+	// push keeps nothing of it.
+	ErrModelRefused = errors.New("node: model refused")
 	// ErrBusy: another push of the same file is in progress.
 	ErrBusy = errors.New("node: busy")
 	// ErrOverloaded: MaxInFlightRequests requests are being served already.

@@ -64,7 +64,8 @@ func (n *Node) modelInfo(r store.Record) *adminpb.ModelInfo {
 }
 
 // push receives one PushModel stream: a header, then chunks written into
-// the store's upload; once the declared size is held it is committed.
+// the store's upload; once the declared size is held it is committed, if
+// the runtime can load it (checkLoad).
 func (n *Node) push(ctx context.Context, recv func() (*adminpb.PushModelRequest, error)) (store.Record, error) {
 	first, err := recv()
 	if err != nil {
@@ -90,12 +91,13 @@ func (n *Node) push(ctx context.Context, recv func() (*adminpb.PushModelRequest,
 		return store.Record{}, err
 	}
 	defer done(true) // a commit, failed or not, ends the upload
-	rec, err := u.Commit(ctx, h.Meta)
+	meta := h.Meta
+	meta.Check = n.checkLoad(meta.Name)
+	rec, err := u.Commit(ctx, meta)
 	if err != nil {
 		_ = u.Abort()
 		return store.Record{}, err
 	}
-	n.prepareOnEntry(rec)
 	return rec, nil
 }
 

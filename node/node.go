@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -45,9 +46,8 @@ type Node struct {
 	draining    atomic.Bool
 	closeOnFail []func()
 
-	// loader loads models; prep runs the background preparations of
-	// models' fast-loading forms (prepare.go), which stop when prepCtx
-	// ends at drain.
+	// loader loads models; prep runs background work (the store's GC
+	// loop, gc.go), which stops when prepCtx ends at drain.
 	loader runtime.Loader
 	// closeLoader releases the loader the node built itself (not one
 	// given in Deps) at the end of the drain; nil when there is none.
@@ -60,8 +60,10 @@ type Node struct {
 // cacheFactory builds the model cache over a loader; tests substitute it.
 type cacheFactory func(cfg Config, deps Deps, load loadFunc) (modelCache, error)
 
-// loadFunc loads the model version a cache key names.
-type loadFunc func(ctx context.Context, key string) (runtime.Model, error)
+// loadFunc loads the model version a cache key names. forRequest says a
+// request waits for the load (a miss, not a pin): the model is then loaded
+// without a warm-up run, since the request's own run comes next.
+type loadFunc func(ctx context.Context, key string, forRequest bool) (runtime.Model, error)
 
 // New validates cfg, opens the store in cfg.DataDir, builds the runtime
 // and the cache and binds the three listeners.
@@ -157,16 +159,24 @@ func (n *Node) ortLoader() (runtime.Loader, error) {
 
 // loadFunc resolves a cache key to its verified blob and loads it.
 func (n *Node) loadFunc(l runtime.Loader) loadFunc {
-	return func(ctx context.Context, key string) (runtime.Model, error) {
+	return func(ctx context.Context, key string, forRequest bool) (runtime.Model, error) {
 		i := strings.LastIndex(key, ":")
 		if i < 0 {
 			return nil, fmt.Errorf("%w: cache key %q", ErrBadRequest, key)
 		}
 		rec, path, err := n.store.ModelFile(ctx, key[:i], key[i+1:])
+		if errors.Is(err, store.ErrExternalData) || errors.Is(err, store.ErrNotONNX) {
+			return nil, fmt.Errorf("%w: %w", runtime.ErrInvalidModel, err) // the bytes will not change
+		}
 		if err != nil {
 			return nil, err
 		}
-		return l.Load(ctx, runtime.Source{Name: rec.Ref(), Path: path, Digest: rec.Digest.String()})
+		src, err := n.source(rec.Ref(), rec.Digest, path)
+		if err != nil {
+			return nil, err
+		}
+		src.SkipWarmUp = forRequest
+		return l.Load(ctx, src)
 	}
 }
 

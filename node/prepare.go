@@ -3,115 +3,99 @@ package node
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
+	"fmt"
 	"time"
 
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
-	"go.uber.org/zap"
 )
 
-// preparer is what the node uses of a runtime that keeps a prepared,
-// fast-loading form of each model (ort.Loader).
-type preparer interface {
-	PrepareSource(ctx context.Context, src runtime.Source) (string, error)
+// keyedLoader is a loader that keeps a prepared, fast-loading form of each
+// model (ort.Loader); ArtifactKey names what the form depends on besides
+// the model (runtime version, CPU).
+type keyedLoader interface {
 	ArtifactKey() string
 }
 
-// prepareOnEntry prepares, in the background, the fast-loading form of a
-// model that has just entered the store, and records it in the catalog as
-// a derived artifact of the model's digest. A model's first miss then
-// loads from the prepared form instead of paying for its preparation. A
-// loader that prepares nothing (a test loader) makes this a no-op; a
-// failure is logged and the first load prepares (or falls back) instead.
-func (n *Node) prepareOnEntry(rec store.Record) {
-	p, ok := n.loader.(preparer)
-	if !ok {
-		return
-	}
-	n.prep.Go(func() {
-		ctx, cancel := context.WithTimeout(n.prepCtx, n.cfg.Cache.LoadTimeout)
+// checkLoad is the store's commit check (store.ModelMeta.Check) for a
+// pushed model: before the push is acknowledged, and before the model has
+// a record, the runtime loads it once from its blob (tryLoad), preparing
+// its fast-loading form into the store's artifact folder, and the form is
+// recorded as an artifact of the blob. A model the runtime cannot load is
+// refused with ErrModelRefused and the runtime's reason; the store then
+// keeps nothing of it. Other failures (the client leaving, a missing
+// execution provider) fail the push with their own error, also keeping
+// nothing. The load runs outside the cache and its memory budget, once.
+func (n *Node) checkLoad(name string) func(context.Context, store.Digest, string) error {
+	return func(ctx context.Context, d store.Digest, path string) error {
+		ctx, cancel := context.WithTimeout(ctx, n.cfg.Cache.LoadTimeout)
 		defer cancel()
-		if err := n.prepare(ctx, p, rec); err != nil {
-			n.log.Warn("preparing the fast-loading form failed", zap.String("model", rec.Ref()), zap.Error(err))
+		src, err := n.source(name, d, path)
+		if err != nil {
+			return err
 		}
-	})
-}
-
-func (n *Node) prepare(ctx context.Context, p preparer, rec store.Record) error {
-	if _, err := n.store.GetArtifact(ctx, rec.Digest, p.ArtifactKey()); err == nil {
-		return nil
-	}
-	rec, path, err := n.store.ModelFile(ctx, rec.Name, strconv.FormatInt(rec.Version, 10))
-	if err != nil {
-		return err
-	}
-	prepared, err := p.PrepareSource(ctx, runtime.Source{Name: rec.Ref(), Path: path, Digest: rec.Digest.String()})
-	if err != nil {
-		return err
-	}
-	if err := n.store.PutArtifact(ctx, store.Artifact{
-		Digest: rec.Digest, RuntimeKey: p.ArtifactKey(),
-		Paths: []string{filepath.Dir(prepared)}, CreatedAt: time.Now(),
-	}); err != nil {
-		return err
-	}
-	// The model may have been deleted while it was being prepared.
-	return n.forgetPrepared(ctx, rec.Digest)
-}
-
-// forgetPrepared removes the prepared forms of blob d once no model
-// version refers to it: their folders (those inside the node's data
-// directory, with the parents they leave empty) and their catalog records,
-// which would otherwise keep the blob from the store's GC for ever. A push
-// of the same bytes that commits between the check and the removal loses
-// its prepared form; its first load prepares it again.
-func (n *Node) forgetPrepared(ctx context.Context, d store.Digest) error {
-	recs, err := n.store.List(ctx)
-	if err != nil {
-		return err
-	}
-	for _, r := range recs {
-		if r.Digest == d {
+		prepared, err := n.tryLoad(ctx, src)
+		if err != nil {
+			return refusal(err)
+		}
+		kl, keyed := n.loader.(keyedLoader)
+		if !prepared || !keyed {
 			return nil
 		}
+		key := kl.ArtifactKey()
+		return n.store.PutArtifact(ctx, store.Artifact{Digest: d, RuntimeKey: key, Paths: []string{src.PreparedDir}, CreatedAt: time.Now()})
 	}
-	arts, err := n.store.Artifacts(ctx, d)
+}
+
+// preparer is a loader that can prepare a model's fast-loading form
+// without loading it for serving (ort.Loader).
+type preparer interface {
+	PrepareSource(ctx context.Context, src runtime.Source) (string, error)
+}
+
+// tryLoad has the runtime load src once and reports whether its prepared
+// form now exists. A preparer only prepares it: that creates an ONNX
+// Runtime session of the model, the load's check, at half a load's cost.
+// A form that cannot be prepared for a reason other than the model (the
+// loader then loads the original) is checked by a load, as other loaders'
+// models are.
+func (n *Node) tryLoad(ctx context.Context, src runtime.Source) (bool, error) {
+	if p, ok := n.loader.(preparer); ok && src.PreparedDir != "" {
+		_, err := p.PrepareSource(ctx, src)
+		if err == nil || errors.Is(err, runtime.ErrInvalidModel) || ctx.Err() != nil {
+			return err == nil, err
+		}
+	}
+	m, err := n.loader.Load(ctx, src)
 	if err != nil {
+		return false, err
+	}
+	return m.Profile().Prepared, m.Close()
+}
+
+// source describes blob d at path for the loader, with the store's
+// artifact folder as the place of its prepared form when the loader keeps
+// one: the store removes that folder with the blob.
+func (n *Node) source(name string, d store.Digest, path string) (runtime.Source, error) {
+	src := runtime.Source{Name: name, Path: path, Digest: d.String()}
+	kl, ok := n.loader.(keyedLoader)
+	if !ok {
+		return src, nil
+	}
+	dir, err := n.store.ArtifactDir(d, kl.ArtifactKey())
+	if err != nil {
+		return src, err
+	}
+	src.PreparedDir = dir
+	return src, nil
+}
+
+// refusal turns a load failure at push into the push's error: a model the
+// runtime cannot load wraps ErrModelRefused, others pass unchanged. (The
+// node's file paths leave the message in grpcError.)
+func refusal(err error) error {
+	if !errors.Is(err, runtime.ErrInvalidModel) && !errors.Is(err, runtime.ErrInvalidInput) {
 		return err
 	}
-	var errs []error
-	for _, a := range arts {
-		for _, p := range a.Paths {
-			if inside(n.cfg.DataDir, p) {
-				errs = append(errs, os.RemoveAll(p))
-				n.removeEmptyParents(p)
-			}
-		}
-		// Another caller may have forgotten it first.
-		if err := n.store.DeleteArtifact(ctx, a.Digest, a.RuntimeKey); !errors.Is(err, store.ErrNotFound) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// removeEmptyParents removes the folders above path that are left empty,
-// up to (not including) the data directory's own subfolders.
-func (n *Node) removeEmptyParents(path string) {
-	root := filepath.Clean(n.cfg.DataDir)
-	for dir := filepath.Dir(path); inside(root, dir) && filepath.Dir(dir) != root; dir = filepath.Dir(dir) {
-		if os.Remove(dir) != nil { // not empty, or gone
-			return
-		}
-	}
-}
-
-// inside reports whether path lies strictly inside dir.
-func inside(dir, path string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+	return fmt.Errorf("%w: the runtime cannot load it: %w", ErrModelRefused, err)
 }

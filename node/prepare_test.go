@@ -2,20 +2,23 @@ package node
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/edgeserve/edgeserve/internal/testutil"
-	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/edgeserve/edgeserve/runtime/onnxpb"
 	"github.com/edgeserve/edgeserve/runtime/ort"
 	"github.com/edgeserve/edgeserve/store"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestPushPreparesFastForm: a pushed model's fast-loading form is prepared
-// in the background and recorded in the catalog under the model's digest
-// and the runtime's key, so its first miss loads the prepared form.
+// before the push is acknowledged, inside the store's artifact folder, and
+// recorded under the model's digest and the runtime's key, so its first
+// miss loads the prepared form.
 func TestPushPreparesFastForm(t *testing.T) {
 	tn := startNode(t, nil)
 	info := push(t, tn.admin, "mobilenet", zooModel(t, "mobilenet_v1_0.25"))
@@ -24,13 +27,12 @@ func TestPushPreparesFastForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var art store.Artifact
-	testutil.Eventually(t, "the prepared form is recorded", func() bool {
-		art, err = tn.store.GetArtifact(context.Background(), d, key)
-		return err == nil
-	})
-	if len(art.Paths) != 1 {
-		t.Fatalf("artifact paths %v, want one folder", art.Paths)
+	art, err := tn.store.GetArtifact(context.Background(), d, key)
+	if err != nil {
+		t.Fatalf("prepared form not recorded when the push returned: %v", err)
+	}
+	if len(art.Paths) != 1 || !strings.HasPrefix(art.Paths[0], filepath.Join(tn.cfg.DataDir, "store")+string(filepath.Separator)) {
+		t.Fatalf("artifact paths %v, want one folder in the store", art.Paths)
 	}
 	if _, err := os.Stat(filepath.Join(art.Paths[0], ort.PreparedModelFile)); err != nil {
 		t.Fatalf("prepared model missing: %v", err)
@@ -45,68 +47,134 @@ func TestPushPreparesFastForm(t *testing.T) {
 	}
 }
 
-// TestDeletePreparedForm: a prepared form stays while any model version
-// refers to its blob; deleting the last one removes its folder and its
-// catalog record, so that GC collects the blob.
-func TestDeletePreparedForm(t *testing.T) {
+// unknownOpModel is a well-formed ONNX model whose one node uses an
+// operator ONNX Runtime does not have.
+func unknownOpModel(t testing.TB) []byte {
+	t.Helper()
+	vi := func(name string) *onnxpb.ValueInfoProto {
+		return &onnxpb.ValueInfoProto{Name: name, Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{
+			TensorType: &onnxpb.TypeProto_Tensor{ElemType: int32(onnxpb.TensorProto_FLOAT), Shape: &onnxpb.TensorShapeProto{
+				Dim: []*onnxpb.TensorShapeProto_Dimension{{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 4}}}}}}}}
+	}
+	m := &onnxpb.ModelProto{IrVersion: 8, OpsetImport: []*onnxpb.OperatorSetIdProto{{Version: 17}},
+		Graph: &onnxpb.GraphProto{Name: "unknown_op",
+			Node:  []*onnxpb.NodeProto{{OpType: "EdgeServeUnknownOp", Input: []string{"x"}, Output: []string{"y"}}},
+			Input: []*onnxpb.ValueInfoProto{vi("x")}, Output: []*onnxpb.ValueInfoProto{vi("y")}}}
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPushRefusesUnloadableModel: a well-formed model ONNX Runtime cannot
+// load is refused at push with INVALID_ARGUMENT and ONNX Runtime's reason,
+// without the node's file paths, and nothing of it is kept: no record, no
+// blob, no prepared form.
+func TestPushRefusesUnloadableModel(t *testing.T) {
 	tn := startNode(t, nil)
-	ctx := adminCtx(t)
-	model := zooModel(t, "mobilenet_v1_0.25")
-	info := push(t, tn.admin, "first", model)
-	push(t, tn.admin, "second", model) // same bytes, same blob
-	d, err := store.ParseDigest("sha256:" + info.GetSha256())
-	if err != nil {
-		t.Fatal(err)
+	before := storeBytes(t, tn)
+	data := unknownOpModel(t)
+	_, err := pushBytes(adminCtx(t), tn.admin, "bad", data, 0, len(data))
+	wantCode(t, err, codes.InvalidArgument)
+	t.Logf("refusal: %v", err)
+	if msg := err.Error(); !strings.Contains(msg, "EdgeServeUnknownOp") || strings.Contains(msg, tn.cfg.DataDir) {
+		t.Fatalf("refusal %q: want ONNX Runtime's reason naming the operator, and no server path", msg)
 	}
-	key := tn.loader.(*ort.Loader).ArtifactKey()
-	var art store.Artifact
-	testutil.Eventually(t, "the prepared form is recorded", func() bool {
-		art, err = tn.store.GetArtifact(ctx, d, key)
-		return err == nil
-	})
-	if _, err := tn.admin.DeleteModel(ctx, &adminpb.DeleteModelRequest{Name: "first"}); err != nil {
-		t.Fatal(err)
+	if recs, _ := tn.store.List(context.Background()); len(recs) != 0 {
+		t.Fatalf("records after a refused push: %v", recs)
 	}
-	if _, err := tn.store.GetArtifact(ctx, d, key); err != nil {
-		t.Fatalf("prepared form gone while \"second\" still uses the blob: %v", err)
-	}
-	if _, err := tn.admin.DeleteModel(ctx, &adminpb.DeleteModelRequest{Name: "second"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tn.store.GetArtifact(ctx, d, key); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("prepared form still recorded after the last version went: %v", err)
-	}
-	if _, err := os.Stat(art.Paths[0]); !os.IsNotExist(err) {
-		t.Fatalf("prepared folder %s still there: %v", art.Paths[0], err)
-	}
-	prepared := filepath.Join(tn.cfg.DataDir, "prepared")
-	if left, err := os.ReadDir(prepared); err != nil || len(left) != 0 {
-		t.Fatalf("%s holds %v (%v), want it empty", prepared, left, err)
-	}
-	res, err := tn.store.(*store.Store).GC(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Removed) != 1 || res.Removed[0] != d {
-		t.Fatalf("GC removed %v, want the blob %s", res.Removed, d)
+	if after := storeBytes(t, tn); after != before {
+		t.Fatalf("store holds %d bytes after a refused push, %d before", after, before)
 	}
 }
 
-func TestInside(t *testing.T) {
-	for _, tc := range []struct {
-		path string
-		want bool
-	}{
-		{"/data/prepared/x", true},
-		{"/data", false},
-		{"/data/..", false},
-		{"/data/../etc", false},
-		{"/data2/x", false},
-		{"/etc/passwd", false},
-		{"relative/x", false},
-	} {
-		if got := inside("/data", tc.path); got != tc.want {
-			t.Errorf("inside(/data, %q) = %v, want %v", tc.path, got, tc.want)
+// TestStoredUnloadableModel: a model already in the store that ONNX
+// Runtime cannot load answers FAILED_PRECONDITION, on its first load and
+// while it backs off: retrying cannot help, so it is not UNAVAILABLE.
+func TestStoredUnloadableModel(t *testing.T) {
+	tn := startNode(t, nil)
+	path := filepath.Join(t.TempDir(), "bad.onnx")
+	if err := os.WriteFile(path, unknownOpModel(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// As an older node, or a file copied in, would have stored it.
+	if _, err := tn.store.(*store.Store).ImportFile(context.Background(), path, store.ModelMeta{Name: "bad"}); err != nil {
+		t.Fatal(err)
+	}
+	req := &pb.ModelInferRequest{ModelName: "bad", Inputs: []*pb.ModelInferRequest_InferInputTensor{
+		{Name: "x", Datatype: "FP32", Shape: []int64{4}, Contents: &pb.InferTensorContents{Fp32Contents: make([]float32, 4)}}}}
+	for i := range 2 {
+		_, err := tn.infer.ModelInfer(testCtx(t), req)
+		wantCode(t, err, codes.FailedPrecondition)
+		if !strings.Contains(err.Error(), "EdgeServeUnknownOp") || strings.Contains(err.Error(), tn.cfg.DataDir) {
+			t.Fatalf("try %d: %v; want ONNX Runtime's reason without server paths", i, err)
 		}
+	}
+}
+
+// storeBytes is the size of every file in the node's store folder except
+// the catalog database (bbolt keeps its pages once grown).
+func storeBytes(t testing.TB, tn *testNode) int64 {
+	t.Helper()
+	b, _ := dirBytes(t, filepath.Join(tn.cfg.DataDir, "store"))
+	return b
+}
+
+// dirBytes sums the sizes of the files under dir, apart from the catalog
+// (whose size it returns too).
+func dirBytes(t testing.TB, dir string) (files, catalog int64) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return err
+		}
+		if e.Name() == "catalog.db" {
+			catalog += fi.Size()
+		} else {
+			files += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files, catalog
+}
+
+// TestPushRefusesExternalData: a pushed model whose weights point at
+// another model's blob in the store (ONNX external data) is refused with
+// INVALID_ARGUMENT, so a push's digest always covers what runs.
+func TestPushRefusesExternalData(t *testing.T) {
+	tn := startNode(t, nil)
+	victim := push(t, tn.admin, "victim", zooModel(t, "tiny_mlp"))
+	m := &onnxpb.ModelProto{}
+	if err := proto.Unmarshal(unknownOpModel(t), m); err != nil {
+		t.Fatal(err)
+	}
+	m.Graph.Node[0].OpType = "Add"
+	m.Graph.Node[0].Input = []string{"x", "w"}
+	m.Graph.Initializer = []*onnxpb.TensorProto{{Name: "w", Dims: []int64{4}, DataType: int32(onnxpb.TensorProto_FLOAT),
+		DataLocation: onnxpb.TensorProto_EXTERNAL, ExternalData: []*onnxpb.StringStringEntryProto{
+			{Key: "location", Value: "../../blobs/sha256/" + victim.GetSha256()}, {Key: "length", Value: "16"}}}}
+	data, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := storeBytes(t, tn)
+	_, err = pushBytes(adminCtx(t), tn.admin, "thief", data, 0, len(data))
+	wantCode(t, err, codes.InvalidArgument)
+	if !strings.Contains(err.Error(), "external") {
+		t.Fatalf("refusal %v does not say why", err)
+	}
+	if after := storeBytes(t, tn); after != before {
+		t.Fatalf("store holds %d bytes after a refused push, %d before", after, before)
+	}
+	if _, err := tn.store.Get(context.Background(), "thief", ""); err == nil {
+		t.Fatal("refused model recorded")
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
-	"go.uber.org/zap"
 )
 
 // Model states as the repository extension reports them.
@@ -156,7 +155,8 @@ func (n *Node) matching(ctx context.Context, name, version string) ([]store.Reco
 	return recs, err
 }
 
-// remove unloads and deletes a model version, or every version.
+// remove unloads and deletes a model version, or every version, and
+// frees the disk they alone used.
 func (n *Node) remove(ctx context.Context, name, version string) error {
 	recs, err := n.matching(ctx, name, version)
 	if err != nil {
@@ -168,9 +168,7 @@ func (n *Node) remove(ctx context.Context, name, version string) error {
 			return fmt.Errorf("node: delete %s: %w", r.Ref(), err)
 		}
 		n.sigs.forget(r.Ref())
-		if err := n.forgetPrepared(ctx, r.Digest); err != nil {
-			n.log.Warn("removing a deleted model's prepared form failed", zap.String("model", r.Ref()), zap.Error(err))
-		}
 	}
+	n.collect(ctx) // the deleted versions' blobs and prepared forms
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 // returns nil.
 func (n *Node) Run(ctx context.Context) error {
 	defer n.gpus.watch(ctx, n.cfg.Runtime.GPUProbeInterval)()
+	n.prep.Go(func() { n.gcLoop(n.prepCtx) })
 	errc := make(chan error, 3)
 	go func() { errc <- n.grpcSrv.Serve(n.grpcLis) }()
 	go func() { errc <- n.httpSrv.Serve(n.httpLis) }()

@@ -47,7 +47,7 @@ func TestScrub(t *testing.T) {
 	}
 	err := fmt.Errorf("%w: open %s: %w", runtime.ErrInvalidModel, "/srv/edgeserve/store/blobs/ab", fs.ErrNotExist)
 	const want = "runtime: invalid model: open ab: file does not exist"
-	if st := status.Convert(grpcError(err)); st.Code() != codes.InvalidArgument || st.Message() != want {
+	if st := status.Convert(grpcError(err)); st.Code() != codes.FailedPrecondition || st.Message() != want {
 		t.Errorf("grpcError = %v, want %q", st, want)
 	}
 	rec := httptest.NewRecorder()

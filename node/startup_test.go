@@ -37,7 +37,7 @@ func TestStartupFailuresAreErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig(t.TempDir())
 			cfg.Runtime.ORTLibrary = testutil.ORTLibrary(t)
-			grpcAddr := freeLoopback(t)
+			grpcAddr := testutil.FreeAddr(t)
 			cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = grpcAddr, "127.0.0.1:0", ""
 			tc.mod(&cfg)
 			n, err := New(cfg, Deps{})
@@ -54,14 +54,4 @@ func TestStartupFailuresAreErrors(t *testing.T) {
 			l.Close()
 		})
 	}
-}
-
-func freeLoopback(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

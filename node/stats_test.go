@@ -1,17 +1,15 @@
 package node
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime/onnxpb"
-	"github.com/edgeserve/edgeserve/store"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -99,7 +97,8 @@ func TestExplicitLoadCountsNoHitOrMiss(t *testing.T) {
 }
 
 // TestMetadataOfUnusableModel: a stored model whose graph declares an
-// input the runtime cannot take gets INVALID_ARGUMENT from metadata, naming
+// input the runtime cannot take gets FAILED_PRECONDITION from metadata (a
+// stored model that cannot serve, as for a load that fails), naming
 // the model and the input but no server path, and nothing is loaded.
 func TestMetadataOfUnusableModel(t *testing.T) {
 	tn := startNode(t, nil)
@@ -116,35 +115,17 @@ func TestMetadataOfUnusableModel(t *testing.T) {
 	}
 	// Straight into the store: a push may refuse such a model (issue 9
 	// item 3), and a store written by an older node may hold one.
-	storeModel(t, tn, "strings", data)
+	file := filepath.Join(t.TempDir(), "strings.onnx")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	storeModel(t, tn, "strings", file)
 	_, err = tn.infer.ModelMetadata(testCtx(t), &pb.ModelMetadataRequest{Name: "strings"})
-	wantCode(t, err, codes.InvalidArgument)
+	wantCode(t, err, codes.FailedPrecondition)
 	if msg := status.Convert(err).Message(); !strings.Contains(msg, "strings:1") || !strings.Contains(msg, "words") || strings.Contains(msg, "/") {
 		t.Errorf("message %q: want the model and the input named, and no path", msg)
 	}
 	if tn.cache.Resident("strings:1") {
 		t.Error("metadata loaded the model")
-	}
-}
-
-// storeModel puts data into the node's store as model name, version 1,
-// without the push's checks.
-func storeModel(t *testing.T, tn *testNode, name string, data []byte) {
-	t.Helper()
-	ctx := testCtx(t)
-	sum := sha256.Sum256(data)
-	d, err := store.ParseDigest("sha256:" + hex.EncodeToString(sum[:]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := tn.store.BeginUpload(ctx, d, int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := u.Write(ctx, bytes.NewReader(data), 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := u.Commit(ctx, store.ModelMeta{Name: name, Version: 1, SizeBytes: int64(len(data)), Digest: d}); err != nil {
-		t.Fatal(err)
 	}
 }

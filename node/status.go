@@ -31,14 +31,19 @@ var outcomes = []struct {
 	// A body the client stopped sending fails its decoder too: report the
 	// client, not the decode error it caused.
 	{ErrClientGone, outcome{codes.Canceled, 499, "client_closed"}},
+	// A pushed model the runtime cannot load: the push was wrong.
+	{ErrModelRefused, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_model"}},
+	// A stored model the runtime cannot load fails the same way every
+	// time, backing off or not: no retry helps.
+	{runtime.ErrInvalidModel, outcome{codes.FailedPrecondition, http.StatusBadRequest, "invalid_model"}},
 	// A back-off wraps the load error that caused it: report the back-off.
 	{cache.ErrBackoff, outcome{codes.Unavailable, http.StatusServiceUnavailable, "load_backoff"}},
 	{ErrBadRequest, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_argument"}},
 	{runtime.ErrInvalidInput, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_input"}},
-	{runtime.ErrInvalidModel, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_model"}},
 	{store.ErrInvalidName, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_argument"}},
 	{store.ErrInvalidMeta, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_argument"}},
 	{store.ErrNotONNX, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_model"}},
+	{store.ErrExternalData, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_model"}},
 	{store.ErrDigestMismatch, outcome{codes.InvalidArgument, http.StatusBadRequest, "digest_mismatch"}},
 	{store.ErrSizeMismatch, outcome{codes.InvalidArgument, http.StatusBadRequest, "size_mismatch"}},
 	{store.ErrNotFound, outcome{codes.NotFound, http.StatusNotFound, "not_found"}},

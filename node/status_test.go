@@ -26,7 +26,11 @@ func TestClassify(t *testing.T) {
 		http int
 	}{
 		{wrap(runtime.ErrInvalidInput), codes.InvalidArgument, http.StatusBadRequest},
-		{wrap(runtime.ErrInvalidModel), codes.InvalidArgument, http.StatusBadRequest},
+		// A stored model that cannot load: permanent, not the request's fault.
+		{wrap(runtime.ErrInvalidModel), codes.FailedPrecondition, http.StatusBadRequest},
+		// A pushed model that cannot load: the push was wrong.
+		{wrap(fmt.Errorf("%w: %w", ErrModelRefused, runtime.ErrInvalidModel)), codes.InvalidArgument, http.StatusBadRequest},
+		{wrap(store.ErrExternalData), codes.InvalidArgument, http.StatusBadRequest},
 		{wrap(ErrBadRequest), codes.InvalidArgument, http.StatusBadRequest},
 		{wrap(store.ErrInvalidName), codes.InvalidArgument, http.StatusBadRequest},
 		{wrap(&store.DigestMismatchError{}), codes.InvalidArgument, http.StatusBadRequest},
@@ -40,7 +44,9 @@ func TestClassify(t *testing.T) {
 		{wrap(store.ErrQuotaExceeded), codes.ResourceExhausted, http.StatusInsufficientStorage},
 		{wrap(&cache.TooLargeError{}), codes.ResourceExhausted, http.StatusInsufficientStorage},
 		{wrap(cache.ErrNoCapacity), codes.ResourceExhausted, http.StatusTooManyRequests},
-		{wrap(&cache.BackoffError{Err: runtime.ErrInvalidModel}), codes.Unavailable, http.StatusServiceUnavailable},
+		{wrap(&cache.BackoffError{Err: runtime.ErrInvalidModel}), codes.FailedPrecondition, http.StatusBadRequest},
+		{wrap(&cache.BackoffError{Err: runtime.ErrUnavailable}), codes.Unavailable, http.StatusServiceUnavailable},
+		{wrap(&cache.BackoffError{Err: context.DeadlineExceeded}), codes.Unavailable, http.StatusServiceUnavailable},
 		{wrap(cache.ErrClosed), codes.Unavailable, http.StatusServiceUnavailable},
 		{wrap(ErrDraining), codes.Unavailable, http.StatusServiceUnavailable},
 		{wrap(runtime.ErrUnavailable), codes.Unavailable, http.StatusServiceUnavailable},

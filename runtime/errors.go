@@ -6,7 +6,8 @@ import "errors"
 // the serving layer maps them to gRPC codes and HTTP statuses in one place.
 var (
 	// ErrInvalidModel: the model file cannot be loaded (not ONNX, truncated,
-	// an unsupported operator, an inconsistent graph).
+	// an unsupported operator, an inconsistent graph). It is permanent:
+	// loading the same file again fails the same way.
 	ErrInvalidModel = errors.New("runtime: invalid model")
 	// ErrInvalidInput: inputs do not match the model's signature (names,
 	// element types, shapes, byte counts).

@@ -62,9 +62,12 @@ type Tensor struct {
 type Profile struct {
 	// LoadTime is the wall time of the load (session creation).
 	LoadTime time.Duration
-	// FirstRun is the wall time of the first inference after load.
+	// FirstRun is the wall time of the first inference after load: the
+	// backend's warm-up run, or, for a load with Source.SkipWarmUp, the
+	// first request's own run (0 until it has run).
 	FirstRun time.Duration
-	// WarmRun is a moving estimate of the steady-state inference time.
+	// WarmRun is a moving estimate of the steady-state inference time (the
+	// first run's time until a later run is observed).
 	WarmRun time.Duration
 	// MemoryBytes is the memory the loaded model holds that the node cannot
 	// give back without closing it: what a cache charges against its budget.
@@ -113,4 +116,15 @@ type Source struct {
 	// optional. Backends that keep prepared forms key them by it; without it
 	// they key by path, size and modification time.
 	Digest string
+	// PreparedDir, when set, is the folder where a backend that keeps
+	// prepared forms keeps this model's, for this backend and machine (a
+	// model store's artifact folder, which the store removes with the
+	// model); empty leaves the choice to the backend's configuration.
+	PreparedDir string
+	// SkipWarmUp is set when a request waits for this load (a cache miss):
+	// the backend then runs no warm-up inference, so that the request's own
+	// run is the model's first and the request does not pay for two. Loads
+	// nobody waits for (preloads, explicit loads) leave it false, and the
+	// backend warms the model up before it serves.
+	SkipWarmUp bool
 }

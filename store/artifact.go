@@ -12,7 +12,9 @@ import (
 // Artifact is a per-node derived form of a model blob that the runtime
 // prepared (an optimized graph, a compiled engine) so later loads are
 // faster. RuntimeKey is opaque to the store, for example
-// "ort-1.30.0/x86_64-avx2". An artifact keeps its source blob from GC.
+// "ort-1.30.0/x86_64-avx2". The store owns artifacts with their blob: GC
+// removes a blob's artifacts (records and the folders ArtifactDir gave)
+// with the blob.
 type Artifact struct {
 	Digest     Digest    `json:"digest"`
 	RuntimeKey string    `json:"runtime_key"`

@@ -203,9 +203,10 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// verify re-hashes blob d; on mismatch it quarantines the file and returns
-// an ErrCorrupt error.
-func (b *blobs) verify(ctx context.Context, d Digest) error {
+// verify re-hashes blob d, passing its bytes through check too when check
+// is not nil (its verdict is returned for intact bytes); on mismatch it
+// quarantines the file and returns an ErrCorrupt error.
+func (b *blobs) verify(ctx context.Context, d Digest, check *onnxCheck) error {
 	f, err := os.Open(b.path(d))
 	if os.IsNotExist(err) {
 		return fmt.Errorf("%w: blob %s", ErrNotFound, d)
@@ -215,11 +216,18 @@ func (b *blobs) verify(ctx context.Context, d Digest) error {
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+	var w io.Writer = h
+	if check != nil {
+		w = io.MultiWriter(h, check)
+	}
+	if _, err := io.Copy(w, ctxReader{ctx, f}); err != nil {
 		return fmt.Errorf("store: read blob %s: %w", d, err)
 	}
 	var got Digest
 	h.Sum(got[:0])
+	if got == d && check != nil {
+		return check.Err()
+	}
 	if got == d {
 		return nil
 	}

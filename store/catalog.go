@@ -215,7 +215,8 @@ func (c *catalog) list() ([]Record, error) {
 	return out, err
 }
 
-// referenced returns every digest a record or an artifact points at.
+// referenced returns every digest a record points at. Artifacts do not
+// keep a blob: GC removes them with it.
 func (c *catalog) referenced() (map[Digest]bool, error) {
 	refs := map[Digest]bool{}
 	recs, err := c.list()
@@ -225,15 +226,21 @@ func (c *catalog) referenced() (map[Digest]bool, error) {
 	for _, r := range recs {
 		refs[r.Digest] = true
 	}
-	err = c.db.View(func(tx *bolt.Tx) error {
+	return refs, nil
+}
+
+// artifactDigests lists the blobs that have artifact records.
+func (c *catalog) artifactDigests() (map[Digest]bool, error) {
+	out := map[Digest]bool{}
+	err := c.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketArtifacts).ForEach(func(k, _ []byte) error {
 			var d Digest
 			if len(k) > len(d) {
 				copy(d[:], k)
-				refs[d] = true
+				out[d] = true
 			}
 			return nil
 		})
 	})
-	return refs, err
+	return out, err
 }

@@ -28,6 +28,12 @@ type Config struct {
 	// removed) at the next BeginUpload or GC, and start-up reconciliation
 	// removes older ones left by earlier runs.
 	UploadMaxAge time.Duration
+	// GCGrace is how long GC keeps an unreferenced blob after it was
+	// written, so that a blob ingested from a peer survives until its
+	// record arrives. Blobs whose record Delete removed, and orphans Open
+	// found, go at the next GC. (Commits in progress are kept whatever
+	// their age.)
+	GCGrace time.Duration
 	// BoltTimeout bounds the wait for the catalog file's lock at Open.
 	BoltTimeout time.Duration
 }
@@ -41,6 +47,7 @@ func DefaultConfig(dir string) Config {
 		MaxModelBytes:    32 << 30,
 		StatfsEveryBytes: 64 << 20,
 		UploadMaxAge:     24 * time.Hour,
+		GCGrace:          15 * time.Minute,
 		BoltTimeout:      5 * time.Second,
 	}
 }
@@ -55,6 +62,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("store: config: MaxModelBytes %d must be positive", c.MaxModelBytes)
 	case c.StatfsEveryBytes <= 0:
 		return fmt.Errorf("store: config: StatfsEveryBytes %d must be positive", c.StatfsEveryBytes)
+	case c.GCGrace < 0:
+		return fmt.Errorf("store: config: GCGrace %v is negative", c.GCGrace)
 	case c.UploadMaxAge <= 0 || c.BoltTimeout <= 0:
 		return errors.New("store: config: UploadMaxAge and BoltTimeout must be positive")
 	}

@@ -18,6 +18,9 @@ var (
 	ErrExists = errors.New("store: model version exists")
 	// ErrNotONNX: the bytes are not plausibly an ONNX model.
 	ErrNotONNX = errors.New("store: not an onnx model")
+	// ErrExternalData: the ONNX model keeps tensor data in files outside
+	// itself (external data), which could reach another model's bytes.
+	ErrExternalData = errors.New("store: onnx model references external data")
 	// ErrDigestMismatch: the bytes do not hash to the expected digest.
 	ErrDigestMismatch = errors.New("store: digest mismatch")
 	// ErrSizeMismatch: the stream ended before or after the declared size.

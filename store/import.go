@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"go.uber.org/zap"
 )
 
 // ModelMeta is what an importer knows about a model besides its bytes.
@@ -27,6 +29,14 @@ type ModelMeta struct {
 	Digest Digest
 	// Progress, when set, receives every byte as it is stored.
 	Progress io.Writer
+	// Check, when set, runs on the stored blob d at path after its bytes
+	// were verified and before its record is committed; the runtime's
+	// check that it can load the model goes here, and may write the
+	// model's prepared forms under ArtifactDir(d, ...). An error refuses
+	// the model: no record is committed and the blob and its prepared
+	// forms are removed unless another record keeps them. Meanwhile GC
+	// keeps them.
+	Check func(ctx context.Context, d Digest, path string) error
 }
 
 // Default platform and format of imported models.
@@ -51,10 +61,10 @@ func (m ModelMeta) validate() error {
 // blob is durable. On error nothing new is referenced by the catalog and no
 // partial blob exists.
 //
-// Streaming runs without locks; only the short step from placing the blob
-// to committing its record excludes GC, which could otherwise remove the
-// blob (new, or an existing orphan with the same bytes) before the record
-// that keeps it.
+// Streaming runs without locks; placing the blob excludes GC, and the
+// blob is then held (GC keeps it) until its record is committed, so GC
+// never removes a blob (new, or an existing orphan with the same bytes)
+// whose record is on its way.
 func (s *Store) Import(ctx context.Context, r io.Reader, meta ModelMeta) (Record, error) {
 	if err := meta.validate(); err != nil {
 		return Record{}, err
@@ -67,14 +77,60 @@ func (s *Store) Import(ctx context.Context, r io.Reader, meta ModelMeta) (Record
 	if err != nil {
 		return Record{}, fmt.Errorf("store: import %s: %w", meta.Name, err)
 	}
-	s.gcMu.RLock()
-	defer s.gcMu.RUnlock()
-	if err := s.blobs.place(st.tmp, st.d, st.size); err != nil {
+	if err := s.placeHeld(st.tmp, st.d, st.size); err != nil {
 		s.blobs.discard(st)
 		s.counters.importFailures.Add(1)
 		return Record{}, fmt.Errorf("store: import %s: %w", meta.Name, err)
 	}
-	return s.commitRecord(meta, st.d, st.size)
+	return s.admit(ctx, meta, st.d, st.size)
+}
+
+// placeHeld places a verified blob and holds it for its commit.
+func (s *Store) placeHeld(tmp string, d Digest, size int64) error {
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
+	if err := s.blobs.place(tmp, d, size); err != nil {
+		return err
+	}
+	s.holds.add(d)
+	return nil
+}
+
+// admit runs meta.Check on placed blob d, then commits its record, and
+// drops the hold placeHeld took. A refused model leaves nothing behind
+// that no other record keeps.
+func (s *Store) admit(ctx context.Context, meta ModelMeta, d Digest, n int64) (Record, error) {
+	if meta.Check != nil {
+		if err := meta.Check(ctx, d, s.blobs.path(d)); err != nil {
+			s.counters.importFailures.Add(1)
+			s.holds.drop(d)
+			s.release(d)
+			if derr := s.discardBlob(context.WithoutCancel(ctx), d); derr != nil {
+				s.log.Warn("store: removing a refused model failed", zap.Stringer("digest", d), zap.Error(derr))
+			}
+			return Record{}, fmt.Errorf("store: import %s: %w", meta.Name, err)
+		}
+	}
+	defer s.holds.drop(d) // after the record is committed
+	return s.commitRecord(meta, d, n)
+}
+
+// discardBlob removes blob d and its artifacts unless a record references
+// it or a commit holds it.
+func (s *Store) discardBlob(ctx context.Context, d Digest) error {
+	s.gcMu.Lock()
+	defer s.gcMu.Unlock()
+	held := s.holds.snapshot()
+	refs, err := s.cat.referenced()
+	if err != nil {
+		return err
+	}
+	size, ok := s.blobs.has(d)
+	if !ok || refs[d] || held[d] {
+		return nil
+	}
+	_, err = s.collect(ctx, map[Digest]int64{d: size}, refs, held)
+	return err
 }
 
 func (s *Store) commitRecord(meta ModelMeta, d Digest, n int64) (Record, error) {
@@ -98,14 +154,16 @@ func (s *Store) commitRecord(meta ModelMeta, d Digest, n int64) (Record, error) 
 		return Record{}, fmt.Errorf("store: import %s: %w", meta.Name, err)
 	}
 	s.counters.imports.Add(1)
-	s.markVerified(d)
+	s.markVerified(d, levelModel)
 	return rec, nil
 }
 
-// markVerified records that d's bytes were hashed as they were written.
-func (s *Store) markVerified(d Digest) {
+// markVerified records that d's bytes were hashed (and, for levelModel,
+// checked as ONNX) as they were written.
+func (s *Store) markVerified(d Digest, level verifyLevel) {
 	s.mu.Lock()
-	s.verified[d] = true
+	delete(s.released, d) // written again: wait for its record
+	s.verified[d] = max(s.verified[d], level)
 	s.mu.Unlock()
 }
 

@@ -27,7 +27,7 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, want Digest, size int64
 		return fmt.Errorf("store: ingest %s: %w", want, err)
 	}
 	s.counters.ingests.Add(1)
-	s.markVerified(want)
+	s.markVerified(want, levelHashed)
 	return nil
 }
 

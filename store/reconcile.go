@@ -16,7 +16,8 @@ type Report struct {
 	Records   int   // catalog records
 	Blobs     int   // blobs on disk
 	BlobBytes int64 // their total size
-	// OrphanBlobs are blobs nothing references; GC removes them.
+	// OrphanBlobs are blobs no record references; the next GC removes
+	// them (and their prepared forms).
 	OrphanBlobs []Digest
 	// MissingBlobs are records ("name:version") whose blob is absent or was
 	// quarantined; the model must be fetched again (Ingest) before it loads.
@@ -138,6 +139,7 @@ func (s *Store) findOrphans(_ context.Context, present map[Digest]int64, rep *Re
 	for d := range present {
 		if !refs[d] {
 			rep.OrphanBlobs = append(rep.OrphanBlobs, d)
+			s.release(d) // left by an earlier run: nothing here will record it
 		}
 	}
 	return nil

@@ -187,31 +187,39 @@ func (u *Upload) truncate() int64 {
 
 // Commit verifies the uploaded bytes (size, digest, ONNX plausibility),
 // makes them a durable blob and commits meta's record (meta.Digest and
-// SizeBytes are the upload's). A mismatch discards the upload.
+// SizeBytes are the upload's), after meta.Check, if set, accepted it. A
+// mismatch discards the upload; a refusal by Check leaves nothing behind.
 func (u *Upload) Commit(ctx context.Context, meta ModelMeta) (Record, error) {
 	if err := meta.validate(); err != nil {
 		return Record{}, err
 	}
+	if err := u.place(ctx); err != nil {
+		return Record{}, err
+	}
+	return u.s.admit(ctx, meta, u.want, u.size)
+}
+
+// place verifies the uploaded bytes and makes them a blob, held for the
+// commit. The upload is finished either way.
+func (u *Upload) place(ctx context.Context) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.done {
-		return Record{}, fmt.Errorf("%w: upload %s is finished", ErrClosed, u.want)
+		return fmt.Errorf("%w: upload %s is finished", ErrClosed, u.want)
 	}
 	if u.offset != u.size {
-		return Record{}, fmt.Errorf("%w: %d of %d bytes uploaded", ErrSizeMismatch, u.offset, u.size)
+		return fmt.Errorf("%w: %d of %d bytes uploaded", ErrSizeMismatch, u.offset, u.size)
 	}
 	err := u.verify(ctx)
 	if err == nil {
-		u.s.gcMu.RLock()
-		defer u.s.gcMu.RUnlock()
-		err = u.s.blobs.place(u.path, u.want, u.size)
+		err = u.s.placeHeld(u.path, u.want, u.size)
 	}
 	u.finish(err == nil)
 	u.s.counters.count(err, u.size)
 	if err != nil {
-		return Record{}, fmt.Errorf("store: upload %s: %w", u.want, err)
+		return fmt.Errorf("store: upload %s: %w", u.want, err)
 	}
-	return u.s.commitRecord(meta, u.want, u.size)
+	return nil
 }
 
 // verify re-reads the uploaded file: digest, ONNX plausibility, fsync.

@@ -127,6 +127,8 @@ func newFlagSet(cfg *node.Config, opts *options) *pflag.FlagSet {
 	fs.DurationVar(&cfg.Server.DrainTimeout, "drain-timeout", cfg.Server.DrainTimeout, "bound on the drain at shutdown")
 	fs.Int64Var(&cfg.Store.QuotaBytes, "store-quota-bytes", cfg.Store.QuotaBytes, "bound on stored models and uploads in progress, bytes (0: free space only)")
 	fs.Int64Var(&cfg.Store.MaxModelBytes, "max-model-bytes", cfg.Store.MaxModelBytes, "largest model a push may store, bytes (0: the store's default)")
+	fs.DurationVar(&cfg.Store.GCInterval, "gc-interval", cfg.Store.GCInterval, "how often unreferenced model files are removed from the store")
+	fs.DurationVar(&cfg.Store.GCGrace, "gc-grace", cfg.Store.GCGrace, "how long an unreferenced model file that no delete released is kept after it was written")
 	fs.StringVar(&cfg.Runtime.ORTLibrary, "ort-lib", cfg.Runtime.ORTLibrary, "ONNX Runtime shared library (default $EDGESERVE_ORT_LIB, else the one make setup installed)")
 	fs.IntVar(&cfg.Runtime.IntraOpThreads, "threads", cfg.Runtime.IntraOpThreads, "threads per inference (0: all cores)")
 	fs.Int64Var(&cfg.Cache.MemoryBudgetBytes, "memory-budget-bytes", cfg.Cache.MemoryBudgetBytes, "memory budget of loaded models, bytes")

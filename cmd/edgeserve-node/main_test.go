@@ -2,7 +2,6 @@ package main
 
 import (
 	"github.com/edgeserve/edgeserve/internal/testutil"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,24 +11,14 @@ import (
 	"time"
 )
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestSIGTERMDrainsAndExitsCleanly runs the daemon's main path and sends
 // the process SIGTERM once it serves: run must return nil (exit 0).
 func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
 	testutil.ORTLibrary(t)
-	httpAddr := freeAddr(t)
+	httpAddr := testutil.FreeAddr(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- run([]string{"-data-dir", t.TempDir(), "-grpc-addr", freeAddr(t), "-http-addr", httpAddr, "-metrics-addr", ""})
+		done <- run([]string{"-data-dir", t.TempDir(), "-grpc-addr", testutil.FreeAddr(t), "-http-addr", httpAddr, "-metrics-addr", ""})
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

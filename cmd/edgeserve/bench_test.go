@@ -58,7 +58,8 @@ func TestBenchRuntimeJSON(t *testing.T) {
 		t.Fatalf("report %+v", r)
 	}
 	for _, m := range r.Models {
-		if m.Params == 0 && m.Name == "tiny_mlp" || m.LoadMS.Default.Median <= 0 || m.LoadMS.Fast.Median <= 0 || m.WarmRunMS.Median <= 0 || m.MissHitRatio.Default <= 0 {
+		if m.Params == 0 && m.Name == "tiny_mlp" || m.LoadMS.Default.Median <= 0 || m.LoadMS.Fast.Median <= 0 || m.WarmRunMS.Median <= 0 || m.MissHitRatio.Default <= 0 ||
+			m.FastWarmRunMS.Median <= 0 || m.FirstRunMS.Fast.Median <= 0 || m.NodeMissHitRatio <= 0 {
 			t.Errorf("model %+v", m)
 		}
 		if m.LoadMS.Default.P95 < m.LoadMS.Default.Median {
@@ -69,7 +70,8 @@ func TestBenchRuntimeJSON(t *testing.T) {
 		t.Errorf("bad model not reported: %s", progress)
 	}
 	models := doc["models"].([]any)[0].(map[string]any)
-	for _, k := range []string{"name", "file_bytes", "params", "memory_bytes", "prepare_ms", "load_ms", "first_run_ms", "warm_run_ms", "miss_hit_ratio"} {
+	for _, k := range []string{"name", "file_bytes", "params", "memory_bytes", "prepare_ms", "load_ms", "first_run_ms", "warm_run_ms", "miss_hit_ratio",
+		"fast_warm_run_ms", "anonymous_bytes", "mapped_bytes", "node_miss_hit_ratio"} {
 		if _, ok := models[k]; !ok {
 			t.Errorf("model entry missing %q", k)
 		}
@@ -81,7 +83,7 @@ func TestBenchRuntimeTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"tiny_mlp", "add_fp16", "fast load ms", "miss/hit", "models >= 5 MB: 0"} {
+	for _, want := range []string{"tiny_mlp", "add_fp16", "fast load ms", "miss/hit", "node miss/hit", "models >= 5 MB: 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,18 +22,6 @@ import (
 func startTestNode(t *testing.T, token string) string {
 	t.Helper()
 	return testnode.Start(t, token)
-}
-
-// deadAddr is a loopback address where nothing listens.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 // cli runs the CLI in-process and returns stdout and stderr together.
@@ -67,7 +55,7 @@ func TestModelsCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, m.File)
-	addrs := deadAddr(t) + "," + addr // the first node is down: the second answers
+	addrs := testutil.FreeAddr(t) + "," + addr // the first node is down: the second answers
 
 	if out, err := cli(t, "models", "ls", "--addr", addr); err == nil || !strings.Contains(err.Error(), "Unauthenticated") {
 		t.Fatalf("ls without token = %v, %s", err, out)
@@ -123,7 +111,7 @@ func TestInferCommand(t *testing.T) {
 		t.Fatalf("response = %+v (%s)", resp, resp.Outputs[0].Data)
 	}
 
-	out = mustCLI(t, "infer", "adder", "--random", "--batch", "4", "--addr", deadAddr(t)+","+addr)
+	out = mustCLI(t, "infer", "adder", "--random", "--batch", "4", "--addr", testutil.FreeAddr(t)+","+addr)
 	if !strings.Contains(out, "out FP32 [4 4]") {
 		t.Fatalf("random infer output: %s", out)
 	}

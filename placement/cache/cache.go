@@ -145,7 +145,7 @@ func (c *Cache[M]) missLocked(name string, opts AcquireOptions, request bool) (*
 		if err := c.checkSize(name, est, info.wasMeasured); err != nil {
 			return nil, err
 		}
-		e = c.startLoadLocked(name, info, est)
+		e = c.startLoadLocked(name, info, est, request)
 	}
 	e.waiters++
 	info.lastUse = c.deps.Clock.Now()

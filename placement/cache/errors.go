@@ -68,9 +68,13 @@ type BackoffError struct {
 	Err      error
 }
 
+// Error says what failed and when the next load may be tried, without
+// promising that it will succeed: the serving layer tells clients from the
+// wrapped error whether retrying can help (a model that cannot be loaded
+// fails the same way every time).
 func (e *BackoffError) Error() string {
-	return fmt.Sprintf("cache: model %s backing off until %s after %d failed loads: %v",
-		e.Model, e.Until.Format(time.RFC3339Nano), e.Failures, e.Err)
+	return fmt.Sprintf("cache: model %s: its last %d loads failed, no new load before %s: %v",
+		e.Model, e.Failures, e.Until.Format(time.RFC3339Nano), e.Err)
 }
 
 // Unwrap returns ErrBackoff and the last load error.

@@ -9,9 +9,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// startLoadLocked creates the entry of a miss and starts its load.
-func (c *Cache[M]) startLoadLocked(name string, info *modelInfo, est usage) *entry[M] {
-	ctx, cancel := context.WithCancelCause(c.base)
+// startLoadLocked creates the entry of a miss and starts its load; request
+// says whether a request (not a pin) starts it (ForRequest).
+func (c *Cache[M]) startLoadLocked(name string, info *modelInfo, est usage, request bool) *entry[M] {
+	ctx, cancel := context.WithCancelCause(withLoadKind(c.base, request))
 	e := &entry[M]{name: name, info: info, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	c.entries[name] = e
 	go c.load(e, est)

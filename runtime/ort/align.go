@@ -13,15 +13,30 @@ import (
 	"github.com/edgeserve/edgeserve/runtime/onnxpb"
 )
 
-// align rewrites the model ONNX Runtime saved in work so that every
-// initializer of at least ExternalMinBytes lives in one weights file at an
-// AlignBytes-aligned offset, and moves the pair into outDir. It returns the
-// path of the prepared graph.
+// align publishes the model ONNX Runtime saved in work into outDir as the
+// prepared form and returns the path of the prepared graph. ONNX Runtime's
+// own layout is kept when it is memory-mapped as it is (ownLayoutMapped);
+// otherwise the model is rewritten so that every initializer of at least
+// ExternalMinBytes lives in one weights file at an AlignBytes-aligned
+// offset.
 func (l *Loader) align(work, outDir string) (string, error) {
 	m, err := readModel(filepath.Join(work, optimizedModelFileName))
 	if err != nil {
 		return "", err
 	}
+	own, err := ownLayoutMapped(m, optimizedDataFileName, int64(os.Getpagesize()))
+	if err != nil {
+		return "", fmt.Errorf("ort: prepare: %w", err)
+	}
+	if own {
+		return adopt(m, work, outDir)
+	}
+	return l.rewrite(m, work, outDir)
+}
+
+// rewrite writes m's initializers into one weights file at aligned offsets
+// and publishes the pair into outDir.
+func (l *Loader) rewrite(m *onnxpb.ModelProto, work, outDir string) (string, error) {
 	weights, err := os.CreateTemp(outDir, "model-*.weights")
 	if err != nil {
 		return "", fmt.Errorf("ort: prepare: %w", err)

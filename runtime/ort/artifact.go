@@ -9,13 +9,20 @@ import (
 
 // ArtifactKey names what a prepared form depends on besides the model: the
 // ONNX Runtime version (graph optimisations and the saved format change
-// between versions) and the CPU's architecture and vector extensions (the
-// fully optimised graph uses kernels and weight layouts chosen for them),
-// for example "ort-1.30.0/amd64-avx-avx2-avx512f-fma". A store keys prepared
-// forms by model digest plus this key.
+// between versions), the CPU's architecture and vector extensions (the
+// fully optimised graph uses kernels and weight layouts chosen for them)
+// and the version of the prepared form's file layout, for example
+// "ort-1.30.0/amd64-avx-avx2-avx512f-fma/p2". A store keys prepared forms
+// by model digest plus this key.
 func (l *Loader) ArtifactKey() string {
-	return "ort-" + Version() + "/" + cpuKey()
+	return "ort-" + Version() + "/" + cpuKey() + "/" + preparedLayout
 }
+
+// preparedLayout versions how Prepare lays the prepared form out, so that
+// forms written by an older layout are not reused: p2 keeps ONNX Runtime's
+// own weights file where it is mapped as it is (layout.go); forms under
+// the key without it always had the 64 KiB rewrite.
+const preparedLayout = "p2"
 
 // cpuKey is the architecture and the CPU features that change ONNX
 // Runtime's kernel choice.

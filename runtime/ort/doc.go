@@ -6,13 +6,15 @@
 // copy every weight, optimise the graph and prepack weights for the CPU's
 // kernels; for a CNN that costs 1.7x to 5.5x a warm inference. The fast path
 // moves all of that to Prepare, once per model, ONNX Runtime version and CPU:
-// Prepare saves the fully optimised graph and rewrites it so that every large
-// initializer lives in one external data file at page-aligned offsets. A
-// prepared model loads with graph optimisation off and prepacking off, and
-// ONNX Runtime memory-maps the aligned weights instead of copying them, so a
-// load costs little more than reading the graph. (ONNX Runtime 1.30 writes
-// the external initializers of an optimised model back to back, unaligned,
-// so it would copy them at load; hence the rewrite in align.go.) Prepacking
+// Prepare saves the fully optimised graph with every large initializer in
+// one external data file. A prepared model loads with graph optimisation off
+// and prepacking off, and ONNX Runtime memory-maps the weights file instead
+// of copying it, so a load costs little more than reading the graph.
+// ONNX Runtime 1.30 writes initializers larger than 1 MiB at page-aligned
+// offsets and maps the whole file (smaller initializers share pages); that
+// layout is kept as it is. Only a layout that fails the check in layout.go
+// (another ONNX Runtime version) is rewritten with every initializer at an
+// AlignBytes-aligned offset (align.go), which pads the file. Prepacking
 // is off because prepacked weights are private copies of the weights; warm
 // runs stay the same within measurement noise (compare BenchmarkRunDefault
 // and BenchmarkRunFast). ArtifactKey names what a

@@ -17,7 +17,6 @@ import (
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/runtime/onnxpb"
 	"github.com/edgeserve/edgeserve/runtime/zoo"
-	"google.golang.org/protobuf/proto"
 )
 
 func TestBadModelsAreRejected(t *testing.T) {
@@ -157,46 +156,6 @@ func assertClose(t *testing.T, got, want []float32, tol float64) {
 		if d := math.Abs(float64(got[i] - want[i])); d > tol*(1+math.Abs(float64(want[i]))) {
 			t.Fatalf("value %d: %v, want %v", i, got[i], want[i])
 		}
-	}
-}
-
-func TestPreparedWeightsAreAligned(t *testing.T) {
-	l := newTestLoader(t, false)
-	out, err := l.Prepare(context.Background(), mlpModel(t, 128, 3), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &onnxpb.ModelProto{}
-	if err := proto.Unmarshal(b, m); err != nil {
-		t.Fatal(err)
-	}
-	external := 0
-	for _, init := range m.GetGraph().GetInitializer() {
-		if init.GetDataLocation() != onnxpb.TensorProto_EXTERNAL {
-			if len(init.GetRawData()) >= int(l.cfg.ExternalMinBytes) {
-				t.Errorf("%s: %d bytes left inline", init.GetName(), len(init.GetRawData()))
-			}
-			continue
-		}
-		external++
-		kv := map[string]string{}
-		for _, e := range init.GetExternalData() {
-			kv[e.GetKey()] = e.GetValue()
-		}
-		off, _ := strconv.ParseInt(kv["offset"], 10, 64)
-		if off%l.cfg.AlignBytes != 0 {
-			t.Errorf("%s at offset %d, not %d-aligned", init.GetName(), off, l.cfg.AlignBytes)
-		}
-		if _, err := os.Stat(filepath.Join(filepath.Dir(out), kv["location"])); err != nil {
-			t.Errorf("%s: weights file: %v", init.GetName(), err)
-		}
-	}
-	if external < 3 {
-		t.Errorf("%d external initializers, want at least the 3 weight matrices", external)
 	}
 }
 

@@ -32,6 +32,10 @@ type Loader struct {
 	// primed is set once a first, unmeasured load has absorbed ONNX
 	// Runtime's one-time start-up memory. Guarded by measureMu.
 	primed bool
+	// warmMemory is the memory last measured for a model file across a
+	// load with its warm-up run, by path (warmmemory.go). Guarded by
+	// measureMu.
+	warmMemory map[string]int64
 }
 
 var _ runtime.Loader = (*Loader)(nil)
@@ -62,7 +66,9 @@ func (l *Loader) Close() error {
 }
 
 // Load loads a model and runs it once on zero inputs (dynamic dimensions 1)
-// so that the first real request does not pay for lazy initialisation. With
+// so that the first real request does not pay for lazy initialisation;
+// with src.SkipWarmUp it skips that run once it knows the model's memory
+// (warmmemory.go). With
 // FastLoad it loads the prepared form, preparing it first if needed; if
 // preparing fails for a reason other than a bad model, it falls back to the
 // default load. Errors wrap runtime.ErrInvalidModel for files ONNX Runtime
@@ -75,7 +81,7 @@ func (l *Loader) Load(ctx context.Context, src runtime.Source) (runtime.Model, e
 	if err != nil {
 		return nil, err
 	}
-	m, err := l.loadFile(src.Name, path, mode)
+	m, err := l.loadFile(src.Name, path, mode, !src.SkipWarmUp)
 	if err != nil {
 		return nil, err
 	}
@@ -100,17 +106,18 @@ func (l *Loader) resolve(ctx context.Context, src runtime.Source) (string, sessi
 	return src.Path, modeDefault, 0, nil
 }
 
-// loadFile creates the session, runs the warm-up and measures both.
-func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
+// loadFile creates the session, runs the warm-up if warm and measures both.
+func (l *Loader) loadFile(name, path string, mode sessionMode, warm bool) (*model, error) {
 	l.measureMu.Lock()
 	defer l.measureMu.Unlock()
 	l.primeLocked(name, path, mode)
+	warm = warm || !l.knowsWarmMemoryLocked(path)
 	releaseFreedMemory() // so that reused free memory does not hide this load's growth
 	before, err := readResident()
 	if err != nil {
 		return nil, err
 	}
-	m, err := l.openFile(name, path, mode)
+	m, err := l.openFile(name, path, mode, warm)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +126,9 @@ func (l *Loader) loadFile(name, path string, mode sessionMode) (*model, error) {
 		m.Close()
 		return nil, err
 	}
-	m.setMemory(after.minus(before))
+	grown := after.minus(before)
+	grown.anon = l.warmMemoryLocked(path, warm, grown.anon)
+	m.setMemory(grown)
 	return m, nil
 }
 
@@ -132,13 +141,13 @@ func (l *Loader) primeLocked(name, path string, mode sessionMode) {
 		return
 	}
 	l.primed = true
-	if m, err := l.openFile(name, path, mode); err == nil {
+	if m, err := l.openFile(name, path, mode, true); err == nil {
 		m.Close()
 	}
 }
 
-// openFile creates the session and runs the warm-up.
-func (l *Loader) openFile(name, path string, mode sessionMode) (*model, error) {
+// openFile creates the session and runs the warm-up if warm.
+func (l *Loader) openFile(name, path string, mode sessionMode, warm bool) (*model, error) {
 	start := time.Now()
 	sig, err := readSignature(path)
 	if err != nil {
@@ -151,11 +160,19 @@ func (l *Loader) openFile(name, path string, mode sessionMode) (*model, error) {
 	m := &model{name: name, sig: sig, sess: sess, warm: runtime.NewEWMA(l.cfg.WarmRunWeight)}
 	m.profile.LoadTime = time.Since(start)
 	m.profile.Prepared = mode == modePrepared
-	if err := l.warmUp(m); err != nil {
+	if err := l.warmUpIf(warm, m); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("ort: load %s: warm-up run: %w", name, err)
 	}
 	return m, nil
+}
+
+// warmUpIf runs the warm-up when warm is set.
+func (l *Loader) warmUpIf(warm bool, m *model) error {
+	if !warm {
+		return nil
+	}
+	return l.warmUp(m)
 }
 
 // warmUp runs the model once on zero inputs and records it as FirstRun.
@@ -174,7 +191,6 @@ func (l *Loader) warmUp(m *model) error {
 		}
 		return fmt.Errorf("%w: %v", runtime.ErrInvalidModel, err)
 	}
-	m.profile.FirstRun = time.Since(start)
-	m.profile.WarmRun = m.profile.FirstRun
+	m.observe(time.Since(start))
 	return nil
 }

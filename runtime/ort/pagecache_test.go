@@ -71,7 +71,7 @@ func BenchmarkMissPageCache(b *testing.B) {
 				b.Fatal(err)
 			}
 			m.Close()
-			weights := preparedWeights(b, l, src)
+			weights := largestPreparedFile(b, l, src)
 			syncFile(b, weights)
 			var warm, cold []time.Duration
 			miss := func() time.Duration {
@@ -101,9 +101,9 @@ func BenchmarkMissPageCache(b *testing.B) {
 	}
 }
 
-// preparedWeights is the largest file of src's prepared form: its
+// largestPreparedFile is the largest file of src's prepared form: its
 // weights.
-func preparedWeights(b *testing.B, l *Loader, src runtime.Source) string {
+func largestPreparedFile(b *testing.B, l *Loader, src runtime.Source) string {
 	b.Helper()
 	dir, err := l.preparedDir(src)
 	if err != nil {

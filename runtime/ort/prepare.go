@@ -103,10 +103,13 @@ func (l *Loader) ensurePrepared(ctx context.Context, src runtime.Source) (string
 	return r.path, r.took, err
 }
 
-// preparedDir is where src's prepared form lives: PreparedDir, then the
-// model's digest (or, without one, a hash of its path, size and
-// modification time), then ArtifactKey.
+// preparedDir is where src's prepared form lives: src.PreparedDir if set,
+// else PreparedDir, then the model's digest (or, without one, a hash of its
+// path, size and modification time), then ArtifactKey.
 func (l *Loader) preparedDir(src runtime.Source) (string, error) {
+	if src.PreparedDir != "" {
+		return src.PreparedDir, nil
+	}
 	id := src.Digest
 	if id == "" {
 		info, err := os.Stat(src.Path)
