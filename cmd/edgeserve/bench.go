@@ -265,11 +265,10 @@ func stat(ps []runtime.Profile, field func(runtime.Profile) time.Duration) bench
 
 func memoryBytes(p runtime.Profile) int64 { return p.MemoryBytes }
 
-// anonymousBytes and mappedBytes are the profile's two tiers of memory. The
-// runtime.Profile fields that carry them (AnonymousBytes, MappedBytes) are
-// being added in parallel (issue 10's accounting); until then both read 0.
-func anonymousBytes(runtime.Profile) int64 { return 0 }
-func mappedBytes(runtime.Profile) int64    { return 0 }
+// anonymousBytes and mappedBytes are the profile's two tiers of memory:
+// what the node cannot give back, and the weights the kernel maps.
+func anonymousBytes(p runtime.Profile) int64 { return p.AnonymousBytes }
+func mappedBytes(p runtime.Profile) int64    { return p.MappedBytes }
 
 func medianMemory(ps []runtime.Profile, field func(runtime.Profile) int64) int64 {
 	vals := make([]int64, len(ps))
