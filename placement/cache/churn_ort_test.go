@@ -15,7 +15,6 @@ import (
 
 	"github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/placement/cache"
-	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/runtime/ort"
 	"github.com/edgeserve/edgeserve/runtime/zoo"
@@ -56,28 +55,10 @@ func TestBudgetHeldUnderChurnWithONNXRuntime(t *testing.T) {
 	budget := slices.Max(charges) * 5 / 4
 	t.Logf("charges alone %v bytes, budget %d", charges, budget)
 
-	var loads atomic.Int32
-	loader := cache.LoaderFunc[ortModel](func(ctx context.Context, name string) (ortModel, error) {
-		loads.Add(1)
-		m, err := rl.Load(ctx, runtime.Source{Name: name, Path: filepath.Join(dir, name+".onnx")})
-		return ortModel{m}, err
+	c, loads := newORTCache(t, rl, dir, func(cfg *cache.Config) {
+		cfg.CapacityBytes, cfg.RoomWait = budget, 10*time.Second
+		cfg.BackoffBase, cfg.BackoffMax = 10*time.Millisecond, 50*time.Millisecond
 	})
-	keys := make([]policy.Entry, 8)
-	for i := range keys {
-		keys[i].Key = policy.Key(i)
-	}
-	lru, err := policy.New("lru", keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := cache.DefaultConfig()
-	cfg.CapacityBytes, cfg.MaxModels, cfg.RoomWait = budget, len(keys), 10*time.Second
-	cfg.BackoffBase, cfg.BackoffMax = 10*time.Millisecond, 50*time.Millisecond
-	c, err := cache.New(cfg, cache.Deps[ortModel]{Loader: loader, Policy: lru, Logger: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(context.Background())
 
 	stop := make(chan struct{})
 	var observations, overs atomic.Int64

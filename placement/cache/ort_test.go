@@ -42,27 +42,7 @@ func TestRealModelsThroughONNXRuntime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var loads atomic.Int32
-	loader := cache.LoaderFunc[ortModel](func(ctx context.Context, name string) (ortModel, error) {
-		loads.Add(1)
-		m, err := rl.Load(ctx, runtime.Source{Name: name, Path: filepath.Join(dir, name+".onnx")})
-		return ortModel{m}, err
-	})
-	keys := make([]policy.Entry, 8)
-	for i := range keys {
-		keys[i].Key = policy.Key(i)
-	}
-	lru, err := policy.New("lru", keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := cache.DefaultConfig()
-	cfg.CapacityBytes, cfg.MaxModels, cfg.RoomWait = 1<<30, len(keys), 0
-	c, err := cache.New(cfg, cache.Deps[ortModel]{Loader: loader, Policy: lru, Logger: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(context.Background())
+	c, loads := newORTCache(t, rl, dir, func(cfg *cache.Config) { cfg.CapacityBytes, cfg.RoomWait = 1<<30, 0 })
 
 	first := runConcurrently(t, c, "mobilenet_v1_0.25", 4)
 	if loads.Load() != 1 {
@@ -80,7 +60,7 @@ func TestRealModelsThroughONNXRuntime(t *testing.T) {
 
 	// A model whose hint leaves no room beside the first evicts it, and
 	// eviction closes the ONNX Runtime session.
-	squeeze, err := c.Acquire(context.Background(), "squeezenet1.1", cache.AcquireOptions{SizeHintBytes: cfg.CapacityBytes - want + 1})
+	squeeze, err := c.Acquire(context.Background(), "squeezenet1.1", cache.AcquireOptions{SizeHintBytes: c.Status().CapacityBytes - want + 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,4 +209,34 @@ func BenchmarkHitAgainstInference(b *testing.B) {
 			}
 		}
 	})
+}
+
+// newORTCache is an LRU cache over eight keys whose loader loads
+// DIR/NAME.onnx through rl, configured by mod; it counts the loads and is
+// closed at the end of the test.
+func newORTCache(t *testing.T, rl *ort.Loader, dir string, mod func(*cache.Config)) (*cache.Cache[ortModel], *atomic.Int32) {
+	t.Helper()
+	loads := new(atomic.Int32)
+	loader := cache.LoaderFunc[ortModel](func(ctx context.Context, name string) (ortModel, error) {
+		loads.Add(1)
+		m, err := rl.Load(ctx, runtime.Source{Name: name, Path: filepath.Join(dir, name+".onnx")})
+		return ortModel{m}, err
+	})
+	keys := make([]policy.Entry, 8)
+	for i := range keys {
+		keys[i].Key = policy.Key(i)
+	}
+	lru, err := policy.New("lru", keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := cache.DefaultConfig()
+	cfg.MaxModels = len(keys)
+	mod(&cfg)
+	c, err := cache.New(cfg, cache.Deps[ortModel]{Loader: loader, Policy: lru, Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c, loads
 }
