@@ -9,14 +9,18 @@ import (
 
 func TestFindAzureSample(t *testing.T) {
 	root := t.TempDir()
-	sample := filepath.Join(root, filepath.FromSlash(SampleDir))
+	sample := filepath.Join(root, "shared", filepath.FromSlash(SampleDir))
 	work := filepath.Join(root, "checkout", "placement", "trace")
 	for _, d := range []string{sample, work} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if err := os.WriteFile(filepath.Join(root, "checkout", "go.mod"), []byte("module x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv(SampleEnv, "")
+	t.Setenv("EDGESERVE_SHARED", "")
 	t.Chdir(work)
 	if _, err := FindAzureSample(); !errors.Is(err, ErrNoSample) {
 		t.Fatalf("without the file: %v, want ErrNoSample", err)
