@@ -221,3 +221,31 @@ func decodeValues(t testing.TB, out *pb.ModelInferResponse_InferOutputTensor, ra
 	}
 	return vals
 }
+
+// chargedLoader wraps a real loader so that every model it loads reports
+// the same memory: tests of eviction and of the budget then do not depend
+// on what the process's memory readings happen to be (they move with
+// whatever else the test binary is doing).
+type chargedLoader struct {
+	runtime.Loader
+	bytes int64
+}
+
+type chargedModel struct {
+	runtime.Model
+	bytes int64
+}
+
+func (c chargedLoader) Load(ctx context.Context, src runtime.Source) (runtime.Model, error) {
+	m, err := c.Loader.Load(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	return chargedModel{m, c.bytes}, nil
+}
+
+func (m chargedModel) Profile() runtime.Profile {
+	p := m.Model.Profile()
+	p.MemoryBytes, p.AnonymousBytes = m.bytes, m.bytes
+	return p
+}

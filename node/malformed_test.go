@@ -112,7 +112,10 @@ func TestLoadFailures(t *testing.T) {
 		wantCode(t, err, codes.NotFound)
 	})
 	t.Run("over budget", func(t *testing.T) {
-		tn := startNode(t, func(c *Config, _ *Deps) { c.Cache.MemoryBudgetBytes = 1 << 10 })
+		tn := startNode(t, func(c *Config, d *Deps) {
+			c.Cache.MemoryBudgetBytes = 1 << 10
+			d.Loader = chargedLoader{realLoader(t), 1 << 20} // a measured reading may round to 0
+		})
 		push(t, tn.admin, "mlp", zooModel(t, "tiny_mlp"))
 		_, err := tn.infer.ModelInfer(testCtx(t), mlpRequest())
 		wantCode(t, err, codes.ResourceExhausted)
