@@ -153,3 +153,23 @@ func TestGCKeepsPushInProgress(t *testing.T) {
 		t.Fatalf("prepared form: %v", err)
 	}
 }
+
+// TestLegacyPreparedFormsRemoved: the prepared forms an earlier version
+// kept in DataDir/prepared, which nothing refers to now that the store
+// keeps them beside their blobs, are removed at start.
+func TestLegacyPreparedFormsRemoved(t *testing.T) {
+	var old string
+	startNode(t, func(c *Config, _ *Deps) {
+		old = filepath.Join(c.DataDir, legacyPreparedDir, "ab12", "ort-1.30")
+		if err := os.MkdirAll(old, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(old, "model.onnx"), []byte("old form"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	testutil.Eventually(t, "the earlier version's prepared forms are removed", func() bool {
+		_, err := os.Stat(filepath.Dir(filepath.Dir(old)))
+		return os.IsNotExist(err)
+	})
+}
