@@ -3,7 +3,7 @@ package client_test
 import (
 	"crypto/tls"
 	"errors"
-	"github.com/edgeserve/edgeserve/internal/testnode"
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"os"
 	"path/filepath"
 	"testing"
@@ -59,7 +59,7 @@ func TestDialRejectsBadConfig(t *testing.T) {
 		"cert without key": func(c *client.Config) { c.CAFile, c.CertFile = notPEM, notPEM },
 		"cert without CA":  func(c *client.Config) { c.CertFile, c.KeyFile = notPEM, notPEM },
 		"unreadable cert": func(c *client.Config) {
-			c.CAFile, _ = testnode.Certificate(t)
+			c.CAFile, _ = testutil.Certificate(t)
 			c.CertFile, c.KeyFile = notPEM, notPEM
 		},
 	}

@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -14,9 +15,9 @@ import (
 // token is accepted; without TLS, or trusting another CA, it cannot reach
 // it (Unavailable).
 func TestTLS(t *testing.T) {
-	certFile, keyFile := testnode.Certificate(t)
+	certFile, keyFile := testutil.Certificate(t)
 	addr := testnode.StartTLS(t, "tok", certFile, keyFile)
-	otherCA, _ := testnode.Certificate(t)
+	otherCA, _ := testutil.Certificate(t)
 	ctx := testCtx(t)
 	list := func(caFile string) error {
 		cfg := client.DefaultConfig()
@@ -42,10 +43,10 @@ func TestTLS(t *testing.T) {
 // TestMutualTLS: a node that requires client certificates serves a client
 // that presents one its CA signed, and no client without one.
 func TestMutualTLS(t *testing.T) {
-	certFile, keyFile := testnode.Certificate(t)
-	clientCert, clientKey := testnode.Certificate(t)
+	certFile, keyFile := testutil.Certificate(t)
+	clientCert, clientKey := testutil.Certificate(t)
 	addr := testnode.StartMutualTLS(t, "tok", certFile, keyFile, clientCert)
-	otherCert, otherKey := testnode.Certificate(t)
+	otherCert, otherKey := testutil.Certificate(t)
 	ctx := testCtx(t)
 	list := func(cert, key string) error {
 		cfg := client.DefaultConfig()

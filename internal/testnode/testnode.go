@@ -20,7 +20,7 @@ func Start(t testing.TB, token string) string {
 }
 
 // StartTLS is Start with gRPC and HTTP served over TLS with the given
-// certificate and key files (see Certificate).
+// certificate and key files (see testutil.Certificate).
 func StartTLS(t testing.TB, token, certFile, keyFile string) string {
 	t.Helper()
 	return start(t, func(c *node.Config) {

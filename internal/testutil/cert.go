@@ -1,4 +1,4 @@
-package testnode
+package testutil
 
 import (
 	"crypto/ecdsa"
