@@ -20,7 +20,7 @@ func TestAdminCalls(t *testing.T) {
 	addr := testnode.Start(t, "tok")
 	c := dial(t, "tok", testutil.FreeAddr(t), addr)
 	ctx := testCtx(t)
-	file := zooFile(t, "tiny_mlp")
+	file := testnode.ZooFile(t, "tiny_mlp")
 	size := int64(len(readFile(t, file)))
 
 	var reports [][2]int64
@@ -96,7 +96,7 @@ func TestPushResumes(t *testing.T) {
 	}
 	defer c.Close()
 	ctx := testCtx(t)
-	data := readFile(t, zooFile(t, "tiny_mlp"))
+	data := readFile(t, testnode.ZooFile(t, "tiny_mlp"))
 	cut := int64(len(data) / 2)
 
 	_, err = c.Push(ctx, client.Model{Name: "mlp"}, &shrinking{data: data, cut: cut}, nil)

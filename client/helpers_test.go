@@ -5,13 +5,11 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/edgeserve/edgeserve/client"
 	"github.com/edgeserve/edgeserve/runtime"
-	"github.com/edgeserve/edgeserve/runtime/zoo"
 )
 
 // dial makes a client of addrs and closes it at the end of the test.
@@ -25,18 +23,6 @@ func dial(t *testing.T, token string, addrs ...string) *client.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// zooFile writes a zoo model into a temporary directory and returns its
-// path.
-func zooFile(t *testing.T, name string) string {
-	t.Helper()
-	dir := t.TempDir()
-	m, err := zoo.Write(dir, name, zoo.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(dir, m.File)
 }
 
 func readFile(t *testing.T, path string) []byte {

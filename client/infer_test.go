@@ -19,7 +19,7 @@ import (
 func TestInfer(t *testing.T) {
 	addr := testnode.Start(t, "tok")
 	ctx := testCtx(t)
-	if _, err := dial(t, "tok", addr).PushFile(ctx, client.Model{Name: "adder"}, zooFile(t, "add_fp32"), nil); err != nil {
+	if _, err := dial(t, "tok", addr).PushFile(ctx, client.Model{Name: "adder"}, testnode.ZooFile(t, "add_fp32"), nil); err != nil {
 		t.Fatal(err)
 	}
 	c := dial(t, "", testutil.FreeAddr(t), addr)

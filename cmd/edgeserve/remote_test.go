@@ -195,7 +195,7 @@ func TestTokenNotSentInPlaintext(t *testing.T) {
 // TestRemoveSaysWhat: rm of one version names it.
 func TestRemoveSaysWhat(t *testing.T) {
 	addr := startTestNode(t, "")
-	file := zooPath(t, "tiny_mlp")
+	file := testnode.ZooFile(t, "tiny_mlp")
 	mustCLI(t, "models", "push", "mlp", file, "--addr", addr)
 	mustCLI(t, "models", "push", "mlp", file, "--addr", addr, "--version", "2")
 	if out := mustCLI(t, "models", "rm", "mlp", "--version", "1", "--addr", addr); out != "removed mlp version 1\n" {
@@ -234,15 +234,4 @@ func TestInferSendsNoToken(t *testing.T) {
 	if a := calls[2].Authorization; len(a) != 1 || a[0] != "Bearer from-env" {
 		t.Errorf("ls sent authorization %q, want the token from the environment", a)
 	}
-}
-
-// zooPath writes a zoo model into a temporary directory.
-func zooPath(t *testing.T, name string) string {
-	t.Helper()
-	dir := t.TempDir()
-	m, err := zoo.Write(dir, name, zoo.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(dir, m.File)
 }
