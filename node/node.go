@@ -46,15 +46,15 @@ type Node struct {
 	draining    atomic.Bool
 	closeOnFail []func()
 
-	// loader loads models; prep runs background work (the store's GC
-	// loop, gc.go), which stops when prepCtx ends at drain.
+	// loader loads models; bg runs background work (the store's GC
+	// loop, gc.go), which stops when bgCtx ends at drain.
 	loader runtime.Loader
 	// closeLoader releases the loader the node built itself (not one
 	// given in Deps) at the end of the drain; nil when there is none.
 	closeLoader func() error
-	prep        sync.WaitGroup
-	prepCtx     context.Context
-	prepCancel  context.CancelFunc
+	bg          sync.WaitGroup
+	bgCtx       context.Context
+	bgCancel    context.CancelFunc
 }
 
 // cacheFactory builds the model cache over a loader; tests substitute it.
@@ -85,7 +85,7 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (_ *Node, err error) 
 	}
 	n := &Node{cfg: cfg, log: deps.Logger, stats: newStats(), sigs: newSignatures(), reg: deps.Registry,
 		reqmem: newRequestMemory(cfg.Server.RequestMemoryBytes)}
-	n.prepCtx, n.prepCancel = context.WithCancel(context.Background())
+	n.bgCtx, n.bgCancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			n.cleanup()
@@ -182,8 +182,8 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 
 // cleanup releases what a failed New opened.
 func (n *Node) cleanup() {
-	n.prepCancel()
-	n.prep.Wait()
+	n.bgCancel()
+	n.bg.Wait()
 	for i := len(n.closeOnFail) - 1; i >= 0; i-- {
 		n.closeOnFail[i]()
 	}

@@ -15,7 +15,7 @@ import (
 // returns nil.
 func (n *Node) Run(ctx context.Context) error {
 	defer n.gpus.watch(ctx, n.cfg.Runtime.GPUProbeInterval)()
-	n.prep.Go(func() { n.gcLoop(n.prepCtx) })
+	n.bg.Go(func() { n.gcLoop(n.bgCtx) })
 	errc := make(chan error, 3)
 	go func() { errc <- n.grpcSrv.Serve(n.grpcLis) }()
 	go func() { errc <- n.httpSrv.Serve(n.httpLis) }()
@@ -61,8 +61,8 @@ func (n *Node) drain() error {
 	n.health.Shutdown()
 	n.log.Info("draining")
 	n.stopServers()
-	n.prepCancel()
-	n.prep.Wait()
+	n.bgCancel()
+	n.bg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
 	cerr := n.cache.Close(ctx)
