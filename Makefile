@@ -106,6 +106,7 @@ proto:
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I store/tritonpb --go_out=paths=source_relative:store/tritonpb store/tritonpb/model_config.proto
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I proto/inference --go_out=paths=source_relative:proto/inference --go-grpc_out=paths=source_relative:proto/inference proto/inference/open_inference.proto
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I proto/admin/v1 --go_out=paths=source_relative:proto/admin/v1 --go-grpc_out=paths=source_relative:proto/admin/v1 proto/admin/v1/admin.proto
+	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I gossip/gossippb --go_out=paths=source_relative:gossip/gossippb gossip/gossippb/gossip.proto
 
 ## fuzz: run each fuzz target for a short while (FUZZTIME=30s)
 FUZZTIME ?= 20s
