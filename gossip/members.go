@@ -23,9 +23,9 @@ type memberInfo struct {
 	meta *gossippb.NodeMeta
 	// leaving is the epoch of the node's run that said it is leaving.
 	leaving int64
-	addr  string
-	left  Health // Failed or Left once gone; "" while in memberlist's list
-	since time.Time
+	addr    string
+	left    Health // Failed or Left once gone; "" while in memberlist's list
+	since   time.Time
 }
 
 func newMembers() *members { return &members{byName: map[string]*memberInfo{}} }

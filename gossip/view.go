@@ -101,13 +101,13 @@ type View interface {
 type EventKind string
 
 const (
-	MemberJoined   EventKind = "joined"
-	MemberFailed   EventKind = "failed"
-	MemberLeft     EventKind = "left"
-	StateChanged   EventKind = "state"
-	ModelPut       EventKind = "model-put"
-	ModelDeleted   EventKind = "model-deleted"
-	MemberUpdated  EventKind = "updated" // metadata changed
+	MemberJoined  EventKind = "joined"
+	MemberFailed  EventKind = "failed"
+	MemberLeft    EventKind = "left"
+	StateChanged  EventKind = "state"
+	ModelPut      EventKind = "model-put"
+	ModelDeleted  EventKind = "model-deleted"
+	MemberUpdated EventKind = "updated" // metadata changed
 )
 
 // Event is one change of the view.

@@ -37,7 +37,7 @@ type Cluster struct {
 	opts  Options
 	delay gossip.DelayFunc
 
-	mu    sync.Mutex      // guards nodes, cfgs
+	mu    sync.Mutex       // guards nodes, cfgs
 	nodes []*gossip.Gossip // nil once stopped
 	cfgs  []gossip.Config
 }
