@@ -47,3 +47,15 @@ func (c *Client) Unload(ctx context.Context, name, version string) error {
 		return err
 	})
 }
+
+// ClusterStatus returns the cluster as the first node that answers sees
+// it: members, health, loaded models, headroom, predicted RTT.
+func (c *Client) ClusterStatus(ctx context.Context) (*adminpb.ClusterStatusResponse, error) {
+	var st *adminpb.ClusterStatusResponse
+	err := c.eachAdmin(ctx, func(ctx context.Context, n *node) error {
+		var err error
+		st, err = n.admin.ClusterStatus(ctx, &adminpb.ClusterStatusRequest{})
+		return err
+	})
+	return st, err
+}

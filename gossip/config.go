@@ -98,7 +98,8 @@ func DefaultConfig() Config {
 // has a region or an address to join. Otherwise it is a cluster of one.
 func (c Config) Enabled() bool { return c.Region != "" || len(c.Join) > 0 }
 
-func (c Config) validate() error {
+// Validate checks the settings (New does too).
+func (c Config) Validate() error {
 	switch {
 	case c.Name == "":
 		return errors.New("gossip: a node name is required")

@@ -82,7 +82,7 @@ const fullLimit = 1000
 // New starts the node's gossip: it listens, and joins cfg.Join in the
 // background, retrying until one answers.
 func New(cfg Config, deps Deps) (*Gossip, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	g := &Gossip{cfg: cfg, log: deps.Logger, now: deps.Now, stop: make(chan struct{}), joined: make(chan struct{}),

@@ -27,7 +27,7 @@ type Config struct {
 	Store   StoreConfig   `yaml:"store"`
 	Runtime RuntimeConfig `yaml:"runtime"`
 	Cache   CacheConfig   `yaml:"cache"`
-	// The cluster issues add Gossip, Region and Peers parts here.
+	Cluster ClusterConfig `yaml:"cluster"`
 }
 
 // ServerConfig is how the node listens and whom it serves.
@@ -173,6 +173,7 @@ func DefaultConfig(dir string) Config {
 		Store:   DefaultStoreConfig(),
 		Runtime: DefaultRuntimeConfig(),
 		Cache:   DefaultCacheConfig(),
+		Cluster: DefaultClusterConfig(),
 	}
 }
 
@@ -232,7 +233,7 @@ func (c Config) validate() error {
 	if c.DataDir == "" {
 		return errors.New("node: config: data_dir is empty")
 	}
-	for _, err := range []error{c.Server.validate(), c.Store.validate(), c.Runtime.validate(), c.Cache.validate()} {
+	for _, err := range []error{c.Server.validate(), c.Store.validate(), c.Runtime.validate(), c.Cache.validate(), c.Cluster.validate()} {
 		if err != nil {
 			return fmt.Errorf("node: config: %w", err)
 		}

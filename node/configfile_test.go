@@ -3,6 +3,7 @@ package node
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,9 @@ runtime:
   threads: 4
 store:
   quota_bytes: 1000
+cluster:
+  region: eu
+  join: [127.0.0.2:7946, 127.0.0.3:7946]
 `), base)
 	if err != nil {
 		t.Fatal(err)
@@ -32,10 +36,11 @@ store:
 	want.Cache.MemoryBudgetBytes, want.Cache.Policy = 1<<20, "gdsf"
 	want.Runtime.IntraOpThreads = 4
 	want.Store.QuotaBytes = 1000
-	if cfg != want {
+	want.Cluster.Region, want.Cluster.Join = "eu", []string{"127.0.0.2:7946", "127.0.0.3:7946"}
+	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config =\n%+v\nwant\n%+v", cfg, want)
 	}
-	if empty, err := ParseConfig(nil, base); err != nil || empty != base {
+	if empty, err := ParseConfig(nil, base); err != nil || !reflect.DeepEqual(empty, base) {
 		t.Fatalf("empty file = %+v, %v; want the base unchanged", empty, err)
 	}
 }
@@ -59,7 +64,7 @@ func TestParseConfigRejectsBadInput(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v; want one naming %q", err, tc.want)
 			}
-			if cfg != base {
+			if !reflect.DeepEqual(cfg, base) {
 				t.Fatalf("a rejected file changed the config: %+v", cfg)
 			}
 		})
@@ -95,10 +100,11 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("server:\n  grpc_addr: :1\n"))
 	f.Add([]byte("cache: {policy: lru, load_timeout: 1m}\n"))
 	f.Add([]byte("&a [*a]"))
+	f.Add([]byte("cluster: {region: eu, join: [a:1]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		base := DefaultConfig("/base")
 		cfg, err := ParseConfig(data, base)
-		if err != nil && cfg != base {
+		if err != nil && !reflect.DeepEqual(cfg, base) {
 			t.Fatalf("a rejected document changed the config")
 		}
 	})

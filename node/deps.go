@@ -3,6 +3,8 @@ package node
 import (
 	"context"
 
+	"github.com/edgeserve/edgeserve/gossip"
+
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +23,11 @@ type Deps struct {
 	// GPUProber reads the GPUs' memory; nil probes through NVML
 	// (Config.NVMLLibrary).
 	GPUProber GPUProber
+	// GossipTune adjusts the gossip configuration before the node joins
+	// (tests shorten timers); GossipDelay delays gossip packets (tests give
+	// loopback a WAN's shape). Both nil in production.
+	GossipTune  func(*gossip.Config)
+	GossipDelay gossip.DelayFunc
 }
 
 // modelStore is what the node uses of the model store (store.Store).

@@ -22,6 +22,7 @@ func (s adminServer) PushModel(stream adminpb.AdminService_PushModelServer) erro
 	if err != nil {
 		return grpcError(err)
 	}
+	s.n.publishModel(rec)
 	return stream.SendAndClose(&adminpb.PushModelResponse{Model: s.n.modelInfo(rec)})
 }
 
@@ -41,7 +42,9 @@ func (s adminServer) ListModels(ctx context.Context, _ *adminpb.ListModelsReques
 	}
 	resp := &adminpb.ListModelsResponse{}
 	for _, e := range entries {
-		resp.Models = append(resp.Models, s.n.modelInfo(e.Record))
+		mi := s.n.modelInfo(e.Record)
+		mi.StoredAt = e.Origin
+		resp.Models = append(resp.Models, mi)
 	}
 	return resp, nil
 }

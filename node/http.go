@@ -29,6 +29,7 @@ func (n *Node) httpHandler() http.Handler {
 		mux.HandleFunc("GET "+prefix+"/stats", n.handleStats)
 	}
 	mux.HandleFunc("GET /v2/node/status", n.handleNodeStatus)
+	mux.HandleFunc("GET /v2/cluster", n.handleCluster)
 	mux.HandleFunc("POST /v2/repository/index", n.handleIndex)
 	mux.HandleFunc("POST /v2/repository/models/{model}/load", n.requireToken(n.handleLoad))
 	mux.HandleFunc("POST /v2/repository/models/{model}/unload", n.requireToken(n.handleUnload))

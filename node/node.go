@@ -45,6 +45,10 @@ type Node struct {
 	metricsLis  net.Listener
 	draining    atomic.Bool
 	closeOnFail []func()
+	// cluster is nil on a cluster of one; active counts requests being
+	// served (the queue depth the node gossips).
+	cluster *cluster
+	active  atomic.Int64
 
 	// loader loads models; bg runs background work (the store's GC
 	// loop, gc.go), which stops when bgCtx ends at drain.
@@ -107,6 +111,9 @@ func newNode(cfg Config, deps Deps, newCache cacheFactory) (_ *Node, err error) 
 		return nil, err
 	}
 	if err := n.listen(); err != nil {
+		return nil, err
+	}
+	if err := n.startCluster(deps); err != nil {
 		return nil, err
 	}
 	return n, nil

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -89,6 +90,9 @@ type indexEntry struct {
 	Name, Version, State string
 	Record               store.Record
 	Loaded               bool
+	// Origin is the node that stores a model listed by the cluster's
+	// catalog only; "" for a model stored here.
+	Origin string
 }
 
 // index lists every model version and whether it is loaded here.
@@ -106,6 +110,9 @@ func (n *Node) index(ctx context.Context, readyOnly bool) ([]indexEntry, error) 
 		if !readyOnly || e.Loaded {
 			out = append(out, e)
 		}
+	}
+	if !readyOnly {
+		out = append(out, n.remoteIndex(recs)...)
 	}
 	return out, nil
 }
@@ -129,10 +136,14 @@ func (n *Node) load(ctx context.Context, name, version string) (time.Duration, e
 // first.
 func (n *Node) unload(ctx context.Context, name, version string) error {
 	recs, err := n.matching(ctx, name, version)
+	if errors.Is(err, store.ErrNotFound) && n.forgetElsewhere(name, version) {
+		return nil // stored elsewhere only: the tombstone reaches the nodes that store it
+	}
 	if err != nil {
 		return err
 	}
 	for _, r := range recs {
+		n.forget(r)
 		n.cache.Unload(r.Ref())
 	}
 	return nil
@@ -159,6 +170,9 @@ func (n *Node) matching(ctx context.Context, name, version string) ([]store.Reco
 // frees the disk they alone used.
 func (n *Node) remove(ctx context.Context, name, version string) error {
 	recs, err := n.matching(ctx, name, version)
+	if errors.Is(err, store.ErrNotFound) && n.forgetElsewhere(name, version) {
+		return nil // stored elsewhere only: the tombstone reaches the nodes that store it
+	}
 	if err != nil {
 		return err
 	}
@@ -167,6 +181,7 @@ func (n *Node) remove(ctx context.Context, name, version string) error {
 		if _, err := n.store.Delete(ctx, r.Name, r.Version); err != nil {
 			return fmt.Errorf("node: delete %s: %w", r.Ref(), err)
 		}
+		n.forget(r)
 		n.sigs.forget(r.Ref())
 	}
 	n.collect(ctx) // the deleted versions' blobs and prepared forms

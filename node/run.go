@@ -16,6 +16,7 @@ import (
 func (n *Node) Run(ctx context.Context) error {
 	defer n.gpus.watch(ctx, n.cfg.Runtime.GPUProbeInterval)()
 	n.bg.Go(func() { n.gcLoop(n.bgCtx) })
+	n.bg.Go(func() { n.runCluster(n.bgCtx) })
 	errc := make(chan error, 3)
 	go func() { errc <- n.grpcSrv.Serve(n.grpcLis) }()
 	go func() { errc <- n.httpSrv.Serve(n.httpLis) }()
@@ -60,6 +61,7 @@ func (n *Node) drain() error {
 	n.draining.Store(true)
 	n.health.Shutdown()
 	n.log.Info("draining")
+	n.leaveCluster()
 	n.stopServers()
 	n.bgCancel()
 	n.bg.Wait()

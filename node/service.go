@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,6 +32,8 @@ type inferResult struct {
 // if none was known, run, release.
 func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err error) {
 	start := time.Now()
+	n.active.Add(1)
+	defer n.active.Add(-1)
 	rec, err := n.resolve(ctx, call.Model, call.Version)
 	if err != nil {
 		n.metrics.fail(unresolvedModel, err)
@@ -91,6 +94,11 @@ func (n *Node) resolve(ctx context.Context, name, version string) (store.Record,
 		return store.Record{}, err
 	}
 	rec, err := n.store.Get(ctx, name, version)
+	if errors.Is(err, store.ErrNotFound) {
+		if e := n.storedElsewhere(name, version); e != nil {
+			return store.Record{}, e
+		}
+	}
 	if err != nil {
 		// The store's errors quote the name and version already.
 		return store.Record{}, fmt.Errorf("node: resolve: %w", err)

@@ -103,3 +103,14 @@ func (m *modelStats) pb(name, version string) *pb.ModelStatistics {
 		},
 	}
 }
+
+// requests returns each key's count of finished requests.
+func (s *stats) requests() map[string]uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]uint64, len(s.models))
+	for k, m := range s.models {
+		out[k] = m.success.count + m.fail.count
+	}
+	return out
+}

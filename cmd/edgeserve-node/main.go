@@ -141,6 +141,7 @@ func newFlagSet(cfg *node.Config, opts *options) *pflag.FlagSet {
 	fs.StringVar(&cfg.Runtime.NVMLLibrary, "nvml-lib", cfg.Runtime.NVMLLibrary, "NVML library for the GPU probe")
 	fs.Int64Var(&cfg.Cache.GPUBudgetBytes, "gpu-budget-bytes", cfg.Cache.GPUBudgetBytes, "GPU memory budget of loaded models, bytes (0: the GPU's free memory at start, from NVML, minus --gpu-reserve-bytes)")
 	fs.Int64Var(&cfg.Cache.GPUReserveBytes, "gpu-reserve-bytes", cfg.Cache.GPUReserveBytes, "GPU memory kept out of the budget NVML sets, bytes")
+	addClusterFlags(fs, &cfg.Cluster)
 	fs.BoolVar(&opts.devLog, "dev-log", false, "human-readable development logs")
 	return fs
 }
@@ -163,4 +164,18 @@ func doubleDash(args []string) []string {
 		}
 	}
 	return out
+}
+
+// addClusterFlags binds the cluster's flags. A node given neither
+// --region nor --join is a cluster of one.
+func addClusterFlags(fs *pflag.FlagSet, c *node.ClusterConfig) {
+	fs.StringVar(&c.Name, "name", c.Name, "node name, unique in the cluster")
+	fs.StringVar(&c.Region, "region", c.Region, "region (the nodes that agree on placement); with --join, joins a cluster")
+	fs.StringVar(&c.Site, "site", c.Site, "site the node runs at (default: the region)")
+	fs.StringVar(&c.GossipAddr, "gossip-addr", c.GossipAddr, "gossip (memberlist) listen address, TCP and UDP")
+	fs.StringVar(&c.AdvertiseAddr, "advertise-addr", c.AdvertiseAddr, "host (or host:port) other nodes reach this one at (default: the gossip address)")
+	fs.StringSliceVar(&c.Join, "join", c.Join, "gossip addresses of nodes already in the cluster, host:port[,host:port]")
+	fs.StringVar(&c.GossipKey, "gossip-key", c.GossipKey, "gossip encryption key (base64, 16/24/32 bytes) or a keyring file (JSON array of base64 keys)")
+	fs.StringVar(&c.GossipProfile, "gossip-profile", c.GossipProfile, "gossip timing profile: lan or wan")
+	fs.BoolVar(&c.InsecureCluster, "insecure-cluster", c.InsecureCluster, "allow plain-text gossip beyond loopback (trusted networks only)")
 }

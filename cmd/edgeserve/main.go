@@ -33,6 +33,7 @@ func newRootCmd() *cobra.Command {
 		newSimCmd(),
 		newTraceCmd(),
 		newInferCmd(),
+		newClusterCmd(),
 	)
 	return root
 }

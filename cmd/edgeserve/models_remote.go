@@ -209,9 +209,13 @@ func newListCmd() *cobra.Command {
 
 func printModels(w io.Writer, models []*adminpb.ModelInfo) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tSIZE\tLOADED\tSHA256")
+	fmt.Fprintln(tw, "NAME\tVERSION\tSIZE\tLOADED\tSTORED\tSHA256")
 	for _, m := range models {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%v\t%.12s\n", m.GetName(), m.GetVersion(), m.GetSizeBytes(), m.GetLoaded(), m.GetSha256())
+		stored := "here"
+		if m.GetStoredAt() != "" {
+			stored = "at " + m.GetStoredAt()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%v\t%s\t%.12s\n", m.GetName(), m.GetVersion(), m.GetSizeBytes(), m.GetLoaded(), stored, m.GetSha256())
 	}
 	return tw.Flush()
 }

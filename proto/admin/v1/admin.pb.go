@@ -472,8 +472,11 @@ type ModelInfo struct {
 	Task      string                 `protobuf:"bytes,5,opt,name=task,proto3" json:"task,omitempty"`
 	Labels    map[string]string      `protobuf:"bytes,6,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Whether the model is loaded on this node, and the memory it takes.
-	Loaded        bool  `protobuf:"varint,7,opt,name=loaded,proto3" json:"loaded,omitempty"`
-	MemoryBytes   int64 `protobuf:"varint,8,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	Loaded      bool  `protobuf:"varint,7,opt,name=loaded,proto3" json:"loaded,omitempty"`
+	MemoryBytes int64 `protobuf:"varint,8,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	// stored_at is empty for a model stored on this node; for a model the
+	// cluster's catalog lists but other nodes store, the node that stores it.
+	StoredAt      string `protobuf:"bytes,9,opt,name=stored_at,json=storedAt,proto3" json:"stored_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -562,6 +565,13 @@ func (x *ModelInfo) GetMemoryBytes() int64 {
 		return x.MemoryBytes
 	}
 	return 0
+}
+
+func (x *ModelInfo) GetStoredAt() string {
+	if x != nil {
+		return x.StoredAt
+	}
+	return ""
 }
 
 type ListModelsResponse struct {
@@ -1163,6 +1173,358 @@ func (x *ModelMemory) GetMappedBytes() int64 {
 	return 0
 }
 
+type ClusterStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterStatusRequest) Reset() {
+	*x = ClusterStatusRequest{}
+	mi := &file_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterStatusRequest) ProtoMessage() {}
+
+func (x *ClusterStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterStatusRequest.ProtoReflect.Descriptor instead.
+func (*ClusterStatusRequest) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{19}
+}
+
+// One member of the cluster as the node asked sees it.
+type ClusterMember struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Name   string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Region string                 `protobuf:"bytes,2,opt,name=region,proto3" json:"region,omitempty"`
+	Site   string                 `protobuf:"bytes,3,opt,name=site,proto3" json:"site,omitempty"`
+	// alive, suspect, failed or left.
+	Health     string `protobuf:"bytes,4,opt,name=health,proto3" json:"health,omitempty"`
+	Self       bool   `protobuf:"varint,5,opt,name=self,proto3" json:"self,omitempty"`
+	GossipAddr string `protobuf:"bytes,6,opt,name=gossip_addr,json=gossipAddr,proto3" json:"gossip_addr,omitempty"`
+	GrpcAddr   string `protobuf:"bytes,7,opt,name=grpc_addr,json=grpcAddr,proto3" json:"grpc_addr,omitempty"`
+	HttpAddr   string `protobuf:"bytes,8,opt,name=http_addr,json=httpAddr,proto3" json:"http_addr,omitempty"`
+	// Predicted round-trip time from the node asked; rtt_known is false
+	// until the member's network coordinate is known.
+	RttMs    float64 `protobuf:"fixed64,9,opt,name=rtt_ms,json=rttMs,proto3" json:"rtt_ms,omitempty"`
+	RttKnown bool    `protobuf:"varint,10,opt,name=rtt_known,json=rttKnown,proto3" json:"rtt_known,omitempty"`
+	// state_known is false until the member's state arrived (and once it
+	// failed or left); the fields below are its last gossiped state.
+	StateKnown          bool          `protobuf:"varint,11,opt,name=state_known,json=stateKnown,proto3" json:"state_known,omitempty"`
+	Loaded              []string      `protobuf:"bytes,12,rep,name=loaded,proto3" json:"loaded,omitempty"`
+	LoadedBehind        bool          `protobuf:"varint,13,opt,name=loaded_behind,json=loadedBehind,proto3" json:"loaded_behind,omitempty"`
+	MemoryBudgetBytes   int64         `protobuf:"varint,14,opt,name=memory_budget_bytes,json=memoryBudgetBytes,proto3" json:"memory_budget_bytes,omitempty"`
+	MemoryHeadroomBytes int64         `protobuf:"varint,15,opt,name=memory_headroom_bytes,json=memoryHeadroomBytes,proto3" json:"memory_headroom_bytes,omitempty"`
+	Gpus                []*ClusterGPU `protobuf:"bytes,16,rep,name=gpus,proto3" json:"gpus,omitempty"`
+	LoadsInProgress     int32         `protobuf:"varint,17,opt,name=loads_in_progress,json=loadsInProgress,proto3" json:"loads_in_progress,omitempty"`
+	QueueDepth          int32         `protobuf:"varint,18,opt,name=queue_depth,json=queueDepth,proto3" json:"queue_depth,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *ClusterMember) Reset() {
+	*x = ClusterMember{}
+	mi := &file_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterMember) ProtoMessage() {}
+
+func (x *ClusterMember) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterMember.ProtoReflect.Descriptor instead.
+func (*ClusterMember) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ClusterMember) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetHealth() string {
+	if x != nil {
+		return x.Health
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetSelf() bool {
+	if x != nil {
+		return x.Self
+	}
+	return false
+}
+
+func (x *ClusterMember) GetGossipAddr() string {
+	if x != nil {
+		return x.GossipAddr
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetGrpcAddr() string {
+	if x != nil {
+		return x.GrpcAddr
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetHttpAddr() string {
+	if x != nil {
+		return x.HttpAddr
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetRttMs() float64 {
+	if x != nil {
+		return x.RttMs
+	}
+	return 0
+}
+
+func (x *ClusterMember) GetRttKnown() bool {
+	if x != nil {
+		return x.RttKnown
+	}
+	return false
+}
+
+func (x *ClusterMember) GetStateKnown() bool {
+	if x != nil {
+		return x.StateKnown
+	}
+	return false
+}
+
+func (x *ClusterMember) GetLoaded() []string {
+	if x != nil {
+		return x.Loaded
+	}
+	return nil
+}
+
+func (x *ClusterMember) GetLoadedBehind() bool {
+	if x != nil {
+		return x.LoadedBehind
+	}
+	return false
+}
+
+func (x *ClusterMember) GetMemoryBudgetBytes() int64 {
+	if x != nil {
+		return x.MemoryBudgetBytes
+	}
+	return 0
+}
+
+func (x *ClusterMember) GetMemoryHeadroomBytes() int64 {
+	if x != nil {
+		return x.MemoryHeadroomBytes
+	}
+	return 0
+}
+
+func (x *ClusterMember) GetGpus() []*ClusterGPU {
+	if x != nil {
+		return x.Gpus
+	}
+	return nil
+}
+
+func (x *ClusterMember) GetLoadsInProgress() int32 {
+	if x != nil {
+		return x.LoadsInProgress
+	}
+	return 0
+}
+
+func (x *ClusterMember) GetQueueDepth() int32 {
+	if x != nil {
+		return x.QueueDepth
+	}
+	return 0
+}
+
+type ClusterGPU struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         int32                  `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	FreeBytes     uint64                 `protobuf:"varint,2,opt,name=free_bytes,json=freeBytes,proto3" json:"free_bytes,omitempty"`
+	TotalBytes    uint64                 `protobuf:"varint,3,opt,name=total_bytes,json=totalBytes,proto3" json:"total_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterGPU) Reset() {
+	*x = ClusterGPU{}
+	mi := &file_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterGPU) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterGPU) ProtoMessage() {}
+
+func (x *ClusterGPU) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterGPU.ProtoReflect.Descriptor instead.
+func (*ClusterGPU) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ClusterGPU) GetIndex() int32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *ClusterGPU) GetFreeBytes() uint64 {
+	if x != nil {
+		return x.FreeBytes
+	}
+	return 0
+}
+
+func (x *ClusterGPU) GetTotalBytes() uint64 {
+	if x != nil {
+		return x.TotalBytes
+	}
+	return 0
+}
+
+type ClusterStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// enabled is false on a cluster of one (no region, nothing to join).
+	Enabled bool             `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	Node    string           `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	Members []*ClusterMember `protobuf:"bytes,3,rep,name=members,proto3" json:"members,omitempty"`
+	// Model versions in the gossiped catalog.
+	CatalogModels int32 `protobuf:"varint,4,opt,name=catalog_models,json=catalogModels,proto3" json:"catalog_models,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterStatusResponse) Reset() {
+	*x = ClusterStatusResponse{}
+	mi := &file_admin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterStatusResponse) ProtoMessage() {}
+
+func (x *ClusterStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterStatusResponse.ProtoReflect.Descriptor instead.
+func (*ClusterStatusResponse) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ClusterStatusResponse) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *ClusterStatusResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *ClusterStatusResponse) GetMembers() []*ClusterMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *ClusterStatusResponse) GetCatalogModels() int32 {
+	if x != nil {
+		return x.CatalogModels
+	}
+	return 0
+}
+
 var File_admin_proto protoreflect.FileDescriptor
 
 const file_admin_proto_rawDesc = "" +
@@ -1195,7 +1557,7 @@ const file_admin_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\"\x15\n" +
 	"\x13DeleteModelResponse\"\x13\n" +
-	"\x11ListModelsRequest\"\xbd\x02\n" +
+	"\x11ListModelsRequest\"\xda\x02\n" +
 	"\tModelInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x16\n" +
@@ -1205,7 +1567,8 @@ const file_admin_proto_rawDesc = "" +
 	"\x04task\x18\x05 \x01(\tR\x04task\x12A\n" +
 	"\x06labels\x18\x06 \x03(\v2).edgeserve.admin.v1.ModelInfo.LabelsEntryR\x06labels\x12\x16\n" +
 	"\x06loaded\x18\a \x01(\bR\x06loaded\x12!\n" +
-	"\fmemory_bytes\x18\b \x01(\x03R\vmemoryBytes\x1a9\n" +
+	"\fmemory_bytes\x18\b \x01(\x03R\vmemoryBytes\x12\x1b\n" +
+	"\tstored_at\x18\t \x01(\tR\bstoredAt\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"K\n" +
@@ -1248,7 +1611,43 @@ const file_admin_proto_rawDesc = "" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12#\n" +
 	"\rcharged_bytes\x18\x03 \x01(\x03R\fchargedBytes\x12!\n" +
-	"\fmapped_bytes\x18\x04 \x01(\x03R\vmappedBytes2\xa9\x05\n" +
+	"\fmapped_bytes\x18\x04 \x01(\x03R\vmappedBytes\"\x16\n" +
+	"\x14ClusterStatusRequest\"\xcd\x04\n" +
+	"\rClusterMember\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06region\x18\x02 \x01(\tR\x06region\x12\x12\n" +
+	"\x04site\x18\x03 \x01(\tR\x04site\x12\x16\n" +
+	"\x06health\x18\x04 \x01(\tR\x06health\x12\x12\n" +
+	"\x04self\x18\x05 \x01(\bR\x04self\x12\x1f\n" +
+	"\vgossip_addr\x18\x06 \x01(\tR\n" +
+	"gossipAddr\x12\x1b\n" +
+	"\tgrpc_addr\x18\a \x01(\tR\bgrpcAddr\x12\x1b\n" +
+	"\thttp_addr\x18\b \x01(\tR\bhttpAddr\x12\x15\n" +
+	"\x06rtt_ms\x18\t \x01(\x01R\x05rttMs\x12\x1b\n" +
+	"\trtt_known\x18\n" +
+	" \x01(\bR\brttKnown\x12\x1f\n" +
+	"\vstate_known\x18\v \x01(\bR\n" +
+	"stateKnown\x12\x16\n" +
+	"\x06loaded\x18\f \x03(\tR\x06loaded\x12#\n" +
+	"\rloaded_behind\x18\r \x01(\bR\floadedBehind\x12.\n" +
+	"\x13memory_budget_bytes\x18\x0e \x01(\x03R\x11memoryBudgetBytes\x122\n" +
+	"\x15memory_headroom_bytes\x18\x0f \x01(\x03R\x13memoryHeadroomBytes\x122\n" +
+	"\x04gpus\x18\x10 \x03(\v2\x1e.edgeserve.admin.v1.ClusterGPUR\x04gpus\x12*\n" +
+	"\x11loads_in_progress\x18\x11 \x01(\x05R\x0floadsInProgress\x12\x1f\n" +
+	"\vqueue_depth\x18\x12 \x01(\x05R\n" +
+	"queueDepth\"b\n" +
+	"\n" +
+	"ClusterGPU\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x05R\x05index\x12\x1d\n" +
+	"\n" +
+	"free_bytes\x18\x02 \x01(\x04R\tfreeBytes\x12\x1f\n" +
+	"\vtotal_bytes\x18\x03 \x01(\x04R\n" +
+	"totalBytes\"\xa9\x01\n" +
+	"\x15ClusterStatusResponse\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\x12;\n" +
+	"\amembers\x18\x03 \x03(\v2!.edgeserve.admin.v1.ClusterMemberR\amembers\x12%\n" +
+	"\x0ecatalog_models\x18\x04 \x01(\x05R\rcatalogModels2\x91\x06\n" +
 	"\fAdminService\x12\\\n" +
 	"\tPushModel\x12$.edgeserve.admin.v1.PushModelRequest\x1a%.edgeserve.admin.v1.PushModelResponse\"\x00(\x01\x12]\n" +
 	"\n" +
@@ -1259,7 +1658,8 @@ const file_admin_proto_rawDesc = "" +
 	"\tLoadModel\x12$.edgeserve.admin.v1.LoadModelRequest\x1a%.edgeserve.admin.v1.LoadModelResponse\"\x00\x12`\n" +
 	"\vUnloadModel\x12&.edgeserve.admin.v1.UnloadModelRequest\x1a'.edgeserve.admin.v1.UnloadModelResponse\"\x00\x12]\n" +
 	"\n" +
-	"NodeStatus\x12%.edgeserve.admin.v1.NodeStatusRequest\x1a&.edgeserve.admin.v1.NodeStatusResponse\"\x00B7Z5github.com/edgeserve/edgeserve/proto/admin/v1;adminpbb\x06proto3"
+	"NodeStatus\x12%.edgeserve.admin.v1.NodeStatusRequest\x1a&.edgeserve.admin.v1.NodeStatusResponse\"\x00\x12f\n" +
+	"\rClusterStatus\x12(.edgeserve.admin.v1.ClusterStatusRequest\x1a).edgeserve.admin.v1.ClusterStatusResponse\"\x00B7Z5github.com/edgeserve/edgeserve/proto/admin/v1;adminpbb\x06proto3"
 
 var (
 	file_admin_proto_rawDescOnce sync.Once
@@ -1273,58 +1673,66 @@ func file_admin_proto_rawDescGZIP() []byte {
 	return file_admin_proto_rawDescData
 }
 
-var file_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_admin_proto_goTypes = []any{
-	(*PushHeader)(nil),          // 0: edgeserve.admin.v1.PushHeader
-	(*PushModelRequest)(nil),    // 1: edgeserve.admin.v1.PushModelRequest
-	(*PushModelResponse)(nil),   // 2: edgeserve.admin.v1.PushModelResponse
-	(*PushOffsetRequest)(nil),   // 3: edgeserve.admin.v1.PushOffsetRequest
-	(*PushOffsetResponse)(nil),  // 4: edgeserve.admin.v1.PushOffsetResponse
-	(*DeleteModelRequest)(nil),  // 5: edgeserve.admin.v1.DeleteModelRequest
-	(*DeleteModelResponse)(nil), // 6: edgeserve.admin.v1.DeleteModelResponse
-	(*ListModelsRequest)(nil),   // 7: edgeserve.admin.v1.ListModelsRequest
-	(*ModelInfo)(nil),           // 8: edgeserve.admin.v1.ModelInfo
-	(*ListModelsResponse)(nil),  // 9: edgeserve.admin.v1.ListModelsResponse
-	(*LoadModelRequest)(nil),    // 10: edgeserve.admin.v1.LoadModelRequest
-	(*LoadModelResponse)(nil),   // 11: edgeserve.admin.v1.LoadModelResponse
-	(*UnloadModelRequest)(nil),  // 12: edgeserve.admin.v1.UnloadModelRequest
-	(*UnloadModelResponse)(nil), // 13: edgeserve.admin.v1.UnloadModelResponse
-	(*NodeStatusRequest)(nil),   // 14: edgeserve.admin.v1.NodeStatusRequest
-	(*GPU)(nil),                 // 15: edgeserve.admin.v1.GPU
-	(*NodeStatusResponse)(nil),  // 16: edgeserve.admin.v1.NodeStatusResponse
-	(*MemoryStatus)(nil),        // 17: edgeserve.admin.v1.MemoryStatus
-	(*ModelMemory)(nil),         // 18: edgeserve.admin.v1.ModelMemory
-	nil,                         // 19: edgeserve.admin.v1.PushHeader.LabelsEntry
-	nil,                         // 20: edgeserve.admin.v1.ModelInfo.LabelsEntry
+	(*PushHeader)(nil),            // 0: edgeserve.admin.v1.PushHeader
+	(*PushModelRequest)(nil),      // 1: edgeserve.admin.v1.PushModelRequest
+	(*PushModelResponse)(nil),     // 2: edgeserve.admin.v1.PushModelResponse
+	(*PushOffsetRequest)(nil),     // 3: edgeserve.admin.v1.PushOffsetRequest
+	(*PushOffsetResponse)(nil),    // 4: edgeserve.admin.v1.PushOffsetResponse
+	(*DeleteModelRequest)(nil),    // 5: edgeserve.admin.v1.DeleteModelRequest
+	(*DeleteModelResponse)(nil),   // 6: edgeserve.admin.v1.DeleteModelResponse
+	(*ListModelsRequest)(nil),     // 7: edgeserve.admin.v1.ListModelsRequest
+	(*ModelInfo)(nil),             // 8: edgeserve.admin.v1.ModelInfo
+	(*ListModelsResponse)(nil),    // 9: edgeserve.admin.v1.ListModelsResponse
+	(*LoadModelRequest)(nil),      // 10: edgeserve.admin.v1.LoadModelRequest
+	(*LoadModelResponse)(nil),     // 11: edgeserve.admin.v1.LoadModelResponse
+	(*UnloadModelRequest)(nil),    // 12: edgeserve.admin.v1.UnloadModelRequest
+	(*UnloadModelResponse)(nil),   // 13: edgeserve.admin.v1.UnloadModelResponse
+	(*NodeStatusRequest)(nil),     // 14: edgeserve.admin.v1.NodeStatusRequest
+	(*GPU)(nil),                   // 15: edgeserve.admin.v1.GPU
+	(*NodeStatusResponse)(nil),    // 16: edgeserve.admin.v1.NodeStatusResponse
+	(*MemoryStatus)(nil),          // 17: edgeserve.admin.v1.MemoryStatus
+	(*ModelMemory)(nil),           // 18: edgeserve.admin.v1.ModelMemory
+	(*ClusterStatusRequest)(nil),  // 19: edgeserve.admin.v1.ClusterStatusRequest
+	(*ClusterMember)(nil),         // 20: edgeserve.admin.v1.ClusterMember
+	(*ClusterGPU)(nil),            // 21: edgeserve.admin.v1.ClusterGPU
+	(*ClusterStatusResponse)(nil), // 22: edgeserve.admin.v1.ClusterStatusResponse
+	nil,                           // 23: edgeserve.admin.v1.PushHeader.LabelsEntry
+	nil,                           // 24: edgeserve.admin.v1.ModelInfo.LabelsEntry
 }
 var file_admin_proto_depIdxs = []int32{
-	19, // 0: edgeserve.admin.v1.PushHeader.labels:type_name -> edgeserve.admin.v1.PushHeader.LabelsEntry
+	23, // 0: edgeserve.admin.v1.PushHeader.labels:type_name -> edgeserve.admin.v1.PushHeader.LabelsEntry
 	0,  // 1: edgeserve.admin.v1.PushModelRequest.header:type_name -> edgeserve.admin.v1.PushHeader
 	8,  // 2: edgeserve.admin.v1.PushModelResponse.model:type_name -> edgeserve.admin.v1.ModelInfo
-	20, // 3: edgeserve.admin.v1.ModelInfo.labels:type_name -> edgeserve.admin.v1.ModelInfo.LabelsEntry
+	24, // 3: edgeserve.admin.v1.ModelInfo.labels:type_name -> edgeserve.admin.v1.ModelInfo.LabelsEntry
 	8,  // 4: edgeserve.admin.v1.ListModelsResponse.models:type_name -> edgeserve.admin.v1.ModelInfo
 	15, // 5: edgeserve.admin.v1.NodeStatusResponse.gpus:type_name -> edgeserve.admin.v1.GPU
 	17, // 6: edgeserve.admin.v1.NodeStatusResponse.memory:type_name -> edgeserve.admin.v1.MemoryStatus
 	18, // 7: edgeserve.admin.v1.MemoryStatus.models:type_name -> edgeserve.admin.v1.ModelMemory
-	1,  // 8: edgeserve.admin.v1.AdminService.PushModel:input_type -> edgeserve.admin.v1.PushModelRequest
-	3,  // 9: edgeserve.admin.v1.AdminService.PushOffset:input_type -> edgeserve.admin.v1.PushOffsetRequest
-	5,  // 10: edgeserve.admin.v1.AdminService.DeleteModel:input_type -> edgeserve.admin.v1.DeleteModelRequest
-	7,  // 11: edgeserve.admin.v1.AdminService.ListModels:input_type -> edgeserve.admin.v1.ListModelsRequest
-	10, // 12: edgeserve.admin.v1.AdminService.LoadModel:input_type -> edgeserve.admin.v1.LoadModelRequest
-	12, // 13: edgeserve.admin.v1.AdminService.UnloadModel:input_type -> edgeserve.admin.v1.UnloadModelRequest
-	14, // 14: edgeserve.admin.v1.AdminService.NodeStatus:input_type -> edgeserve.admin.v1.NodeStatusRequest
-	2,  // 15: edgeserve.admin.v1.AdminService.PushModel:output_type -> edgeserve.admin.v1.PushModelResponse
-	4,  // 16: edgeserve.admin.v1.AdminService.PushOffset:output_type -> edgeserve.admin.v1.PushOffsetResponse
-	6,  // 17: edgeserve.admin.v1.AdminService.DeleteModel:output_type -> edgeserve.admin.v1.DeleteModelResponse
-	9,  // 18: edgeserve.admin.v1.AdminService.ListModels:output_type -> edgeserve.admin.v1.ListModelsResponse
-	11, // 19: edgeserve.admin.v1.AdminService.LoadModel:output_type -> edgeserve.admin.v1.LoadModelResponse
-	13, // 20: edgeserve.admin.v1.AdminService.UnloadModel:output_type -> edgeserve.admin.v1.UnloadModelResponse
-	16, // 21: edgeserve.admin.v1.AdminService.NodeStatus:output_type -> edgeserve.admin.v1.NodeStatusResponse
-	15, // [15:22] is the sub-list for method output_type
-	8,  // [8:15] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	21, // 8: edgeserve.admin.v1.ClusterMember.gpus:type_name -> edgeserve.admin.v1.ClusterGPU
+	20, // 9: edgeserve.admin.v1.ClusterStatusResponse.members:type_name -> edgeserve.admin.v1.ClusterMember
+	1,  // 10: edgeserve.admin.v1.AdminService.PushModel:input_type -> edgeserve.admin.v1.PushModelRequest
+	3,  // 11: edgeserve.admin.v1.AdminService.PushOffset:input_type -> edgeserve.admin.v1.PushOffsetRequest
+	5,  // 12: edgeserve.admin.v1.AdminService.DeleteModel:input_type -> edgeserve.admin.v1.DeleteModelRequest
+	7,  // 13: edgeserve.admin.v1.AdminService.ListModels:input_type -> edgeserve.admin.v1.ListModelsRequest
+	10, // 14: edgeserve.admin.v1.AdminService.LoadModel:input_type -> edgeserve.admin.v1.LoadModelRequest
+	12, // 15: edgeserve.admin.v1.AdminService.UnloadModel:input_type -> edgeserve.admin.v1.UnloadModelRequest
+	14, // 16: edgeserve.admin.v1.AdminService.NodeStatus:input_type -> edgeserve.admin.v1.NodeStatusRequest
+	19, // 17: edgeserve.admin.v1.AdminService.ClusterStatus:input_type -> edgeserve.admin.v1.ClusterStatusRequest
+	2,  // 18: edgeserve.admin.v1.AdminService.PushModel:output_type -> edgeserve.admin.v1.PushModelResponse
+	4,  // 19: edgeserve.admin.v1.AdminService.PushOffset:output_type -> edgeserve.admin.v1.PushOffsetResponse
+	6,  // 20: edgeserve.admin.v1.AdminService.DeleteModel:output_type -> edgeserve.admin.v1.DeleteModelResponse
+	9,  // 21: edgeserve.admin.v1.AdminService.ListModels:output_type -> edgeserve.admin.v1.ListModelsResponse
+	11, // 22: edgeserve.admin.v1.AdminService.LoadModel:output_type -> edgeserve.admin.v1.LoadModelResponse
+	13, // 23: edgeserve.admin.v1.AdminService.UnloadModel:output_type -> edgeserve.admin.v1.UnloadModelResponse
+	16, // 24: edgeserve.admin.v1.AdminService.NodeStatus:output_type -> edgeserve.admin.v1.NodeStatusResponse
+	22, // 25: edgeserve.admin.v1.AdminService.ClusterStatus:output_type -> edgeserve.admin.v1.ClusterStatusResponse
+	18, // [18:26] is the sub-list for method output_type
+	10, // [10:18] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_admin_proto_init() }
@@ -1342,7 +1750,7 @@ func file_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_admin_proto_rawDesc), len(file_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

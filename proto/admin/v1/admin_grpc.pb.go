@@ -24,13 +24,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_PushModel_FullMethodName   = "/edgeserve.admin.v1.AdminService/PushModel"
-	AdminService_PushOffset_FullMethodName  = "/edgeserve.admin.v1.AdminService/PushOffset"
-	AdminService_DeleteModel_FullMethodName = "/edgeserve.admin.v1.AdminService/DeleteModel"
-	AdminService_ListModels_FullMethodName  = "/edgeserve.admin.v1.AdminService/ListModels"
-	AdminService_LoadModel_FullMethodName   = "/edgeserve.admin.v1.AdminService/LoadModel"
-	AdminService_UnloadModel_FullMethodName = "/edgeserve.admin.v1.AdminService/UnloadModel"
-	AdminService_NodeStatus_FullMethodName  = "/edgeserve.admin.v1.AdminService/NodeStatus"
+	AdminService_PushModel_FullMethodName     = "/edgeserve.admin.v1.AdminService/PushModel"
+	AdminService_PushOffset_FullMethodName    = "/edgeserve.admin.v1.AdminService/PushOffset"
+	AdminService_DeleteModel_FullMethodName   = "/edgeserve.admin.v1.AdminService/DeleteModel"
+	AdminService_ListModels_FullMethodName    = "/edgeserve.admin.v1.AdminService/ListModels"
+	AdminService_LoadModel_FullMethodName     = "/edgeserve.admin.v1.AdminService/LoadModel"
+	AdminService_UnloadModel_FullMethodName   = "/edgeserve.admin.v1.AdminService/UnloadModel"
+	AdminService_NodeStatus_FullMethodName    = "/edgeserve.admin.v1.AdminService/NodeStatus"
+	AdminService_ClusterStatus_FullMethodName = "/edgeserve.admin.v1.AdminService/ClusterStatus"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -54,6 +55,9 @@ type AdminServiceClient interface {
 	UnloadModel(ctx context.Context, in *UnloadModelRequest, opts ...grpc.CallOption) (*UnloadModelResponse, error)
 	// The node's own state: its execution provider, GPU budget and GPUs.
 	NodeStatus(ctx context.Context, in *NodeStatusRequest, opts ...grpc.CallOption) (*NodeStatusResponse, error)
+	// ClusterStatus is the cluster as this node sees it: members, health,
+	// loaded models, headroom and predicted round-trip times.
+	ClusterStatus(ctx context.Context, in *ClusterStatusRequest, opts ...grpc.CallOption) (*ClusterStatusResponse, error)
 }
 
 type adminServiceClient struct {
@@ -137,6 +141,16 @@ func (c *adminServiceClient) NodeStatus(ctx context.Context, in *NodeStatusReque
 	return out, nil
 }
 
+func (c *adminServiceClient) ClusterStatus(ctx context.Context, in *ClusterStatusRequest, opts ...grpc.CallOption) (*ClusterStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ClusterStatusResponse)
+	err := c.cc.Invoke(ctx, AdminService_ClusterStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -158,6 +172,9 @@ type AdminServiceServer interface {
 	UnloadModel(context.Context, *UnloadModelRequest) (*UnloadModelResponse, error)
 	// The node's own state: its execution provider, GPU budget and GPUs.
 	NodeStatus(context.Context, *NodeStatusRequest) (*NodeStatusResponse, error)
+	// ClusterStatus is the cluster as this node sees it: members, health,
+	// loaded models, headroom and predicted round-trip times.
+	ClusterStatus(context.Context, *ClusterStatusRequest) (*ClusterStatusResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -188,6 +205,9 @@ func (UnimplementedAdminServiceServer) UnloadModel(context.Context, *UnloadModel
 }
 func (UnimplementedAdminServiceServer) NodeStatus(context.Context, *NodeStatusRequest) (*NodeStatusResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method NodeStatus not implemented")
+}
+func (UnimplementedAdminServiceServer) ClusterStatus(context.Context, *ClusterStatusRequest) (*ClusterStatusResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ClusterStatus not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -325,6 +345,24 @@ func _AdminService_NodeStatus_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_ClusterStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClusterStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ClusterStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ClusterStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ClusterStatus(ctx, req.(*ClusterStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -355,6 +393,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "NodeStatus",
 			Handler:    _AdminService_NodeStatus_Handler,
+		},
+		{
+			MethodName: "ClusterStatus",
+			Handler:    _AdminService_ClusterStatus_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,0 +1,153 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/edgeserve/edgeserve/gossip"
+	"github.com/edgeserve/edgeserve/gossip/gossippb"
+	"github.com/edgeserve/edgeserve/store"
+	"go.uber.org/zap"
+)
+
+// cluster is the node's membership: gossip, and what the node tells it.
+type cluster struct {
+	g     *gossip.Gossip
+	rates *rates
+}
+
+// startCluster joins the cluster when the configuration asks for one. It
+// runs after the listeners are bound, so that the service addresses the
+// node publishes carry their real ports.
+func (n *Node) startCluster(deps Deps) error {
+	c := n.cfg.Cluster
+	if !c.Enabled() {
+		return nil
+	}
+	svc := Services{GRPCAddr: c.advertised(n.grpcLis.Addr()), HTTPAddr: c.advertised(n.httpLis.Addr())}
+	svc.PeerAddr = svc.GRPCAddr // the peer service shares the gRPC port
+	gc, err := c.gossipConfig(svc)
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	if deps.GossipTune != nil {
+		deps.GossipTune(&gc)
+	}
+	g, err := gossip.New(gc, gossip.Deps{Logger: n.log.Named("gossip"), Registerer: n.reg, Delay: deps.GossipDelay})
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	n.cluster = &cluster{g: g, rates: newRates()}
+	n.closeOnFail = append(n.closeOnFail, func() { g.Shutdown() })
+	return nil
+}
+
+// runCluster announces the stored models, then publishes the node's state
+// every PublishInterval and follows the catalog, until ctx ends.
+func (n *Node) runCluster(ctx context.Context) {
+	if n.cluster == nil {
+		return
+	}
+	n.announceStored(ctx)
+	events, cancel := n.cluster.g.Subscribe(256)
+	defer cancel()
+	t := time.NewTicker(n.cfg.Cluster.PublishInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n.cluster.g.SetLocal(n.localState())
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			if e.Kind == gossip.ModelDeleted {
+				n.deletedElsewhere(ctx, e.Model)
+			}
+		}
+	}
+}
+
+// announceStored puts every stored model in the catalog, stamped with its
+// creation: a deletion the cluster made while this node was away wins,
+// and the node then deletes its copy.
+func (n *Node) announceStored(ctx context.Context) {
+	recs, err := n.store.List(ctx)
+	if err != nil {
+		n.log.Warn("cluster: list stored models", zap.Error(err))
+		return
+	}
+	for _, r := range recs {
+		if !n.cluster.g.AnnounceModel(toCatalog(r), r.CreatedAt) {
+			if _, _, deleted, _ := n.cluster.g.Model(r.Name, r.Version); deleted {
+				n.deletedElsewhere(ctx, r.Ref())
+			}
+		}
+	}
+}
+
+// deletedElsewhere removes this node's copy of a model version another
+// node deleted.
+func (n *Node) deletedElsewhere(ctx context.Context, ref string) {
+	name, version, err := splitRef(ref)
+	if err != nil {
+		return
+	}
+	n.cache.Unload(ref)
+	if _, err := n.store.Delete(ctx, name, version); err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			n.log.Warn("cluster: delete a model deleted elsewhere", zap.String("model", ref), zap.Error(err))
+		}
+		return
+	}
+	n.log.Info("cluster: model deleted elsewhere; local copy removed", zap.String("model", ref))
+	n.collect(ctx)
+}
+
+// localState is what the node gossips about itself.
+func (n *Node) localState() gossip.Local {
+	mem := n.cache.Memory()
+	l := gossip.Local{MemoryBudgetBytes: mem.BudgetBytes, MemoryHeadroomBytes: max(mem.BudgetBytes-mem.ChargedBytes, 0),
+		QueueDepth: int(n.active.Load()), Rates: n.cluster.rates.update(n.stats.requests(), time.Now())}
+	for _, m := range mem.Models {
+		if m.State == "loaded" {
+			l.Loaded = append(l.Loaded, m.Model)
+		} else {
+			l.LoadsInProgress++
+		}
+	}
+	r, _ := n.gpus.latest()
+	for _, d := range r.GPUs {
+		l.GPUs = append(l.GPUs, gossip.GPU{Index: d.Index, FreeBytes: d.MemoryFreeBytes, TotalBytes: d.MemoryTotalBytes})
+	}
+	return l
+}
+
+// leaveCluster says goodbye, so that peers mark the node left and stop
+// counting on its models at once.
+func (n *Node) leaveCluster() {
+	if n.cluster == nil {
+		return
+	}
+	if err := n.cluster.g.Leave(n.cfg.Cluster.LeaveTimeout); err != nil {
+		n.log.Warn("cluster: leave", zap.Error(err))
+	}
+}
+
+// toCatalog is a stored record as the gossiped catalog carries it.
+func toCatalog(r store.Record) *gossippb.ModelRecord {
+	c := &gossippb.ModelRecord{Name: r.Name, Version: r.Version, Digest: r.Digest[:], SizeBytes: r.SizeBytes, Task: r.Task,
+		Accuracy: r.Accuracy, Parameters: r.Parameters, Labels: r.Labels, CreatedUnixMs: r.CreatedAt.UnixMilli(),
+		MaxBatchSize: int32(r.MaxBatchSize), Platform: r.Platform, Format: r.Format}
+	for _, s := range r.Inputs {
+		c.Inputs = append(c.Inputs, &gossippb.TensorSpec{Name: s.Name, Datatype: s.Datatype, Shape: s.Shape})
+	}
+	for _, s := range r.Outputs {
+		c.Outputs = append(c.Outputs, &gossippb.TensorSpec{Name: s.Name, Datatype: s.Datatype, Shape: s.Shape})
+	}
+	return c
+}

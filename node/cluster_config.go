@@ -1,0 +1,133 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/edgeserve/edgeserve/gossip"
+)
+
+// ClusterConfig is how the node finds and joins the other nodes. A node
+// with neither a region nor a join address is a cluster of one, as before
+// the cluster existed.
+type ClusterConfig struct {
+	// Name is the node's unique name in the cluster (default: host name).
+	Name string `yaml:"name"`
+	// Region groups the nodes that agree on placement; Site is where the
+	// node runs (default: the region).
+	Region string `yaml:"region"`
+	Site   string `yaml:"site"`
+	// GossipAddr is the gossip (memberlist) listen address, TCP and UDP.
+	GossipAddr string `yaml:"gossip_addr"`
+	// AdvertiseAddr is the host (or host:port) other nodes reach this one
+	// at, for gossip and in the service addresses the node publishes;
+	// empty: the gossip listen address.
+	AdvertiseAddr string `yaml:"advertise_addr"`
+	// Join are gossip addresses of nodes already in the cluster.
+	Join []string `yaml:"join"`
+	// GossipKey is a base64 AES key (16, 24 or 32 bytes) that encrypts
+	// gossip, or the path of a keyring file (a JSON array of base64 keys,
+	// the first of which encrypts).
+	GossipKey string `yaml:"gossip_key"`
+	// InsecureCluster allows plain-text gossip beyond loopback.
+	InsecureCluster bool `yaml:"insecure_cluster"`
+	// GossipProfile is memberlist's base timing: lan or wan.
+	GossipProfile string `yaml:"gossip_profile"`
+	// PublishInterval is how often the node reads its own state (loaded
+	// models, headroom, queue, rates) for gossip.
+	PublishInterval time.Duration `yaml:"publish_interval"`
+	// LeaveTimeout bounds the goodbye to the cluster at shutdown.
+	LeaveTimeout time.Duration `yaml:"leave_timeout"`
+}
+
+// DefaultClusterConfig gossips on :7946 over the LAN profile, named after
+// the host.
+func DefaultClusterConfig() ClusterConfig {
+	g := gossip.DefaultConfig()
+	return ClusterConfig{Name: g.Name, GossipAddr: g.BindAddr, GossipProfile: "lan",
+		PublishInterval: 250 * time.Millisecond, LeaveTimeout: 5 * time.Second}
+}
+
+// Enabled reports whether the node joins a cluster.
+func (c ClusterConfig) Enabled() bool { return c.Region != "" || len(c.Join) > 0 }
+
+func (c ClusterConfig) validate() error {
+	if !c.Enabled() {
+		return nil
+	}
+	switch {
+	case c.Name == "":
+		return errors.New("cluster: name is required (default: the host name)")
+	case c.GossipProfile != "lan" && c.GossipProfile != "wan":
+		return fmt.Errorf("cluster: gossip_profile %q: want lan or wan", c.GossipProfile)
+	case c.PublishInterval <= 0 || c.LeaveTimeout <= 0:
+		return errors.New("cluster: publish_interval and leave_timeout must be positive")
+	}
+	_, err := c.gossipConfig(Services{})
+	return err
+}
+
+// Services are the addresses a node publishes for its other services.
+type Services = gossip.Services
+
+// gossipConfig is the gossip package's configuration of this node.
+func (c ClusterConfig) gossipConfig(svc Services) (gossip.Config, error) {
+	g := gossip.DefaultConfig()
+	g.Name, g.Region, g.Site = c.Name, c.Region, c.Site
+	g.BindAddr, g.AdvertiseAddr, g.Join = c.GossipAddr, c.AdvertiseAddr, c.Join
+	g.Profile, g.Insecure, g.Services = c.GossipProfile, c.InsecureCluster, svc
+	keys, err := c.keys()
+	if err != nil {
+		return g, err
+	}
+	g.Keys = keys
+	if err := g.Validate(); err != nil {
+		return g, fmt.Errorf("cluster: %w", err)
+	}
+	return g, nil
+}
+
+// keys reads GossipKey: a keyring file when it names one, else one key.
+func (c ClusterConfig) keys() ([][]byte, error) {
+	if c.GossipKey == "" {
+		return nil, nil
+	}
+	if fi, err := os.Stat(c.GossipKey); err == nil && fi.Mode().IsRegular() {
+		b, err := os.ReadFile(c.GossipKey)
+		if err != nil {
+			return nil, fmt.Errorf("cluster: gossip keyring: %w", err)
+		}
+		return gossip.ParseKeyring(b)
+	}
+	k, err := gossip.ParseKey(c.GossipKey)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: gossip_key (base64, or a keyring file): %w", err)
+	}
+	return [][]byte{k}, nil
+}
+
+// advertised is the address peers reach a listener at: the listener's
+// own address when it is bound to one host, else its port on the
+// advertised host (or the gossip host).
+func (c ClusterConfig) advertised(lis net.Addr) string {
+	host, port, err := net.SplitHostPort(lis.String())
+	if err != nil {
+		return lis.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+		return lis.String()
+	}
+	for _, a := range []string{c.AdvertiseAddr, c.GossipAddr} {
+		h := a
+		if hh, _, err := net.SplitHostPort(a); err == nil {
+			h = hh
+		}
+		if ip := net.ParseIP(h); h != "" && (ip == nil || !ip.IsUnspecified()) {
+			return net.JoinHostPort(h, port)
+		}
+	}
+	return lis.String()
+}

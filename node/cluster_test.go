@@ -1,0 +1,139 @@
+package node
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgeserve/edgeserve/gossip"
+	"github.com/edgeserve/edgeserve/internal/testutil"
+	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// clusterNode starts a node in region eu gossiping on ip with short
+// timers, joining join when given.
+func clusterNode(t *testing.T, name, ip string, join ...string) *testNode {
+	t.Helper()
+	return startNode(t, func(c *Config, d *Deps) {
+		c.Cluster.Name, c.Cluster.Region, c.Cluster.GossipAddr, c.Cluster.Join = name, "eu", ip+":0", join
+		c.Cluster.PublishInterval = 20 * time.Millisecond
+		d.GossipTune = func(g *gossip.Config) {
+			g.Profile, g.ProbeInterval, g.GossipInterval, g.PushPullInterval = "local", 200*time.Millisecond, 20*time.Millisecond, time.Second
+			g.JoinRetryInterval, g.StateInterval = 50*time.Millisecond, 50*time.Millisecond
+		}
+	})
+}
+
+func listed(t *testing.T, n *testNode) map[string]*adminpb.ModelInfo {
+	t.Helper()
+	resp, err := n.admin.ListModels(adminCtx(t), &adminpb.ListModelsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*adminpb.ModelInfo{}
+	for _, m := range resp.Models {
+		out[m.Name+":"+m.Version] = m
+	}
+	return out
+}
+
+// TestCatalogAcrossNodes: a model pushed at one node is listed at another
+// (stored there, not here); a request for it there says where it is; a
+// delete at the other node removes the copy where it is stored.
+func TestCatalogAcrossNodes(t *testing.T) {
+	a := clusterNode(t, "a", "127.0.2.1")
+	b := clusterNode(t, "b", "127.0.2.2", a.cluster.g.Addr())
+	push(t, a.admin, "tiny", zooModel(t, "tiny_mlp"))
+	testutil.Eventually(t, "b lists tiny as stored at a", func() bool {
+		m := listed(t, b)["tiny:1"]
+		return m != nil && m.StoredAt == "a" && m.Sha256 != ""
+	})
+	if m := listed(t, a)["tiny:1"]; m == nil || m.StoredAt != "" {
+		t.Fatalf("a lists its own tiny as %+v", m)
+	}
+	_, err := b.infer.ModelInfer(testCtx(t), &pb.ModelInferRequest{ModelName: "tiny"})
+	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "stored at node a") {
+		t.Fatalf("infer at b = %v; want FAILED_PRECONDITION naming node a", err)
+	}
+
+	if _, err := b.admin.DeleteModel(adminCtx(t), &adminpb.DeleteModelRequest{Name: "tiny"}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "a deletes its copy", func() bool {
+		recs, err := a.store.List(testCtx(t))
+		return err == nil && len(recs) == 0 && len(listed(t, a)) == 0 && len(listed(t, b)) == 0
+	})
+}
+
+// TestClusterViewOverHTTP: /v2/cluster lists both nodes with the model
+// one of them loaded.
+func TestClusterViewOverHTTP(t *testing.T) {
+	a := clusterNode(t, "a", "127.0.2.3")
+	b := clusterNode(t, "b", "127.0.2.4", a.cluster.g.Addr())
+	push(t, a.admin, "tiny", zooModel(t, "tiny_mlp"))
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "tiny"}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "b's /v2/cluster shows a with tiny:1 loaded", func() bool {
+		resp, err := http.Get("http://" + b.HTTPAddr() + "/v2/cluster")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var v clusterView
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || !v.Enabled || v.Node != "b" || len(v.Members) != 2 {
+			return false
+		}
+		for _, m := range v.Members {
+			if m.Name == "a" {
+				return m.Health == gossip.Alive && m.Has("tiny:1") && m.Services.GRPCAddr == a.GRPCAddr() && m.State.MemoryBudgetBytes == 256<<20
+			}
+		}
+		return false
+	})
+}
+
+// TestClusterOfOne: without region or join the node gossips nothing.
+func TestClusterOfOne(t *testing.T) {
+	n := startNode(t, nil)
+	if n.cluster != nil {
+		t.Fatal("a node without region or join started gossip")
+	}
+	st, err := n.admin.ClusterStatus(adminCtx(t), &adminpb.ClusterStatusRequest{})
+	if err != nil || st.Enabled || len(st.Members) != 0 {
+		t.Fatalf("ClusterStatus = %+v, %v; want a disabled view", st, err)
+	}
+}
+
+// TestClusterConfigRules: off loopback a gossip key (or insecure_cluster)
+// is required, checked before anything binds.
+func TestClusterConfigRules(t *testing.T) {
+	c := DefaultConfig(t.TempDir())
+	c.Server.AdminToken = testToken
+	c.Cluster.Region = "eu"
+	c.Cluster.GossipAddr = "192.0.2.10:7946"
+	if err := c.validate(); err == nil || !strings.Contains(err.Error(), "gossip key") {
+		t.Fatalf("validate = %v; want a refusal naming the gossip key", err)
+	}
+	c.Cluster.InsecureCluster = true
+	if err := c.validate(); err != nil {
+		t.Fatalf("insecure cluster: %v", err)
+	}
+	c.Cluster.InsecureCluster, c.Cluster.GossipKey = false, "bm90LWEta2V5"
+	if err := c.validate(); err == nil || !strings.Contains(err.Error(), "16, 24 or 32") {
+		t.Fatalf("a short key: %v", err)
+	}
+	c.Cluster.GossipKey = "MDEyMzQ1Njc4OWFiY2RlZg==" // 16 bytes
+	if err := c.validate(); err != nil {
+		t.Fatalf("a 16-byte key: %v", err)
+	}
+	c.Cluster.GossipProfile = "moon"
+	if err := c.validate(); err == nil {
+		t.Fatal("an unknown gossip profile was accepted")
+	}
+}
