@@ -96,6 +96,14 @@ func TestClusterViewOverHTTP(t *testing.T) {
 		}
 		return false
 	})
+	testutil.Eventually(t, "b's metrics carry the gossip and cluster series", func() bool {
+		_, body := httpDo(t, http.DefaultClient, "GET", "http://"+b.MetricsAddr()+"/metrics", "", "")
+		return strings.Contains(body, `edgeserve_cluster_members{health="alive",region="eu"} 2`) &&
+			strings.Contains(body, `edgeserve_cluster_loaded_models{node="a"} 1`) &&
+			strings.Contains(body, "edgeserve_cluster_rtt_seconds{node=\"a\"}") &&
+			strings.Contains(body, "edgeserve_gossip_sent_bytes_total") &&
+			strings.Contains(body, `edgeserve_gossip_payloads_total{kind="state",result="applied"}`)
+	})
 }
 
 // TestClusterOfOne: without region or join the node gossips nothing.
