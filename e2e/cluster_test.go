@@ -73,6 +73,10 @@ func TestThreeNodesFindEachOther(t *testing.T) {
 		}
 	}
 
+	// A model pushed to one node is served by another: its bytes come from
+	// the holder, verified.
+	cli(t, "infer", "mobilenet_v1_0.25", "--random", "--addr", n3.grpc)
+
 	// A graceful stop reads as "left" everywhere else.
 	n3.stop(t)
 	for _, asked := range nodes[:2] {

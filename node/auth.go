@@ -42,6 +42,9 @@ func bearerToken(header string) (string, bool) {
 }
 
 func (n *Node) grpcAuth(ctx context.Context, fullMethod string) error {
+	if isPeerMethod(fullMethod) {
+		return n.peerAuth(ctx)
+	}
 	if !isAdminMethod(fullMethod) || n.cfg.Server.AdminToken == "" {
 		return nil // no token: Config.validate allowed an open admin API
 	}

@@ -41,6 +41,9 @@ func (n *Node) startCluster(deps Deps) error {
 	}
 	n.cluster = &cluster{g: g, rates: newRates()}
 	n.closeOnFail = append(n.closeOnFail, func() { g.Shutdown() })
+	if n.peers, err = newPeers(n.cfg.Server); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -136,6 +139,7 @@ func (n *Node) leaveCluster() {
 	if err := n.cluster.g.Leave(n.cfg.Cluster.LeaveTimeout); err != nil {
 		n.log.Warn("cluster: leave", zap.Error(err))
 	}
+	n.peers.close()
 }
 
 // toCatalog is a stored record as the gossiped catalog carries it.

@@ -54,17 +54,14 @@ func (n *Node) remoteIndex(local []store.Record) []indexEntry {
 	return out
 }
 
-// storedElsewhere is ErrElsewhere, naming where, when the catalog lists
-// name (version "" for the latest) but this node does not store it.
-func (n *Node) storedElsewhere(name, version string) error {
+// remoteRecord is the catalog's record of name (version "" for the
+// latest) when this node does not store it; nil when there is none.
+func (n *Node) remoteRecord(name, version string) *gossippb.ModelRecord {
 	recs := n.remoteRecords(name, version, nil)
 	if len(recs) == 0 {
 		return nil
 	}
-	r := recs[len(recs)-1]
-	_, origin, _, _ := n.cluster.g.Model(r.Name, r.Version)
-	return fmt.Errorf("%w: %s:%d is stored at node %s; fetching model bytes from peers is not built yet: push it here, or send the request to %s",
-		ErrElsewhere, r.Name, r.Version, origin, origin)
+	return recs[len(recs)-1]
 }
 
 // forgetElsewhere deletes from the catalog the versions of name it lists

@@ -41,6 +41,11 @@ type ClusterConfig struct {
 	PublishInterval time.Duration `yaml:"publish_interval"`
 	// LeaveTimeout bounds the goodbye to the cluster at shutdown.
 	LeaveTimeout time.Duration `yaml:"leave_timeout"`
+	// Secret authenticates node-to-node calls (fetching model bytes,
+	// forwarding) when they do not use mutual TLS; every node of the
+	// cluster holds the same (default $EDGESERVE_CLUSTER_SECRET). It may be
+	// empty only on loopback or with mutual TLS (server.tls_client_ca).
+	Secret string `yaml:"secret"`
 }
 
 // DefaultClusterConfig gossips on :7946 over the LAN profile, named after

@@ -1,8 +1,10 @@
 package node
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +12,10 @@ import (
 	"github.com/edgeserve/edgeserve/gossip"
 	"github.com/edgeserve/edgeserve/internal/testutil"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
-	pb "github.com/edgeserve/edgeserve/proto/inference"
+	peerpb "github.com/edgeserve/edgeserve/proto/peer/v1"
+	"github.com/edgeserve/edgeserve/store"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -43,31 +47,117 @@ func listed(t *testing.T, n *testNode) map[string]*adminpb.ModelInfo {
 }
 
 // TestCatalogAcrossNodes: a model pushed at one node is listed at another
-// (stored there, not here); a request for it there says where it is; a
-// delete at the other node removes the copy where it is stored.
+// (stored there, not here); a request for it there fetches the bytes from
+// the holder, verified, and serves; a delete at one node removes every
+// copy.
 func TestCatalogAcrossNodes(t *testing.T) {
 	a := clusterNode(t, "a", "127.0.2.1")
 	b := clusterNode(t, "b", "127.0.2.2", a.cluster.g.Addr())
-	push(t, a.admin, "tiny", zooModel(t, "tiny_mlp"))
-	testutil.Eventually(t, "b lists tiny as stored at a", func() bool {
-		m := listed(t, b)["tiny:1"]
+	push(t, a.admin, "mlp", zooModel(t, "tiny_mlp"))
+	testutil.Eventually(t, "b lists mlp as stored at a", func() bool {
+		m := listed(t, b)["mlp:1"]
 		return m != nil && m.StoredAt == "a" && m.Sha256 != ""
 	})
-	if m := listed(t, a)["tiny:1"]; m == nil || m.StoredAt != "" {
-		t.Fatalf("a lists its own tiny as %+v", m)
+	if m := listed(t, a)["mlp:1"]; m == nil || m.StoredAt != "" {
+		t.Fatalf("a lists its own mlp as %+v", m)
 	}
-	_, err := b.infer.ModelInfer(testCtx(t), &pb.ModelInferRequest{ModelName: "tiny"})
-	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "stored at node a") {
-		t.Fatalf("infer at b = %v; want FAILED_PRECONDITION naming node a", err)
+	if _, err := b.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil {
+		t.Fatalf("infer at b: %v", err)
+	}
+	if m := listed(t, b)["mlp:1"]; m == nil || m.StoredAt != "" || m.Sha256 != listed(t, a)["mlp:1"].Sha256 {
+		t.Fatalf("after the fetch b lists mlp as %+v; want stored here, same digest", m)
 	}
 
-	if _, err := b.admin.DeleteModel(adminCtx(t), &adminpb.DeleteModelRequest{Name: "tiny"}); err != nil {
+	if _, err := b.admin.DeleteModel(adminCtx(t), &adminpb.DeleteModelRequest{Name: "mlp"}); err != nil {
 		t.Fatal(err)
 	}
 	testutil.Eventually(t, "a deletes its copy", func() bool {
 		recs, err := a.store.List(testCtx(t))
 		return err == nil && len(recs) == 0 && len(listed(t, a)) == 0 && len(listed(t, b)) == 0
 	})
+}
+
+// TestCorruptHolderIsSkippedAndRepaired: the nearest holder's copy is
+// corrupt; the fetch detects it (nothing wrong is stored or served), uses
+// the other holder, and the bad copy is repaired from a good one.
+func TestCorruptHolderIsSkippedAndRepaired(t *testing.T) {
+	a := clusterNode(t, "a", "127.0.2.5")
+	c := clusterNode(t, "c", "127.0.2.6", a.cluster.g.Addr())
+	push(t, a.admin, "mlp", zooModel(t, "tiny_mlp"))
+	testutil.Eventually(t, "c sees mlp:1 in the catalog", func() bool { return listed(t, c)["mlp:1"] != nil })
+	if _, err := c.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil {
+		t.Fatalf("infer at c (fetch from a): %v", err)
+	}
+	rec, path, err := a.store.ModelFile(testCtx(t), "mlp", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipByte(t, path)
+	b := clusterNode(t, "b", "127.0.2.7", a.cluster.g.Addr())
+	testutil.Eventually(t, "b sees mlp:1 in the catalog", func() bool { return listed(t, b)["mlp:1"] != nil })
+	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+	if err != nil {
+		t.Fatalf("infer at b with a's copy corrupt: %v", err)
+	}
+	if len(resp.Outputs) == 0 {
+		t.Fatal("no outputs")
+	}
+	got, _, err := b.store.ModelFile(testCtx(t), "mlp", "1")
+	if err != nil || got.Digest != rec.Digest {
+		t.Fatalf("b stored %v, %v; want digest %v", got.Digest, err, rec.Digest)
+	}
+	testutil.Eventually(t, "a's copy is repaired", func() bool {
+		_, _, err := a.store.ModelFile(testCtx(t), "mlp", "1")
+		return err == nil
+	})
+	if err := a.store.(*store.Store).Verify(testCtx(t), rec.Digest); err != nil {
+		t.Fatalf("a's repaired copy: %v", err)
+	}
+}
+
+// flipByte corrupts one byte in the middle of a file.
+func flipByte(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPeerCallsNeedTheClusterSecret: with a secret configured, a peer call
+// without it gets nothing.
+func TestPeerCallsNeedTheClusterSecret(t *testing.T) {
+	a := startNode(t, func(c *Config, d *Deps) {
+		c.Cluster.Name, c.Cluster.Region, c.Cluster.GossipAddr, c.Cluster.Secret = "a", "eu", "127.0.2.8:0", "s3cret"
+	})
+	push(t, a.admin, "mlp", zooModel(t, "tiny_mlp"))
+	rec, _, err := a.store.ModelFile(testCtx(t), "mlp", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := func(ctx context.Context) error {
+		s, err := peerpb.NewPeerServiceClient(a.conn).FetchBlob(ctx, &peerpb.FetchBlobRequest{Sha256: rec.Digest[:]})
+		if err != nil {
+			return err
+		}
+		_, err = s.Recv()
+		return err
+	}
+	if err := fetch(testCtx(t)); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("fetch without the secret = %v; want UNAUTHENTICATED", err)
+	}
+	bad := metadata.AppendToOutgoingContext(testCtx(t), clusterSecretKey, "wrong")
+	if err := fetch(bad); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("fetch with a wrong secret = %v; want UNAUTHENTICATED", err)
+	}
+	good := metadata.AppendToOutgoingContext(testCtx(t), clusterSecretKey, "s3cret")
+	if err := fetch(good); err != nil {
+		t.Fatalf("fetch with the secret: %v", err)
+	}
 }
 
 // TestClusterViewOverHTTP: /v2/cluster lists both nodes with the model
@@ -129,8 +219,12 @@ func TestClusterConfigRules(t *testing.T) {
 		t.Fatalf("validate = %v; want a refusal naming the gossip key", err)
 	}
 	c.Cluster.InsecureCluster = true
+	if err := c.validate(); err == nil || !strings.Contains(err.Error(), "cluster secret") {
+		t.Fatalf("validate = %v; want a refusal naming the cluster secret (peer calls beyond loopback)", err)
+	}
+	c.Cluster.Secret = "s3cret"
 	if err := c.validate(); err != nil {
-		t.Fatalf("insecure cluster: %v", err)
+		t.Fatalf("insecure cluster with a secret: %v", err)
 	}
 	c.Cluster.InsecureCluster, c.Cluster.GossipKey = false, "bm90LWEta2V5"
 	if err := c.validate(); err == nil || !strings.Contains(err.Error(), "16, 24 or 32") {

@@ -238,6 +238,9 @@ func (c Config) validate() error {
 			return fmt.Errorf("node: config: %w", err)
 		}
 	}
+	if cl := c.Cluster; cl.Enabled() && cl.Secret == "" && c.Server.TLSClientCAFile == "" && !IsLoopback(c.Server.GRPCAddr) {
+		return fmt.Errorf("node: config: cluster: node-to-node calls need credentials beyond loopback: a cluster secret (--cluster-secret, $EDGESERVE_CLUSTER_SECRET) or mutual TLS (--tls-client-ca)")
+	}
 	if s := c.Server; s.HTTPWriteTimeout <= max(s.RequestTimeout, c.Cache.LoadTimeout) {
 		return fmt.Errorf("node: config: server: http_write_timeout %v must exceed request_timeout %v and cache load_timeout %v, or answers are cut off",
 			s.HTTPWriteTimeout, s.RequestTimeout, c.Cache.LoadTimeout)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"io"
 
 	"github.com/edgeserve/edgeserve/gossip"
 
@@ -41,6 +42,7 @@ type modelStore interface {
 	PutArtifact(ctx context.Context, a store.Artifact) error
 	ArtifactDir(d store.Digest, runtimeKey string) (string, error)
 	GC(ctx context.Context) (store.GCResult, error)
+	OpenBlob(ctx context.Context, d store.Digest) (io.ReadCloser, int64, error)
 	Close() error
 }
 

@@ -28,7 +28,7 @@ var (
 	// ErrRequestMemory: the requests in flight hold the whole request
 	// memory budget; retry later.
 	ErrRequestMemory = errors.New("node: request memory budget in use, retry later")
-	// ErrElsewhere is a model the cluster's catalog lists whose bytes are
-	// stored on other nodes only.
-	ErrElsewhere = errors.New("node: model stored on other nodes only")
+	// ErrElsewhere is a model the cluster's catalog lists whose bytes no
+	// peer could send.
+	ErrElsewhere = errors.New("node: model bytes not available from any peer")
 )

@@ -16,6 +16,7 @@ type metrics struct {
 	compute  *prometheus.HistogramVec // model: run
 	inFlight prometheus.Gauge
 	refused  prometheus.Counter // requests refused over MaxInFlightRequests
+	fetches  *prometheus.CounterVec // result: model bytes fetched from peers
 }
 
 // latencyBuckets span 50 µs to ~26 s.
@@ -38,7 +39,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "edgeserve_requests_refused_total",
 			Help: "Requests (of any kind but health probes) refused because MaxInFlightRequests were being served."}),
 	}
-	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused)
+	m.fetches = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_peer_fetches_total",
+		Help: "Attempts to fetch a model's bytes from a peer, by result (ok, failed)."}, []string{"result"})
+	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused, m.fetches)
 	return m
 }
 
@@ -75,3 +78,6 @@ func (m *metrics) fail(model string, err error) {
 // unresolvedModel is the model label of failures before the model is
 // resolved in the catalog.
 const unresolvedModel = ""
+
+// peerFetch counts one attempt to fetch a model's bytes from a peer.
+func (m *metrics) peerFetch(result string) { m.fetches.WithLabelValues(result).Inc() }

@@ -49,6 +49,8 @@ type Node struct {
 	// served (the queue depth the node gossips).
 	cluster *cluster
 	active  atomic.Int64
+	// peers are the connections to other nodes (fetching model bytes).
+	peers *peers
 
 	// loader loads models; bg runs background work (the store's GC
 	// loop, gc.go), which stops when bgCtx ends at drain.
@@ -172,6 +174,12 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 			return nil, fmt.Errorf("%w: cache key %q", ErrBadRequest, key)
 		}
 		rec, path, err := n.store.ModelFile(ctx, key[:i], key[i+1:])
+		if errors.Is(err, store.ErrCorrupt) && n.cluster != nil {
+			// The copy here was quarantined: store a good one from a peer.
+			if _, ferr := n.fetchModel(ctx, toCatalog(rec)); ferr == nil {
+				rec, path, err = n.store.ModelFile(ctx, key[:i], key[i+1:])
+			}
+		}
 		if errors.Is(err, store.ErrExternalData) || errors.Is(err, store.ErrNotONNX) {
 			return nil, fmt.Errorf("%w: %w", runtime.ErrInvalidModel, err) // the bytes will not change
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
+	peerpb "github.com/edgeserve/edgeserve/proto/peer/v1"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
@@ -62,6 +63,7 @@ func (n *Node) buildServers(tlsCfg *tls.Config) {
 	n.grpcSrv = grpc.NewServer(n.grpcOptions(tlsCfg, lim)...)
 	pb.RegisterGRPCInferenceServiceServer(n.grpcSrv, inferenceServer{n: n})
 	adminpb.RegisterAdminServiceServer(n.grpcSrv, adminServer{n: n})
+	peerpb.RegisterPeerServiceServer(n.grpcSrv, peerServer{n: n})
 	n.health = health.NewServer()
 	healthpb.RegisterHealthServer(n.grpcSrv, n.health)
 	reflection.Register(n.grpcSrv)

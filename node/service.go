@@ -95,8 +95,8 @@ func (n *Node) resolve(ctx context.Context, name, version string) (store.Record,
 	}
 	rec, err := n.store.Get(ctx, name, version)
 	if errors.Is(err, store.ErrNotFound) {
-		if e := n.storedElsewhere(name, version); e != nil {
-			return store.Record{}, e
+		if r := n.remoteRecord(name, version); r != nil {
+			return n.fetchModel(ctx, r)
 		}
 	}
 	if err != nil {

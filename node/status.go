@@ -46,7 +46,7 @@ var outcomes = []struct {
 	{store.ErrExternalData, outcome{codes.InvalidArgument, http.StatusBadRequest, "invalid_model"}},
 	{store.ErrDigestMismatch, outcome{codes.InvalidArgument, http.StatusBadRequest, "digest_mismatch"}},
 	{store.ErrSizeMismatch, outcome{codes.InvalidArgument, http.StatusBadRequest, "size_mismatch"}},
-	{ErrElsewhere, outcome{codes.FailedPrecondition, http.StatusConflict, "stored_elsewhere"}},
+	{ErrElsewhere, outcome{codes.Unavailable, http.StatusServiceUnavailable, "peers_unavailable"}},
 	{store.ErrNotFound, outcome{codes.NotFound, http.StatusNotFound, "not_found"}},
 	{store.ErrExists, outcome{codes.AlreadyExists, http.StatusConflict, "exists"}},
 	{ErrResumeOffset, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},

@@ -83,6 +83,9 @@ func parseFlags(args []string) (node.Config, bool, error) {
 	if tok := os.Getenv("EDGESERVE_ADMIN_TOKEN"); tok != "" {
 		cfg.Server.AdminToken = tok
 	}
+	if s := os.Getenv("EDGESERVE_CLUSTER_SECRET"); s != "" {
+		cfg.Cluster.Secret = s
+	}
 	var opts options
 	if err := newFlagSet(&cfg, &opts).Parse(args); err != nil {
 		return cfg, false, err
@@ -178,4 +181,5 @@ func addClusterFlags(fs *pflag.FlagSet, c *node.ClusterConfig) {
 	fs.StringVar(&c.GossipKey, "gossip-key", c.GossipKey, "gossip encryption key (base64, 16/24/32 bytes) or a keyring file (JSON array of base64 keys)")
 	fs.StringVar(&c.GossipProfile, "gossip-profile", c.GossipProfile, "gossip timing profile: lan or wan")
 	fs.BoolVar(&c.InsecureCluster, "insecure-cluster", c.InsecureCluster, "allow plain-text gossip beyond loopback (trusted networks only)")
+	fs.StringVar(&c.Secret, "cluster-secret", c.Secret, "secret every node of the cluster shares, for node-to-node calls without mutual TLS (default $EDGESERVE_CLUSTER_SECRET)")
 }
