@@ -15,7 +15,7 @@ type metrics struct {
 	queue    *prometheus.HistogramVec // model: resolve + acquire (+ load)
 	compute  *prometheus.HistogramVec // model: run
 	inFlight prometheus.Gauge
-	refused  prometheus.Counter // requests refused over MaxInFlightRequests
+	refused  prometheus.Counter     // requests refused over MaxInFlightRequests
 	fetches  *prometheus.CounterVec // result: model bytes fetched from peers
 }
 

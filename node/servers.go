@@ -7,8 +7,8 @@ import (
 	"net/http"
 
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
-	peerpb "github.com/edgeserve/edgeserve/proto/peer/v1"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
+	peerpb "github.com/edgeserve/edgeserve/proto/peer/v1"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"golang.org/x/net/netutil"
