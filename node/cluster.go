@@ -85,7 +85,7 @@ func (n *Node) announceStored(ctx context.Context) {
 		return
 	}
 	for _, r := range recs {
-		if !n.cluster.g.AnnounceModel(toCatalog(r), r.CreatedAt) {
+		if !n.cluster.g.AnnounceModel(n.catalogRecord(ctx, r), r.CreatedAt) {
 			if _, _, deleted, _ := n.cluster.g.Model(r.Name, r.Version); deleted {
 				n.deletedElsewhere(ctx, r.Ref())
 			}
@@ -154,4 +154,12 @@ func toCatalog(r store.Record) *gossippb.ModelRecord {
 		c.Outputs = append(c.Outputs, &gossippb.TensorSpec{Name: s.Name, Datatype: s.Datatype, Shape: s.Shape})
 	}
 	return c
+}
+
+// name is the node's name in the cluster ("" on a cluster of one).
+func (n *Node) name() string {
+	if n.cluster == nil {
+		return n.cfg.Cluster.Name
+	}
+	return n.cluster.g.Name()
 }

@@ -1,19 +1,39 @@
 package node
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/edgeserve/edgeserve/gossip/gossippb"
+	"github.com/edgeserve/edgeserve/node/codec"
 	"github.com/edgeserve/edgeserve/store"
 )
 
 // publishModel puts a model pushed here in the cluster's catalog.
-func (n *Node) publishModel(r store.Record) {
+func (n *Node) publishModel(ctx context.Context, r store.Record) {
 	if n.cluster != nil {
-		n.cluster.g.PutModel(toCatalog(r))
+		n.cluster.g.PutModel(n.catalogRecord(ctx, r))
 	}
+}
+
+// catalogRecord is r as the catalog carries it, with its signature read
+// from the stored file when the record declares none, so that other nodes
+// can check requests and answer metadata without the bytes.
+func (n *Node) catalogRecord(ctx context.Context, r store.Record) *gossippb.ModelRecord {
+	if len(r.Inputs) == 0 {
+		if sig, err := n.signature(ctx, r); err == nil {
+			for _, s := range sig.Inputs {
+				r.Inputs = append(r.Inputs, store.TensorSpec{Name: s.Name, Datatype: codec.DataTypeName(s.Type), Shape: s.Shape})
+			}
+			for _, s := range sig.Outputs {
+				r.Outputs = append(r.Outputs, store.TensorSpec{Name: s.Name, Datatype: codec.DataTypeName(s.Type), Shape: s.Shape})
+			}
+		}
+	}
+	return toCatalog(r)
 }
 
 // forget spreads the deletion of a model version stored here.
@@ -87,4 +107,18 @@ func fromCatalog(c *gossippb.ModelRecord) store.Record {
 		r.Outputs = append(r.Outputs, store.TensorSpec{Name: s.Name, Datatype: s.Datatype, Shape: s.Shape})
 	}
 	return r
+}
+
+// fetchForLoad stores from a peer the model version a load found missing
+// (notFound) or corrupt here: the catalog's record, or the local one.
+func (n *Node) fetchForLoad(ctx context.Context, name, version string, local store.Record, cause error) error {
+	r := n.remoteRecord(name, version)
+	if r == nil {
+		if errors.Is(cause, store.ErrNotFound) {
+			return cause
+		}
+		r = toCatalog(local)
+	}
+	_, err := n.fetchModel(ctx, r)
+	return err
 }

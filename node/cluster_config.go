@@ -46,6 +46,10 @@ type ClusterConfig struct {
 	// cluster holds the same (default $EDGESERVE_CLUSTER_SECRET). It may be
 	// empty only on loopback or with mutual TLS (server.tls_client_ca).
 	Secret string `yaml:"secret"`
+	// Replicas is how many nodes (this one included) a pushed model must be
+	// durable on before the push is acknowledged; other sites are asked
+	// first. Fewer live nodes than this store it on all there are.
+	Replicas int `yaml:"replicas"`
 }
 
 // DefaultClusterConfig gossips on :7946 over the LAN profile, named after
@@ -53,7 +57,7 @@ type ClusterConfig struct {
 func DefaultClusterConfig() ClusterConfig {
 	g := gossip.DefaultConfig()
 	return ClusterConfig{Name: g.Name, GossipAddr: g.BindAddr, GossipProfile: "lan",
-		PublishInterval: 250 * time.Millisecond, LeaveTimeout: 5 * time.Second}
+		PublishInterval: 250 * time.Millisecond, LeaveTimeout: 5 * time.Second, Replicas: 2}
 }
 
 // Enabled reports whether the node joins a cluster.
@@ -70,6 +74,8 @@ func (c ClusterConfig) validate() error {
 		return fmt.Errorf("cluster: gossip_profile %q: want lan or wan", c.GossipProfile)
 	case c.PublishInterval <= 0 || c.LeaveTimeout <= 0:
 		return errors.New("cluster: publish_interval and leave_timeout must be positive")
+	case c.Replicas < 1:
+		return fmt.Errorf("cluster: replicas %d must be at least 1", c.Replicas)
 	}
 	_, err := c.gossipConfig(Services{})
 	return err

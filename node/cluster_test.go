@@ -23,9 +23,21 @@ import (
 // timers, joining join when given.
 func clusterNode(t *testing.T, name, ip string, join ...string) *testNode {
 	t.Helper()
+	return clusterNodeWith(t, name, ip, nil, join...)
+}
+
+// clusterNodeWith is clusterNode with mod applied last.
+func clusterNodeWith(t *testing.T, name, ip string, mod func(*Config, *Deps), join ...string) *testNode {
+	t.Helper()
 	return startNode(t, func(c *Config, d *Deps) {
+		defer func() {
+			if mod != nil {
+				mod(c, d)
+			}
+		}()
 		c.Cluster.Name, c.Cluster.Region, c.Cluster.GossipAddr, c.Cluster.Join = name, "eu", ip+":0", join
 		c.Cluster.PublishInterval = 20 * time.Millisecond
+		c.Cluster.Replicas = 1 // a push stays where it was made, unless a test asks
 		d.GossipTune = func(g *gossip.Config) {
 			g.Profile, g.ProbeInterval, g.GossipInterval, g.PushPullInterval = "local", 200*time.Millisecond, 20*time.Millisecond, time.Second
 			g.JoinRetryInterval, g.StateInterval = 50*time.Millisecond, 50*time.Millisecond
@@ -47,8 +59,8 @@ func listed(t *testing.T, n *testNode) map[string]*adminpb.ModelInfo {
 }
 
 // TestCatalogAcrossNodes: a model pushed at one node is listed at another
-// (stored there, not here); a request for it there fetches the bytes from
-// the holder, verified, and serves; a delete at one node removes every
+// (stored there, not here); a load of it there fetches the bytes from the
+// holder, verified, and then serves it; a delete at one node removes every
 // copy.
 func TestCatalogAcrossNodes(t *testing.T) {
 	a := clusterNode(t, "a", "127.0.2.1")
@@ -61,11 +73,22 @@ func TestCatalogAcrossNodes(t *testing.T) {
 	if m := listed(t, a)["mlp:1"]; m == nil || m.StoredAt != "" {
 		t.Fatalf("a lists its own mlp as %+v", m)
 	}
-	if _, err := b.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil {
-		t.Fatalf("infer at b: %v", err)
+	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatalf("load at b: %v", err)
+	}
+	if resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil || param(resp, "edgeserve_route") != "hit" {
+		t.Fatalf("infer at b: %v, route %q; want a hit", err, param(resp, "edgeserve_route"))
 	}
 	if m := listed(t, b)["mlp:1"]; m == nil || m.StoredAt != "" || m.Sha256 != listed(t, a)["mlp:1"].Sha256 {
 		t.Fatalf("after the fetch b lists mlp as %+v; want stored here, same digest", m)
+	}
+
+	// Unloading is local: the model stays in the catalog.
+	if _, err := b.admin.UnloadModel(adminCtx(t), &adminpb.UnloadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, deleted, ok := b.cluster.g.Model("mlp", 1); !ok || deleted {
+		t.Fatalf("an unload at b deleted mlp:1 from the catalog (ok %v, deleted %v)", ok, deleted)
 	}
 
 	if _, err := b.admin.DeleteModel(adminCtx(t), &adminpb.DeleteModelRequest{Name: "mlp"}); err != nil {
@@ -85,8 +108,8 @@ func TestCorruptHolderIsSkippedAndRepaired(t *testing.T) {
 	c := clusterNode(t, "c", "127.0.2.6", a.cluster.g.Addr())
 	push(t, a.admin, "mlp", zooModel(t, "tiny_mlp"))
 	testutil.Eventually(t, "c sees mlp:1 in the catalog", func() bool { return listed(t, c)["mlp:1"] != nil })
-	if _, err := c.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil {
-		t.Fatalf("infer at c (fetch from a): %v", err)
+	if _, err := c.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatalf("load at c (fetch from a): %v", err)
 	}
 	rec, path, err := a.store.ModelFile(testCtx(t), "mlp", "1")
 	if err != nil {
@@ -95,12 +118,11 @@ func TestCorruptHolderIsSkippedAndRepaired(t *testing.T) {
 	flipByte(t, path)
 	b := clusterNode(t, "b", "127.0.2.7", a.cluster.g.Addr())
 	testutil.Eventually(t, "b sees mlp:1 in the catalog", func() bool { return listed(t, b)["mlp:1"] != nil })
-	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
-	if err != nil {
-		t.Fatalf("infer at b with a's copy corrupt: %v", err)
+	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatalf("load at b with a's copy corrupt: %v", err)
 	}
-	if len(resp.Outputs) == 0 {
-		t.Fatal("no outputs")
+	if resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil || len(resp.Outputs) == 0 {
+		t.Fatalf("infer at b: %v", err)
 	}
 	got, _, err := b.store.ModelFile(testCtx(t), "mlp", "1")
 	if err != nil || got.Digest != rec.Digest {

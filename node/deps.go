@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 
+	"github.com/edgeserve/edgeserve/placement/cache"
+
 	"github.com/edgeserve/edgeserve/gossip"
 
 	"github.com/edgeserve/edgeserve/runtime"
@@ -56,6 +58,8 @@ type modelCache interface {
 	// Unload unpins the model and removes it once no request uses it.
 	Unload(key string) bool
 	Resident(key string) bool
+	// Facts is what the cache learnt of a model (measured load time).
+	Facts(key string) (cache.Facts, bool)
 	// Memory is the two tiers of the loaded models' memory.
 	Memory() memoryStatus
 	// Close unloads every model.

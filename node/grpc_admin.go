@@ -22,8 +22,12 @@ func (s adminServer) PushModel(stream adminpb.AdminService_PushModelServer) erro
 	if err != nil {
 		return grpcError(err)
 	}
-	s.n.publishModel(rec)
-	return stream.SendAndClose(&adminpb.PushModelResponse{Model: s.n.modelInfo(rec)})
+	s.n.publishModel(stream.Context(), rec)
+	info := s.n.modelInfo(rec)
+	if info.StoredOn, err = s.n.replicate(stream.Context(), rec); err != nil {
+		return grpcError(err)
+	}
+	return stream.SendAndClose(&adminpb.PushModelResponse{Model: info})
 }
 
 func (s adminServer) PushOffset(_ context.Context, req *adminpb.PushOffsetRequest) (*adminpb.PushOffsetResponse, error) {

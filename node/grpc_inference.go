@@ -71,7 +71,10 @@ func (s inferenceServer) ModelInfer(ctx context.Context, req *pb.ModelInferReque
 		s.n.metrics.fail(unresolvedModel, err)
 		return nil, grpcError(err)
 	}
-	call := inferCall{Model: req.GetModelName(), Version: req.GetModelVersion(), Inputs: inputs}
+	call := inferCall{Model: req.GetModelName(), Version: req.GetModelVersion(), Inputs: inputs, forward: s.n.grpcForward(req)}
+	if call.forwarded, err = s.n.forwardedBy(ctx); err != nil {
+		return nil, err
+	}
 	for _, o := range req.GetOutputs() {
 		call.Outputs = append(call.Outputs, o.GetName())
 	}
@@ -79,8 +82,12 @@ func (s inferenceServer) ModelInfer(ctx context.Context, req *pb.ModelInferReque
 	if err != nil {
 		return nil, grpcError(err)
 	}
-	resp := &pb.ModelInferResponse{ModelName: res.Record.Name, ModelVersion: versionString(res.Record), Id: req.GetId()}
-	codec.EncodeOutputs(resp, res.Outputs)
+	resp := res.Forwarded
+	if resp == nil {
+		resp = &pb.ModelInferResponse{ModelName: res.Record.Name, ModelVersion: versionString(res.Record), Id: req.GetId()}
+		codec.EncodeOutputs(resp, res.Outputs)
+	}
+	setRouteParameters(resp, res)
 	return resp, nil
 }
 
@@ -142,3 +149,21 @@ func versionParam(params map[string]*pb.ModelRepositoryParameter) string {
 
 // versionString is a record's version as the protocol writes it.
 func versionString(r store.Record) string { return strconv.FormatInt(r.Version, 10) }
+
+// setRouteParameters says in the response which node ran the request and
+// how it got there.
+func setRouteParameters(resp *pb.ModelInferResponse, res inferResult) {
+	if res.Route == "" {
+		return
+	}
+	if resp.Parameters == nil {
+		resp.Parameters = map[string]*pb.InferParameter{}
+	}
+	str := func(v string) *pb.InferParameter {
+		return &pb.InferParameter{ParameterChoice: &pb.InferParameter_StringParam{StringParam: v}}
+	}
+	resp.Parameters["edgeserve_route"] = str(res.Route)
+	if res.ServedBy != "" {
+		resp.Parameters["edgeserve_served_by"] = str(res.ServedBy)
+	}
+}

@@ -17,6 +17,7 @@ type metrics struct {
 	inFlight prometheus.Gauge
 	refused  prometheus.Counter     // requests refused over MaxInFlightRequests
 	fetches  *prometheus.CounterVec // result: model bytes fetched from peers
+	routes   *prometheus.CounterVec // route: how requests were served
 }
 
 // latencyBuckets span 50 µs to ~26 s.
@@ -41,7 +42,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	m.fetches = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_peer_fetches_total",
 		Help: "Attempts to fetch a model's bytes from a peer, by result (ok, failed)."}, []string{"result"})
-	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused, m.fetches)
+	m.routes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_routes_total",
+		Help: "Inference requests by how they were served: hit, load, forward-hit, forward-load, fallback (here, after a forward failed), forward-failed (attempts)."}, []string{"route"})
+	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused, m.fetches, m.routes)
 	return m
 }
 
@@ -81,3 +84,6 @@ const unresolvedModel = ""
 
 // peerFetch counts one attempt to fetch a model's bytes from a peer.
 func (m *metrics) peerFetch(result string) { m.fetches.WithLabelValues(result).Inc() }
+
+// routed counts a request served by route (or a failed forward).
+func (m *metrics) routed(route string) { m.routes.WithLabelValues(route).Inc() }

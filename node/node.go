@@ -174,11 +174,13 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 			return nil, fmt.Errorf("%w: cache key %q", ErrBadRequest, key)
 		}
 		rec, path, err := n.store.ModelFile(ctx, key[:i], key[i+1:])
-		if errors.Is(err, store.ErrCorrupt) && n.cluster != nil {
-			// The copy here was quarantined: store a good one from a peer.
-			if _, ferr := n.fetchModel(ctx, toCatalog(rec)); ferr == nil {
-				rec, path, err = n.store.ModelFile(ctx, key[:i], key[i+1:])
+		if n.cluster != nil && (errors.Is(err, store.ErrCorrupt) || errors.Is(err, store.ErrNotFound)) {
+			// Stored elsewhere, or the copy here was quarantined: store a
+			// good one from a peer.
+			if ferr := n.fetchForLoad(ctx, key[:i], key[i+1:], rec, err); ferr != nil {
+				return nil, ferr
 			}
+			rec, path, err = n.store.ModelFile(ctx, key[:i], key[i+1:])
 		}
 		if errors.Is(err, store.ErrExternalData) || errors.Is(err, store.ErrNotONNX) {
 			return nil, fmt.Errorf("%w: %w", runtime.ErrInvalidModel, err) // the bytes will not change

@@ -94,21 +94,26 @@ func (p *peers) close() {
 // fetchModel stores the catalog's record r here, its bytes from the
 // nearest peer that holds them. Concurrent fetches of one blob share one.
 func (n *Node) fetchModel(ctx context.Context, r *gossippb.ModelRecord) (store.Record, error) {
-	v, err, _ := n.peers.flight.Do(string(r.Digest), func() (any, error) { return n.fetch(ctx, r) })
+	return n.fetchModelFrom(ctx, r, "")
+}
+
+// fetchModelFrom is fetchModel trying the peer named prefer first.
+func (n *Node) fetchModelFrom(ctx context.Context, r *gossippb.ModelRecord, prefer string) (store.Record, error) {
+	v, err, _ := n.peers.flight.Do(string(r.Digest), func() (any, error) { return n.fetch(ctx, r, prefer) })
 	if err != nil {
 		return store.Record{}, err
 	}
 	return v.(store.Record), nil
 }
 
-func (n *Node) fetch(ctx context.Context, r *gossippb.ModelRecord) (store.Record, error) {
+func (n *Node) fetch(ctx context.Context, r *gossippb.ModelRecord, prefer string) (store.Record, error) {
 	d, err := digestOf(r.Digest)
 	if err != nil {
 		return store.Record{}, err
 	}
 	start := time.Now()
 	var errs []error
-	for _, m := range n.blobHolders(r) {
+	for _, m := range n.blobHolders(r, prefer) {
 		rec, err := n.fetchFrom(ctx, m, r, d)
 		if err == nil {
 			n.metrics.peerFetch("ok")
@@ -131,7 +136,7 @@ func (n *Node) fetch(ctx context.Context, r *gossippb.ModelRecord) (store.Record
 // blobHolders are the live peers to try, the likely holders first (the
 // node the model was pushed to, nodes that have it loaded), each group
 // nearest first.
-func (n *Node) blobHolders(r *gossippb.ModelRecord) []gossip.Member {
+func (n *Node) blobHolders(r *gossippb.ModelRecord, prefer string) []gossip.Member {
 	_, origin, _, _ := n.cluster.g.Model(r.Name, r.Version)
 	ref := fmt.Sprintf("%s:%d", r.Name, r.Version)
 	var likely, others []gossip.Member
@@ -139,7 +144,9 @@ func (n *Node) blobHolders(r *gossippb.ModelRecord) []gossip.Member {
 		if m.Self || m.Health != gossip.Alive || m.Services.PeerAddr == "" {
 			continue
 		}
-		if m.Name == origin || m.Has(ref) {
+		if m.Name == prefer {
+			likely = append([]gossip.Member{m}, likely...)
+		} else if m.Name == origin || m.Has(ref) {
 			likely = append(likely, m)
 		} else {
 			others = append(others, m)
@@ -154,7 +161,12 @@ func (n *Node) blobHolders(r *gossippb.ModelRecord) []gossip.Member {
 		}
 		return int(a.RTT - b.RTT)
 	}
-	slices.SortStableFunc(likely, byRTT)
+	preferred := len(likely) > 0 && likely[0].Name == prefer
+	if preferred {
+		slices.SortStableFunc(likely[1:], byRTT)
+	} else {
+		slices.SortStableFunc(likely, byRTT)
+	}
 	slices.SortStableFunc(others, byRTT)
 	out := append(likely, others...)
 	return out[:min(len(out), maxFetchAttempts)]

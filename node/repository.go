@@ -136,14 +136,10 @@ func (n *Node) load(ctx context.Context, name, version string) (time.Duration, e
 // first.
 func (n *Node) unload(ctx context.Context, name, version string) error {
 	recs, err := n.matching(ctx, name, version)
-	if errors.Is(err, store.ErrNotFound) && n.forgetElsewhere(name, version) {
-		return nil // stored elsewhere only: the tombstone reaches the nodes that store it
-	}
 	if err != nil {
 		return err
 	}
 	for _, r := range recs {
-		n.forget(r)
 		n.cache.Unload(r.Ref())
 	}
 	return nil
@@ -178,7 +174,10 @@ func (n *Node) remove(ctx context.Context, name, version string) error {
 	}
 	for _, r := range recs {
 		n.cache.Unload(r.Ref())
-		if _, err := n.store.Delete(ctx, r.Name, r.Version); err != nil {
+		if _, err := n.store.Delete(ctx, r.Name, r.Version); errors.Is(err, store.ErrNotFound) && n.cluster != nil {
+			n.forget(r) // listed by the catalog, stored elsewhere: the tombstone reaches its holders
+			continue
+		} else if err != nil {
 			return fmt.Errorf("node: delete %s: %w", r.Ref(), err)
 		}
 		n.forget(r)

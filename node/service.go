@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/edgeserve/edgeserve/node/codec"
+	"github.com/edgeserve/edgeserve/placement/route"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
 )
@@ -17,12 +19,23 @@ type inferCall struct {
 	Inputs         []runtime.Tensor
 	// Outputs names the outputs wanted; empty means all.
 	Outputs []string
+	// forward sends the request as received to a peer; nil where the
+	// protocol cannot (the request then runs here). forwarded says a peer
+	// sent it: it runs here, never forwarded again.
+	forward   forwardFunc
+	forwarded bool
 }
 
 // inferResult is what the protocol layers encode.
 type inferResult struct {
 	Record  store.Record
 	Outputs []runtime.Tensor
+	// Route is how the request was served (route.Hit, Load, ForwardHit,
+	// ForwardLoad, or "fallback": here, after a forward failed), and
+	// ServedBy the node that ran it; Forwarded is the peer's answer.
+	Route     string
+	ServedBy  string
+	Forwarded *pb.ModelInferResponse
 }
 
 // infer runs one request: resolve, validate the inputs against the stored
@@ -45,6 +58,14 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 		return res, err
 	}
 	key := rec.Ref()
+	how := ""
+	if call.forward != nil && !call.forwarded && n.cluster != nil && !n.cache.Resident(key) {
+		r, done, err := n.route(ctx, rec, call)
+		if done {
+			return r, err
+		}
+		how = r.Route
+	}
 	l, err := n.cache.Acquire(ctx, key, n.sizeHint(rec))
 	if err != nil {
 		return res, err
@@ -60,7 +81,15 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 		}
 	}
 	outs, err := n.run(ctx, rec, l.Model(), in, call.Outputs)
-	return inferResult{Record: rec, Outputs: outs}, err
+	res = inferResult{Record: rec, Outputs: outs, Route: string(route.Load), ServedBy: n.name()}
+	switch {
+	case how == routeFallback:
+		res.Route = routeFallback
+	case hit:
+		res.Route = string(route.Hit)
+	}
+	n.metrics.routed(res.Route)
+	return res, err
 }
 
 // run runs the model on validated inputs, counting the compute time of
@@ -95,8 +124,10 @@ func (n *Node) resolve(ctx context.Context, name, version string) (store.Record,
 	}
 	rec, err := n.store.Get(ctx, name, version)
 	if errors.Is(err, store.ErrNotFound) {
+		// Listed by the cluster's catalog, stored elsewhere: a load
+		// fetches its bytes (loadFunc), unless the request is forwarded.
 		if r := n.remoteRecord(name, version); r != nil {
-			return n.fetchModel(ctx, r)
+			return fromCatalog(r), nil
 		}
 	}
 	if err != nil {

@@ -114,3 +114,14 @@ func (s *stats) requests() map[string]uint64 {
 	}
 	return out
 }
+
+// runTime is key's mean run time so far; 0 before its first run.
+func (s *stats) runTime(key string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.models[key]
+	if m == nil || m.compute.count == 0 {
+		return 0
+	}
+	return time.Duration(m.compute.ns / m.compute.count)
+}

@@ -121,6 +121,9 @@ func newPushCmd() *cobra.Command {
 				info, err := pushFile(ctx, c, m, args[1], cmd.ErrOrStderr())
 				if err == nil {
 					fmt.Fprintf(cmd.OutOrStdout(), "pushed %s version %s (%d bytes, sha256 %s)\n", info.GetName(), info.GetVersion(), info.GetSizeBytes(), info.GetSha256())
+					if on := info.GetStoredOn(); len(on) > 0 {
+						fmt.Fprintf(cmd.OutOrStdout(), "stored on %s\n", strings.Join(on, ", "))
+					}
 				}
 				return err
 			})

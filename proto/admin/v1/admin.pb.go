@@ -476,7 +476,10 @@ type ModelInfo struct {
 	MemoryBytes int64 `protobuf:"varint,8,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
 	// stored_at is empty for a model stored on this node; for a model the
 	// cluster's catalog lists but other nodes store, the node that stores it.
-	StoredAt      string `protobuf:"bytes,9,opt,name=stored_at,json=storedAt,proto3" json:"stored_at,omitempty"`
+	StoredAt string `protobuf:"bytes,9,opt,name=stored_at,json=storedAt,proto3" json:"stored_at,omitempty"`
+	// stored_on, in a push's answer, are the nodes the model is durable on
+	// (this one first).
+	StoredOn      []string `protobuf:"bytes,10,rep,name=stored_on,json=storedOn,proto3" json:"stored_on,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -572,6 +575,13 @@ func (x *ModelInfo) GetStoredAt() string {
 		return x.StoredAt
 	}
 	return ""
+}
+
+func (x *ModelInfo) GetStoredOn() []string {
+	if x != nil {
+		return x.StoredOn
+	}
+	return nil
 }
 
 type ListModelsResponse struct {
@@ -1557,7 +1567,7 @@ const file_admin_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\"\x15\n" +
 	"\x13DeleteModelResponse\"\x13\n" +
-	"\x11ListModelsRequest\"\xda\x02\n" +
+	"\x11ListModelsRequest\"\xf7\x02\n" +
 	"\tModelInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x16\n" +
@@ -1568,7 +1578,9 @@ const file_admin_proto_rawDesc = "" +
 	"\x06labels\x18\x06 \x03(\v2).edgeserve.admin.v1.ModelInfo.LabelsEntryR\x06labels\x12\x16\n" +
 	"\x06loaded\x18\a \x01(\bR\x06loaded\x12!\n" +
 	"\fmemory_bytes\x18\b \x01(\x03R\vmemoryBytes\x12\x1b\n" +
-	"\tstored_at\x18\t \x01(\tR\bstoredAt\x1a9\n" +
+	"\tstored_at\x18\t \x01(\tR\bstoredAt\x12\x1b\n" +
+	"\tstored_on\x18\n" +
+	" \x03(\tR\bstoredOn\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"K\n" +

@@ -25,6 +25,105 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type ReplicateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// record is the model's catalog record (edgeserve.gossip.v1.ModelRecord,
+	// protobuf-encoded).
+	Record []byte `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
+	// from is the node asking (a holder): fetched from first.
+	From          string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplicateRequest) Reset() {
+	*x = ReplicateRequest{}
+	mi := &file_peer_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplicateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplicateRequest) ProtoMessage() {}
+
+func (x *ReplicateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_peer_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplicateRequest.ProtoReflect.Descriptor instead.
+func (*ReplicateRequest) Descriptor() ([]byte, []int) {
+	return file_peer_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ReplicateRequest) GetRecord() []byte {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+func (x *ReplicateRequest) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+type ReplicateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Node          string                 `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplicateResponse) Reset() {
+	*x = ReplicateResponse{}
+	mi := &file_peer_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplicateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplicateResponse) ProtoMessage() {}
+
+func (x *ReplicateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_peer_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplicateResponse.ProtoReflect.Descriptor instead.
+func (*ReplicateResponse) Descriptor() ([]byte, []int) {
+	return file_peer_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ReplicateResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
 type FetchBlobRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sha256        []byte                 `protobuf:"bytes,1,opt,name=sha256,proto3" json:"sha256,omitempty"`
@@ -35,7 +134,7 @@ type FetchBlobRequest struct {
 
 func (x *FetchBlobRequest) Reset() {
 	*x = FetchBlobRequest{}
-	mi := &file_peer_proto_msgTypes[0]
+	mi := &file_peer_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -47,7 +146,7 @@ func (x *FetchBlobRequest) String() string {
 func (*FetchBlobRequest) ProtoMessage() {}
 
 func (x *FetchBlobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_peer_proto_msgTypes[0]
+	mi := &file_peer_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -60,7 +159,7 @@ func (x *FetchBlobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchBlobRequest.ProtoReflect.Descriptor instead.
 func (*FetchBlobRequest) Descriptor() ([]byte, []int) {
-	return file_peer_proto_rawDescGZIP(), []int{0}
+	return file_peer_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *FetchBlobRequest) GetSha256() []byte {
@@ -88,7 +187,7 @@ type BlobChunk struct {
 
 func (x *BlobChunk) Reset() {
 	*x = BlobChunk{}
-	mi := &file_peer_proto_msgTypes[1]
+	mi := &file_peer_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -100,7 +199,7 @@ func (x *BlobChunk) String() string {
 func (*BlobChunk) ProtoMessage() {}
 
 func (x *BlobChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_peer_proto_msgTypes[1]
+	mi := &file_peer_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -113,7 +212,7 @@ func (x *BlobChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlobChunk.ProtoReflect.Descriptor instead.
 func (*BlobChunk) Descriptor() ([]byte, []int) {
-	return file_peer_proto_rawDescGZIP(), []int{1}
+	return file_peer_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *BlobChunk) GetSizeBytes() int64 {
@@ -135,16 +234,22 @@ var File_peer_proto protoreflect.FileDescriptor
 const file_peer_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"peer.proto\x12\x11edgeserve.peer.v1\"B\n" +
+	"peer.proto\x12\x11edgeserve.peer.v1\">\n" +
+	"\x10ReplicateRequest\x12\x16\n" +
+	"\x06record\x18\x01 \x01(\fR\x06record\x12\x12\n" +
+	"\x04from\x18\x02 \x01(\tR\x04from\"'\n" +
+	"\x11ReplicateResponse\x12\x12\n" +
+	"\x04node\x18\x01 \x01(\tR\x04node\"B\n" +
 	"\x10FetchBlobRequest\x12\x16\n" +
 	"\x06sha256\x18\x01 \x01(\fR\x06sha256\x12\x16\n" +
 	"\x06offset\x18\x02 \x01(\x03R\x06offset\">\n" +
 	"\tBlobChunk\x12\x1d\n" +
 	"\n" +
 	"size_bytes\x18\x01 \x01(\x03R\tsizeBytes\x12\x12\n" +
-	"\x04data\x18\x02 \x01(\fR\x04data2a\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data2\xbb\x01\n" +
 	"\vPeerService\x12R\n" +
-	"\tFetchBlob\x12#.edgeserve.peer.v1.FetchBlobRequest\x1a\x1c.edgeserve.peer.v1.BlobChunk\"\x000\x01B5Z3github.com/edgeserve/edgeserve/proto/peer/v1;peerpbb\x06proto3"
+	"\tFetchBlob\x12#.edgeserve.peer.v1.FetchBlobRequest\x1a\x1c.edgeserve.peer.v1.BlobChunk\"\x000\x01\x12X\n" +
+	"\tReplicate\x12#.edgeserve.peer.v1.ReplicateRequest\x1a$.edgeserve.peer.v1.ReplicateResponse\"\x00B5Z3github.com/edgeserve/edgeserve/proto/peer/v1;peerpbb\x06proto3"
 
 var (
 	file_peer_proto_rawDescOnce sync.Once
@@ -158,16 +263,20 @@ func file_peer_proto_rawDescGZIP() []byte {
 	return file_peer_proto_rawDescData
 }
 
-var file_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_peer_proto_goTypes = []any{
-	(*FetchBlobRequest)(nil), // 0: edgeserve.peer.v1.FetchBlobRequest
-	(*BlobChunk)(nil),        // 1: edgeserve.peer.v1.BlobChunk
+	(*ReplicateRequest)(nil),  // 0: edgeserve.peer.v1.ReplicateRequest
+	(*ReplicateResponse)(nil), // 1: edgeserve.peer.v1.ReplicateResponse
+	(*FetchBlobRequest)(nil),  // 2: edgeserve.peer.v1.FetchBlobRequest
+	(*BlobChunk)(nil),         // 3: edgeserve.peer.v1.BlobChunk
 }
 var file_peer_proto_depIdxs = []int32{
-	0, // 0: edgeserve.peer.v1.PeerService.FetchBlob:input_type -> edgeserve.peer.v1.FetchBlobRequest
-	1, // 1: edgeserve.peer.v1.PeerService.FetchBlob:output_type -> edgeserve.peer.v1.BlobChunk
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
+	2, // 0: edgeserve.peer.v1.PeerService.FetchBlob:input_type -> edgeserve.peer.v1.FetchBlobRequest
+	0, // 1: edgeserve.peer.v1.PeerService.Replicate:input_type -> edgeserve.peer.v1.ReplicateRequest
+	3, // 2: edgeserve.peer.v1.PeerService.FetchBlob:output_type -> edgeserve.peer.v1.BlobChunk
+	1, // 3: edgeserve.peer.v1.PeerService.Replicate:output_type -> edgeserve.peer.v1.ReplicateResponse
+	2, // [2:4] is the sub-list for method output_type
+	0, // [0:2] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -184,7 +293,7 @@ func file_peer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_peer_proto_rawDesc), len(file_peer_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	PeerService_FetchBlob_FullMethodName = "/edgeserve.peer.v1.PeerService/FetchBlob"
+	PeerService_Replicate_FullMethodName = "/edgeserve.peer.v1.PeerService/Replicate"
 )
 
 // PeerServiceClient is the client API for PeerService service.
@@ -34,6 +35,10 @@ type PeerServiceClient interface {
 	// hashes what it sends and, if its copy turns out corrupt, quarantines
 	// it and ends the stream with DATA_LOSS (the caller tries another).
 	FetchBlob(ctx context.Context, in *FetchBlobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BlobChunk], error)
+	// Replicate asks the node to store a model another node was pushed; it
+	// answers once the bytes are durable here (fetched from the caller or
+	// another holder, verified, committed).
+	Replicate(ctx context.Context, in *ReplicateRequest, opts ...grpc.CallOption) (*ReplicateResponse, error)
 }
 
 type peerServiceClient struct {
@@ -63,6 +68,16 @@ func (c *peerServiceClient) FetchBlob(ctx context.Context, in *FetchBlobRequest,
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PeerService_FetchBlobClient = grpc.ServerStreamingClient[BlobChunk]
 
+func (c *peerServiceClient) Replicate(ctx context.Context, in *ReplicateRequest, opts ...grpc.CallOption) (*ReplicateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReplicateResponse)
+	err := c.cc.Invoke(ctx, PeerService_Replicate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PeerServiceServer is the server API for PeerService service.
 // All implementations must embed UnimplementedPeerServiceServer
 // for forward compatibility.
@@ -71,6 +86,10 @@ type PeerServiceServer interface {
 	// hashes what it sends and, if its copy turns out corrupt, quarantines
 	// it and ends the stream with DATA_LOSS (the caller tries another).
 	FetchBlob(*FetchBlobRequest, grpc.ServerStreamingServer[BlobChunk]) error
+	// Replicate asks the node to store a model another node was pushed; it
+	// answers once the bytes are durable here (fetched from the caller or
+	// another holder, verified, committed).
+	Replicate(context.Context, *ReplicateRequest) (*ReplicateResponse, error)
 	mustEmbedUnimplementedPeerServiceServer()
 }
 
@@ -83,6 +102,9 @@ type UnimplementedPeerServiceServer struct{}
 
 func (UnimplementedPeerServiceServer) FetchBlob(*FetchBlobRequest, grpc.ServerStreamingServer[BlobChunk]) error {
 	return status.Errorf(codes.Unimplemented, "method FetchBlob not implemented")
+}
+func (UnimplementedPeerServiceServer) Replicate(context.Context, *ReplicateRequest) (*ReplicateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Replicate not implemented")
 }
 func (UnimplementedPeerServiceServer) mustEmbedUnimplementedPeerServiceServer() {}
 func (UnimplementedPeerServiceServer) testEmbeddedByValue()                     {}
@@ -116,13 +138,36 @@ func _PeerService_FetchBlob_Handler(srv interface{}, stream grpc.ServerStream) e
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PeerService_FetchBlobServer = grpc.ServerStreamingServer[BlobChunk]
 
+func _PeerService_Replicate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReplicateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServiceServer).Replicate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PeerService_Replicate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServiceServer).Replicate(ctx, req.(*ReplicateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PeerService_ServiceDesc is the grpc.ServiceDesc for PeerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var PeerService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "edgeserve.peer.v1.PeerService",
 	HandlerType: (*PeerServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Replicate",
+			Handler:    _PeerService_Replicate_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "FetchBlob",

@@ -1,0 +1,135 @@
+package node
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+
+	"github.com/edgeserve/edgeserve/internal/testutil"
+	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
+)
+
+func param(resp *pb.ModelInferResponse, key string) string {
+	return resp.GetParameters()[key].GetStringParam()
+}
+
+// loadedAt waits until from sees model loaded at node.
+func loadedAt(t *testing.T, from *testNode, node, model string) {
+	t.Helper()
+	testutil.Eventually(t, from.name()+" sees "+model+" loaded at "+node, func() bool {
+		m, ok := from.member(node)
+		return ok && m.Has(model)
+	})
+}
+
+// TestForwardToPeerWithModelLoaded: a request for a model loaded only on a
+// near peer is forwarded there (no load here), and the reply says so.
+func TestForwardToPeerWithModelLoaded(t *testing.T) {
+	a := clusterNode(t, "a", "127.0.3.1")
+	b := clusterNode(t, "b", "127.0.3.2", a.cluster.g.Addr())
+	push(t, a.admin, "mlp", zooModel(t, "tiny_mlp"))
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	loadedAt(t, b, "a", "mlp:1")
+	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if param(resp, "edgeserve_route") != "forward-hit" || param(resp, "edgeserve_served_by") != "a" || len(resp.Outputs) == 0 {
+		t.Fatalf("route %q served by %q; want forward-hit by a", param(resp, "edgeserve_route"), param(resp, "edgeserve_served_by"))
+	}
+	if b.cache.Resident("mlp:1") {
+		t.Fatal("b loaded the model it forwarded")
+	}
+	if recs, _ := b.store.List(testCtx(t)); len(recs) != 0 {
+		t.Fatalf("b fetched the bytes of a model it forwarded: %v", recs)
+	}
+	// At a itself the same request is a hit.
+	resp, err = a.infer.ModelInfer(testCtx(t), mlpRequest())
+	if err != nil || param(resp, "edgeserve_route") != "hit" || param(resp, "edgeserve_served_by") != "a" {
+		t.Fatalf("at a: %v, route %q", err, param(resp, "edgeserve_route"))
+	}
+}
+
+// TestForwardFailureFallsBackHere: the peer chosen fails the forward (it
+// refuses requests while gossip still says it is alive); the request is
+// served here.
+func TestForwardFailureFallsBackHere(t *testing.T) {
+	a := clusterNode(t, "a", "127.0.3.3")
+	b := clusterNode(t, "b", "127.0.3.4", a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	push(t, a.admin, "mlp", path)
+	push(t, b.admin, "mlp", path) // same bytes, same version: b can load without a
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	loadedAt(t, b, "a", "mlp:1")
+	a.draining.Store(true) // a refuses every request with UNAVAILABLE
+	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+	if err != nil {
+		t.Fatalf("infer at b with a's server gone: %v", err)
+	}
+	if param(resp, "edgeserve_route") != "fallback" || param(resp, "edgeserve_served_by") != "b" {
+		t.Fatalf("route %q served by %q; want fallback by b", param(resp, "edgeserve_route"), param(resp, "edgeserve_served_by"))
+	}
+}
+
+// TestForwardedRequestsNeedAPeer: a client cannot mark its request as
+// forwarded (to keep it from being routed) without the cluster's
+// credentials.
+func TestForwardedRequestsNeedAPeer(t *testing.T) {
+	a := startNode(t, func(c *Config, d *Deps) {
+		c.Cluster.Name, c.Cluster.Region, c.Cluster.GossipAddr, c.Cluster.Secret = "a", "eu", "127.0.3.5:0", "s3cret"
+	})
+	push(t, a.admin, "mlp", zooModel(t, "tiny_mlp"))
+	ctx := metadataCtx(t, forwardedByKey, "x")
+	if _, err := a.infer.ModelInfer(ctx, mlpRequest()); err == nil {
+		t.Fatal("a request marked forwarded without the cluster secret was served")
+	}
+	ctx = metadataCtx(t, forwardedByKey, "x", clusterSecretKey, "s3cret")
+	if _, err := a.infer.ModelInfer(ctx, mlpRequest()); err != nil {
+		t.Fatalf("a forwarded request with the secret: %v", err)
+	}
+}
+
+func metadataCtx(t *testing.T, kv ...string) context.Context {
+	return metadata.AppendToOutgoingContext(testCtx(t), kv...)
+}
+
+// TestLoadHereWhenThePeerIsFar: the model is loaded only on a peer 80 ms
+// away, and its bytes are here: loading it here is predicted cheaper, so
+// the request does not go to the peer.
+func TestLoadHereWhenThePeerIsFar(t *testing.T) {
+	far := func(from, to string) time.Duration { // one way: 40 ms between 127.0.3.6 and 127.0.3.7
+		if strings.HasPrefix(from, "127.0.3.") && strings.HasPrefix(to, "127.0.3.") && from[:9] != to[:9] {
+			return 40 * time.Millisecond
+		}
+		return 0
+	}
+	withDelay := func(c *Config, d *Deps) { d.GossipDelay = far }
+	a := clusterNodeWith(t, "a", "127.0.3.6", withDelay)
+	b := clusterNodeWith(t, "b", "127.0.3.7", withDelay, a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	push(t, a.admin, "mlp", path)
+	push(t, b.admin, "mlp", path)
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	loadedAt(t, b, "a", "mlp:1")
+	testutil.Eventually(t, "b predicts a 80 ms away", func() bool {
+		rtt, ok := b.cluster.g.RTT("a")
+		return ok && rtt > 60*time.Millisecond
+	})
+	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if param(resp, "edgeserve_route") != "load" || param(resp, "edgeserve_served_by") != "b" {
+		t.Fatalf("route %q served by %q; want load at b", param(resp, "edgeserve_route"), param(resp, "edgeserve_served_by"))
+	}
+}

@@ -1,0 +1,128 @@
+// Package route is the miss router's cost model: for a request whose model
+// is not loaded on the node it reached, it ranks the places it could run
+// by predicted latency. It is pure (no I/O), so the node and the
+// simulator decide alike.
+//
+// The options, each with its predicted time to the request's answer:
+//
+//   - load here: this node's load queue, the model's load (its measured
+//     fast-form load, or an estimate from its size before one exists),
+//     fetching its bytes from a peer when they are not on disk, and the
+//     run;
+//   - forward-hit: a peer that has the model loaded: the predicted RTT,
+//     the peer's queue ahead of the request, and the run;
+//   - forward-load: a peer that could load it sooner than this node (it
+//     has room, this node has none worth giving): RTT, its load queue, its
+//     load and the run.
+//
+// A model the policy declines to cache here (not worth the room) drops the
+// local load from the options while another exists. The caller tries the
+// options in order and falls back to the next when one fails.
+package route
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Kind is where a request runs.
+type Kind string
+
+const (
+	Hit         Kind = "hit" // loaded here: no routing needed
+	Load        Kind = "load"
+	ForwardHit  Kind = "forward-hit"
+	ForwardLoad Kind = "forward-load"
+)
+
+// Local is what this node knows of its own cost for the model.
+type Local struct {
+	// LoadTime is the model's load (measured, or estimated).
+	LoadTime time.Duration
+	// FetchTime is the transfer of its bytes when they are not on disk
+	// (0 when they are).
+	FetchTime time.Duration
+	// Queue is the wait before a load can start (loads ahead of it).
+	Queue time.Duration
+	// Run is the model's warm run time.
+	Run time.Duration
+	// Declined says the policy would rather not cache the model here.
+	Declined bool
+	// NoRoom says the model cannot be loaded here now at all.
+	NoRoom bool
+}
+
+// Peer is one other node that could serve the request.
+type Peer struct {
+	Name string
+	// RTT is the predicted round-trip time to the peer.
+	RTT time.Duration
+	// Loaded says the peer has the model loaded.
+	Loaded bool
+	// Queue is the number of requests the peer is serving or queueing.
+	Queue int
+	// Run is the model's warm run time there.
+	Run time.Duration
+	// LoadTime is the model's load there (for forward-load), and Room
+	// whether the peer has headroom for it.
+	LoadTime time.Duration
+	Room     bool
+}
+
+// Option is one place to run the request and its predicted latency.
+type Option struct {
+	Kind Kind
+	Node string // the peer; "" for this node
+	Cost time.Duration
+}
+
+// Choose ranks the options, cheapest first (ties: here before a peer,
+// then by peer name). The local load is always among them unless the node
+// has no room: it is the last resort when every peer fails.
+func Choose(local Local, peers []Peer) []Option {
+	var out []Option
+	for _, p := range peers {
+		switch {
+		case p.Loaded:
+			out = append(out, Option{Kind: ForwardHit, Node: p.Name, Cost: p.RTT + time.Duration(p.Queue+1)*p.Run})
+		case p.Room:
+			out = append(out, Option{Kind: ForwardLoad, Node: p.Name, Cost: p.RTT + p.LoadTime + time.Duration(p.Queue+1)*p.Run})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Option) int {
+		if c := cmp.Compare(a.Cost, b.Cost); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Node, b.Node)
+	})
+	if local.NoRoom {
+		return out
+	}
+	here := Option{Kind: Load, Cost: local.Queue + local.FetchTime + local.LoadTime + local.Run}
+	if local.Declined && len(out) > 0 {
+		return append(out, here) // not worth the room: a last resort only
+	}
+	i := slices.IndexFunc(out, func(o Option) bool { return o.Cost >= here.Cost }) // a tie goes to this node
+	if i < 0 {
+		i = len(out)
+	}
+	return slices.Insert(out, i, here)
+}
+
+// EstimateLoad predicts a model's load before one was measured, from its
+// file size: a fixed session cost plus reading and preparing the bytes.
+func EstimateLoad(sizeBytes int64) time.Duration {
+	const fixed = 30 * time.Millisecond
+	const bytesPerSecond = 400 << 20
+	return fixed + time.Duration(float64(sizeBytes)/bytesPerSecond*float64(time.Second))
+}
+
+// EstimateFetch predicts moving sizeBytes from a peer rtt away, assuming
+// the link moves bytesPerSecond.
+func EstimateFetch(sizeBytes int64, rtt time.Duration, bytesPerSecond float64) time.Duration {
+	if bytesPerSecond <= 0 {
+		return rtt
+	}
+	return 2*rtt + time.Duration(float64(sizeBytes)/bytesPerSecond*float64(time.Second))
+}
