@@ -95,7 +95,8 @@ func (c placementCache) Memory() memoryStatus {
 	m := memoryStatus{BudgetBytes: st.CapacityBytes, ChargedBytes: st.UsedBytes, MappedBytes: st.MappedBytes,
 		Models: make([]modelMemory, 0, len(st.Models))}
 	for _, ms := range st.Models {
-		m.Models = append(m.Models, modelMemory{Model: ms.Name, State: ms.State, ChargedBytes: ms.Bytes, MappedBytes: ms.MappedBytes})
+		m.Models = append(m.Models, modelMemory{Model: ms.Name, State: ms.State, ChargedBytes: ms.Bytes, MappedBytes: ms.MappedBytes,
+			LastUse: ms.LastUse, Pinned: ms.Pinned})
 	}
 	return m
 }

@@ -44,6 +44,7 @@ func (n *Node) startCluster(deps Deps) error {
 	if n.peers, err = newPeers(n.cfg.Server); err != nil {
 		return err
 	}
+	n.peers.rewrite = deps.PeerAddr
 	return nil
 }
 

@@ -21,13 +21,13 @@ import (
 
 // clusterNode starts a node in region eu gossiping on ip with short
 // timers, joining join when given.
-func clusterNode(t *testing.T, name, ip string, join ...string) *testNode {
+func clusterNode(t testing.TB, name, ip string, join ...string) *testNode {
 	t.Helper()
 	return clusterNodeWith(t, name, ip, nil, join...)
 }
 
 // clusterNodeWith is clusterNode with mod applied last.
-func clusterNodeWith(t *testing.T, name, ip string, mod func(*Config, *Deps), join ...string) *testNode {
+func clusterNodeWith(t testing.TB, name, ip string, mod func(*Config, *Deps), join ...string) *testNode {
 	t.Helper()
 	return startNode(t, func(c *Config, d *Deps) {
 		defer func() {

@@ -31,6 +31,10 @@ type Deps struct {
 	// loopback a WAN's shape). Both nil in production.
 	GossipTune  func(*gossip.Config)
 	GossipDelay gossip.DelayFunc
+	// PeerAddr rewrites a peer's gRPC address before the node dials it
+	// (tests route peer links through a delaying proxy); nil in
+	// production.
+	PeerAddr func(addr string) string
 }
 
 // modelStore is what the node uses of the model store (store.Store).

@@ -100,12 +100,19 @@ func (n *Node) inferJSON(ctx context.Context, model, version string, req codec.J
 	for _, o := range req.Outputs {
 		call.Outputs = append(call.Outputs, o.Name)
 	}
+	call.forward = n.tensorForward(call, req.ID)
 	res, err := n.infer(ctx, call)
+	if err == nil && res.Forwarded != nil {
+		res.Outputs, err = forwardedOutputs(res.Forwarded)
+	}
 	if err != nil {
 		return codec.JSONResponse{}, nil, err
 	}
 	resp := codec.JSONResponse{ModelName: res.Record.Name, ModelVersion: versionString(res.Record), ID: req.ID,
 		Outputs: make([]codec.JSONTensor, len(res.Outputs))}
+	if res.Route != "" {
+		resp.Parameters = map[string]any{"edgeserve_route": res.Route, "edgeserve_served_by": res.ServedBy}
+	}
 	binary := codec.BinaryOutputs(req)
 	var tail [][]byte
 	for i, t := range res.Outputs {

@@ -38,6 +38,9 @@ type modelMemory struct {
 	State        string `json:"state"`
 	ChargedBytes int64  `json:"charged_bytes"` // the reservation while it loads
 	MappedBytes  int64  `json:"mapped_bytes"`
+	// LastUse is the last request's arrival (zero: none since the load).
+	LastUse time.Time `json:"last_use"`
+	Pinned  bool      `json:"pinned,omitempty"`
 }
 
 // gpuStatus is the last GPU probe.

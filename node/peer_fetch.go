@@ -34,8 +34,9 @@ const repairTimeout = 5 * time.Minute
 
 // peers are the node's connections to other nodes, opened on first use.
 type peers struct {
-	creds  credentials.TransportCredentials
-	flight singleflight.Group // one fetch per digest at a time
+	creds   credentials.TransportCredentials
+	rewrite func(string) string // Deps.PeerAddr
+	flight  singleflight.Group  // one fetch per digest at a time
 
 	mu    sync.Mutex
 	conns map[string]*grpc.ClientConn // guarded by mu; by address
@@ -74,7 +75,11 @@ func (p *peers) conn(addr string) (*grpc.ClientConn, error) {
 	if c := p.conns[addr]; c != nil {
 		return c, nil
 	}
-	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(p.creds))
+	target := addr
+	if p.rewrite != nil {
+		target = p.rewrite(addr)
+	}
+	c, err := grpc.NewClient(target, grpc.WithTransportCredentials(p.creds))
 	if err != nil {
 		return nil, fmt.Errorf("node: dial peer %s: %w", addr, err)
 	}

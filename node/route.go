@@ -2,11 +2,15 @@ package node
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/edgeserve/edgeserve/gossip"
+	"github.com/edgeserve/edgeserve/node/codec"
 	"github.com/edgeserve/edgeserve/placement/route"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/metadata"
@@ -78,8 +82,45 @@ func (n *Node) localCost(rec store.Record) route.Local {
 		}
 		l.FetchTime = route.EstimateFetch(rec.SizeBytes, rtt, fetchBytesPerSecond)
 	}
-	l.NoRoom = n.sizeHint(rec) > n.cfg.Cache.MemoryBudgetBytes
+	need := n.sizeHint(rec)
+	if f, ok := n.cache.Facts(key); ok && f.MeasuredBytes > 0 {
+		need = f.MeasuredBytes
+	}
+	l.NoRoom = need > n.cfg.Cache.MemoryBudgetBytes
+	l.Declined = n.evictsHot(need, time.Now())
 	return l
+}
+
+// hotWindow is how recently a loaded model must have served a request for
+// evicting it to make room to count as evicting a hot model.
+const hotWindow = 30 * time.Second
+
+// evictsHot reports whether making need bytes of room here would evict a
+// model that served a request within hotWindow: the models least recently
+// used go first, as the cache's eviction would mostly take them. Such a
+// load is not worth it while a peer can serve the request.
+func (n *Node) evictsHot(need int64, now time.Time) bool {
+	mem := n.cache.Memory()
+	deficit := need - (mem.BudgetBytes - mem.ChargedBytes)
+	if deficit <= 0 {
+		return false
+	}
+	var loaded []modelMemory
+	for _, m := range mem.Models {
+		if m.State == "loaded" && !m.Pinned {
+			loaded = append(loaded, m)
+		}
+	}
+	slices.SortFunc(loaded, func(a, b modelMemory) int { return a.LastUse.Compare(b.LastUse) })
+	for _, m := range loaded {
+		if now.Sub(m.LastUse) < hotWindow {
+			return true
+		}
+		if deficit -= m.ChargedBytes; deficit <= 0 {
+			return false
+		}
+	}
+	return true // pinned models or loads in progress hold the rest
 }
 
 // peerCosts describes the live peers for the router.
@@ -140,4 +181,36 @@ func (n *Node) forwardedBy(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	return true, n.peerAuth(ctx)
+}
+
+// tensorForward is the forwardFunc of a request that arrived decoded (over
+// HTTP): its tensors are sent as raw contents in a gRPC request.
+func (n *Node) tensorForward(call inferCall, id string) forwardFunc {
+	if n.cluster == nil {
+		return nil
+	}
+	req := &pb.ModelInferRequest{ModelName: call.Model, ModelVersion: call.Version, Id: id}
+	for _, t := range call.Inputs {
+		req.Inputs = append(req.Inputs, &pb.ModelInferRequest_InferInputTensor{Name: t.Name, Datatype: codec.DataTypeName(t.Type), Shape: t.Shape})
+		req.RawInputContents = append(req.RawInputContents, t.Data)
+	}
+	for _, o := range call.Outputs {
+		req.Outputs = append(req.Outputs, &pb.ModelInferRequest_InferRequestedOutputTensor{Name: o})
+	}
+	return n.grpcForward(req)
+}
+
+// forwardedOutputs decodes a peer's answer into tensors, raw or typed
+// contents alike (the request decoder reads both forms).
+func forwardedOutputs(resp *pb.ModelInferResponse) ([]runtime.Tensor, error) {
+	as := &pb.ModelInferRequest{RawInputContents: resp.GetRawOutputContents()}
+	for _, o := range resp.GetOutputs() {
+		as.Inputs = append(as.Inputs, &pb.ModelInferRequest_InferInputTensor{Name: o.GetName(), Datatype: o.GetDatatype(),
+			Shape: o.GetShape(), Contents: o.GetContents()})
+	}
+	outs, err := codec.DecodeInputs(as)
+	if err != nil {
+		return nil, fmt.Errorf("node: the peer's answer: %w", err)
+	}
+	return outs, nil
 }

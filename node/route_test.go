@@ -2,6 +2,9 @@ package node
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +134,96 @@ func TestLoadHereWhenThePeerIsFar(t *testing.T) {
 	}
 	if param(resp, "edgeserve_route") != "load" || param(resp, "edgeserve_served_by") != "b" {
 		t.Fatalf("route %q served by %q; want load at b", param(resp, "edgeserve_route"), param(resp, "edgeserve_served_by"))
+	}
+}
+
+// TestForwardRatherThanEvictHot: this node's memory holds a model in use;
+// a request for another model, loaded on a peer 80 ms away, would be
+// cheaper to load here, but only by evicting the model in use: it is
+// forwarded, and the hot model stays.
+func TestForwardRatherThanEvictHot(t *testing.T) {
+	far := func(from, to string) time.Duration {
+		if strings.HasPrefix(from, "127.0.3.") && strings.HasPrefix(to, "127.0.3.") && from[:9] != to[:9] {
+			return 40 * time.Millisecond
+		}
+		return 0
+	}
+	a := clusterNodeWith(t, "a", "127.0.3.8", func(c *Config, d *Deps) { d.GossipDelay = far })
+	b := clusterNodeWith(t, "b", "127.0.3.9", func(c *Config, d *Deps) {
+		d.GossipDelay = far
+		d.Loader = chargedLoader{realLoader(t), 6 << 20}
+		c.Cache.MemoryBudgetBytes = 10 << 20 // one model fits
+	}, a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	for _, n := range []*testNode{a, b} {
+		push(t, n.admin, "mlp", path)
+		push(t, n.admin, "hot", path)
+	}
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	// b has loaded mlp before (so it knows what mlp takes), then unloaded it.
+	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.admin.UnloadModel(adminCtx(t), &adminpb.UnloadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "mlp unloaded at b", func() bool { return !b.cache.Resident("mlp:1") })
+	hot := mlpRequest()
+	hot.ModelName = "hot"
+	if _, err := b.infer.ModelInfer(testCtx(t), hot); err != nil { // loads hot at b, and uses it
+		t.Fatal(err)
+	}
+	loadedAt(t, b, "a", "mlp:1")
+	testutil.Eventually(t, "b predicts a 80 ms away", func() bool {
+		rtt, ok := b.cluster.g.RTT("a")
+		return ok && rtt > 60*time.Millisecond
+	})
+	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if param(resp, "edgeserve_route") != "forward-hit" || !b.cache.Resident("hot:1") {
+		t.Fatalf("route %q, hot still loaded: %v; want forward-hit, hot kept", param(resp, "edgeserve_route"), b.cache.Resident("hot:1"))
+	}
+}
+
+// TestHTTPRequestIsForwarded: an HTTP request for a model loaded only on a
+// peer is forwarded too, and answers with the peer's outputs.
+func TestHTTPRequestIsForwarded(t *testing.T) {
+	a := clusterNode(t, "a", "127.0.3.10")
+	b := clusterNode(t, "b", "127.0.3.11", a.cluster.g.Addr())
+	push(t, a.admin, "mlp", zooModel(t, "tiny_mlp"))
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	loadedAt(t, b, "a", "mlp:1")
+	body := `{"inputs":[{"name":"input","shape":[1,16],"datatype":"FP32","data":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]}]}`
+	var direct, forwarded struct {
+		Parameters map[string]string `json:"parameters"`
+		Outputs    []struct {
+			Name string    `json:"name"`
+			Data []float64 `json:"data"`
+		} `json:"outputs"`
+	}
+	for _, c := range []struct {
+		n   *testNode
+		out any
+	}{{a, &direct}, {b, &forwarded}} {
+		status, resp := httpDo(t, http.DefaultClient, "POST", "http://"+c.n.HTTPAddr()+"/v2/models/mlp/infer", "", body)
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.n.name(), status, resp)
+		}
+		if err := json.Unmarshal([]byte(resp), c.out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if forwarded.Parameters["edgeserve_route"] != "forward-hit" || forwarded.Parameters["edgeserve_served_by"] != "a" {
+		t.Fatalf("b answered with parameters %v; want forward-hit by a", forwarded.Parameters)
+	}
+	if direct.Parameters["edgeserve_route"] != "hit" || len(forwarded.Outputs) != 1 || len(direct.Outputs) != 1 ||
+		!slices.Equal(forwarded.Outputs[0].Data, direct.Outputs[0].Data) || len(direct.Outputs[0].Data) == 0 {
+		t.Fatalf("forwarded outputs %v, direct %v (%v)", forwarded.Outputs, direct.Outputs, direct.Parameters)
 	}
 }
