@@ -227,3 +227,44 @@ func TestHTTPRequestIsForwarded(t *testing.T) {
 		t.Fatalf("forwarded outputs %v, direct %v (%v)", forwarded.Outputs, direct.Outputs, direct.Parameters)
 	}
 }
+
+// TestPeerDiesDuringForward: the peer a request was forwarded to dies
+// while it runs the request; the request still succeeds, here, within its
+// deadline.
+func TestPeerDiesDuringForward(t *testing.T) {
+	gl := &gatedLoader{Loader: realLoader(t), entered: make(chan struct{}, 4), gate: make(chan struct{})}
+	a := clusterNodeWith(t, "a", "127.0.3.12", func(c *Config, d *Deps) { d.Loader = gl })
+	b := clusterNode(t, "b", "127.0.3.13", a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	push(t, a.admin, "mlp", path)
+	push(t, b.admin, "mlp", path)
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	loadedAt(t, b, "a", "mlp:1")
+	type answer struct {
+		route, by string
+		err       error
+	}
+	done := make(chan answer, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go func() {
+		resp, err := b.infer.ModelInfer(ctx, mlpRequest())
+		done <- answer{param(resp, "edgeserve_route"), param(resp, "edgeserve_served_by"), err}
+	}()
+	<-gl.entered // the forwarded request runs at a
+	a.grpcSrv.Stop()
+	got := <-done
+	close(gl.gate)
+	if err := <-a.done; err == nil {
+		t.Log("a's Run ended without an error after its server was stopped")
+	}
+	a.done = nil
+	if got.err != nil || got.route != "fallback" || got.by != "b" {
+		t.Fatalf("answer %+v; want success by fallback at b", got)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("answered only after the deadline")
+	}
+}
