@@ -53,29 +53,29 @@ lint:
 zoo: build
 	$(BIN)/edgeserve zoo --set small --out $(DEMO_ZOO)
 
-## run: build, generate demo models, start a node, push the demo models,
-## and print how to send a request (the node keeps running in the background)
-NODE_DIR := $(CURDIR)/.cache/node
-NODE_GRPC ?= 127.0.0.1:8001
-NODE_HTTP ?= 127.0.0.1:8000
-NODE_METRICS ?= 127.0.0.1:8002
+## run: build, generate demo models, start a local cluster (2 regions x 2
+## nodes on 127.0.0.1-4, deploy/local-cluster.sh), push the demo models, and
+## print how to send a request (the nodes keep running in the background)
+CLUSTER_DIR := $(CURDIR)/.cache/cluster
 DEMO_MODELS := mobilenet_v1_0.25 squeezenet1.1 tiny_mlp add_fp32
 run: setup build zoo
-	@mkdir -p $(NODE_DIR); if [ -f $(NODE_DIR)/pid ]; then kill $$(cat $(NODE_DIR)/pid) 2>/dev/null && sleep 1; rm -f $(NODE_DIR)/pid; fi
-	$(BIN)/edgeserve-node --data-dir $(NODE_DIR) --grpc-addr $(NODE_GRPC) --http-addr $(NODE_HTTP) --metrics-addr $(NODE_METRICS) >$(NODE_DIR)/node.log 2>&1 & echo $$! >$(NODE_DIR)/pid
-	@for i in $$(seq 100); do curl -sf http://$(NODE_HTTP)/v2/health/ready >/dev/null && break; sleep 0.1; done
-	@for m in $(DEMO_MODELS); do $(BIN)/edgeserve models push $$m $(DEMO_ZOO)/$$m.onnx --addr $(NODE_GRPC) || exit 1; done
-	$(BIN)/edgeserve models ls --addr $(NODE_GRPC)
-	$(BIN)/edgeserve infer mobilenet_v1_0.25 --random --addr $(NODE_GRPC)
+	deploy/local-cluster.sh start $(BIN) $(CLUSTER_DIR) $(DEMO_ZOO) $(DEMO_MODELS)
+	$(BIN)/edgeserve cluster status --addr 127.0.0.1:8001
+	$(BIN)/edgeserve infer mobilenet_v1_0.25 --random --addr 127.0.0.3:8001
 	@echo
-	@echo "edgeserve-node is running (pid $$(cat $(NODE_DIR)/pid), log $(NODE_DIR)/node.log). Stop it: make stop"
-	@echo "Try: $(BIN)/edgeserve infer squeezenet1.1 --random --batch 2 --addr $(NODE_GRPC)"
-	@echo "Try: curl -s -X POST http://$(NODE_HTTP)/v2/models/add_fp32/infer -d '{\"inputs\":[{\"name\":\"a\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[1,2]},{\"name\":\"b\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[3,4]}]}'"
-	@echo "Metrics: curl -s http://$(NODE_METRICS)/metrics | grep ^edgeserve_"
+	@echo "A local cluster is running: edge-eu-1, edge-eu-2 (region eu) and edge-us-1, edge-us-2 (region us)"
+	@echo "on 127.0.0.1-4, each with HTTP :8000, gRPC :8001, metrics :8002; logs in $(CLUSTER_DIR)/<name>/node.log."
+	@echo "Send a request to any node (one that lacks the model forwards it or fetches it):"
+	@echo "  $(BIN)/edgeserve infer squeezenet1.1 --random --batch 2 --addr 127.0.0.4:8001"
+	@echo "  curl -s -X POST http://127.0.0.2:8000/v2/models/add_fp32/infer -d '{\"inputs\":[{\"name\":\"a\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[1,2]},{\"name\":\"b\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[3,4]}]}'"
+	@echo "See the cluster: $(BIN)/edgeserve cluster status --addr 127.0.0.2:8001   (or curl -s http://127.0.0.2:8000/v2/cluster)"
+	@echo "Metrics: curl -s http://127.0.0.1:8002/metrics | grep ^edgeserve_"
+	@echo "Stop it: make stop"
 
-## stop: stop the node that `make run` started (it drains and exits)
+## stop: stop the cluster that `make run` started (each node drains and leaves)
 stop:
-	@if [ -f $(NODE_DIR)/pid ]; then kill $$(cat $(NODE_DIR)/pid) 2>/dev/null; rm -f $(NODE_DIR)/pid; echo stopped; fi
+	@deploy/local-cluster.sh stop $(CLUSTER_DIR)
+	@if [ -f $(CURDIR)/.cache/node/pid ]; then kill $$(cat $(CURDIR)/.cache/node/pid) 2>/dev/null; rm -f $(CURDIR)/.cache/node/pid; fi
 
 ## bench: the runtime table (poster Table I on this machine) and Go benchmarks
 bench: setup build

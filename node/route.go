@@ -131,6 +131,8 @@ func (n *Node) peerCosts(rec store.Record) []route.Peer {
 	if f, ok := n.cache.Facts(key); ok && f.LoadTime > 0 {
 		load = f.LoadTime
 	}
+	_, origin, _, _ := n.cluster.g.Model(rec.Name, rec.Version)
+	fetch := route.EstimateFetch(rec.SizeBytes, unknownRTT/2, fetchBytesPerSecond)
 	var out []route.Peer
 	for _, m := range n.cluster.g.Members() {
 		if m.Self || m.Health != gossip.Alive || m.State == nil || m.Services.GRPCAddr == "" {
@@ -140,6 +142,9 @@ func (n *Node) peerCosts(rec store.Record) []route.Peer {
 			LoadTime: load, Room: m.State.MemoryHeadroomBytes >= n.sizeHint(rec)}
 		if m.RTTKnown {
 			p.RTT = m.RTT
+		}
+		if !p.Loaded && m.Name != origin {
+			p.FetchTime = fetch // not known to hold the bytes
 		}
 		out = append(out, p)
 	}

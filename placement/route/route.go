@@ -64,10 +64,12 @@ type Peer struct {
 	Queue int
 	// Run is the model's warm run time there.
 	Run time.Duration
-	// LoadTime is the model's load there (for forward-load), and Room
-	// whether the peer has headroom for it.
-	LoadTime time.Duration
-	Room     bool
+	// LoadTime is the model's load there (for forward-load), FetchTime
+	// the transfer of its bytes there when the peer is not known to hold
+	// them, and Room whether the peer has headroom for it.
+	LoadTime  time.Duration
+	FetchTime time.Duration
+	Room      bool
 }
 
 // Option is one place to run the request and its predicted latency.
@@ -87,7 +89,7 @@ func Choose(local Local, peers []Peer) []Option {
 		case p.Loaded:
 			out = append(out, Option{Kind: ForwardHit, Node: p.Name, Cost: p.RTT + time.Duration(p.Queue+1)*p.Run})
 		case p.Room:
-			out = append(out, Option{Kind: ForwardLoad, Node: p.Name, Cost: p.RTT + p.LoadTime + time.Duration(p.Queue+1)*p.Run})
+			out = append(out, Option{Kind: ForwardLoad, Node: p.Name, Cost: p.RTT + p.FetchTime + p.LoadTime + time.Duration(p.Queue+1)*p.Run})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Option) int {
