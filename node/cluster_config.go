@@ -50,6 +50,10 @@ type ClusterConfig struct {
 	// durable on before the push is acknowledged; other sites are asked
 	// first. Fewer live nodes than this store it on all there are.
 	Replicas int `yaml:"replicas"`
+	// LocalOnly serves every request here (loading, and fetching bytes)
+	// rather than forwarding a miss to a peer: for comparisons, and for
+	// nodes whose peers must not take their traffic.
+	LocalOnly bool `yaml:"local_only"`
 }
 
 // DefaultClusterConfig gossips on :7946 over the LAN profile, named after

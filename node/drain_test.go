@@ -17,7 +17,7 @@ import (
 )
 
 // realLoader builds an ONNX Runtime loader for tests that wrap it.
-func realLoader(t *testing.T) runtime.Loader {
+func realLoader(t testing.TB) runtime.Loader {
 	t.Helper()
 	cfg := ort.DefaultConfig()
 	cfg.LibraryPath = testutil.ORTLibrary(t)

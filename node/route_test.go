@@ -21,7 +21,7 @@ func param(resp *pb.ModelInferResponse, key string) string {
 }
 
 // loadedAt waits until from sees model loaded at node.
-func loadedAt(t *testing.T, from *testNode, node, model string) {
+func loadedAt(t testing.TB, from *testNode, node, model string) {
 	t.Helper()
 	testutil.Eventually(t, from.name()+" sees "+model+" loaded at "+node, func() bool {
 		m, ok := from.member(node)

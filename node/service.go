@@ -59,7 +59,7 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 	}
 	key := rec.Ref()
 	how := ""
-	if call.forward != nil && !call.forwarded && n.cluster != nil && !n.cache.Resident(key) {
+	if call.forward != nil && !call.forwarded && n.cluster != nil && !n.cfg.Cluster.LocalOnly && !n.cache.Resident(key) {
 		r, done, err := n.route(ctx, rec, call)
 		if done {
 			return r, err

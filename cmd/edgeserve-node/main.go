@@ -181,6 +181,7 @@ func addClusterFlags(fs *pflag.FlagSet, c *node.ClusterConfig) {
 	fs.StringVar(&c.GossipKey, "gossip-key", c.GossipKey, "gossip encryption key (base64, 16/24/32 bytes) or a keyring file (JSON array of base64 keys)")
 	fs.StringVar(&c.GossipProfile, "gossip-profile", c.GossipProfile, "gossip timing profile: lan or wan")
 	fs.BoolVar(&c.InsecureCluster, "insecure-cluster", c.InsecureCluster, "allow plain-text gossip beyond loopback (trusted networks only)")
+	fs.BoolVar(&c.LocalOnly, "local-only", c.LocalOnly, "serve every request here (load, fetch bytes) instead of forwarding misses to peers")
 	fs.IntVar(&c.Replicas, "replicas", c.Replicas, "nodes (this one included) a pushed model must be durable on before the push is acknowledged")
 	fs.StringVar(&c.Secret, "cluster-secret", c.Secret, "secret every node of the cluster shares, for node-to-node calls without mutual TLS (default $EDGESERVE_CLUSTER_SECRET)")
 }
