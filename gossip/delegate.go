@@ -52,10 +52,12 @@ func (g *Gossip) applyState(s *gossippb.NodeState) applyResult {
 	if s.Node == g.cfg.Name {
 		return stale
 	}
-	if s.Coordinate != nil {
+	r := g.states.apply(s, g.now())
+	if s.Coordinate != nil && r != stale {
+		// Only a newer state's coordinate: push/pull re-sends old states,
+		// whose coordinates would rewind what probes taught since.
 		g.coords.remember(s.Node, fromWire(s.Coordinate))
 	}
-	r := g.states.apply(s, g.now())
 	if s.Leaving {
 		g.members.markLeaving(s.Node, s.Epoch)
 	}
