@@ -145,6 +145,8 @@ func TestDecodersRefuseMalformedAndOtherVersions(t *testing.T) {
 		{"coordinate version 2", decCoord, other(s["coord"]), true},
 		{"coordinate NaN", decCoord, mustEncode(t, badCoord), false},
 		{"coordinate 3-d", decCoord, mustEncode(t, shortCoord), false},
+		{"coordinate out of range", decCoord, mustEncode(t, &gossippb.Coordinate{Vec: append([]float64{1e300}, make([]float64, dimensionality-1)...)}), false},
+		{"coordinate negative height", decCoord, mustEncode(t, &gossippb.Coordinate{Vec: make([]float64, dimensionality), Height: -1}), false},
 		{"coordinate infinite height", decCoord, mustEncode(t, &gossippb.Coordinate{Vec: make([]float64, dimensionality), Height: math.Inf(1)}), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
