@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 )
 
 func validConfig() Config {
@@ -37,6 +38,7 @@ func TestConfigValidate(t *testing.T) {
 		{"zero state interval", func(c *Config) { c.StateInterval = 0 }, "positive"},
 		{"zero tombstone ttl", func(c *Config) { c.TombstoneTTL = 0 }, "positive"},
 		{"zero skew", func(c *Config) { c.MaxClockSkew = 0 }, "positive"},
+		{"negative retransmit mult", func(c *Config) { c.RetransmitMult = -1 }, "multipliers"},
 		{"zero join retry", func(c *Config) { c.JoinRetryInterval = 0 }, "join retry"},
 		{"bind without port", func(c *Config) { c.BindAddr = "127.0.0.1" }, "bind address"},
 		{"bind with bad port", func(c *Config) { c.BindAddr = "127.0.0.1:99999" }, "bad port"},
@@ -52,6 +54,18 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("err %v, want one saying %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestMemberlistConfigTakesTheTimers(t *testing.T) {
+	c := validConfig()
+	c.Profile = "local"
+	if mc := c.memberlistConfig(); mc.RetransmitMult != 2 || mc.SuspicionMult != 3 {
+		t.Fatalf("local profile: retransmit %d suspicion %d", mc.RetransmitMult, mc.SuspicionMult)
+	}
+	c.RetransmitMult, c.SuspicionMult, c.ProbeInterval = 4, 5, 123*time.Millisecond
+	if mc := c.memberlistConfig(); mc.RetransmitMult != 4 || mc.SuspicionMult != 5 || mc.ProbeInterval != 123*time.Millisecond {
+		t.Fatalf("overrides not taken: retransmit %d suspicion %d probe %v", mc.RetransmitMult, mc.SuspicionMult, mc.ProbeInterval)
 	}
 }
 
