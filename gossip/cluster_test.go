@@ -97,6 +97,16 @@ func TestFailedNodeIsDroppedAndRejoinsFresh(t *testing.T) {
 	})
 	g := c.Restart(2)
 	c.WaitAlive(4)
+	// The new run's first state (nothing loaded) replaces the previous
+	// run's everywhere: vgg16 does not come back with the node.
+	testutil.Eventually(t, "the restarted node is seen with its new run's empty state", func() bool {
+		for _, o := range c.Running() {
+			if len(o.Holders("vgg16:1")) != 0 {
+				return false
+			}
+		}
+		return seesLoaded(c, "n02", []string{})
+	})
 	g.SetLocal(gossip.Local{Loaded: []string{"densenet:1"}})
 	testutil.Eventually(t, "the restarted node's fresh state is seen", func() bool {
 		return seesLoaded(c, "n02", []string{"densenet:1"})
@@ -159,4 +169,35 @@ func TestCatalogSpreadsAndTombstoneWins(t *testing.T) {
 		t.Log("announced before the join's push/pull")
 	}
 	testutil.Eventually(t, "the tombstone still wins everywhere", gone)
+}
+
+// A moderate cluster (8 nodes, three regions, every node with a state of
+// a realistic size): one node's change reaches every other node.
+// BenchmarkPropagation measures how fast.
+func TestChangeReachesEveryNodeOfAModerateCluster(t *testing.T) {
+	const n = 8 // small enough to settle under -race on two loaded cores
+	c := gossiptest.Start(t, gossiptest.Options{Nodes: n, Regions: []string{"eu", "us", "ap"}})
+	for i := range n {
+		c.Node(i).SetLocal(typicalLocal(i))
+	}
+	want := append(slices.Clone(typicalLocal(7).Loaded), "new-model:3")
+	slices.Sort(want)
+	c.Node(7).SetLocal(typicalLocal(7, "new-model:3"))
+	testutil.Eventually(t, "every node sees n07 load new-model:3", func() bool {
+		for _, g := range c.Running() {
+			if g.Name() != "n07" && !holds(g, "n07", "new-model:3") {
+				return false
+			}
+		}
+		return seesLoaded(c, "n07", want)
+	})
+	c.Node(7).SetLocal(typicalLocal(7))
+	testutil.Eventually(t, "every node sees n07 unload it", func() bool {
+		for _, g := range c.Running() {
+			if len(g.Holders("new-model:3")) != 0 {
+				return false
+			}
+		}
+		return true
+	})
 }

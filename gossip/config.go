@@ -67,6 +67,10 @@ type Config struct {
 	// dead after SuspicionMult * log10(members) * ProbeInterval).
 	ProbeInterval, ProbeTimeout, GossipInterval, PushPullInterval time.Duration
 	SuspicionMult                                                 int
+	// RetransmitMult, zero for the profile's (lan and wan 4, local 2): each
+	// node passes a broadcast on RetransmitMult * ceil(log10(members+1))
+	// times; a member it misses waits for the next push/pull.
+	RetransmitMult int
 	// DeadNodeReclaimTime is how long after a member failed its name may
 	// rejoin from another address (a restart on a new port).
 	DeadNodeReclaimTime time.Duration
@@ -109,6 +113,8 @@ func (c Config) Validate() error {
 		return errors.New("gossip: top rates, state interval, tombstone ttl and clock skew must be positive")
 	case c.JoinRetryInterval <= 0 || c.JoinAttempts < 0:
 		return errors.New("gossip: join retry interval must be positive")
+	case c.SuspicionMult < 0 || c.RetransmitMult < 0:
+		return errors.New("gossip: suspicion and retransmit multipliers must not be negative")
 	}
 	for _, k := range c.Keys {
 		if n := len(k); n != 16 && n != 24 && n != 32 {
@@ -170,6 +176,9 @@ func (c Config) memberlistConfig() *memberlist.Config {
 	mc.DeadNodeReclaimTime = c.DeadNodeReclaimTime
 	if c.SuspicionMult > 0 {
 		mc.SuspicionMult = c.SuspicionMult
+	}
+	if c.RetransmitMult > 0 {
+		mc.RetransmitMult = c.RetransmitMult
 	}
 	return mc
 }

@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -78,14 +79,29 @@ func fromWire(w *gossippb.Coordinate) *coordinate.Coordinate {
 // dimensionality is the coordinates' (serf's default).
 var dimensionality = coordinate.DefaultConfig().Dimensionality
 
+// maxCoordinate bounds a coordinate's components, in seconds: far above
+// any RTT (serf refuses RTTs over 10 s), yet low enough that no distance
+// overflows a time.Duration (which would predict a negative RTT and put
+// the member first in Holders).
+const maxCoordinate = 1000.0
+
 // checkCoordinate refuses a coordinate this node cannot use: the wrong
-// number of dimensions, or a component that is not finite.
+// number of dimensions, a component that is not finite or out of range,
+// or a negative height (which could make a distance negative).
 func checkCoordinate(w *gossippb.Coordinate) error {
 	if uint(len(w.Vec)) != dimensionality {
 		return fmt.Errorf("%w: coordinate of %d dimensions", errMalformed, len(w.Vec))
 	}
 	if !fromWire(w).IsValid() {
 		return fmt.Errorf("%w: coordinate not finite", errMalformed)
+	}
+	if w.Height < 0 {
+		return fmt.Errorf("%w: coordinate height %g", errMalformed, w.Height)
+	}
+	for _, x := range append([]float64{w.Error, w.Adjustment, w.Height}, w.Vec...) {
+		if math.Abs(x) > maxCoordinate {
+			return fmt.Errorf("%w: coordinate component %g out of range", errMalformed, x)
+		}
 	}
 	return nil
 }

@@ -52,10 +52,12 @@ func (g *Gossip) applyState(s *gossippb.NodeState) applyResult {
 	if s.Node == g.cfg.Name {
 		return stale
 	}
-	if s.Coordinate != nil {
+	r := g.states.apply(s, g.now())
+	if s.Coordinate != nil && r != stale {
+		// Only a newer state's coordinate: push/pull re-sends old states,
+		// whose coordinates would rewind what probes taught since.
 		g.coords.remember(s.Node, fromWire(s.Coordinate))
 	}
-	r := g.states.apply(s, g.now())
 	if s.Leaving {
 		g.members.markLeaving(s.Node, s.Epoch)
 	}
@@ -83,7 +85,13 @@ func (g *Gossip) mergeEntry(e *gossippb.CatalogEntry) string {
 
 // snapshot is what this node sends in a push/pull.
 func (g *Gossip) snapshot() []byte {
-	b, err := encode(&gossippb.Snapshot{States: g.states.all(), Catalog: g.cat.all()})
+	var states []*gossippb.NodeState
+	for _, st := range g.states.all() {
+		if !g.members.gone(st.Node) {
+			states = append(states, st)
+		}
+	}
+	b, err := encode(&gossippb.Snapshot{States: states, Catalog: g.cat.all()})
 	if err != nil {
 		g.log.Error("gossip: encode snapshot", errField(err))
 		return nil
@@ -151,7 +159,14 @@ func (e eventDelegate) NotifyLeave(n *memberlist.Node) {
 		h = Left
 	}
 	g.members.leave(n.Name, h, g.now())
-	g.states.drop(n.Name)
+	if h == Left {
+		g.states.drop(n.Name)
+	}
+	// A failed node's state is kept, out of sight (a failed member shows
+	// no state and holds nothing) and out of push/pull: a node wrongly
+	// declared failed (a pause, a burst of lost packets) is whole again the
+	// moment it refutes, instead of after the next push/pull. A restarted
+	// node's new epoch replaces it; pruning drops it.
 	g.coords.forget(n.Name)
 	kind := MemberFailed
 	if h == Left {

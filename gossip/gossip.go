@@ -258,7 +258,9 @@ func (g *Gossip) loop() {
 				g.publish()
 			}
 			g.cat.expire(g.now())
-			g.members.prune(g.now().Add(-g.cfg.TombstoneTTL))
+			for _, name := range g.members.prune(g.now().Add(-g.cfg.TombstoneTTL)) {
+				g.states.drop(name)
+			}
 		}
 	}
 }

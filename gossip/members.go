@@ -73,15 +73,18 @@ func (m *members) gone(name string) bool {
 	return i != nil && i.left != ""
 }
 
-// prune forgets members gone before t.
-func (m *members) prune(t time.Time) {
+// prune forgets members gone before t; it returns their names.
+func (m *members) prune(t time.Time) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	var out []string
 	for name, i := range m.byName {
 		if i.left != "" && i.since.Before(t) {
 			delete(m.byName, name)
+			out = append(out, name)
 		}
 	}
+	return out
 }
 
 func (m *members) info(name string) (memberInfo, bool) {

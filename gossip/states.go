@@ -63,7 +63,9 @@ func (s *states) apply(in *gossippb.NodeState, now time.Time) applyResult {
 	if cur == nil || cur.state.Epoch != in.Epoch || cur.state.Seq != in.BaseSeq {
 		if cur != nil && (cur.state.Epoch == in.Epoch || in.Epoch > cur.state.Epoch) {
 			if in.Epoch > cur.state.Epoch {
+				// A new run: what the previous run's deltas wanted is moot.
 				cur.state = &gossippb.NodeState{Node: in.Node, Epoch: in.Epoch, Seq: in.BaseSeq}
+				cur.want = 0
 			}
 			cur.behind, cur.want = true, max(cur.want, in.Seq)
 		}
@@ -71,6 +73,10 @@ func (s *states) apply(in *gossippb.NodeState, now time.Time) applyResult {
 	}
 	cur.state = applyDelta(cur.state, in)
 	cur.updated = now
+	if cur.behind && cur.state.Seq >= cur.want {
+		// The missed delta arrived after all: the chain is whole again.
+		cur.behind, cur.want = false, 0
+	}
 	return applied
 }
 

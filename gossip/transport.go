@@ -102,9 +102,14 @@ func (t *transport) forwardStreams() {
 	}
 }
 
+// Shutdown stops the inner transport first: its accept loop may be
+// handing over a stream, which forwardStreams must still take (memberlist
+// reads StreamCh until the transport is down), or the inner Shutdown waits
+// for that loop forever.
 func (t *transport) Shutdown() error {
+	err := t.Transport.Shutdown()
 	t.closeOnce.Do(func() { close(t.stop) })
-	return t.Transport.Shutdown()
+	return err
 }
 
 type delayTimeoutError struct{}
