@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"cmp"
 	"net"
 	"slices"
 	"strconv"
@@ -186,23 +187,30 @@ func (g *Gossip) state(name string) *State {
 }
 
 // Holders are the live members other than this node that have model
-// loaded, nearest first (members of unknown RTT last, by name).
+// loaded: the alive ones nearest first, then the suspect ones (probably
+// alive, a probe or two late; failed or not within the suspicion
+// timeout), nearest first; members of unknown RTT last in each group.
 func (g *Gossip) Holders(model string) []Member {
 	var out []Member
 	for _, m := range g.Members() {
-		if !m.Self && m.Health == Alive && m.Has(model) {
+		if !m.Self && (m.Health == Alive || m.Health == Suspect) && m.Has(model) {
 			out = append(out, m)
 		}
 	}
 	slices.SortFunc(out, func(a, b Member) int {
 		switch {
+		case a.Health != b.Health:
+			if a.Health == Alive {
+				return -1
+			}
+			return 1
 		case a.RTTKnown != b.RTTKnown:
 			if a.RTTKnown {
 				return -1
 			}
 			return 1
 		case a.RTT != b.RTT:
-			return int(a.RTT - b.RTT)
+			return cmp.Compare(a.RTT, b.RTT)
 		}
 		return strings.Compare(a.Name, b.Name)
 	})

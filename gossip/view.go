@@ -88,7 +88,8 @@ type View interface {
 	// ordered by name.
 	Members() []Member
 	// Holders are the live members other than this node that have model
-	// ("name:version") loaded, nearest (predicted RTT) first.
+	// ("name:version") loaded: alive ones nearest (predicted RTT) first,
+	// then suspect ones.
 	Holders(model string) []Member
 	// RTT is the predicted round-trip time to a member.
 	RTT(node string) (time.Duration, bool)
