@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -47,24 +45,11 @@ type peers struct {
 // (the cluster's CA under mutual TLS) verify the peer.
 func newPeers(c ServerConfig) (*peers, error) {
 	p := &peers{creds: insecure.NewCredentials(), conns: map[string]*grpc.ClientConn{}}
-	if c.TLSCertFile == "" {
-		return p, nil
+	srv, err := c.serverTLS()
+	if err != nil || srv == nil {
+		return p, err
 	}
-	cert, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("node: peer tls: %w", err)
-	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if c.TLSClientCAFile != "" {
-		pem, err := os.ReadFile(c.TLSClientCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("node: peer tls: %w", err)
-		}
-		cfg.RootCAs = x509.NewCertPool()
-		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("node: peer tls: no certificate in %s", c.TLSClientCAFile)
-		}
-	}
+	cfg := &tls.Config{Certificates: srv.Certificates, MinVersion: tls.VersionTLS12, RootCAs: srv.ClientCAs}
 	p.creds = credentials.NewTLS(cfg)
 	return p, nil
 }

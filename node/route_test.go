@@ -108,12 +108,7 @@ func metadataCtx(t *testing.T, kv ...string) context.Context {
 // away, and its bytes are here: loading it here is predicted cheaper, so
 // the request does not go to the peer.
 func TestLoadHereWhenThePeerIsFar(t *testing.T) {
-	far := func(from, to string) time.Duration { // one way: 40 ms between 127.0.3.6 and 127.0.3.7
-		if strings.HasPrefix(from, "127.0.3.") && strings.HasPrefix(to, "127.0.3.") && from[:9] != to[:9] {
-			return 40 * time.Millisecond
-		}
-		return 0
-	}
+	far := apart(80 * time.Millisecond)
 	withDelay := func(c *Config, d *Deps) { d.GossipDelay = far }
 	a := clusterNodeWith(t, "a", "127.0.3.6", withDelay)
 	b := clusterNodeWith(t, "b", "127.0.3.7", withDelay, a.cluster.g.Addr())
@@ -123,11 +118,7 @@ func TestLoadHereWhenThePeerIsFar(t *testing.T) {
 	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
 		t.Fatal(err)
 	}
-	loadedAt(t, b, "a", "mlp:1")
-	testutil.Eventually(t, "b predicts a 80 ms away", func() bool {
-		rtt, ok := b.cluster.g.RTT("a")
-		return ok && rtt > 60*time.Millisecond
-	})
+	waitFar(t, b)
 	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
 	if err != nil {
 		t.Fatal(err)
@@ -142,12 +133,7 @@ func TestLoadHereWhenThePeerIsFar(t *testing.T) {
 // cheaper to load here, but only by evicting the model in use: it is
 // forwarded, and the hot model stays.
 func TestForwardRatherThanEvictHot(t *testing.T) {
-	far := func(from, to string) time.Duration {
-		if strings.HasPrefix(from, "127.0.3.") && strings.HasPrefix(to, "127.0.3.") && from[:9] != to[:9] {
-			return 40 * time.Millisecond
-		}
-		return 0
-	}
+	far := apart(80 * time.Millisecond)
 	a := clusterNodeWith(t, "a", "127.0.3.8", func(c *Config, d *Deps) { d.GossipDelay = far })
 	b := clusterNodeWith(t, "b", "127.0.3.9", func(c *Config, d *Deps) {
 		d.GossipDelay = far
@@ -175,11 +161,7 @@ func TestForwardRatherThanEvictHot(t *testing.T) {
 	if _, err := b.infer.ModelInfer(testCtx(t), hot); err != nil { // loads hot at b, and uses it
 		t.Fatal(err)
 	}
-	loadedAt(t, b, "a", "mlp:1")
-	testutil.Eventually(t, "b predicts a 80 ms away", func() bool {
-		rtt, ok := b.cluster.g.RTT("a")
-		return ok && rtt > 60*time.Millisecond
-	})
+	waitFar(t, b)
 	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
 	if err != nil {
 		t.Fatal(err)
@@ -267,4 +249,25 @@ func TestPeerDiesDuringForward(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatal("answered only after the deadline")
 	}
+}
+
+// apart is a gossip delay of rtt between any two different addresses
+// (each direction half).
+func apart(rtt time.Duration) func(from, to string) time.Duration {
+	return func(from, to string) time.Duration {
+		if h, _, _ := strings.Cut(from, ":"); strings.HasPrefix(to, h+":") {
+			return 0
+		}
+		return rtt / 2
+	}
+}
+
+// waitFar waits until b sees mlp:1 loaded at a and predicts a 80 ms away.
+func waitFar(t *testing.T, b *testNode) {
+	t.Helper()
+	loadedAt(t, b, "a", "mlp:1")
+	testutil.Eventually(t, "b predicts a 80 ms away", func() bool {
+		rtt, ok := b.cluster.g.RTT("a")
+		return ok && rtt > 60*time.Millisecond
+	})
 }
