@@ -21,7 +21,9 @@ type ladder struct {
 	halfLives []time.Duration
 	counts    [][]float64
 	score     []float64
-	active    int
+	// logScale is log(ln 2 / half-life): a count times it is a rate.
+	logScale []float64
+	active   int
 	// forget multiplies the scores at every choice.
 	forget     float64
 	every      time.Duration
@@ -31,7 +33,9 @@ type ladder struct {
 func newLadder(halfLives []time.Duration, n int, scoreHalfLife, every time.Duration) ladder {
 	l := ladder{halfLives: halfLives, counts: make([][]float64, len(halfLives)), score: make([]float64, len(halfLives)),
 		forget: math.Exp2(-every.Seconds() / scoreHalfLife.Seconds()), every: every, nextChoice: every}
+	l.logScale = make([]float64, len(halfLives))
 	for i := range l.counts {
+		l.logScale[i] = math.Log(math.Ln2 / halfLives[i].Seconds())
 		l.counts[i] = make([]float64, n)
 		for k := range l.counts[i] {
 			l.counts[i][k] = math.Inf(-1)
@@ -50,14 +54,16 @@ func (l *ladder) observe(k Key, last, now time.Duration, weight float64) {
 	for i, h := range l.halfLives {
 		c := l.counts[i][k]
 		lw := logWeightAt(now, h)
-		if !math.IsInf(c, -1) {
-			// Decayed counts just after the previous request and just
-			// before this one; their difference is the integral of the
-			// rate estimate in between.
-			after, before := math.Exp(c-logWeightAt(last, h)), math.Exp(c-lw)
-			logRate := c - lw + math.Log(math.Ln2/h.Seconds())
-			l.score[i] += weight * (logRate - (after - before))
+		if math.IsInf(c, -1) {
+			l.counts[i][k] = lw
+			continue
 		}
+		// Decayed counts just after the previous request and just before
+		// this one; their difference is the integral of the rate estimate
+		// in between.
+		after, before := math.Exp(c-logWeightAt(last, h)), math.Exp(c-lw)
+		logRate := c - lw + l.logScale[i]
+		l.score[i] += weight * (logRate - (after - before))
 		l.counts[i][k] = logAddExp(c, lw)
 	}
 }
