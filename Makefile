@@ -12,7 +12,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 TEST_TIMEOUT ?= 14m
 
-.PHONY: all setup build test test-short test-zoo-full run stop bench sim sim-gap lint proto zoo fuzz clean
+.PHONY: all setup build test test-short test-zoo-full run stop bench sim sim-gap sim-cv lint proto zoo fuzz clean
 
 all: build
 
@@ -96,6 +96,16 @@ SIM_MAPPING ?= shared
 SIM_GAP_POLICIES ?= lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve,edgeserve-serving
 sim-gap: build
 	$(BIN)/edgeserve sim gap --azure $(SIM_AZURE) --mapping $(SIM_MAPPING) --policies $(SIM_GAP_POLICIES)
+
+## sim-cv: the cross-validation of docs/policies.md: the gap table on each
+## half of the sample's minutes (JSON in .cache/sim-cv-A-B.json)
+SIM_CV_POLICIES ?= gdsf,cremebrulee,edgeserve-fixed,edgeserve
+sim-cv: build
+	mkdir -p $(CURDIR)/.cache
+	for m in 1-360 361-720; do \
+		$(BIN)/edgeserve sim gap --azure $(SIM_AZURE) --minutes $$m --mapping $(SIM_MAPPING) \
+			--policies $(SIM_CV_POLICIES) --json > $(CURDIR)/.cache/sim-cv-$$m.json || exit 1; \
+	done
 
 ## proto: regenerate the committed Go code from the .proto sources
 proto:

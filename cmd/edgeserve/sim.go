@@ -23,6 +23,7 @@ type simFlags struct {
 	json       bool
 	plot       string
 	instant    bool
+	references string
 }
 
 func newSimCmd() *cobra.Command {
@@ -34,7 +35,10 @@ func newSimCmd() *cobra.Command {
 synthetic workload) against each cache policy and each offline reference at
 each capacity, and report hit ratios and the load delay misses cost, as
 ratios to LRU, to the best feasible offline schedule and to a lower bound.
-The references lru, feasible and lower-bound are always included.
+The references lru, feasible and lower-bound are included unless
+--references says otherwise (none: only the named contenders, so that one
+policy can be timed alone; feasible: lru and feasible, for the share of
+the gap closed; all: the default).
 
 Policies: ` + strings.Join(policy.Names(), ", ") + `
 Offline references: ` + strings.Join(offline.Names(), ", ") + `
@@ -58,6 +62,7 @@ closes.`,
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a table (durations in ns)")
 	cmd.Flags().StringVar(&f.plot, "plot", "", "also draw total load delay against capacity into this .png or .svg")
 	cmd.Flags().BoolVar(&f.instant, "instant-loads", false, "classic accounting: loads complete at once, no delayed hits")
+	cmd.Flags().StringVar(&f.references, "references", "all", "references added to --policies: none, feasible (lru and feasible) or all (lru, feasible, lower-bound)")
 	return cmd
 }
 
@@ -67,13 +72,17 @@ func runSim(cmd *cobra.Command, f *simFlags) error {
 			return err
 		}
 	}
+	refs, ok := referenceSets[f.references]
+	if !ok {
+		return fmt.Errorf("--references %q: want none, feasible or all", f.references)
+	}
 	w, took, err := f.workload()
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "workload: %d requests over %d models (%.2f GB), %v, built in %v\n",
 		len(w.Requests), len(w.Models), float64(w.TotalBytes())/1e9, lastTime(w), took.Round(1e6))
-	contenders, err := contendersFor(f.policies)
+	contenders, err := contendersFor(f.policies, refs)
 	if err != nil {
 		return err
 	}
@@ -98,13 +107,20 @@ func runSim(cmd *cobra.Command, f *simFlags) error {
 	return sim.WriteTable(cmd.OutOrStdout(), rows)
 }
 
+// referenceSets are the references each --references value adds.
+var referenceSets = map[string][]string{
+	"none":     nil,
+	"feasible": {sim.RefLRU, sim.RefFeasible},
+	"all":      {sim.RefLRU, sim.RefFeasible, sim.RefLowerBound},
+}
+
 // contendersFor resolves names (all when empty) into contenders, adding
-// the references that the ratios need.
-func contendersFor(names []string) ([]sim.Contender, error) {
+// the references refs that are not among them.
+func contendersFor(names, refs []string) ([]sim.Contender, error) {
 	if len(names) == 0 {
 		names = append(policy.Names(), offline.Names()...)
 	}
-	for _, ref := range []string{sim.RefLRU, sim.RefFeasible, sim.RefLowerBound} {
+	for _, ref := range refs {
 		if !contains(names, ref) {
 			names = append(names, ref)
 		}

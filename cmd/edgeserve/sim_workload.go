@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -15,8 +17,13 @@ import (
 	"github.com/edgeserve/edgeserve/placement/trace"
 )
 
-// azureFile is the invocation-count file inside an Azure trace directory.
-const azureFile = "invocations-minutes-0001-0720.csv"
+// azureFile is the invocation-count file of the shared sample; a
+// directory given to --azure may hold one file of that layout under any
+// name matching azureGlob instead.
+const (
+	azureFile = "invocations-minutes-0001-0720.csv"
+	azureGlob = "invocations*.csv"
+)
 
 // traceFlags choose and shape the trace a command reads or generates.
 type traceFlags struct {
@@ -24,7 +31,7 @@ type traceFlags struct {
 	azure     string
 	synthetic bool
 	seed      uint64
-	minutes   int
+	minutes   string
 	site      string
 	syn       trace.SyntheticConfig
 }
@@ -32,10 +39,10 @@ type traceFlags struct {
 func (f *traceFlags) register(fs *pflag.FlagSet) {
 	f.syn = trace.DefaultSyntheticConfig()
 	fs.StringVar(&f.csvFile, "trace", "", "CSV trace file (time_ms,model[,site])")
-	fs.StringVar(&f.azure, "azure", "", "Azure Functions 2019 directory (or its "+azureFile+")")
+	fs.StringVar(&f.azure, "azure", "", azureUsage)
 	fs.BoolVar(&f.synthetic, "synthetic", false, "generate a synthetic trace")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed for placing Azure invocations within minutes, or for the synthetic trace")
-	fs.IntVar(&f.minutes, "minutes", 0, "Azure: keep only the first N minutes (0: all)")
+	fs.StringVar(&f.minutes, "minutes", "", minutesUsage)
 	fs.StringVar(&f.site, "site", "", "CSV trace with sites: replay only this site's requests")
 	fs.IntVar(&f.syn.Models, "models", f.syn.Models, "synthetic: number of models")
 	fs.DurationVar(&f.syn.Duration, "duration", f.syn.Duration, "synthetic: trace length")
@@ -73,14 +80,70 @@ func (f *traceFlags) load() (*trace.Trace, error) {
 	return trace.Generate(f.syn)
 }
 
+// Usage of the flags every command that reads the Azure sample shares.
+const (
+	azureUsage = "Azure Functions 2019 invocations file, or a directory holding one (" + azureFile +
+		", or a single " + azureGlob + " of the same layout)"
+	minutesUsage = "Azure: keep only minutes N (the first N) or A-B (minute_A to minute_B of the file, both kept; time 0 is minute A's start); empty: all"
+)
+
 func (f *traceFlags) loadAzure() (*trace.Trace, error) {
-	path := f.azure
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, azureFile)
+	path, err := azureInvocations(f.azure)
+	if err != nil {
+		return nil, err
 	}
 	cfg := trace.DefaultAzureConfig()
-	cfg.Seed, cfg.Minutes = f.seed, f.minutes
+	cfg.Seed = f.seed
+	if cfg.FirstMinute, cfg.Minutes, err = parseMinutes(f.minutes); err != nil {
+		return nil, err
+	}
 	return readFile(path, func(r io.Reader) (*trace.Trace, error) { return trace.ReadAzure(r, cfg) })
+}
+
+// azureInvocations resolves --azure: a file is itself; a directory gives
+// its azureFile, else its only file matching azureGlob.
+func azureInvocations(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil || !st.IsDir() {
+		return path, nil // readFile reports a missing file
+	}
+	if _, err := os.Stat(filepath.Join(path, azureFile)); err == nil {
+		return filepath.Join(path, azureFile), nil
+	}
+	found, err := filepath.Glob(filepath.Join(path, azureGlob))
+	if err != nil {
+		return "", err
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("--azure %s: no %s or %s in the directory", path, azureFile, azureGlob)
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("--azure %s: %d files match %s; name one: %s", path, len(found), azureGlob, strings.Join(found, ", "))
+}
+
+// parseMinutes reads --minutes: "" (all), "N" (the first N minutes) or
+// "A-B" (minutes A to B of the file's labels, both kept). It returns
+// trace.AzureConfig's FirstMinute and Minutes.
+func parseMinutes(s string) (first, count int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, isRange := strings.Cut(s, "-")
+	if !isRange {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return 0, 0, fmt.Errorf("--minutes %q: want N or A-B with 1 <= A <= B", s)
+		}
+		return 0, n, nil
+	}
+	from, errA := strconv.Atoi(a)
+	to, errB := strconv.Atoi(b)
+	if errA != nil || errB != nil || from < 1 || to < from {
+		return 0, 0, fmt.Errorf("--minutes %q: want N or A-B with 1 <= A <= B", s)
+	}
+	return from, to - from + 1, nil
 }
 
 func readFile[T any](path string, decode func(io.Reader) (T, error)) (T, error) {

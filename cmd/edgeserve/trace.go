@@ -37,9 +37,9 @@ minute with a generator seeded by --seed.`,
 			return writeTrace(cmd, f, out)
 		},
 	}
-	cmd.Flags().StringVar(&f.azure, "azure", "", "Azure Functions 2019 directory (or its "+azureFile+")")
+	cmd.Flags().StringVar(&f.azure, "azure", "", azureUsage)
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed for placing invocations within minutes")
-	cmd.Flags().IntVar(&f.minutes, "minutes", 0, "keep only the first N minutes (0: all)")
+	cmd.Flags().StringVar(&f.minutes, "minutes", "", minutesUsage)
 	cmd.Flags().StringVar(&out, "out", "", "output CSV file (required)")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd

@@ -56,7 +56,7 @@ func Gap(w *sim.Workload, capBytes int64, names []string, opts sim.Options) (Gap
 	}
 	feasible := FeasibleWith(w, capBytes, opts)
 	p := GapPoint{CapacityBytes: capBytes, LRU: lru.TotalLoadDelay, Feasible: feasible.TotalLoadDelay,
-		FeasibleBy: feasible.Policy, Bound: LowerBound(w, capBytes).TotalLoadDelay}
+		FeasibleBy: feasible.Schedule, Bound: LowerBound(w, capBytes).TotalLoadDelay}
 	for _, name := range names {
 		r, err := replay(w, name, capBytes, opts)
 		if err != nil {

@@ -83,6 +83,7 @@ func feasible(r *reuse, capacityBytes int64) sim.Result {
 			best = res
 		}
 	}
+	best.Schedule = best.Policy
 	best.Policy = "feasible(" + best.Policy + ")"
 	return best
 }

@@ -26,13 +26,16 @@
 // Its parts, and what the policy adds to it:
 //
 //   - rate is estimated from exponentially decayed request counts (as in
-//     LRFU, Lee et al., IEEE ToC 2001) with a 10 s half-life: the Azure
-//     Functions trace counts invocations per minute, so demand changes at
-//     minute scale, and a short memory also weighs recency (the half-life
-//     was chosen by measurement: docs/policies.md). Counts are kept
-//     in the log domain, log(sum_i 2^(t_i/half-life)): all models decay by
-//     the same factor, so the order of utilities changes only when a model
-//     is requested and an indexed heap keeps it in O(log n).
+//     LRFU, Lee et al., IEEE ToC 2001). Counts are kept in the log domain,
+//     log(sum_i 2^(t_i/half-life)): all models decay by the same factor, so
+//     the order of utilities changes only when a model is requested and an
+//     indexed heap keeps it in O(log n). The half-life is chosen online
+//     (EdgeServeConfig.HalfLives; ladder.go): counts are kept for 2.5 s to
+//     40 s, each half-life is scored by the log-likelihood of the requests
+//     that came under its rate estimates (weighted by load cost, forgotten
+//     with a 10 minute half-life), and every minute the best one is used.
+//     edgeserve-fixed keeps the constant 10 s chosen earlier on the whole
+//     sample (docs/policies.md).
 //   - missCost is the load time (or the round trip to a peer holding a
 //     loaded copy, if cheaper: SetPeerCopy). EdgeServeConfig.DelayedHits
 //     adds the waits of the requests expected during the load, rate x load
@@ -48,7 +51,15 @@
 //     transient load). As in TinyLFU
 //     (Einziger et al., ACM ToS 2017), a one-off request then cannot push
 //     out a busy model; on the Azure sample this is what sets the policy
-//     apart from LRU at small capacities (docs/policies.md). It is optional
+//     apart from LRU at small capacities (docs/policies.md). The ratio the
+//     comparison uses (admit when ratio x savings reach the victims') is
+//     chosen online among 0.5, 1 and 2 (EdgeServeConfig.AdmitRatios;
+//     shadow.go), as ARC and LeCaR adapt: each ratio runs a shadow cache
+//     over a sample of at most about 64 models, in the capacity scaled to
+//     their bytes (SHARDS, Waldspurger et al., FAST 2015), charged as the
+//     cache charges loads (LoadTimed: the simulator says whether loads are
+//     instant), and every minute the cheapest shadow's ratio is used. It is
+//     optional
 //     (EdgeServeConfig.Admission): a cache that can only serve what it
 //     holds, such as the node's until it forwards, builds its policy with
 //     NewServing, which turns it off.
@@ -74,7 +85,10 @@
 //     hints from the region's leader).
 //
 // Every operation is O(log n) in the number of models; Victims is
-// O((victims + 32) log n).
+// O((victims + 32) log n). The online choices add, per request for a
+// sampled model, one count update and score term per half-life (5) and
+// one heap update per shadow (3), and O(n log n) when the half-life
+// changes (at most once a minute).
 //
 // # Measured
 //

@@ -14,6 +14,14 @@ type EdgeServe struct {
 	// logCnt is each model's decayed request count in the log domain,
 	// log(sum_i 2^(t_i/HalfLife)); -Inf before the first request.
 	logCnt []float64
+	// sampled marks the models the online tuning (ladder, shadows)
+	// follows; sampledShare is their share of all model bytes.
+	sampled      []bool
+	sampledShare float64
+	// hl is the short half-life in use (cfg.HalfLife, or the one the
+	// ladder chose).
+	hl     time.Duration
+	ladder ladder
 	// logLong is the same with LongHalfLife.
 	logLong []float64
 	memory  memory
@@ -32,6 +40,14 @@ type EdgeServe struct {
 	preloadFree int64
 	coldChanged bool
 	periods     periods
+	// instant says loads complete at once (SetInstantLoads).
+	instant bool
+	// shadows score admission ratios online (AdmitRatios).
+	shadows shadows
+	// used is the resident models' bytes, as OnInsert and OnRemove report.
+	used int64
+	// fixed names the policy edgeserve-fixed.
+	fixed bool
 }
 
 // EdgeServeConfig tunes the EdgeServe policy.
@@ -42,6 +58,20 @@ type EdgeServeConfig struct {
 	// weighs the last half minute, measured better than 30 s or 60 s and
 	// as well as 5 s (the package comment).
 	HalfLife time.Duration
+	// HalfLives, when it has two or more entries, makes the short
+	// half-life adaptive: a decayed count is kept per half-life, each is
+	// scored on how well its rate estimates predicted the requests that
+	// came (ScoreHalfLife, ChooseEvery: ladder.go), and the best one is
+	// used instead of HalfLife.
+	HalfLives []time.Duration
+	// AdmitRatios, when it has two or more entries, makes the admission
+	// ratio adaptive: each ratio runs a shadow cache scored on its load
+	// delay (shadow.go), and the cheapest one's ratio is used instead of
+	// AdmitRatio.
+	AdmitRatios []float64
+	// ScoreHalfLife is how fast the scores of half-lives and shadows
+	// forget; ChooseEvery how often the best ones are chosen again.
+	ScoreHalfLife, ChooseEvery time.Duration
 	// LongHalfLife, when positive, is the half-life used instead while the
 	// cache's victims have typically been idle longer than LongAfter (until
 	// they are idle less than ShortBelow); admission control is then off.
@@ -81,9 +111,20 @@ type EdgeServeConfig struct {
 	PreloadMinRequests float64
 }
 
-// DefaultEdgeServeConfig is the configuration tuned on the Azure Functions
-// sample (see the package offline measurement).
+// DefaultEdgeServeConfig is the default configuration: FixedEdgeServeConfig
+// with the short half-life chosen online among 2.5 s to 40 s.
 func DefaultEdgeServeConfig() EdgeServeConfig {
+	c := FixedEdgeServeConfig()
+	c.HalfLives = []time.Duration{2500 * time.Millisecond, 5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second}
+	c.AdmitRatios = []float64{0.5, 1, 2}
+	c.ScoreHalfLife, c.ChooseEvery = 10*time.Minute, time.Minute
+	return c
+}
+
+// FixedEdgeServeConfig is the configuration tuned on the first 720
+// minutes of the Azure Functions sample, with constant settings (the
+// registry's "edgeserve-fixed"; docs/policies.md).
+func FixedEdgeServeConfig() EdgeServeConfig {
 	return EdgeServeConfig{
 		HalfLife: 10 * time.Second, Admission: true, AdmitRatio: 1, SizeExponent: 1,
 		Periodic: true, MinPeriod: time.Minute, MaxJitter: 0.5,
@@ -96,6 +137,20 @@ func (c EdgeServeConfig) validate() error {
 	if c.HalfLife <= 0 || !(c.AdmitRatio > 0) || c.PreloadCandidates < 0 || c.PreloadMinRequests < 0 {
 		return fmt.Errorf("policy: edgeserve needs a positive half-life (%v) and admit ratio (%v) and non-negative preload settings: %w",
 			c.HalfLife, c.AdmitRatio, ErrBadConfig)
+	}
+	for _, h := range c.HalfLives {
+		if h <= 0 {
+			return fmt.Errorf("policy: edgeserve half-lives %v must be positive: %w", c.HalfLives, ErrBadConfig)
+		}
+	}
+	for _, r := range c.AdmitRatios {
+		if !(r > 0) {
+			return fmt.Errorf("policy: edgeserve admit ratios %v must be positive: %w", c.AdmitRatios, ErrBadConfig)
+		}
+	}
+	if (len(c.HalfLives) > 1 || len(c.AdmitRatios) > 1) && (c.ScoreHalfLife <= 0 || c.ChooseEvery <= 0) {
+		return fmt.Errorf("policy: edgeserve adaptive half-life needs a positive score half-life (%v) and choice interval (%v): %w",
+			c.ScoreHalfLife, c.ChooseEvery, ErrBadConfig)
 	}
 	if c.LongHalfLife < 0 || (c.LongHalfLife > 0 && (c.ShortBelow <= 0 || c.LongAfter < c.ShortBelow)) {
 		return fmt.Errorf("policy: edgeserve long half-life %v needs 0 < ShortBelow (%v) <= LongAfter (%v): %w",
@@ -119,7 +174,7 @@ func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
 	}
 	n := len(models)
 	p := &EdgeServe{
-		cfg: cfg, t: t, logCnt: make([]float64, n), logLong: make([]float64, n), last: make([]int64, n),
+		cfg: cfg, t: t, logCnt: make([]float64, n), logLong: make([]float64, n), last: make([]int64, n), hl: cfg.HalfLife,
 		memory:  newMemory(cfg.LongAfter, cfg.ShortBelow),
 		peerRTT: make([]time.Duration, n), logHint: make([]float64, n),
 		resident: newKeyHeap(n), cold: newKeyHeap(n), cur: -1, preloadFree: -1,
@@ -128,11 +183,27 @@ func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
 	for i := range p.logCnt {
 		p.logCnt[i], p.logLong[i] = math.Inf(-1), math.Inf(-1)
 	}
+	if len(cfg.HalfLives) > 1 || len(cfg.AdmitRatios) > 1 {
+		p.sampled, p.sampledShare = sampleModels(t)
+	}
+	if len(cfg.HalfLives) > 1 {
+		p.ladder = newLadder(cfg.HalfLives, n, cfg.ScoreHalfLife, cfg.ChooseEvery)
+		p.hl = cfg.HalfLives[p.ladder.active]
+	}
+	if len(cfg.AdmitRatios) > 1 {
+		p.shadows = newShadows(cfg.AdmitRatios, n, cfg.ScoreHalfLife, cfg.ChooseEvery)
+	}
 	return p, nil
 }
 
-// Name implements Policy.
-func (p *EdgeServe) Name() string { return "edgeserve" }
+// Name implements Policy: edgeserve, or edgeserve-fixed as the registry
+// builds it with FixedEdgeServeConfig.
+func (p *EdgeServe) Name() string {
+	if p.fixed {
+		return "edgeserve-fixed"
+	}
+	return "edgeserve"
+}
 
 // OnAccess counts the request.
 func (p *EdgeServe) OnAccess(e Entry, now time.Duration, _ bool) {
@@ -141,17 +212,59 @@ func (p *EdgeServe) OnAccess(e Entry, now time.Duration, _ bool) {
 	if !math.IsInf(p.logCnt[k], -1) {
 		p.periods.observe(k, now-time.Duration(p.last[k]))
 	}
-	p.logCnt[k] = logAddExp(p.logCnt[k], logWeightAt(now, p.cfg.HalfLife))
+	p.logCnt[k] = logAddExp(p.logCnt[k], logWeightAt(now, p.hl))
+	if p.ladder.on() {
+		if p.sampled[k] {
+			p.ladder.observe(k, time.Duration(p.last[k]), now, p.t.cost[k].Seconds())
+		}
+		if i, changed := p.ladder.choose(now); changed {
+			p.switchHalfLife(i, now)
+		}
+	}
 	if p.cfg.LongHalfLife > 0 {
 		p.logLong[k] = logAddExp(p.logLong[k], logWeightAt(now, p.cfg.LongHalfLife))
 	}
 	p.last[k] = int64(now)
-	p.refresh(k, now)
+	u := p.refresh(k, now)
+	if p.shadows.on() {
+		if p.sampled[k] {
+			p.shadows.access(p, k, now, u)
+		}
+		p.shadows.choose(now)
+	}
+}
+
+// switchHalfLife makes the ladder's i-th half-life the one in use: the
+// sampled models take the ladder's counts, the others keep their rate
+// estimates, converted to the new half-life (a count is rate x
+// half-life / ln 2); then every model is re-ranked. O(n log n), at most
+// once per choice interval.
+func (p *EdgeServe) switchHalfLife(i int, now time.Duration) {
+	h := p.ladder.halfLives[i]
+	shift := logWeightAt(now, h) - logWeightAt(now, p.hl) + math.Log(h.Seconds()/p.hl.Seconds())
+	for k := range p.logCnt {
+		if p.sampled[k] {
+			p.logCnt[k] = p.ladder.counts[i][k]
+		} else {
+			p.logCnt[k] += shift
+		}
+	}
+	p.hl = h
+	p.rerank(now)
+}
+
+// admitRatio is the admission ratio in use.
+func (p *EdgeServe) admitRatio() float64 {
+	if p.shadows.on() {
+		return p.shadows.ratio()
+	}
+	return p.cfg.AdmitRatio
 }
 
 // OnInsert makes e a candidate for eviction.
 func (p *EdgeServe) OnInsert(e Entry, now time.Duration) {
 	p.t.learn(e)
+	p.used += p.t.size[e.Key]
 	p.cold.remove(e.Key)
 	p.resident.set(e.Key, p.utility(e.Key, now), p.last[e.Key])
 }
@@ -159,6 +272,9 @@ func (p *EdgeServe) OnInsert(e Entry, now time.Duration) {
 // OnRemove makes k a candidate for preloading.
 func (p *EdgeServe) OnRemove(k Key) {
 	u := p.resident.prio[k]
+	if p.resident.contains(k) {
+		p.used -= p.t.size[k]
+	}
 	p.resident.remove(k)
 	if !math.IsInf(p.logCnt[k], -1) {
 		p.setCold(k, -u)
@@ -180,6 +296,9 @@ func (p *EdgeServe) Victims(need int64, now time.Duration, evictable func(Key) b
 	if p.cfg.Periodic {
 		p.protectDue(now)
 	}
+	if p.shadows.on() {
+		p.shadows.learnCapacity(p, p.used, p.t.size[max(p.cur, 0)], need)
+	}
 	out := p.resident.victims(need, p.t.size, evictable)
 	if !p.cfg.Admission || p.memory.long || p.cur < 0 || p.resident.contains(p.cur) {
 		p.observeVictims(out, now)
@@ -189,7 +308,7 @@ func (p *EdgeServe) Victims(need int64, now time.Duration, evictable func(Key) b
 	for _, k := range out {
 		lost += p.expected(k, now)
 	}
-	if p.cfg.AdmitRatio*p.expected(p.cur, now) < lost {
+	if p.admitRatio()*p.expected(p.cur, now) < lost {
 		return nil
 	}
 	p.observeVictims(out, now)
@@ -208,22 +327,34 @@ func (p *EdgeServe) observeVictims(out []Key, now time.Duration) {
 			switched = true
 		}
 	}
-	if !switched {
-		return
+	if switched {
+		p.rerank(now)
 	}
+}
+
+// rerank recomputes every model's utility (O(n log n)), after the memory
+// in use changed.
+func (p *EdgeServe) rerank(now time.Duration) {
 	for _, h := range []*keyHeap{p.resident, p.cold} {
 		for _, k := range append([]Key(nil), h.keys...) {
 			p.refresh(k, now)
 		}
 	}
+	if p.shadows.on() {
+		p.shadows.rekey(p, now)
+	}
 }
+
+// SetInstantLoads says whether loads complete at once (the classic
+// accounting the simulator can replay) rather than taking their load time.
+func (p *EdgeServe) SetInstantLoads(instant bool) { p.instant = instant }
 
 // halfLife is the half-life of the memory in use.
 func (p *EdgeServe) halfLife() time.Duration {
 	if p.memory.long {
 		return p.cfg.LongHalfLife
 	}
-	return p.cfg.HalfLife
+	return p.hl
 }
 
 // logWeight is the log of the weight a request at now adds to a count.
@@ -274,13 +405,16 @@ func (p *EdgeServe) utility(k Key, now time.Duration) float64 {
 	return math.Log(p.savings(k, now)) - p.cfg.SizeExponent*p.t.logSize(k) + p.logWeight(now)
 }
 
-// refresh recomputes k's utility in whichever heap holds it.
-func (p *EdgeServe) refresh(k Key, now time.Duration) {
+// refresh recomputes k's utility in whichever heap holds it and returns
+// it.
+func (p *EdgeServe) refresh(k Key, now time.Duration) float64 {
+	u := p.utility(k, now)
 	if p.resident.contains(k) {
-		p.resident.set(k, p.utility(k, now), p.last[k])
-		return
+		p.resident.set(k, u, p.last[k])
+		return u
 	}
-	p.setCold(k, -p.utility(k, now))
+	p.setCold(k, -u)
+	return u
 }
 
 // expected is k's savings rate at now, counting a due periodic request.

@@ -54,3 +54,11 @@ type Hinted interface {
 	// SetHint weighs k by a hint: 0 is neutral, larger keeps k longer.
 	SetHint(k Key, weight float64)
 }
+
+// LoadTimed is implemented by policies that weigh loads differently when
+// they complete at once (the classic accounting of caching papers, which
+// the simulator can replay) from when they take their load time (a node,
+// and the simulator's default).
+type LoadTimed interface {
+	SetInstantLoads(instant bool)
+}

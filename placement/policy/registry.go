@@ -17,7 +17,8 @@ var constructors = map[string]func([]Entry) (Policy, error){
 	"cremebrulee-decay": func(m []Entry) (Policy, error) {
 		return NewCremeBrulee(DecayedCremeBruleeConfig(), m)
 	},
-	"edgeserve": func(m []Entry) (Policy, error) { return NewEdgeServe(DefaultEdgeServeConfig(), m) },
+	"edgeserve":       func(m []Entry) (Policy, error) { return NewEdgeServe(DefaultEdgeServeConfig(), m) },
+	"edgeserve-fixed": func(m []Entry) (Policy, error) { return newFixedEdgeServe(FixedEdgeServeConfig(), m) },
 }
 
 // Names lists the registered policies in a stable order.

@@ -31,6 +31,9 @@ type cache struct {
 func Run(w *Workload, p policy.Policy, capacityBytes int64, opts Options) Result {
 	c := newCache(w, p, capacityBytes)
 	c.instant = opts.InstantLoads
+	if lt, ok := p.(policy.LoadTimed); ok {
+		lt.SetInstantLoads(opts.InstantLoads)
+	}
 	pre, _ := p.(Preloader)
 	every := opts.ProgressEvery
 	if every <= 0 {

@@ -266,3 +266,27 @@ func TestRunMatchesNaiveLRU(t *testing.T) {
 		}
 	}
 }
+
+// loadTimed records what Run says about the accounting.
+type loadTimed struct {
+	*testLRU
+	told    int
+	instant bool
+}
+
+func (l *loadTimed) SetInstantLoads(instant bool) { l.told, l.instant = l.told+1, instant }
+
+// TestRunTellsAccounting: a policy that weighs load times learns, once
+// and before the replay, which accounting Run charges.
+func TestRunTellsAccounting(t *testing.T) {
+	w := &Workload{Models: []profile.Model{model("A", 10, ms)}, Requests: reqs(0, 0)}
+	for _, instant := range []bool{true, false} {
+		p := &loadTimed{testLRU: newTestLRU(1), instant: !instant}
+		Run(w, p, 10, Options{InstantLoads: instant})
+		if p.told != 1 || p.instant != instant {
+			t.Fatalf("InstantLoads %v: told %d times, instant %v", instant, p.told, p.instant)
+		}
+	}
+}
+
+var _ policy.LoadTimed = (*loadTimed)(nil)

@@ -29,23 +29,31 @@ type Row struct {
 	// GapClosed is (LRU - this) / (LRU - feasible): 0 for LRU, 1 for the
 	// feasible offline schedule.
 	GapClosed *float64 `json:"GapClosed"`
+	// FeasibleBy names the offline schedule that was the best feasible
+	// one at this capacity (empty without the feasible reference).
+	FeasibleBy string `json:"FeasibleBy,omitempty"`
 }
 
 // Compare computes each result's ratios to the references at the same
 // capacity; totalBytes (the workload's) turns capacities into fractions.
 func Compare(results []Result, totalBytes int64) []Row {
 	refs := map[int64]map[string]time.Duration{}
+	feasibleBy := map[int64]string{}
 	for _, r := range results {
 		if refs[r.CapacityBytes] == nil {
 			refs[r.CapacityBytes] = map[string]time.Duration{}
 		}
 		refs[r.CapacityBytes][r.Policy] = r.TotalLoadDelay
+		if r.Policy == RefFeasible {
+			feasibleBy[r.CapacityBytes] = r.Schedule
+		}
 	}
 	rows := make([]Row, len(results))
 	for i, r := range results {
 		ref := refs[r.CapacityBytes]
 		rows[i] = Row{Result: r, VsFeasible: ratio(r.TotalLoadDelay, ref, RefFeasible),
-			VsLowerBound: ratio(r.TotalLoadDelay, ref, RefLowerBound), VsLRU: ratio(r.TotalLoadDelay, ref, RefLRU)}
+			VsLowerBound: ratio(r.TotalLoadDelay, ref, RefLowerBound), VsLRU: ratio(r.TotalLoadDelay, ref, RefLRU),
+			FeasibleBy: feasibleBy[r.CapacityBytes]}
 		if totalBytes > 0 {
 			rows[i].CapacityFraction = float64(r.CapacityBytes) / float64(totalBytes)
 		}

@@ -26,6 +26,9 @@ type Result struct {
 	// Loads counts loads caused by misses (cached or not); Preloads counts
 	// loads a Preloader started.
 	Loads, Preloads int
+	// Schedule names, for a reference that picks the best of several
+	// schedules (the offline feasible one), the schedule it picked.
+	Schedule string `json:",omitempty"`
 }
 
 // Tally accumulates a Result request by request. Offline references use it

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -17,7 +18,12 @@ import (
 type AzureConfig struct {
 	// Seed seeds the generator that places each minute's invocations.
 	Seed uint64
-	// Minutes keeps only the first Minutes minutes (0: all of them).
+	// FirstMinute is the first minute kept, by its column's label
+	// (minute_N; 0: the file's first column). The trace's time 0 is the
+	// start of that minute.
+	FirstMinute int
+	// Minutes keeps only Minutes minutes from FirstMinute (0: all the
+	// rest).
 	Minutes int
 	// MaxRequests bounds the output so that a corrupt count cannot
 	// exhaust memory (default 50 million).
@@ -28,8 +34,9 @@ type AzureConfig struct {
 func DefaultAzureConfig() AzureConfig { return AzureConfig{Seed: 1, MaxRequests: 50_000_000} }
 
 // ReadAzure converts the Azure Functions 2019 invocation counts
-// (HashFunction,HashApp,HashOwner,minute_1..minute_N; "Serverless in the
-// Wild", Shahrad et al., ATC 2020) into a trace. Each function with at
+// (HashFunction,HashApp,HashOwner,minute_S..minute_N, consecutive from
+// any S >= 1, so that a file holding a later part of the day reads too;
+// "Serverless in the Wild", Shahrad et al., ATC 2020) into a trace. Each function with at
 // least one invocation becomes one model, named "fn%04d" after its row
 // (the first data row is fn0000), as the tenant's own model. Each minute's
 // invocations are placed uniformly at random within the minute by a PCG
@@ -37,8 +44,8 @@ func DefaultAzureConfig() AzureConfig { return AzureConfig{Seed: 1, MaxRequests:
 // the result depends only on the file and the seed. Errors wrap
 // ErrMalformed and name the line.
 func ReadAzure(r io.Reader, cfg AzureConfig) (*Trace, error) {
-	if cfg.Minutes < 0 || cfg.MaxRequests < 0 {
-		return nil, errors.New("trace: azure: Minutes and MaxRequests must not be negative")
+	if cfg.Minutes < 0 || cfg.MaxRequests < 0 || cfg.FirstMinute < 0 {
+		return nil, errors.New("trace: azure: FirstMinute, Minutes and MaxRequests must not be negative")
 	}
 	if cfg.MaxRequests == 0 {
 		cfg.MaxRequests = DefaultAzureConfig().MaxRequests
@@ -57,10 +64,11 @@ func readAzureCounts(r io.Reader, cfg AzureConfig) ([][]int32, []string, error) 
 	if err != nil {
 		return nil, nil, malformed(1, "azure: missing header: %v", err)
 	}
-	minutes, err := checkAzureHeader(header, cfg.Minutes)
+	from, minutes, err := checkAzureHeader(header, cfg.FirstMinute, cfg.Minutes)
 	if err != nil {
 		return nil, nil, err
 	}
+	firstLabel := header[3+from]
 	var counts [][]int32
 	var names []string
 	total := 0
@@ -73,7 +81,7 @@ func readAzureCounts(r io.Reader, cfg AzureConfig) ([][]int32, []string, error) 
 			return nil, nil, fmt.Errorf("%w: azure: %w", ErrMalformed, err)
 		}
 		line, _ := cr.FieldPos(0)
-		c, sum, err := parseAzureRow(rec[3:3+minutes], line)
+		c, sum, err := parseAzureRow(rec[3+from:3+from+minutes], firstLabel, line)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -87,29 +95,46 @@ func readAzureCounts(r io.Reader, cfg AzureConfig) ([][]int32, []string, error) 
 	}
 }
 
-func checkAzureHeader(h []string, keep int) (int, error) {
+// checkAzureHeader checks the header's layout and returns the index of
+// the first kept minute column (from 0) and how many are kept.
+func checkAzureHeader(h []string, first, keep int) (int, int, error) {
 	if len(h) < 4 || h[0] != "HashFunction" || h[1] != "HashApp" || h[2] != "HashOwner" {
-		return 0, malformed(1, "azure: header must start with HashFunction,HashApp,HashOwner,minute_1")
+		return 0, 0, malformed(1, "azure: header must start with HashFunction,HashApp,HashOwner,minute_N")
+	}
+	start, err := strconv.Atoi(strings.TrimPrefix(h[3], "minute_"))
+	if err != nil || start < 1 || !strings.HasPrefix(h[3], "minute_") {
+		return 0, 0, malformed(1, "azure: column 4 is %q, want minute_N with N >= 1", h[3])
 	}
 	for i, name := range h[3:] {
-		if name != "minute_"+strconv.Itoa(i+1) {
-			return 0, malformed(1, "azure: column %d is %q, want minute_%d", i+4, name, i+1)
+		if name != "minute_"+strconv.Itoa(start+i) {
+			return 0, 0, malformed(1, "azure: column %d is %q, want minute_%d", i+4, name, start+i)
 		}
 	}
-	minutes := len(h) - 3
+	last := start + len(h) - 4
+	if first == 0 {
+		first = start
+	}
+	if first < start || first > last {
+		return 0, 0, fmt.Errorf("trace: azure: first minute %d is outside the file's minutes %d-%d", first, start, last)
+	}
+	from := first - start
+	minutes := len(h) - 3 - from
 	if keep > 0 && keep < minutes {
 		minutes = keep
 	}
-	return minutes, nil
+	return from, minutes, nil
 }
 
-func parseAzureRow(fields []string, line int) ([]int32, int, error) {
+// parseAzureRow parses one row's kept counts; the first is labelled
+// first (minute_N) in errors.
+func parseAzureRow(fields []string, first string, line int) ([]int32, int, error) {
+	base, _ := strconv.Atoi(strings.TrimPrefix(first, "minute_"))
 	c := make([]int32, len(fields))
 	sum := 0
 	for i, f := range fields {
 		n, err := strconv.ParseInt(f, 10, 32)
 		if err != nil || n < 0 {
-			return nil, 0, malformed(line, "azure: minute_%d count %q is not a non-negative integer", i+1, f)
+			return nil, 0, malformed(line, "azure: minute_%d count %q is not a non-negative integer", base+i, f)
 		}
 		c[i] = int32(n)
 		sum += int(n)

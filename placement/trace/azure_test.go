@@ -51,12 +51,47 @@ func TestReadAzure(t *testing.T) {
 	}
 }
 
+// TestReadAzureMinuteRange: FirstMinute and Minutes keep a range of the
+// file's minutes, by label, with time 0 at the range's start; a file may
+// start at any minute (a later part of the day).
+func TestReadAzureMinuteRange(t *testing.T) {
+	got, err := ReadAzure(strings.NewReader(azureSample), AzureConfig{Seed: 3, FirstMinute: 2, Minutes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Minute 2 alone: 3 requests of fn0002 (fn0000 has none there).
+	if !reflect.DeepEqual(got.Models, []string{"fn0002"}) || len(got.Requests) != 3 || got.Duration() >= time.Minute {
+		t.Fatalf("minute 2: models %v, %d requests over %v", got.Models, len(got.Requests), got.Duration())
+	}
+	rest, err := ReadAzure(strings.NewReader(azureSample), AzureConfig{Seed: 3, FirstMinute: 2})
+	if err != nil || len(rest.Requests) != 4 {
+		t.Fatalf("minutes 2-3: %v requests, err %v; want 4", len(rest.Requests), err)
+	}
+	later := "HashFunction,HashApp,HashOwner,minute_721,minute_722\nf0,a0,o0,1,2\n"
+	tr, err := ReadAzure(strings.NewReader(later), AzureConfig{Seed: 1, FirstMinute: 722})
+	if err != nil || len(tr.Requests) != 2 || tr.Duration() >= time.Minute {
+		t.Fatalf("minute 722 of a later file: %+v, err %v", tr, err)
+	}
+	for _, first := range []int{1, 723} {
+		if _, err := ReadAzure(strings.NewReader(later), AzureConfig{FirstMinute: first}); err == nil {
+			t.Errorf("first minute %d outside 721-722 accepted", first)
+		}
+	}
+	bad := "HashFunction,HashApp,HashOwner,minute_721,minute_722\nf0,a0,o0,1,x\n"
+	if _, err := ReadAzure(strings.NewReader(bad), AzureConfig{}); err == nil || !strings.Contains(err.Error(), "minute_722") {
+		t.Fatalf("bad count: err %v, want it to name minute_722", err)
+	}
+}
+
 func TestReadAzureMalformed(t *testing.T) {
 	tests := []struct{ name, in, wantLine string }{
 		{"empty", "", "line 1"},
 		{"bad header", "Function,HashApp,HashOwner,minute_1\n", "line 1"},
 		{"no minutes", "HashFunction,HashApp,HashOwner\n", "line 1"},
 		{"minutes skip", "HashFunction,HashApp,HashOwner,minute_1,minute_3\n", "line 1"},
+		{"minute zero", "HashFunction,HashApp,HashOwner,minute_0,minute_1\n", "line 1"},
+		{"minute padded", "HashFunction,HashApp,HashOwner,minute_05\n", "line 1"},
+		{"minute signed", "HashFunction,HashApp,HashOwner,minute_+5\n", "line 1"},
 		{"negative count", "HashFunction,HashApp,HashOwner,minute_1\nf,a,o,-1\n", "line 2"},
 		{"not a number", "HashFunction,HashApp,HashOwner,minute_1\nf,a,o,1\nf,a,o,x\n", "line 3"},
 		{"short row", "HashFunction,HashApp,HashOwner,minute_1,minute_2\nf,a,o,1\n", "line 2"},
@@ -96,6 +131,7 @@ func TestReadAzureSharedSample(t *testing.T) {
 func FuzzReadAzure(f *testing.F) {
 	f.Add(azureSample)
 	f.Add("HashFunction,HashApp,HashOwner,minute_1\nf,a,o,0\n")
+	f.Add("HashFunction,HashApp,HashOwner,minute_721,minute_722\nf,a,o,3,0\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		tr, err := ReadAzure(strings.NewReader(in), AzureConfig{Seed: 1, MaxRequests: 10_000})
 		if err != nil {
