@@ -112,7 +112,14 @@ func (l *Loader) loadFile(name, path string, mode sessionMode, warm bool) (*mode
 	defer l.measureMu.Unlock()
 	l.primeLocked(name, path, mode)
 	warm = warm || !l.knowsWarmMemoryLocked(path)
-	releaseFreedMemory() // so that reused free memory does not hide this load's growth
+	if warm {
+		// A measured load: so that reused free memory does not hide this
+		// load's growth. A load without warm-up reports at least its
+		// file's warmed figure, so it reuses the C heap's free memory
+		// instead: pages already mapped, which its first run does not
+		// fault in again (docs/miss-path.md).
+		releaseFreedMemory()
+	}
 	before, err := readResident()
 	if err != nil {
 		return nil, err

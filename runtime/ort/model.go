@@ -191,8 +191,10 @@ func destroyAll(vals []onnx.Value) {
 	}
 }
 
-// Close releases the session and returns the freed memory to the kernel.
-// It waits for runs in progress and is idempotent.
+// Close releases the session. Its freed memory stays in the C heap for the
+// next load to reuse (glibc's own trim and mmap thresholds bound what it
+// keeps); the next measured load returns it to the kernel first. It waits
+// for runs in progress and is idempotent.
 func (m *model) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -201,7 +203,6 @@ func (m *model) Close() error {
 	}
 	m.closed = true
 	err := m.sess.Destroy()
-	releaseFreedMemory()
 	if err != nil {
 		return fmt.Errorf("ort: close %s: %w", m.name, err)
 	}
