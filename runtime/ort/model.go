@@ -29,6 +29,7 @@ type model struct {
 
 	mu      sync.RWMutex // guards sess, closed and profile's load-time fields
 	sess    *onnx.DynamicAdvancedSession
+	unmap   func() // releases the mapping the session uses, if any (ortformat.go)
 	closed  bool
 	profile runtime.Profile
 }
@@ -203,6 +204,9 @@ func (m *model) Close() error {
 	}
 	m.closed = true
 	err := m.sess.Destroy()
+	if m.unmap != nil {
+		m.unmap()
+	}
 	if err != nil {
 		return fmt.Errorf("ort: close %s: %w", m.name, err)
 	}

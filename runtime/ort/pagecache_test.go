@@ -44,6 +44,60 @@ func TestPageCacheBytesFollowsDropAndRead(t *testing.T) {
 	}
 }
 
+// The share of a folder's bytes in the page cache follows a drop of its
+// larger file and a read of it.
+func TestPageCachedShare(t *testing.T) {
+	dir := t.TempDir()
+	small, large := filepath.Join(dir, "model.onnx"), filepath.Join(dir, "model.weights")
+	for p, n := range map[string]int{small: 1 << 20, large: 3 << 20} {
+		if err := os.WriteFile(p, make([]byte, n), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		syncFile(t, p)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{small, large} {
+		if _, err := os.ReadFile(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := PageCachedShare(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dropPageCache(large); err != nil {
+		t.Fatal(err)
+	}
+	part, err := PageCachedShare(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all < 0.9 || part < 0.15 || part > 0.35 {
+		t.Fatalf("share cached %.2f after reading both files, %.2f after dropping the larger (3/4 of the bytes)", all, part)
+	}
+	// With an ORT format file, its share alone: the graph and weights
+	// beside it are not read.
+	ortFile := filepath.Join(dir, PreparedORTFile)
+	if err := os.WriteFile(ortFile, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	syncFile(t, ortFile)
+	if err := dropPageCache(ortFile); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := PageCachedShare(dir); err != nil || s > 0.25 {
+		t.Fatalf("share %.2f, %v with the ORT format file dropped; want its own", s, err)
+	}
+	if _, err := PageCachedShare(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("a missing folder has a share")
+	}
+	if s, err := PageCachedShare(filepath.Join(dir, "sub")); err != nil || s != 1 {
+		t.Fatalf("empty folder: %v, %v; want 1", s, err)
+	}
+}
+
 func syncFile(t testing.TB, path string) {
 	t.Helper()
 	f, err := os.Open(path)
