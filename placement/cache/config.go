@@ -51,9 +51,9 @@ type Config struct {
 	ColdLoadFactor float64
 }
 
-// DefaultColdLoadFactor is the cold/warm ratio of a miss measured on the
-// zoo's larger models (docs/miss-path.md).
-const DefaultColdLoadFactor = 1.5
+// DefaultColdLoadFactor is about the median cold/warm ratio of a load of
+// the zoo's models measured on a small machine (docs/miss-path.md).
+const DefaultColdLoadFactor = 2.5
 
 // coldLoadFactor is ColdLoadFactor or its default.
 func (c Config) coldLoadFactor() float64 {
