@@ -116,7 +116,7 @@ func (c *Cache[M]) acquire(ctx context.Context, name string, opts AcquireOptions
 func (c *Cache[M]) hitLocked(e *entry[M], began time.Time, request bool) *Handle[M] {
 	e.refs++
 	e.info.lastUse = began
-	c.deps.Policy.OnAccess(c.policyEntry(e.info, e.charged), c.since(began), true)
+	c.deps.Policy.OnAccess(c.policyEntry(e.info, e.charged, 1), c.since(began), true)
 	if request {
 		e.info.hits++
 		c.history.add(Record{Model: e.name, Time: began, Hit: true, Latency: c.deps.Clock.Now().Sub(began)})
@@ -149,7 +149,7 @@ func (c *Cache[M]) missLocked(name string, opts AcquireOptions, request bool) (*
 	}
 	e.waiters++
 	info.lastUse = c.deps.Clock.Now()
-	c.deps.Policy.OnAccess(c.policyEntry(info, c.estimate(info, opts)), c.since(info.lastUse), false)
+	c.deps.Policy.OnAccess(c.policyEntry(info, c.estimate(info, opts), e.cached), c.since(info.lastUse), false)
 	if request {
 		info.misses++
 		c.metrics.misses.Inc()
@@ -182,9 +182,11 @@ func (c *Cache[M]) checkSize(name string, u usage, measured bool) error {
 }
 
 // policyEntry describes a model to the policy. Its size is the GPU memory
-// when a GPU budget is set (the scarcer pool), else host memory.
-func (c *Cache[M]) policyEntry(info *modelInfo, u usage) policy.Entry {
-	return policy.Entry{Key: info.key, SizeBytes: c.policySize(u), LoadCost: info.loadTime}
+// when a GPU budget is set (the scarcer pool), else host memory; its load
+// cost is that of a load with the share cached of its weights in the page
+// cache (1 for a loaded model, whose weights are; loadcost.go).
+func (c *Cache[M]) policyEntry(info *modelInfo, u usage, cached float64) policy.Entry {
+	return policy.Entry{Key: info.key, SizeBytes: c.policySize(u), LoadCost: c.loadCost(info, cached)}
 }
 
 // policySize is u in the dimension the policy ranks by.

@@ -44,6 +44,23 @@ type Config struct {
 	// key space the policy must accept (policy.New over MaxModels entries).
 	// A new name beyond it fails with ErrTooManyModels.
 	MaxModels int
+	// ColdLoadFactor is how many times a load with none of a model's
+	// weights in the page cache costs one with all of them there, used
+	// with Deps.PageCached until the cache has timed both kinds of load of
+	// the model; 0 means DefaultColdLoadFactor.
+	ColdLoadFactor float64
+}
+
+// DefaultColdLoadFactor is about the median cold/warm ratio of a load of
+// the zoo's models measured on a small machine (docs/miss-path.md).
+const DefaultColdLoadFactor = 2.5
+
+// coldLoadFactor is ColdLoadFactor or its default.
+func (c Config) coldLoadFactor() float64 {
+	if c.ColdLoadFactor == 0 {
+		return DefaultColdLoadFactor
+	}
+	return c.ColdLoadFactor
 }
 
 // DefaultConfig returns settings for a small edge node (2 GiB budget).
@@ -77,6 +94,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("cache: HistorySize must be positive, got %d", c.HistorySize)
 	case c.MaxModels <= 0:
 		return fmt.Errorf("cache: MaxModels must be positive, got %d", c.MaxModels)
+	case c.ColdLoadFactor != 0 && !(c.ColdLoadFactor >= 1):
+		return fmt.Errorf("cache: ColdLoadFactor must be 0 or at least 1, got %v", c.ColdLoadFactor)
 	}
 	return nil
 }
@@ -107,6 +126,14 @@ type Deps[M Resident] struct {
 	// Registerer receives the cache's metrics; nil registers none. A process
 	// with several caches wraps it with distinguishing labels.
 	Registerer prometheus.Registerer
+	// PageCached, if set, says how much of a model's weights the page
+	// cache holds now, from 0 to 1 (ok false: unknown). The cost of a load
+	// the cache hands its policy (policy.Entry.LoadCost) then depends on
+	// it: a model whose weights must be read from disk costs more to load
+	// than one whose weights are still cached (loadcost.go). The cache
+	// calls it once for each load it starts, holding its lock: it must be
+	// quick and must not call the cache.
+	PageCached func(name string) (fraction float64, ok bool)
 	// ModelLabel maps a model's name to the model label of the per-model
 	// series (load_duration_seconds); the default is the name itself. The
 	// node maps "name:version" to the name, as its own series do.

@@ -37,6 +37,9 @@ type entry[M Resident] struct {
 	dropping bool // unload when the last user leaves
 	detached bool // out of the map; its charge goes when it is closed
 	loadedAt time.Time
+	// cached is the share of the model's weights in the page cache when
+	// its load started, -1 when unknown (Deps.PageCached).
+	cached float64
 
 	ctx    context.Context // the load's own context
 	cancel context.CancelCauseFunc
@@ -57,14 +60,18 @@ func (e *entry[M]) idle() bool { return e.refs == 0 && e.waiters == 0 }
 // modelInfo is what the cache remembers about a model across evictions.
 // Guarded by Cache.mu.
 type modelInfo struct {
-	key          policy.Key
-	measured     usage // the estimate from readings; valid when wasMeasured
-	wasMeasured  bool
-	readings     []usage // the last measured sizes, oldest first (readings.go)
-	loadTime     time.Duration
-	hits, misses uint64
-	lastUse      time.Time
-	failures     int // consecutive failed loads
-	retryAt      time.Time
-	lastErr      error
+	key         policy.Key
+	measured    usage // the estimate from readings; valid when wasMeasured
+	wasMeasured bool
+	readings    []usage // the last measured sizes, oldest first (readings.go)
+	loadTime    time.Duration
+	// warmLoad and coldLoad are the last load's time started with most of
+	// the weights in the page cache, and with most of them not; 0 until
+	// such a load (loadcost.go).
+	warmLoad, coldLoad time.Duration
+	hits, misses       uint64
+	lastUse            time.Time
+	failures           int // consecutive failed loads
+	retryAt            time.Time
+	lastErr            error
 }

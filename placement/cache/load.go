@@ -13,7 +13,7 @@ import (
 // says whether a request (not a pin) starts it (ForRequest).
 func (c *Cache[M]) startLoadLocked(name string, info *modelInfo, est usage, request bool) *entry[M] {
 	ctx, cancel := context.WithCancelCause(withLoadKind(c.base, request))
-	e := &entry[M]{name: name, info: info, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	e := &entry[M]{name: name, info: info, ctx: ctx, cancel: cancel, done: make(chan struct{}), cached: c.pageCachedLocked(name)}
 	c.entries[name] = e
 	go c.load(e, est)
 	return e
@@ -180,7 +180,8 @@ func (c *Cache[M]) publishLocked(e *entry[M], m M, took time.Duration) {
 	now := c.deps.Clock.Now()
 	e.model, e.phase, e.loadedAt = m, phaseLoaded, now
 	e.info.loadTime, e.info.failures, e.info.lastErr = took, 0, nil
-	c.deps.Policy.OnInsert(c.policyEntry(e.info, e.charged), c.since(now))
+	e.info.recordLoad(e.cached, took)
+	c.deps.Policy.OnInsert(c.policyEntry(e.info, e.charged, 1), c.since(now))
 	c.deps.Logger.Info("model loaded", zap.String("model", e.name),
 		zap.Int64("bytes", e.charged.host), zap.Int64("gpu_bytes", e.charged.gpu), zap.Duration("took", took))
 }

@@ -12,17 +12,18 @@ import (
 // between versions), the CPU's architecture and vector extensions (the
 // fully optimised graph uses kernels and weight layouts chosen for them)
 // and the version of the prepared form's file layout, for example
-// "ort-1.30.0/amd64-avx-avx2-avx512f-fma/p2". A store keys prepared forms
+// "ort-1.30.0/amd64-avx-avx2-avx512f-fma/p3". A store keys prepared forms
 // by model digest plus this key.
 func (l *Loader) ArtifactKey() string {
 	return "ort-" + Version() + "/" + cpuKey() + "/" + preparedLayout
 }
 
 // preparedLayout versions how Prepare lays the prepared form out, so that
-// forms written by an older layout are not reused: p2 keeps ONNX Runtime's
-// own weights file where it is mapped as it is (layout.go); forms under
-// the key without it always had the 64 KiB rewrite.
-const preparedLayout = "p2"
+// forms written by an older layout are not reused: p3 adds the ORT format
+// form (ortformat.go); p2 kept ONNX Runtime's own weights file where it is
+// mapped as it is (layout.go); forms under the key without it always had
+// the 64 KiB rewrite.
+const preparedLayout = "p3"
 
 // cpuKey is the architecture and the CPU features that change ONNX
 // Runtime's kernel choice.

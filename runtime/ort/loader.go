@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	onnx "github.com/yalue/onnxruntime_go"
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
 
@@ -112,7 +113,14 @@ func (l *Loader) loadFile(name, path string, mode sessionMode, warm bool) (*mode
 	defer l.measureMu.Unlock()
 	l.primeLocked(name, path, mode)
 	warm = warm || !l.knowsWarmMemoryLocked(path)
-	releaseFreedMemory() // so that reused free memory does not hide this load's growth
+	if warm {
+		// A measured load: so that reused free memory does not hide this
+		// load's growth. A load without warm-up reports at least its
+		// file's warmed figure, so it reuses the C heap's free memory
+		// instead: pages already mapped, which its first run does not
+		// fault in again (docs/miss-path.md).
+		releaseFreedMemory()
+	}
 	before, err := readResident()
 	if err != nil {
 		return nil, err
@@ -153,11 +161,11 @@ func (l *Loader) openFile(name, path string, mode sessionMode, warm bool) (*mode
 	if err != nil {
 		return nil, fmt.Errorf("ort: load %s: %w", name, err)
 	}
-	sess, err := l.newSession(path, sig.Signature, mode)
+	sess, unmap, err := l.openSession(path, sig.Signature, mode)
 	if err != nil {
 		return nil, fmt.Errorf("ort: load %s: %w", name, err)
 	}
-	m := &model{name: name, sig: sig, sess: sess, warm: runtime.NewEWMA(l.cfg.WarmRunWeight)}
+	m := &model{name: name, sig: sig, sess: sess, unmap: unmap, warm: runtime.NewEWMA(l.cfg.WarmRunWeight)}
 	m.profile.LoadTime = time.Since(start)
 	m.profile.Prepared = mode == modePrepared
 	if err := l.warmUpIf(warm, m); err != nil {
@@ -165,6 +173,24 @@ func (l *Loader) openFile(name, path string, mode sessionMode, warm bool) (*mode
 		return nil, fmt.Errorf("ort: load %s: warm-up run: %w", name, err)
 	}
 	return m, nil
+}
+
+// openSession creates the session: a prepared form from its ORT format file
+// when it has one (ortformat.go), falling back to its ONNX graph if that
+// fails; unmap, when not nil, releases what the session maps and runs
+// after the session is destroyed.
+func (l *Loader) openSession(path string, sig runtime.Signature, mode sessionMode) (*onnx.DynamicAdvancedSession, func(), error) {
+	if mode == modePrepared {
+		if ortPath := ortFormatOf(path); ortPath != "" {
+			sess, unmap, err := l.newORTSession(ortPath, sig)
+			if err == nil {
+				return sess, unmap, nil
+			}
+			l.log.Warn("ort: cannot load the ORT format, loading the ONNX graph", zap.String("path", ortPath), zap.Error(err))
+		}
+	}
+	sess, err := l.newSession(path, sig, mode)
+	return sess, nil, err
 }
 
 // warmUpIf runs the warm-up when warm is set.

@@ -29,6 +29,7 @@ type model struct {
 
 	mu      sync.RWMutex // guards sess, closed and profile's load-time fields
 	sess    *onnx.DynamicAdvancedSession
+	unmap   func() // releases the mapping the session uses, if any (ortformat.go)
 	closed  bool
 	profile runtime.Profile
 }
@@ -191,8 +192,10 @@ func destroyAll(vals []onnx.Value) {
 	}
 }
 
-// Close releases the session and returns the freed memory to the kernel.
-// It waits for runs in progress and is idempotent.
+// Close releases the session. Its freed memory stays in the C heap for the
+// next load to reuse (glibc's own trim and mmap thresholds bound what it
+// keeps); the next measured load returns it to the kernel first. It waits
+// for runs in progress and is idempotent.
 func (m *model) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -201,7 +204,9 @@ func (m *model) Close() error {
 	}
 	m.closed = true
 	err := m.sess.Destroy()
-	releaseFreedMemory()
+	if m.unmap != nil {
+		m.unmap()
+	}
 	if err != nil {
 		return fmt.Errorf("ort: close %s: %w", m.name, err)
 	}

@@ -5,10 +5,14 @@ package ort
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
+
+// mapPopulate has mmap map every page of a file at once (ortformat.go).
+const mapPopulate = unix.MAP_POPULATE
 
 // PageCacheBytes is how much of the file at path the page cache holds now
 // (mincore(2) over a read-only mapping). A fast-form model whose weights
@@ -44,6 +48,46 @@ func PageCacheBytes(path string) (int64, error) {
 	return min(n*page, fi.Size()), nil
 }
 
+// PageCachedShare is the share, from 0 to 1, of the bytes a load of the
+// prepared form in dir reads that the page cache holds now: of its ORT
+// format file when it has one (ortformat.go), else of all its regular
+// files (graph and weights); 1 for empty files. A node hands it to its
+// cache (placement/cache Deps.PageCached): a miss whose weights must be
+// read from disk costs more than one whose weights are cached.
+func PageCachedShare(dir string) (float64, error) {
+	if p := filepath.Join(dir, PreparedORTFile); fileExists(p) {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Size() == 0 {
+			return 1, err
+		}
+		n, err := PageCacheBytes(p)
+		return float64(n) / float64(fi.Size()), err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("ort: page cache of %s: %w", dir, err)
+	}
+	var cached, total int64
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return 0, fmt.Errorf("ort: page cache of %s: %w", dir, err)
+		}
+		n, err := PageCacheBytes(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return 0, err
+		}
+		cached, total = cached+n, total+info.Size()
+	}
+	if total == 0 {
+		return 1, nil
+	}
+	return float64(cached) / float64(total), nil
+}
+
 // mincore is mincore(2); x/sys/unix has the call's number but no wrapper.
 func mincore(mem, vec []byte) error {
 	_, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&mem[0])), uintptr(len(mem)), uintptr(unsafe.Pointer(&vec[0])))
@@ -63,4 +107,9 @@ func dropPageCache(path string) error {
 	}
 	defer f.Close()
 	return unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
+}
+
+func fileExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }

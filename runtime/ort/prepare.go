@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/edgeserve/edgeserve/runtime"
 )
 
@@ -20,9 +22,9 @@ const PreparedModelFile = "model.onnx"
 // Prepare makes the fast-loading form of the model at modelPath in outDir
 // and returns the prepared model's path. It lets ONNX Runtime optimise the
 // graph fully and save it with its initializers in an external file, then
-// rewrites that into one weights file with every initializer of at least
-// ExternalMinBytes at an AlignBytes-aligned offset, which ONNX Runtime
-// memory-maps at load instead of copying. The original is never modified.
+// keeps or rewrites that into one weights file whose initializers ONNX
+// Runtime memory-maps at load instead of copying (layout.go), and saves
+// the result in ONNX Runtime's own format too (ortformat.go). The original is never modified.
 // The result depends on ArtifactKey; outDir should be keyed by it. Files
 // appear atomically: the graph is renamed into place last, after its
 // uniquely named weights file, so concurrent Prepares of one model in
@@ -49,7 +51,15 @@ func (l *Loader) Prepare(ctx context.Context, modelPath, outDir string) (string,
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	return l.align(work, outDir)
+	path, err := l.align(work, outDir)
+	if err != nil {
+		return "", err
+	}
+	// Without the ORT format the form still loads, from its ONNX graph.
+	if err := l.saveORTFormat(path, sig.Signature); err != nil {
+		l.log.Warn("ort: cannot save the ORT format of a prepared model", zap.String("model", modelPath), zap.Error(err))
+	}
+	return path, nil
 }
 
 // optimize has ONNX Runtime save the fully optimised model into dir, with

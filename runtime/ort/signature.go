@@ -56,7 +56,10 @@ func ReadSignature(path string) (runtime.Signature, error) {
 }
 
 // mapFile memory-maps a file read-only.
-func mapFile(path string) ([]byte, func(), error) {
+func mapFile(path string) ([]byte, func(), error) { return mapFileFlags(path, 0) }
+
+// mapFileFlags memory-maps a file read-only, shared, with extra mmap flags.
+func mapFileFlags(path string, flags int) ([]byte, func(), error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ort: open model: %w", err)
@@ -69,7 +72,7 @@ func mapFile(path string) ([]byte, func(), error) {
 	if info.Size() == 0 {
 		return nil, nil, fmt.Errorf("%w: ort: %s is empty", runtime.ErrInvalidModel, path)
 	}
-	data, err := unix.Mmap(int(f.Fd()), 0, int(info.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	data, err := unix.Mmap(int(f.Fd()), 0, int(info.Size()), unix.PROT_READ, unix.MAP_SHARED|flags)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ort: map model: %w", err)
 	}
