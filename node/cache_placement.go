@@ -3,11 +3,13 @@ package node
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/runtime/ort"
 )
 
 // resident adapts a loaded runtime.Model to the cache: it is charged the
@@ -40,7 +42,7 @@ func newPlacementCache(cfg Config, deps Deps, load loadFunc) (modelCache, error)
 		return resident{m}, err
 	})
 	c, err := cache.New(cc, cache.Deps[resident]{Loader: loader, Policy: pol, Logger: deps.Logger, Registerer: deps.Registry,
-		ModelLabel: modelName})
+		ModelLabel: modelName, PageCached: deps.pageCached})
 	if err != nil {
 		return nil, fmt.Errorf("node: cache: %w", err)
 	}
@@ -107,3 +109,28 @@ type handle struct{ h *cache.Handle[resident] }
 func (h handle) Model() runtime.Model { return h.h.Model().Model }
 func (h handle) Hit() bool            { return h.h.Hit() }
 func (h handle) Release()             { h.h.Release() }
+
+// pageCached is the share of a model version's prepared weights that the
+// page cache holds, so that the policy knows a miss whose weights are
+// still cached is cheaper; false when the node cannot tell (no prepared
+// form, a loader without one).
+func (n *Node) pageCached(key string) (float64, bool) {
+	kl, ok := n.loader.(keyedLoader)
+	if !ok {
+		return 0, false
+	}
+	name, version, err := splitRef(key)
+	if err != nil {
+		return 0, false
+	}
+	rec, err := n.store.Get(context.Background(), name, strconv.FormatInt(version, 10))
+	if err != nil {
+		return 0, false
+	}
+	dir, err := n.store.ArtifactDir(rec.Digest, kl.ArtifactKey())
+	if err != nil {
+		return 0, false
+	}
+	share, err := ort.PageCachedShare(dir)
+	return share, err == nil
+}

@@ -35,6 +35,10 @@ type Deps struct {
 	// (tests route peer links through a delaying proxy); nil in
 	// production.
 	PeerAddr func(addr string) string
+
+	// pageCached is set by New: the share of a model's prepared weights in
+	// the page cache (placement/cache Deps.PageCached).
+	pageCached func(key string) (float64, bool)
 }
 
 // modelStore is what the node uses of the model store (store.Store).

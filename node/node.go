@@ -140,6 +140,7 @@ func (n *Node) openParts(deps Deps, newCache cacheFactory) error {
 		}
 	}
 	n.loader = loader
+	deps.pageCached = n.pageCached
 	if n.cache, err = newCache(n.cfg, deps, n.loadFunc(loader)); err != nil {
 		return err
 	}
