@@ -6,6 +6,7 @@ import (
 
 	"github.com/edgeserve/edgeserve/gossip/gossippb"
 	"github.com/hashicorp/memberlist"
+	"go.uber.org/zap"
 )
 
 // delegate forwards memberlist's data callbacks to the node.
@@ -93,7 +94,7 @@ func (g *Gossip) snapshot() []byte {
 	}
 	b, err := encode(&gossippb.Snapshot{States: states, Catalog: g.cat.all()})
 	if err != nil {
-		g.log.Error("gossip: encode snapshot", errField(err))
+		g.log.Error("gossip: encode snapshot", zap.Error(err))
 		return nil
 	}
 	return b

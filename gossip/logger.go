@@ -3,7 +3,6 @@ package gossip
 import (
 	"bytes"
 	"log"
-	"strconv"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -32,7 +31,3 @@ func (w levelWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-func errField(err error) zap.Field { return zap.Error(err) }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -198,23 +198,30 @@ func (g *Gossip) Holders(model string) []Member {
 		}
 	}
 	slices.SortFunc(out, func(a, b Member) int {
-		switch {
-		case a.Health != b.Health:
+		if a.Health != b.Health {
 			if a.Health == Alive {
 				return -1
 			}
 			return 1
-		case a.RTTKnown != b.RTTKnown:
-			if a.RTTKnown {
-				return -1
-			}
-			return 1
-		case a.RTT != b.RTT:
-			return cmp.Compare(a.RTT, b.RTT)
 		}
-		return strings.Compare(a.Name, b.Name)
+		return NearestFirst(a, b)
 	})
 	return out
+}
+
+// NearestFirst orders members by predicted RTT, those whose RTT is not
+// known yet last, ties by name: a comparison for slices.SortFunc.
+func NearestFirst(a, b Member) int {
+	switch {
+	case a.RTTKnown != b.RTTKnown:
+		if a.RTTKnown {
+			return -1
+		}
+		return 1
+	case a.RTT != b.RTT:
+		return cmp.Compare(a.RTT, b.RTT)
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 // RTT is the predicted round-trip time to node.

@@ -1,6 +1,8 @@
 package gossip
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -79,7 +81,7 @@ func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.loaded, prometheus.GaugeValue, float64(len(m.State.Loaded)), m.Name)
 		ch <- prometheus.MustNewConstMetric(c.headroom, prometheus.GaugeValue, float64(m.State.MemoryHeadroomBytes), m.Name)
 		for _, gpu := range m.State.GPUs {
-			ch <- prometheus.MustNewConstMetric(c.gpuHeadroom, prometheus.GaugeValue, float64(gpu.FreeBytes), m.Name, itoa(gpu.Index))
+			ch <- prometheus.MustNewConstMetric(c.gpuHeadroom, prometheus.GaugeValue, float64(gpu.FreeBytes), m.Name, strconv.Itoa(gpu.Index))
 		}
 	}
 	for k, n := range counts {

@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"net"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func TestTransportShutdownWithStreamsInFlight(t *testing.T) {
 	}
 	var sent atomic.Uint64
 	tr := newTransport(nt, "127.0.0.1:0", nil, &sent)
-	addr := net.JoinHostPort("127.0.0.1", itoa(nt.GetAutoBindPort()))
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(nt.GetAutoBindPort()))
 	for range 3 { // one with forwardStreams, one in the accept loop, one in the backlog
 		c, err := net.Dial("tcp", addr)
 		if err != nil {

@@ -261,3 +261,35 @@ func TestClusterConfigRules(t *testing.T) {
 		t.Fatal("an unknown gossip profile was accepted")
 	}
 }
+
+// TestFetchBlobRefusesBadRequests: a malformed digest, a blob not held and
+// an offset past the end are refused with their own codes.
+func TestFetchBlobRefusesBadRequests(t *testing.T) {
+	a := clusterNode(t, "a", "127.0.2.9")
+	push(t, a.admin, "mlp", zooModel(t, "tiny_mlp"))
+	rec, _, err := a.store.ModelFile(testCtx(t), "mlp", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		req  *peerpb.FetchBlobRequest
+		want codes.Code
+	}{
+		{"short digest", &peerpb.FetchBlobRequest{Sha256: []byte{1, 2, 3}}, codes.InvalidArgument},
+		{"not held", &peerpb.FetchBlobRequest{Sha256: make([]byte, 32)}, codes.NotFound},
+		{"offset past the end", &peerpb.FetchBlobRequest{Sha256: rec.Digest[:], Offset: rec.SizeBytes + 1}, codes.FailedPrecondition},
+		{"negative offset", &peerpb.FetchBlobRequest{Sha256: rec.Digest[:], Offset: -1}, codes.FailedPrecondition},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := peerpb.NewPeerServiceClient(a.conn).FetchBlob(testCtx(t), tc.req)
+			if err == nil {
+				_, err = s.Recv()
+			}
+			if status.Code(err) != tc.want {
+				t.Fatalf("FetchBlob = %v; want %v", err, tc.want)
+			}
+		})
+	}
+}

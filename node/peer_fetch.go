@@ -142,22 +142,13 @@ func (n *Node) blobHolders(r *gossippb.ModelRecord, prefer string) []gossip.Memb
 			others = append(others, m)
 		}
 	}
-	byRTT := func(a, b gossip.Member) int {
-		if a.RTTKnown != b.RTTKnown {
-			if a.RTTKnown {
-				return -1
-			}
-			return 1
-		}
-		return int(a.RTT - b.RTT)
-	}
 	preferred := len(likely) > 0 && likely[0].Name == prefer
 	if preferred {
-		slices.SortStableFunc(likely[1:], byRTT)
+		slices.SortStableFunc(likely[1:], gossip.NearestFirst)
 	} else {
-		slices.SortStableFunc(likely, byRTT)
+		slices.SortStableFunc(likely, gossip.NearestFirst)
 	}
-	slices.SortStableFunc(others, byRTT)
+	slices.SortStableFunc(others, gossip.NearestFirst)
 	out := append(likely, others...)
 	return out[:min(len(out), maxFetchAttempts)]
 }

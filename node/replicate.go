@@ -1,7 +1,6 @@
 package node
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,16 +70,9 @@ func (n *Node) replicaCandidates() []gossip.Member {
 			}
 			return 1
 		}
-		return cmp.Compare(rttOrUnknown(a), rttOrUnknown(b))
+		return gossip.NearestFirst(a, b)
 	})
 	return out
-}
-
-func rttOrUnknown(m gossip.Member) int64 {
-	if m.RTTKnown {
-		return int64(m.RTT)
-	}
-	return int64(unknownRTT)
 }
 
 func (n *Node) replicateTo(ctx context.Context, m gossip.Member, record []byte) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/edgeserve/edgeserve/gossip"
 	"github.com/edgeserve/edgeserve/node/codec"
+	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/placement/route"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime"
@@ -40,17 +41,23 @@ const fetchBytesPerSecond = 100 << 20
 // router's choice ("load") or after every forward failed ("fallback").
 func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res inferResult, done bool, err error) {
 	key := rec.Ref()
-	opts := route.Choose(n.localCost(rec), n.peerCosts(rec))
+	members := n.cluster.g.Members() // one view for the whole decision
+	load := route.EstimateLoad(rec.SizeBytes)
+	facts, _ := n.cache.Facts(key)
+	if facts.LoadTime > 0 {
+		load = facts.LoadTime
+	}
+	opts := route.Choose(n.localCost(ctx, rec, facts, load, members), n.peerCosts(rec, load, members))
+	addrs := make(map[string]string, len(members))
+	for _, m := range members {
+		addrs[m.Name] = m.Services.GRPCAddr
+	}
 	failed := false
 	for _, o := range opts {
 		if o.Kind == route.Load {
 			break
 		}
-		m, ok := n.member(o.Node)
-		if !ok {
-			continue
-		}
-		resp, ferr := call.forward(ctx, m.Services.GRPCAddr)
+		resp, ferr := call.forward(ctx, addrs[o.Node])
 		if ferr == nil {
 			n.metrics.routed(string(o.Kind))
 			return inferResult{Record: rec, Route: string(o.Kind), ServedBy: o.Node, Forwarded: resp}, true, nil
@@ -68,23 +75,22 @@ func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res
 	return inferResult{Route: string(route.Load)}, false, nil
 }
 
-// localCost is what loading rec here would cost.
-func (n *Node) localCost(rec store.Record) route.Local {
+// localCost is what loading rec here would cost (load: its load time).
+func (n *Node) localCost(ctx context.Context, rec store.Record, facts cache.Facts, load time.Duration, members []gossip.Member) route.Local {
 	key := rec.Ref()
-	l := route.Local{LoadTime: route.EstimateLoad(rec.SizeBytes), Run: n.stats.runTime(key)}
-	if f, ok := n.cache.Facts(key); ok && f.LoadTime > 0 {
-		l.LoadTime = f.LoadTime
-	}
-	if _, err := n.store.Get(context.Background(), rec.Name, versionString(rec)); err != nil {
+	l := route.Local{LoadTime: load, Run: n.stats.runTime(key)}
+	if _, err := n.store.Get(ctx, rec.Name, versionString(rec)); err != nil {
 		rtt := unknownRTT
-		if h := n.cluster.g.Holders(key); len(h) > 0 && h[0].RTTKnown {
-			rtt = h[0].RTT
+		for _, m := range members { // the nearest live holder, members being unordered
+			if !m.Self && m.Health == gossip.Alive && m.RTTKnown && m.Has(key) && m.RTT < rtt {
+				rtt = m.RTT
+			}
 		}
 		l.FetchTime = route.EstimateFetch(rec.SizeBytes, rtt, fetchBytesPerSecond)
 	}
 	need := n.sizeHint(rec)
-	if f, ok := n.cache.Facts(key); ok && f.MeasuredBytes > 0 {
-		need = f.MeasuredBytes
+	if facts.MeasuredBytes > 0 {
+		need = facts.MeasuredBytes
 	}
 	l.NoRoom = need > n.cfg.Cache.MemoryBudgetBytes
 	l.Declined = n.evictsHot(need, time.Now())
@@ -123,18 +129,15 @@ func (n *Node) evictsHot(need int64, now time.Time) bool {
 	return true // pinned models or loads in progress hold the rest
 }
 
-// peerCosts describes the live peers for the router.
-func (n *Node) peerCosts(rec store.Record) []route.Peer {
+// peerCosts describes the live peers for the router (load: the model's
+// load time, assumed alike there).
+func (n *Node) peerCosts(rec store.Record, load time.Duration, members []gossip.Member) []route.Peer {
 	key := rec.Ref()
 	run := n.stats.runTime(key)
-	load := route.EstimateLoad(rec.SizeBytes)
-	if f, ok := n.cache.Facts(key); ok && f.LoadTime > 0 {
-		load = f.LoadTime
-	}
 	_, origin, _, _ := n.cluster.g.Model(rec.Name, rec.Version)
 	fetch := route.EstimateFetch(rec.SizeBytes, unknownRTT/2, fetchBytesPerSecond)
 	var out []route.Peer
-	for _, m := range n.cluster.g.Members() {
+	for _, m := range members {
 		if m.Self || m.Health != gossip.Alive || m.State == nil || m.Services.GRPCAddr == "" {
 			continue
 		}
@@ -149,16 +152,6 @@ func (n *Node) peerCosts(rec store.Record) []route.Peer {
 		out = append(out, p)
 	}
 	return out
-}
-
-// member is a live member by name.
-func (n *Node) member(name string) (gossip.Member, bool) {
-	for _, m := range n.cluster.g.Members() {
-		if m.Name == name && m.Health == gossip.Alive {
-			return m, true
-		}
-	}
-	return gossip.Member{}, false
 }
 
 // grpcForward is the forwardFunc of a gRPC request: the same message,

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"github.com/edgeserve/edgeserve/gossip"
 	"net/http"
 	"slices"
 	"strings"
@@ -270,4 +271,14 @@ func waitFar(t *testing.T, b *testNode) {
 		rtt, ok := b.cluster.g.RTT("a")
 		return ok && rtt > 60*time.Millisecond
 	})
+}
+
+// member is a live member by name, as n sees it.
+func (n *Node) member(name string) (gossip.Member, bool) {
+	for _, m := range n.cluster.g.Members() {
+		if m.Name == name && m.Health == gossip.Alive {
+			return m, true
+		}
+	}
+	return gossip.Member{}, false
 }
