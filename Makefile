@@ -57,7 +57,7 @@ zoo: build
 ## nodes on 127.0.0.1-4, deploy/local-cluster.sh), push the demo models, and
 ## print how to send a request (the nodes keep running in the background)
 CLUSTER_DIR := $(CURDIR)/.cache/cluster
-DEMO_MODELS := mobilenet_v1_0.25 squeezenet1.1 tiny_mlp add_fp32
+DEMO_MODELS := mobilenet_v1_0.25 mobilenet_v1_0.5 squeezenet1.1 tiny_mlp add_fp32
 run: setup build zoo
 	deploy/local-cluster.sh start $(BIN) $(CLUSTER_DIR) $(DEMO_ZOO) $(DEMO_MODELS)
 	$(BIN)/edgeserve cluster status --addr 127.0.0.1:8001
@@ -67,6 +67,8 @@ run: setup build zoo
 	@echo "on 127.0.0.1-4, each with HTTP :8000, gRPC :8001, metrics :8002; logs in $(CLUSTER_DIR)/<name>/node.log."
 	@echo "Send a request to any node (one that lacks the model forwards it or fetches it):"
 	@echo "  $(BIN)/edgeserve infer squeezenet1.1 --random --batch 2 --addr 127.0.0.4:8001"
+	@echo "Or name a task, and the node picks the most accurate model that answers within the budget:"
+	@echo "  $(BIN)/edgeserve infer task:image-classification --random --budget 50ms --addr 127.0.0.2:8001"
 	@echo "  curl -s -X POST http://127.0.0.2:8000/v2/models/add_fp32/infer -d '{\"inputs\":[{\"name\":\"a\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[1,2]},{\"name\":\"b\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[3,4]}]}'"
 	@echo "See the cluster: $(BIN)/edgeserve cluster status --addr 127.0.0.2:8001   (or curl -s http://127.0.0.2:8000/v2/cluster)"
 	@echo "Metrics: curl -s http://127.0.0.1:8002/metrics | grep ^edgeserve_"

@@ -19,20 +19,31 @@ type InferRequest struct {
 	Inputs []runtime.Tensor
 	// Outputs names the outputs wanted; empty asks for all.
 	Outputs []string
+	// Parameters are the request's parameters: strings, booleans, int64s
+	// and float64s (others are an error). A request whose Model is
+	// "task:NAME" may set "min_accuracy" and "latency_budget_ms".
+	Parameters map[string]any
 }
 
 // InferResponse is a node's answer with its outputs as typed tensors.
 type InferResponse struct {
 	Model, Version, ID string
 	Outputs            []runtime.Tensor
+	// Parameters are the response's parameters, for example
+	// edgeserve_route and edgeserve_served_by (how the request was
+	// served) and, for a task request, edgeserve_variant.
+	Parameters map[string]any
 }
 
 // Infer sends one inference request (raw tensor contents) to the first
 // node that answers. It carries no admin token.
 func (c *Client) Infer(ctx context.Context, req InferRequest) (*InferResponse, error) {
-	msg := inferRequest(req)
+	msg, err := inferRequest(req)
+	if err != nil {
+		return nil, err
+	}
 	var resp *pb.ModelInferResponse
-	err := c.each(ctx, func(ctx context.Context, n *node) (err error) {
+	err = c.each(ctx, func(ctx context.Context, n *node) (err error) {
 		resp, err = n.infer.ModelInfer(ctx, msg)
 		return err
 	})
@@ -55,8 +66,27 @@ func (c *Client) Metadata(ctx context.Context, model, version string) (*pb.Model
 
 // inferRequest builds the protocol message, with each input's bytes in
 // raw_input_contents.
-func inferRequest(req InferRequest) *pb.ModelInferRequest {
+func inferRequest(req InferRequest) (*pb.ModelInferRequest, error) {
 	msg := &pb.ModelInferRequest{ModelName: req.Model, ModelVersion: req.Version, Id: req.ID}
+	for k, v := range req.Parameters {
+		p := &pb.InferParameter{}
+		switch v := v.(type) {
+		case string:
+			p.ParameterChoice = &pb.InferParameter_StringParam{StringParam: v}
+		case bool:
+			p.ParameterChoice = &pb.InferParameter_BoolParam{BoolParam: v}
+		case int64:
+			p.ParameterChoice = &pb.InferParameter_Int64Param{Int64Param: v}
+		case float64:
+			p.ParameterChoice = &pb.InferParameter_DoubleParam{DoubleParam: v}
+		default:
+			return nil, fmt.Errorf("client: parameter %s: %T is not a string, bool, int64 or float64", k, v)
+		}
+		if msg.Parameters == nil {
+			msg.Parameters = map[string]*pb.InferParameter{}
+		}
+		msg.Parameters[k] = p
+	}
 	for _, t := range req.Inputs {
 		msg.Inputs = append(msg.Inputs, &pb.ModelInferRequest_InferInputTensor{
 			Name: t.Name, Datatype: codec.DataTypeName(t.Type), Shape: t.Shape})
@@ -65,7 +95,7 @@ func inferRequest(req InferRequest) *pb.ModelInferRequest {
 	for _, name := range req.Outputs {
 		msg.Outputs = append(msg.Outputs, &pb.ModelInferRequest_InferRequestedOutputTensor{Name: name})
 	}
-	return msg
+	return msg, nil
 }
 
 // DecodeResponse turns a ModelInferResponse's outputs, raw or typed
@@ -82,5 +112,23 @@ func DecodeResponse(resp *pb.ModelInferResponse) (*InferResponse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client: response of %s: %w", resp.GetModelName(), err)
 	}
-	return &InferResponse{Model: resp.GetModelName(), Version: resp.GetModelVersion(), ID: resp.GetId(), Outputs: outs}, nil
+	out := &InferResponse{Model: resp.GetModelName(), Version: resp.GetModelVersion(), ID: resp.GetId(), Outputs: outs}
+	for k, p := range resp.GetParameters() {
+		if out.Parameters == nil {
+			out.Parameters = map[string]any{}
+		}
+		switch v := p.GetParameterChoice().(type) {
+		case *pb.InferParameter_StringParam:
+			out.Parameters[k] = v.StringParam
+		case *pb.InferParameter_BoolParam:
+			out.Parameters[k] = v.BoolParam
+		case *pb.InferParameter_Int64Param:
+			out.Parameters[k] = v.Int64Param
+		case *pb.InferParameter_Uint64Param:
+			out.Parameters[k] = v.Uint64Param
+		case *pb.InferParameter_DoubleParam:
+			out.Parameters[k] = v.DoubleParam
+		}
+	}
+	return out, nil
 }

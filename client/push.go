@@ -20,8 +20,11 @@ type Model struct {
 	// Version is a version number; "" takes the next one.
 	Version string
 	// Task is what the model does, e.g. "image-classification".
-	Task   string
-	Labels map[string]string
+	Task string
+	// Accuracy is the model's accuracy at its task, a fraction in [0, 1]
+	// (0: unknown).
+	Accuracy float64
+	Labels   map[string]string
 }
 
 // ProgressFunc learns how many of a push's bytes the node holds, first
@@ -65,7 +68,7 @@ func pushHeader(m Model, r io.ReadSeeker) (*adminpb.PushHeader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client: push: %w", err)
 	}
-	return &adminpb.PushHeader{Name: m.Name, Version: m.Version, Task: m.Task, Labels: m.Labels,
+	return &adminpb.PushHeader{Name: m.Name, Version: m.Version, Task: m.Task, Accuracy: m.Accuracy, Labels: m.Labels,
 		SizeBytes: size, Sha256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 

@@ -30,6 +30,7 @@ start() {
 	stop "$dir" >/dev/null
 	for n in "${NODES[@]}"; do
 		read -r name ip region <<<"$n"
+		rm -rf "${dir:?}/$name" # a demo cluster starts empty: the pushes below set each model's task
 		mkdir -p "$dir/$name"
 		"$bin/edgeserve-node" --data-dir "$dir/$name" --name "$name" --region "$region" \
 			--grpc-addr "$ip:8001" --http-addr "$ip:8000" --metrics-addr "$ip:8002" \
@@ -49,7 +50,13 @@ start() {
 		[[ $("$bin/edgeserve" cluster status --json --addr 127.0.0.4:8001 | grep -c '"health": "alive"') == 4 ]] && break
 		sleep 0.1
 	done
-	for m in "$@"; do "$bin/edgeserve" models push "$m" "$zoo/$m.onnx" --addr 127.0.0.1:8001; done
+	# Each model is pushed with its manifest's task and accuracy (a percent
+	# there, a fraction here), so that requests can name the task.
+	for m in "$@"; do
+		task=$(tr -d ' \n' <"$zoo/$m.json" | sed -n 's/.*"task":"\([^"]*\)".*/\1/p')
+		acc=$(tr -d ' \n' <"$zoo/$m.json" | sed -n 's/.*"accuracy":\([0-9.]*\).*/\1/p' | awk '{print $1 / 100}')
+		"$bin/edgeserve" models push "$m" "$zoo/$m.onnx" --task "$task" --accuracy "${acc:-0}" --addr 127.0.0.1:8001
+	done
 }
 
 case ${1:-} in

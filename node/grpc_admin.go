@@ -67,7 +67,7 @@ func (s adminServer) UnloadModel(ctx context.Context, req *adminpb.UnloadModelRe
 
 func (n *Node) modelInfo(r store.Record) *adminpb.ModelInfo {
 	return &adminpb.ModelInfo{Name: r.Name, Version: versionString(r), Sha256: r.Digest.Hex(),
-		SizeBytes: r.SizeBytes, Task: r.Task, Labels: r.Labels, Loaded: n.cache.Resident(r.Ref())}
+		SizeBytes: r.SizeBytes, Task: r.Task, Accuracy: r.Accuracy, Labels: r.Labels, Loaded: n.cache.Resident(r.Ref())}
 }
 
 // push receives one PushModel stream: a header, then chunks written into
@@ -132,7 +132,7 @@ func (n *Node) pushHeader(h *adminpb.PushHeader) (pushHeader, error) {
 			return pushHeader{}, fmt.Errorf("%w: version %q is not a positive integer", ErrBadRequest, h.GetVersion())
 		}
 	}
-	meta := store.ModelMeta{Name: h.GetName(), Version: version, Task: h.GetTask(), Labels: h.GetLabels(),
+	meta := store.ModelMeta{Name: h.GetName(), Version: version, Task: h.GetTask(), Accuracy: h.GetAccuracy(), Labels: h.GetLabels(),
 		SizeBytes: h.GetSizeBytes(), Digest: d}
 	return pushHeader{Meta: meta, Offset: h.GetOffset()}, nil
 }

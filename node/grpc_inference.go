@@ -71,10 +71,18 @@ func (s inferenceServer) ModelInfer(ctx context.Context, req *pb.ModelInferReque
 		s.n.metrics.fail(unresolvedModel, err)
 		return nil, grpcError(err)
 	}
-	call := inferCall{Model: req.GetModelName(), Version: req.GetModelVersion(), Inputs: inputs, forward: s.n.grpcForward(req)}
-	if call.forwarded, err = s.n.forwardedBy(ctx); err != nil {
+	forwarded, err := s.n.forwardedBy(ctx)
+	if err != nil {
 		return nil, err
 	}
+	var choice taskChoice
+	if !forwarded {
+		if req, choice, err = s.n.grpcTask(ctx, req, inputs); err != nil {
+			s.n.metrics.fail(unresolvedModel, err)
+			return nil, grpcError(err)
+		}
+	}
+	call := inferCall{Model: req.GetModelName(), Version: req.GetModelVersion(), Inputs: inputs, forward: s.n.grpcForward(req), forwarded: forwarded}
 	for _, o := range req.GetOutputs() {
 		call.Outputs = append(call.Outputs, o.GetName())
 	}
@@ -88,7 +96,75 @@ func (s inferenceServer) ModelInfer(ctx context.Context, req *pb.ModelInferReque
 		codec.EncodeOutputs(resp, res.Outputs)
 	}
 	setRouteParameters(resp, res)
+	setParameters(resp, choice.parameters())
 	return resp, nil
+}
+
+// grpcTask resolves a request that names a task: the request as it is
+// sent on, naming the model chosen (and no task, so a peer runs that
+// model), and the choice. A request that names a model is returned as it
+// is.
+func (n *Node) grpcTask(ctx context.Context, req *pb.ModelInferRequest, inputs []runtime.Tensor) (*pb.ModelInferRequest, taskChoice, error) {
+	tr, isTask, err := parseTask(req.GetModelName(), req.GetModelVersion(), grpcParam(req.GetParameters()))
+	if err != nil || !isTask {
+		return req, taskChoice{}, err
+	}
+	c, err := n.chooseVariant(ctx, tr, inputs)
+	if err != nil {
+		return req, taskChoice{}, err
+	}
+	out := &pb.ModelInferRequest{ModelName: c.Name, ModelVersion: c.Version, Id: req.GetId(), Inputs: req.GetInputs(),
+		Outputs: req.GetOutputs(), RawInputContents: req.GetRawInputContents()}
+	for k, v := range req.GetParameters() {
+		if k != paramTask && k != paramMinAcc && k != paramBudget {
+			if out.Parameters == nil {
+				out.Parameters = map[string]*pb.InferParameter{}
+			}
+			out.Parameters[k] = v
+		}
+	}
+	return out, c, nil
+}
+
+// grpcParam reads a request parameter of any scalar type as text.
+func grpcParam(params map[string]*pb.InferParameter) taskParam {
+	return func(key string) (string, bool, error) {
+		p, ok := params[key]
+		if !ok {
+			return "", false, nil
+		}
+		switch v := p.GetParameterChoice().(type) {
+		case *pb.InferParameter_StringParam:
+			return v.StringParam, true, nil
+		case *pb.InferParameter_Int64Param:
+			return strconv.FormatInt(v.Int64Param, 10), true, nil
+		case *pb.InferParameter_Uint64Param:
+			return strconv.FormatUint(v.Uint64Param, 10), true, nil
+		case *pb.InferParameter_DoubleParam:
+			return strconv.FormatFloat(v.DoubleParam, 'g', -1, 64), true, nil
+		}
+		return "", false, fmt.Errorf("%w: parameter %s must be a string or a number", ErrBadRequest, key)
+	}
+}
+
+// setParameters adds params (strings, booleans, float64s) to a response.
+func setParameters(resp *pb.ModelInferResponse, params map[string]any) {
+	if len(params) == 0 {
+		return
+	}
+	if resp.Parameters == nil {
+		resp.Parameters = map[string]*pb.InferParameter{}
+	}
+	for k, v := range params {
+		switch v := v.(type) {
+		case string:
+			resp.Parameters[k] = &pb.InferParameter{ParameterChoice: &pb.InferParameter_StringParam{StringParam: v}}
+		case bool:
+			resp.Parameters[k] = &pb.InferParameter{ParameterChoice: &pb.InferParameter_BoolParam{BoolParam: v}}
+		case float64:
+			resp.Parameters[k] = &pb.InferParameter{ParameterChoice: &pb.InferParameter_DoubleParam{DoubleParam: v}}
+		}
+	}
 }
 
 // grpcRequestBytes is what a request holds while it runs: its message,

@@ -144,12 +144,18 @@ func push(t testing.TB, c adminpb.AdminServiceClient, name, path string) *adminp
 // pushBytes sends data[from:to] of a file whose whole content is data,
 // declaring offset from, in 1 KiB chunks.
 func pushBytes(ctx context.Context, c adminpb.AdminServiceClient, name string, data []byte, from, to int) (*adminpb.ModelInfo, error) {
+	return pushHeaderBytes(ctx, c, &adminpb.PushHeader{Name: name}, data, from, to)
+}
+
+// pushHeaderBytes is pushBytes with the header's name, task, accuracy and
+// labels taken from hdr.
+func pushHeaderBytes(ctx context.Context, c adminpb.AdminServiceClient, hdr *adminpb.PushHeader, data []byte, from, to int) (*adminpb.ModelInfo, error) {
 	sum := sha256.Sum256(data)
 	stream, err := c.PushModel(ctx)
 	if err != nil {
 		return nil, err
 	}
-	hdr := &adminpb.PushHeader{Name: name, SizeBytes: int64(len(data)), Sha256: hex.EncodeToString(sum[:]), Offset: int64(from)}
+	hdr.SizeBytes, hdr.Sha256, hdr.Offset = int64(len(data)), hex.EncodeToString(sum[:]), int64(from)
 	// A Send error means the server ended the stream; CloseAndRecv has why.
 	if err := stream.Send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Header{Header: hdr}}); err == nil {
 		for i := from; i < to; i += 1024 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -96,6 +97,16 @@ func decodeBody(headerLen string, body io.Reader, lim codec.Limits) (codec.JSONR
 func (n *Node) inferJSON(ctx context.Context, model, version string, req codec.JSONRequest, call inferCall) (codec.JSONResponse, [][]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
 	defer cancel()
+	tr, isTask, err := parseTask(model, version, jsonParam(req.Parameters))
+	var choice taskChoice
+	if err == nil && isTask {
+		choice, err = n.chooseVariant(ctx, tr, call.Inputs)
+		model, version = choice.Name, choice.Version
+	}
+	if err != nil {
+		n.metrics.fail(unresolvedModel, err)
+		return codec.JSONResponse{}, nil, err
+	}
 	call.Model, call.Version = model, version
 	for _, o := range req.Outputs {
 		call.Outputs = append(call.Outputs, o.Name)
@@ -113,6 +124,12 @@ func (n *Node) inferJSON(ctx context.Context, model, version string, req codec.J
 	if res.Route != "" {
 		resp.Parameters = map[string]any{"edgeserve_route": res.Route, "edgeserve_served_by": res.ServedBy}
 	}
+	if p := choice.parameters(); p != nil {
+		if resp.Parameters == nil {
+			resp.Parameters = map[string]any{}
+		}
+		maps.Copy(resp.Parameters, p)
+	}
 	binary := codec.BinaryOutputs(req)
 	var tail [][]byte
 	for i, t := range res.Outputs {
@@ -124,4 +141,23 @@ func (n *Node) inferJSON(ctx context.Context, model, version string, req codec.J
 		}
 	}
 	return resp, tail, nil
+}
+
+// jsonParam reads a JSON request parameter, a string or a number, as text.
+func jsonParam(params map[string]any) taskParam {
+	return func(key string) (string, bool, error) {
+		v, ok := params[key]
+		if !ok {
+			return "", false, nil
+		}
+		switch v := v.(type) {
+		case string:
+			return v, true, nil
+		case float64:
+			return strconv.FormatFloat(v, 'g', -1, 64), true, nil
+		case json.Number:
+			return v.String(), true, nil
+		}
+		return "", false, fmt.Errorf("%w: parameter %s must be a string or a number", ErrBadRequest, key)
+	}
 }

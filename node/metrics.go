@@ -18,6 +18,7 @@ type metrics struct {
 	refused  prometheus.Counter     // requests refused over MaxInFlightRequests
 	fetches  *prometheus.CounterVec // result: model bytes fetched from peers
 	routes   *prometheus.CounterVec // route: how requests were served
+	tasks    *prometheus.CounterVec // task, model, budget: task requests
 }
 
 // latencyBuckets span 50 µs to ~26 s.
@@ -44,7 +45,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Help: "Attempts to fetch a model's bytes from a peer, by result (ok, failed)."}, []string{"result"})
 	m.routes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_routes_total",
 		Help: "Inference requests by how they were served: hit, load, forward-hit, forward-load, fallback (here, after a forward failed), forward-failed (attempts)."}, []string{"route"})
-	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused, m.fetches, m.routes)
+	m.tasks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_task_requests_total",
+		Help: "Requests that named a task, by task, the model chosen, and budget (met, missed: no model could meet it, none: no budget given)."},
+		[]string{"task", "model", "budget"})
+	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused, m.fetches, m.routes, m.tasks)
 	return m
 }
 
@@ -84,6 +88,11 @@ const unresolvedModel = ""
 
 // peerFetch counts one attempt to fetch a model's bytes from a peer.
 func (m *metrics) peerFetch(result string) { m.fetches.WithLabelValues(result).Inc() }
+
+// chose counts a task request's choice; task and model are catalog names.
+func (m *metrics) chose(task, model, budget string) {
+	m.tasks.WithLabelValues(task, model, budget).Inc()
+}
 
 // routed counts a request served by route (or a failed forward).
 func (m *metrics) routed(route string) { m.routes.WithLabelValues(route).Inc() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/edgeserve/edgeserve/runtime"
@@ -39,6 +40,9 @@ type modelMeta struct {
 // modelMetadata answers from the stored signature (n.signature); it never
 // loads the model, so it counts no cache hit or miss.
 func (n *Node) modelMetadata(ctx context.Context, name, version string) (modelMeta, error) {
+	if strings.HasPrefix(name, taskPrefix) {
+		return n.taskMetadata(ctx, name, version)
+	}
 	rec, err := n.resolve(ctx, name, version)
 	if err != nil {
 		return modelMeta{}, err

@@ -42,12 +42,7 @@ const fetchBytesPerSecond = 100 << 20
 func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res inferResult, done bool, err error) {
 	key := rec.Ref()
 	members := n.cluster.g.Members() // one view for the whole decision
-	load := route.EstimateLoad(rec.SizeBytes)
-	facts, _ := n.cache.Facts(key)
-	if facts.LoadTime > 0 {
-		load = facts.LoadTime
-	}
-	opts := route.Choose(n.localCost(ctx, rec, facts, load, members), n.peerCosts(rec, load, members))
+	opts := n.routeOptions(ctx, rec, members)
 	addrs := make(map[string]string, len(members))
 	for _, m := range members {
 		addrs[m.Name] = m.Services.GRPCAddr
@@ -75,10 +70,21 @@ func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res
 	return inferResult{Route: string(route.Load)}, false, nil
 }
 
+// routeOptions ranks the places a request for rec, not loaded here, could
+// run, cheapest first (placement/route), from one view of the members.
+func (n *Node) routeOptions(ctx context.Context, rec store.Record, members []gossip.Member) []route.Option {
+	load := route.EstimateLoad(rec.SizeBytes)
+	facts, _ := n.cache.Facts(rec.Ref())
+	if facts.LoadTime > 0 {
+		load = facts.LoadTime
+	}
+	return route.Choose(n.localCost(ctx, rec, facts, load, members), n.peerCosts(rec, load, members))
+}
+
 // localCost is what loading rec here would cost (load: its load time).
 func (n *Node) localCost(ctx context.Context, rec store.Record, facts cache.Facts, load time.Duration, members []gossip.Member) route.Local {
 	key := rec.Ref()
-	l := route.Local{LoadTime: load, Run: n.stats.runTime(key)}
+	l := route.Local{LoadTime: load, Run: n.runTime(rec)}
 	if _, err := n.store.Get(ctx, rec.Name, versionString(rec)); err != nil {
 		rtt := unknownRTT
 		for _, m := range members { // the nearest live holder, members being unordered
@@ -133,7 +139,7 @@ func (n *Node) evictsHot(need int64, now time.Time) bool {
 // load time, assumed alike there).
 func (n *Node) peerCosts(rec store.Record, load time.Duration, members []gossip.Member) []route.Peer {
 	key := rec.Ref()
-	run := n.stats.runTime(key)
+	run := n.runTime(rec)
 	_, origin, _, _ := n.cluster.g.Model(rec.Name, rec.Version)
 	fetch := route.EstimateFetch(rec.SizeBytes, unknownRTT/2, fetchBytesPerSecond)
 	var out []route.Peer
@@ -152,6 +158,15 @@ func (n *Node) peerCosts(rec store.Record, load time.Duration, members []gossip.
 		out = append(out, p)
 	}
 	return out
+}
+
+// runTime is rec's measured warm run time here, or a prior from its size
+// before one was measured.
+func (n *Node) runTime(rec store.Record) time.Duration {
+	if d := n.stats.runTime(rec.Ref()); d > 0 {
+		return d
+	}
+	return route.EstimateRun(rec.SizeBytes)
 }
 
 // grpcForward is the forwardFunc of a gRPC request: the same message,

@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
+	"github.com/edgeserve/edgeserve/placement/variant"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/store"
 	"google.golang.org/grpc/codes"
@@ -48,6 +49,7 @@ var outcomes = []struct {
 	{store.ErrSizeMismatch, outcome{codes.InvalidArgument, http.StatusBadRequest, "size_mismatch"}},
 	{ErrElsewhere, outcome{codes.Unavailable, http.StatusServiceUnavailable, "peers_unavailable"}},
 	{store.ErrNotFound, outcome{codes.NotFound, http.StatusNotFound, "not_found"}},
+	{variant.ErrNoVariant, outcome{codes.NotFound, http.StatusNotFound, "no_variant"}},
 	{store.ErrExists, outcome{codes.AlreadyExists, http.StatusConflict, "exists"}},
 	{ErrResumeOffset, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},
 	{store.ErrOffsetMismatch, outcome{codes.FailedPrecondition, http.StatusConflict, "resume_offset"}},

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/edgeserve/edgeserve/client"
@@ -27,15 +28,20 @@ type inferOpts struct {
 	batch   int64
 	seed    uint64
 	json    bool
+	// minAccuracy and budget qualify a request for task:NAME.
+	minAccuracy float64
+	budget      time.Duration
 }
 
 func newInferCmd() *cobra.Command {
 	var o inferOpts
 	cmd := &cobra.Command{
-		Use:   "infer MODEL",
+		Use:   "infer MODEL|task:TASK",
 		Short: "Send an inference request to a node (Open Inference Protocol over gRPC)",
 		Long: "Send one inference request. Inputs come from a KServe v2 JSON request file (--input)\n" +
-			"or are random values of the model's signature (--random, dynamic dimensions = --batch).",
+			"or are random values of the model's signature (--random, dynamic dimensions = --batch).\n" +
+			"Naming task:TASK lets the node choose among the task's models: the most accurate one\n" +
+			"predicted to answer within --budget (where it is loaded, here or on a peer, counts).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if (o.input == "") == !o.random {
@@ -55,6 +61,8 @@ func newInferCmd() *cobra.Command {
 	f.Int64Var(&o.batch, "batch", 1, "size of dynamic dimensions with --random")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of --random")
 	f.BoolVar(&o.json, "json", false, "print the KServe v2 JSON response")
+	f.Float64Var(&o.minAccuracy, "min-accuracy", 0, "with task:TASK, the least accuracy acceptable (a fraction in [0, 1])")
+	f.DurationVar(&o.budget, "budget", 0, "with task:TASK, the latency budget (e.g. 50ms; 0: none)")
 	return cmd
 }
 
@@ -64,7 +72,14 @@ func (o *inferOpts) infer(ctx context.Context, c *client.Client, model string, w
 		return err
 	}
 	start := time.Now()
-	resp, err := c.Infer(ctx, client.InferRequest{Model: model, Version: o.version, Inputs: inputs})
+	req := client.InferRequest{Model: model, Version: o.version, Inputs: inputs}
+	if o.minAccuracy != 0 || o.budget != 0 {
+		if !strings.HasPrefix(model, "task:") {
+			return fmt.Errorf("--min-accuracy and --budget qualify a request for task:TASK, not for model %s", model)
+		}
+		req.Parameters = map[string]any{"min_accuracy": o.minAccuracy, "latency_budget_ms": float64(o.budget) / float64(time.Millisecond)}
+	}
+	resp, err := c.Infer(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -154,7 +169,7 @@ func randomData(dt runtime.DataType, n int64, rng *rand.Rand) []byte {
 }
 
 func printJSON(w io.Writer, resp *client.InferResponse) error {
-	js := codec.JSONResponse{ModelName: resp.Model, ModelVersion: resp.Version, ID: resp.ID}
+	js := codec.JSONResponse{ModelName: resp.Model, ModelVersion: resp.Version, ID: resp.ID, Parameters: resp.Parameters}
 	for _, t := range resp.Outputs {
 		jt, err := codec.EncodeJSONTensor(t)
 		if err != nil {
@@ -169,6 +184,9 @@ func printJSON(w io.Writer, resp *client.InferResponse) error {
 // printHuman shows each output's type, shape and first values.
 func printHuman(w io.Writer, resp *client.InferResponse, took time.Duration) error {
 	fmt.Fprintf(w, "model %s version %s: %d outputs in %v\n", resp.Model, resp.Version, len(resp.Outputs), took.Round(time.Microsecond))
+	if s := servedLine(resp.Parameters); s != "" {
+		fmt.Fprintln(w, "  "+s)
+	}
 	for _, t := range resp.Outputs {
 		vals, err := codec.RawToValues(t)
 		if err != nil {
@@ -181,4 +199,28 @@ func printHuman(w io.Writer, resp *client.InferResponse, took time.Duration) err
 		fmt.Fprintf(w, "  %s %s %v: %v%s\n", t.Name, codec.DataTypeName(t.Type), t.Shape, vals, more)
 	}
 	return nil
+}
+
+// servedLine says how the node served a request, from the response's
+// parameters: the route, the node that ran it and, for a task, the model
+// chosen and whether the budget was met.
+func servedLine(p map[string]any) string {
+	var parts []string
+	if r, ok := p["edgeserve_route"].(string); ok {
+		parts = append(parts, "route "+r)
+	}
+	if n, ok := p["edgeserve_served_by"].(string); ok && n != "" {
+		parts = append(parts, "served by "+n)
+	}
+	if v, ok := p["edgeserve_variant"].(string); ok {
+		s := "task " + fmt.Sprint(p["edgeserve_task"]) + " chose " + v
+		if ms, ok := p["edgeserve_predicted_ms"].(float64); ok {
+			s += fmt.Sprintf(" (predicted %.1f ms)", ms)
+		}
+		parts = append(parts, s)
+	}
+	if missed, _ := p["edgeserve_budget_missed"].(bool); missed {
+		parts = append(parts, "budget missed: no model could meet it")
+	}
+	return strings.Join(parts, "; ")
 }

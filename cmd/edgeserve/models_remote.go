@@ -132,6 +132,7 @@ func newPushCmd() *cobra.Command {
 	r.register(cmd)
 	cmd.Flags().StringVar(&m.Version, "version", "", "version number (default: the next one)")
 	cmd.Flags().StringVar(&m.Task, "task", "", "task the model performs, e.g. image-classification")
+	cmd.Flags().Float64Var(&m.Accuracy, "accuracy", 0, "accuracy at its task as a fraction in [0, 1]; requests that name the task weigh it")
 	cmd.Flags().StringToStringVar(&m.Labels, "label", nil, "labels, key=value")
 	return cmd
 }
@@ -212,13 +213,18 @@ func newListCmd() *cobra.Command {
 
 func printModels(w io.Writer, models []*adminpb.ModelInfo) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tSIZE\tLOADED\tSTORED\tSHA256")
+	fmt.Fprintln(tw, "NAME\tVERSION\tSIZE\tTASK\tACCURACY\tLOADED\tSTORED\tSHA256")
 	for _, m := range models {
 		stored := "here"
 		if m.GetStoredAt() != "" {
 			stored = "at " + m.GetStoredAt()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%v\t%s\t%.12s\n", m.GetName(), m.GetVersion(), m.GetSizeBytes(), m.GetLoaded(), stored, m.GetSha256())
+		acc := "-"
+		if m.GetAccuracy() > 0 {
+			acc = fmt.Sprintf("%.3f", m.GetAccuracy())
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%v\t%s\t%.12s\n", m.GetName(), m.GetVersion(), m.GetSizeBytes(), dash(m.GetTask()), acc,
+			m.GetLoaded(), stored, m.GetSha256())
 	}
 	return tw.Flush()
 }

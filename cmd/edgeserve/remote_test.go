@@ -235,3 +235,38 @@ func TestInferSendsNoToken(t *testing.T) {
 		t.Errorf("ls sent authorization %q, want the token from the environment", a)
 	}
 }
+
+// TestInferTask: models pushed with a task and an accuracy are listed with
+// them, and `infer task:NAME` is served by the task's most accurate model
+// (no budget), says when no model can meet a budget, and refuses an
+// accuracy no model has.
+func TestInferTask(t *testing.T) {
+	addr := startTestNode(t, "")
+	dir := t.TempDir()
+	m, err := zoo.Write(dir, "tiny_mlp", zoo.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, m.File)
+	mustCLI(t, "models", "push", "fast", file, "--addr", addr, "--task", "classify", "--accuracy", "0.7")
+	mustCLI(t, "models", "push", "accurate", file, "--addr", addr, "--task", "classify", "--accuracy", "0.9")
+	out := mustCLI(t, "models", "ls", "--addr", addr)
+	if !strings.Contains(out, "TASK") || !strings.Contains(out, "classify  0.900") || !strings.Contains(out, "classify  0.700") {
+		t.Fatalf("ls shows no task and accuracy:\n%s", out)
+	}
+	mustCLI(t, "models", "load", "fast", "--addr", addr)
+	out = mustCLI(t, "infer", "task:classify", "--random", "--addr", addr)
+	if !strings.Contains(out, "model accurate version 1") || !strings.Contains(out, "task classify chose accurate:1") {
+		t.Fatalf("infer task:classify:\n%s", out)
+	}
+	out = mustCLI(t, "infer", "task:classify", "--random", "--budget", "1us", "--addr", addr)
+	if !strings.Contains(out, "budget missed") {
+		t.Fatalf("infer task:classify --budget 1us:\n%s", out)
+	}
+	if _, err := cli(t, "infer", "task:classify", "--random", "--min-accuracy", "0.95", "--addr", addr); err == nil || !strings.Contains(err.Error(), "accuracy 0.95") {
+		t.Fatalf("--min-accuracy above every model: %v", err)
+	}
+	if _, err := cli(t, "infer", "fast", "--random", "--budget", "5ms", "--addr", addr); err == nil {
+		t.Fatal("--budget accepted for a model that is not a task")
+	}
+}

@@ -128,3 +128,12 @@ func EstimateFetch(sizeBytes int64, rtt time.Duration, bytesPerSecond float64) t
 	}
 	return 2*rtt + time.Duration(float64(sizeBytes)/bytesPerSecond*float64(time.Second))
 }
+
+// EstimateRun predicts a model's warm run before one was measured, from
+// its file size: a prior of about a millisecond per megabyte of weights
+// (the compute of an image model grows roughly with its weights), which
+// the first measured run replaces.
+func EstimateRun(sizeBytes int64) time.Duration {
+	const bytesPerSecond = 1e9
+	return time.Millisecond + time.Duration(float64(max(sizeBytes, 0))/bytesPerSecond*float64(time.Second))
+}

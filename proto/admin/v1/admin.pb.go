@@ -39,8 +39,11 @@ type PushHeader struct {
 	Offset int64 `protobuf:"varint,5,opt,name=offset,proto3" json:"offset,omitempty"`
 	// Optional task the model performs ("image-classification") and free-form
 	// labels kept in the catalog.
-	Task          string            `protobuf:"bytes,6,opt,name=task,proto3" json:"task,omitempty"`
-	Labels        map[string]string `protobuf:"bytes,7,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Task   string            `protobuf:"bytes,6,opt,name=task,proto3" json:"task,omitempty"`
+	Labels map[string]string `protobuf:"bytes,7,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Optional accuracy of the model at its task, a fraction in [0, 1] (0:
+	// unknown); a request that names the task weighs it (placement/variant).
+	Accuracy      float64 `protobuf:"fixed64,8,opt,name=accuracy,proto3" json:"accuracy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -122,6 +125,13 @@ func (x *PushHeader) GetLabels() map[string]string {
 		return x.Labels
 	}
 	return nil
+}
+
+func (x *PushHeader) GetAccuracy() float64 {
+	if x != nil {
+		return x.Accuracy
+	}
+	return 0
 }
 
 type PushModelRequest struct {
@@ -479,7 +489,9 @@ type ModelInfo struct {
 	StoredAt string `protobuf:"bytes,9,opt,name=stored_at,json=storedAt,proto3" json:"stored_at,omitempty"`
 	// stored_on, in a push's answer, are the nodes the model is durable on
 	// (this one first).
-	StoredOn      []string `protobuf:"bytes,10,rep,name=stored_on,json=storedOn,proto3" json:"stored_on,omitempty"`
+	StoredOn []string `protobuf:"bytes,10,rep,name=stored_on,json=storedOn,proto3" json:"stored_on,omitempty"`
+	// The model's accuracy at its task, a fraction in [0, 1] (0: unknown).
+	Accuracy      float64 `protobuf:"fixed64,11,opt,name=accuracy,proto3" json:"accuracy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -582,6 +594,13 @@ func (x *ModelInfo) GetStoredOn() []string {
 		return x.StoredOn
 	}
 	return nil
+}
+
+func (x *ModelInfo) GetAccuracy() float64 {
+	if x != nil {
+		return x.Accuracy
+	}
+	return 0
 }
 
 type ListModelsResponse struct {
@@ -1539,7 +1558,7 @@ var File_admin_proto protoreflect.FileDescriptor
 
 const file_admin_proto_rawDesc = "" +
 	"\n" +
-	"\vadmin.proto\x12\x12edgeserve.admin.v1\"\x9c\x02\n" +
+	"\vadmin.proto\x12\x12edgeserve.admin.v1\"\xb8\x02\n" +
 	"\n" +
 	"PushHeader\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -1549,7 +1568,8 @@ const file_admin_proto_rawDesc = "" +
 	"\x06sha256\x18\x04 \x01(\tR\x06sha256\x12\x16\n" +
 	"\x06offset\x18\x05 \x01(\x03R\x06offset\x12\x12\n" +
 	"\x04task\x18\x06 \x01(\tR\x04task\x12B\n" +
-	"\x06labels\x18\a \x03(\v2*.edgeserve.admin.v1.PushHeader.LabelsEntryR\x06labels\x1a9\n" +
+	"\x06labels\x18\a \x03(\v2*.edgeserve.admin.v1.PushHeader.LabelsEntryR\x06labels\x12\x1a\n" +
+	"\baccuracy\x18\b \x01(\x01R\baccuracy\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"l\n" +
@@ -1567,7 +1587,7 @@ const file_admin_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\"\x15\n" +
 	"\x13DeleteModelResponse\"\x13\n" +
-	"\x11ListModelsRequest\"\xf7\x02\n" +
+	"\x11ListModelsRequest\"\x93\x03\n" +
 	"\tModelInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x16\n" +
@@ -1580,7 +1600,8 @@ const file_admin_proto_rawDesc = "" +
 	"\fmemory_bytes\x18\b \x01(\x03R\vmemoryBytes\x12\x1b\n" +
 	"\tstored_at\x18\t \x01(\tR\bstoredAt\x12\x1b\n" +
 	"\tstored_on\x18\n" +
-	" \x03(\tR\bstoredOn\x1a9\n" +
+	" \x03(\tR\bstoredOn\x12\x1a\n" +
+	"\baccuracy\x18\v \x01(\x01R\baccuracy\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"K\n" +
