@@ -201,3 +201,34 @@ func TestChangeReachesEveryNodeOfAModerateCluster(t *testing.T) {
 		return true
 	})
 }
+
+// TestStoredSetSpreads: which model bytes a node stores reaches every
+// node, by full state, then by delta on top of a large set, and a model
+// no longer stored leaves it.
+func TestStoredSetSpreads(t *testing.T) {
+	c := gossiptest.Start(t, gossiptest.Options{Nodes: 3})
+	var many []string
+	for i := range 200 {
+		many = append(many, "stored-model-"+time.Duration(i).String()+":1")
+	}
+	slices.Sort(many)
+	seesStored := func(want []string) bool {
+		for _, g := range c.Running()[1:] {
+			m, ok := member(g, "n00")
+			if !ok || m.State == nil || m.State.LoadedBehind || !slices.Equal(m.State.Stored, want) {
+				return false
+			}
+		}
+		return true
+	}
+	c.Node(0).SetLocal(gossip.Local{Stored: []string{"resnet50:1"}})
+	testutil.Eventually(t, "n00's stored model reaches every node", func() bool { return seesStored([]string{"resnet50:1"}) })
+	if m, _ := member(c.Node(2), "n00"); !m.Stores("resnet50:1") || m.Stores("resnet50:2") || m.Has("resnet50:1") {
+		t.Fatalf("n02 sees n00 as %+v", m.State)
+	}
+	c.Node(0).SetLocal(gossip.Local{Stored: many})
+	testutil.Eventually(t, "200 stored models reach every node", func() bool { return seesStored(many) })
+	next := append(slices.Clone(many[1:]), "zz-new:1")
+	c.Node(0).SetLocal(gossip.Local{Stored: next})
+	testutil.Eventually(t, "a one-model change of the stored set reaches every node", func() bool { return seesStored(next) })
+}

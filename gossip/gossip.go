@@ -53,9 +53,11 @@ type Gossip struct {
 	mu        sync.Mutex // guards local, published, seq, dirty
 	local     Local
 	published []string // the loaded set of the last state published
-	seq       uint64
-	dirty     bool // local figures changed since the last publication
-	leaving   bool // Leave was called
+	// publishedStored is the stored set of the last state published.
+	publishedStored []string
+	seq             uint64
+	dirty           bool // local figures changed since the last publication
+	leaving         bool // Leave was called
 
 	stop     chan struct{}
 	bg       sync.WaitGroup
@@ -66,7 +68,10 @@ type Gossip struct {
 // Local is this node's own state, as the node reports it.
 type Local struct {
 	// Loaded are the model versions ("name:version") loaded here.
-	Loaded                                 []string
+	Loaded []string
+	// Stored are the model versions whose bytes this node stores, which
+	// peers may fetch from it.
+	Stored                                 []string
 	MemoryBudgetBytes, MemoryHeadroomBytes int64
 	// GPUs is empty without a GPU.
 	GPUs                        []GPU
@@ -301,8 +306,11 @@ func (g *Gossip) SetLocal(l Local) {
 	l.Loaded = slices.Clone(l.Loaded)
 	slices.Sort(l.Loaded)
 	l.Loaded = slices.Compact(l.Loaded)
+	l.Stored = slices.Clone(l.Stored)
+	slices.Sort(l.Stored)
+	l.Stored = slices.Compact(l.Stored)
 	g.mu.Lock()
-	loadedChanged := !slices.Equal(l.Loaded, g.local.Loaded)
+	loadedChanged := !slices.Equal(l.Loaded, g.local.Loaded) || !slices.Equal(l.Stored, g.local.Stored)
 	figuresChanged := !sameFigures(l, g.local)
 	g.local = l
 	if figuresChanged {

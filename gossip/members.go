@@ -177,6 +177,11 @@ func (g *Gossip) state(name string) *State {
 	if st.Loaded == nil {
 		st.Loaded = []string{}
 	}
+	if st.Stored = s.Stored; st.Stored == nil {
+		st.Stored = []string{}
+	}
+	slices.Sort(st.Stored) // Member.Stores searches it; a peer's may not be
+
 	for _, gpu := range s.Gpus {
 		st.GPUs = append(st.GPUs, GPU{Index: int(gpu.Index), FreeBytes: gpu.FreeBytes, TotalBytes: gpu.TotalBytes})
 	}

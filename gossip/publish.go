@@ -17,10 +17,10 @@ func (g *Gossip) publish() {
 	g.seq++
 	g.dirty = false
 	full := g.stateLocked()
-	full.Loaded = g.local.Loaded
+	full.Loaded, full.Stored = g.local.Loaded, g.local.Stored
 	g.states.apply(full, g.now())
-	prev := g.published
-	g.published = g.local.Loaded
+	prev, prevStored := g.published, g.publishedStored
+	g.published, g.publishedStored = g.local.Loaded, g.local.Stored
 	msg, err := encode(&gossippb.Message{Body: &gossippb.Message_State{State: full}})
 	if err == nil && len(msg) <= fullLimit {
 		g.queueBroadcast(&broadcast{msg: msg, node: full.Node, full: true})
@@ -29,6 +29,7 @@ func (g *Gossip) publish() {
 	d := g.stateLocked()
 	d.Delta, d.BaseSeq = true, g.seq-1
 	d.Loaded, d.Removed = diff(prev, g.local.Loaded)
+	d.Stored, d.Unstored = diff(prevStored, g.local.Stored)
 	msg, err = encode(&gossippb.Message{Body: &gossippb.Message_State{State: d}})
 	if err != nil || len(msg) > fullLimit {
 		// Too many changes for one packet: push/pull carries the state.
@@ -38,7 +39,7 @@ func (g *Gossip) publish() {
 	g.queueBroadcast(&broadcast{msg: msg, node: d.Node})
 }
 
-// stateLocked is this node's state without its loaded set.
+// stateLocked is this node's state without its loaded and stored sets.
 func (g *Gossip) stateLocked() *gossippb.NodeState {
 	l := g.local
 	s := &gossippb.NodeState{Node: g.cfg.Name, Epoch: g.epoch, Seq: g.seq,

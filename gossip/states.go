@@ -80,25 +80,31 @@ func (s *states) apply(in *gossippb.NodeState, now time.Time) applyResult {
 	return applied
 }
 
-// applyDelta is base with the delta's loaded and removed models and the
-// delta's other fields.
+// applyDelta is base with the delta's changes to the loaded and stored
+// sets and the delta's other fields.
 func applyDelta(base, d *gossippb.NodeState) *gossippb.NodeState {
 	out := proto.Clone(d).(*gossippb.NodeState)
-	out.Delta, out.BaseSeq, out.Removed = false, 0, nil
-	gone := make(map[string]bool, len(d.Removed))
-	for _, m := range d.Removed {
+	out.Delta, out.BaseSeq, out.Removed, out.Unstored = false, 0, nil, nil
+	out.Loaded = applySet(base.Loaded, d.Loaded, d.Removed)
+	out.Stored = applySet(base.Stored, d.Stored, d.Unstored)
+	return out
+}
+
+// applySet is base without removed, with added, sorted.
+func applySet(base, added, removed []string) []string {
+	gone := make(map[string]bool, len(removed))
+	for _, m := range removed {
 		gone[m] = true
 	}
-	loaded := make([]string, 0, len(base.Loaded)+len(d.Loaded))
-	for _, m := range base.Loaded {
+	out := make([]string, 0, len(base)+len(added))
+	for _, m := range base {
 		if !gone[m] {
-			loaded = append(loaded, m)
+			out = append(out, m)
 		}
 	}
-	loaded = append(loaded, d.Loaded...)
-	slices.Sort(loaded)
-	out.Loaded = slices.Compact(loaded)
-	return out
+	out = append(out, added...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // get returns a copy of a node's state and whether its loaded set is behind.

@@ -140,3 +140,22 @@ func TestStatesChainedDeltasCatchUp(t *testing.T) {
 		t.Fatalf("loaded %v behind %v: deltas up to the wanted seq make the set whole", l, behind)
 	}
 }
+
+// TestStatesDeltaChangesStoredSet: a delta's stored and unstored models
+// change the stored set as its loaded and removed ones change the loaded
+// set, independently.
+func TestStatesDeltaChangesStoredSet(t *testing.T) {
+	s := newStates()
+	base := full(1, 1, "a")
+	base.Stored = []string{"a", "b", "c"}
+	s.apply(base, time.Now())
+	d := delta(1, 1, 2, nil, nil)
+	d.Stored, d.Unstored = []string{"e"}, []string{"b"}
+	if r := s.apply(d, time.Now()); r != applied {
+		t.Fatalf("delta: %v", r)
+	}
+	st, _, _ := s.get("n")
+	if !slices.Equal(st.Stored, []string{"a", "c", "e"}) || !slices.Equal(st.Loaded, []string{"a"}) || len(st.Unstored) != 0 {
+		t.Fatalf("stored %v loaded %v unstored %v", st.Stored, st.Loaded, st.Unstored)
+	}
+}

@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"slices"
 	"time"
 )
 
@@ -42,8 +43,11 @@ type State struct {
 	// Loaded are the model versions ("name:version") the member has
 	// loaded, sorted. LoadedBehind says a change was missed: the set is
 	// older than Seq until the next full state arrives.
-	Loaded              []string `json:"loaded"`
-	LoadedBehind        bool     `json:"loaded_behind,omitempty"`
+	Loaded       []string `json:"loaded"`
+	LoadedBehind bool     `json:"loaded_behind,omitempty"`
+	// Stored are the model versions whose bytes the member stores, sorted
+	// (behind with Loaded).
+	Stored              []string `json:"stored"`
 	MemoryBudgetBytes   int64    `json:"memory_budget_bytes"`
 	MemoryHeadroomBytes int64    `json:"memory_headroom_bytes"`
 	// GPUs is empty on a member without a GPU.
@@ -78,6 +82,16 @@ func (m Member) Has(model string) bool {
 		}
 	}
 	return false
+}
+
+// Stores reports whether the member stores the bytes of model
+// ("name:version").
+func (m Member) Stores(model string) bool {
+	if m.State == nil {
+		return false
+	}
+	_, ok := slices.BinarySearch(m.State.Stored, model)
+	return ok
 }
 
 // View is the read-only cluster view other packages use.

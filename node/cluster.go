@@ -16,6 +16,8 @@ import (
 type cluster struct {
 	g     *gossip.Gossip
 	rates *rates
+	// stored is the stored set last gossiped (the publish loop's own).
+	stored []string
 }
 
 // startCluster joins the cluster when the configuration asks for one. It
@@ -64,7 +66,7 @@ func (n *Node) runCluster(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n.cluster.g.SetLocal(n.localState())
+			n.cluster.g.SetLocal(n.localState(ctx))
 		case e, ok := <-events:
 			if !ok {
 				return
@@ -113,7 +115,7 @@ func (n *Node) deletedElsewhere(ctx context.Context, ref string) {
 }
 
 // localState is what the node gossips about itself.
-func (n *Node) localState() gossip.Local {
+func (n *Node) localState(ctx context.Context) gossip.Local {
 	mem := n.cache.Memory()
 	l := gossip.Local{MemoryBudgetBytes: mem.BudgetBytes, MemoryHeadroomBytes: max(mem.BudgetBytes-mem.ChargedBytes, 0),
 		QueueDepth: int(n.active.Load()), Rates: n.cluster.rates.update(n.stats.requests(), time.Now())}
@@ -124,6 +126,13 @@ func (n *Node) localState() gossip.Local {
 			l.LoadsInProgress++
 		}
 	}
+	if recs, err := n.store.List(ctx); err == nil {
+		n.cluster.stored = n.cluster.stored[:0:0]
+		for _, rec := range recs {
+			n.cluster.stored = append(n.cluster.stored, rec.Ref())
+		}
+	} // else the last set stands until the store answers
+	l.Stored = n.cluster.stored
 	r, _ := n.gpus.latest()
 	for _, d := range r.GPUs {
 		l.GPUs = append(l.GPUs, gossip.GPU{Index: d.Index, FreeBytes: d.MemoryFreeBytes, TotalBytes: d.MemoryTotalBytes})

@@ -124,8 +124,8 @@ func (n *Node) fetch(ctx context.Context, r *gossippb.ModelRecord, prefer string
 }
 
 // blobHolders are the live peers to try, the likely holders first (the
-// node the model was pushed to, nodes that have it loaded), each group
-// nearest first.
+// node the model was pushed to, nodes that gossip storing it or have it
+// loaded), each group nearest first.
 func (n *Node) blobHolders(r *gossippb.ModelRecord, prefer string) []gossip.Member {
 	_, origin, _, _ := n.cluster.g.Model(r.Name, r.Version)
 	ref := fmt.Sprintf("%s:%d", r.Name, r.Version)
@@ -136,7 +136,7 @@ func (n *Node) blobHolders(r *gossippb.ModelRecord, prefer string) []gossip.Memb
 		}
 		if m.Name == prefer {
 			likely = append([]gossip.Member{m}, likely...)
-		} else if m.Name == origin || m.Has(ref) {
+		} else if m.Name == origin || m.Has(ref) || m.Stores(ref) {
 			likely = append(likely, m)
 		} else {
 			others = append(others, m)

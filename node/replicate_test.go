@@ -2,6 +2,7 @@ package node
 
 import (
 	"testing"
+	"time"
 
 	"github.com/edgeserve/edgeserve/gossip/gossippb"
 	"github.com/edgeserve/edgeserve/internal/testutil"
@@ -36,6 +37,22 @@ func TestPushIsDurableOnTwoSites(t *testing.T) {
 	}
 	if recs, _ := b.store.List(testCtx(t)); len(recs) != 0 {
 		t.Fatalf("b holds %v; only two copies were asked for", recs)
+	}
+	// Gossip says where the bytes are: b, which has none, knows that a
+	// forward-load at c (the replica) needs no transfer.
+	testutil.Eventually(t, "b sees the bytes stored on a and c", func() bool {
+		ma, _ := b.member("a")
+		mc, _ := b.member("c")
+		return ma.Stores("mlp:1") && mc.Stores("mlp:1")
+	})
+	rec := b.remoteRecord("mlp", "1")
+	if rec == nil {
+		t.Fatal("b's catalog lacks mlp:1")
+	}
+	for _, p := range b.peerCosts(fromCatalog(rec), time.Millisecond, b.cluster.g.Members()) {
+		if p.Name == "c" && p.FetchTime != 0 {
+			t.Fatalf("b predicts a transfer of %v to c, which stores the bytes", p.FetchTime)
+		}
 	}
 }
 

@@ -88,7 +88,7 @@ func (n *Node) localCost(ctx context.Context, rec store.Record, facts cache.Fact
 	if _, err := n.store.Get(ctx, rec.Name, versionString(rec)); err != nil {
 		rtt := unknownRTT
 		for _, m := range members { // the nearest live holder, members being unordered
-			if !m.Self && m.Health == gossip.Alive && m.RTTKnown && m.Has(key) && m.RTT < rtt {
+			if !m.Self && m.Health == gossip.Alive && m.RTTKnown && (m.Has(key) || m.Stores(key)) && m.RTT < rtt {
 				rtt = m.RTT
 			}
 		}
@@ -152,7 +152,7 @@ func (n *Node) peerCosts(rec store.Record, load time.Duration, members []gossip.
 		if m.RTTKnown {
 			p.RTT = m.RTT
 		}
-		if !p.Loaded && m.Name != origin {
+		if !p.Loaded && m.Name != origin && !m.Stores(key) {
 			p.FetchTime = fetch // not known to hold the bytes
 		}
 		out = append(out, p)

@@ -320,7 +320,12 @@ type NodeState struct {
 	Removed         []string    `protobuf:"bytes,14,rep,name=removed,proto3" json:"removed,omitempty"`
 	// leaving is set in the last state a node gossips before it leaves
 	// gracefully, so that others mark it left rather than failed.
-	Leaving       bool `protobuf:"varint,15,opt,name=leaving,proto3" json:"leaving,omitempty"`
+	Leaving bool `protobuf:"varint,15,opt,name=leaving,proto3" json:"leaving,omitempty"`
+	// stored are the model versions ("name:version") whose bytes the node
+	// stores (sorted); in a delta, those added since the base, and unstored
+	// those it no longer stores.
+	Stored        []string `protobuf:"bytes,16,rep,name=stored,proto3" json:"stored,omitempty"`
+	Unstored      []string `protobuf:"bytes,17,rep,name=unstored,proto3" json:"unstored,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -458,6 +463,20 @@ func (x *NodeState) GetLeaving() bool {
 		return x.Leaving
 	}
 	return false
+}
+
+func (x *NodeState) GetStored() []string {
+	if x != nil {
+		return x.Stored
+	}
+	return nil
+}
+
+func (x *NodeState) GetUnstored() []string {
+	if x != nil {
+		return x.Unstored
+	}
+	return nil
 }
 
 type TensorSpec struct {
@@ -923,7 +942,7 @@ const file_gossip_proto_rawDesc = "" +
 	"\x04Rate\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1d\n" +
 	"\n" +
-	"per_second\x18\x02 \x01(\x02R\tperSecond\"\x95\x04\n" +
+	"per_second\x18\x02 \x01(\x02R\tperSecond\"\xc9\x04\n" +
 	"\tNodeState\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
 	"\x05epoch\x18\x02 \x01(\x03R\x05epoch\x12\x10\n" +
@@ -943,7 +962,9 @@ const file_gossip_proto_rawDesc = "" +
 	"\x05delta\x18\f \x01(\bR\x05delta\x12\x19\n" +
 	"\bbase_seq\x18\r \x01(\x04R\abaseSeq\x12\x18\n" +
 	"\aremoved\x18\x0e \x03(\tR\aremoved\x12\x18\n" +
-	"\aleaving\x18\x0f \x01(\bR\aleaving\"R\n" +
+	"\aleaving\x18\x0f \x01(\bR\aleaving\x12\x16\n" +
+	"\x06stored\x18\x10 \x03(\tR\x06stored\x12\x1a\n" +
+	"\bunstored\x18\x11 \x03(\tR\bunstored\"R\n" +
 	"\n" +
 	"TensorSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
