@@ -232,3 +232,20 @@ func TestStoredSetSpreads(t *testing.T) {
 	c.Node(0).SetLocal(gossip.Local{Stored: next})
 	testutil.Eventually(t, "a one-model change of the stored set reaches every node", func() bool { return seesStored(next) })
 }
+
+// TestPartitionedNodeIsFailedThenRejoins: a node cut off by the delay
+// transport (gossip.Cut) is declared failed by the others, and it sees them
+// failed; after the heal both sides see each other alive again.
+func TestPartitionedNodeIsFailedThenRejoins(t *testing.T) {
+	c := gossiptest.Start(t, gossiptest.Options{Nodes: 3})
+	health := func(g *gossip.Gossip, name string) gossip.Health {
+		m, _ := member(g, name)
+		return m.Health
+	}
+	c.Partition(2)
+	testutil.Eventually(t, "n00 declares the cut-off n02 failed", func() bool { return health(c.Node(0), "n02") == gossip.Failed })
+	testutil.Eventually(t, "n02 declares n00 failed", func() bool { return health(c.Node(2), "n00") == gossip.Failed })
+	c.Heal(2)
+	testutil.Eventually(t, "after the heal n00 sees n02 alive", func() bool { return health(c.Node(0), "n02") == gossip.Alive })
+	testutil.Eventually(t, "after the heal n02 sees n00 alive", func() bool { return health(c.Node(2), "n00") == gossip.Alive })
+}

@@ -11,8 +11,12 @@ import (
 
 // DelayFunc is the one-way delay of a packet from one gossip address
 // ("host:port") to another. Tests use it to give loopback a WAN's shape
-// (there is no netem here); nil or 0 means no delay.
+// (there is no netem here); nil or 0 means no delay, and a negative delay
+// (Cut) a link that is down: packets are dropped and streams fail to open.
 type DelayFunc func(from, to string) time.Duration
+
+// Cut is the DelayFunc answer for a link that is down (a partition).
+const Cut time.Duration = -1
 
 // transport wraps memberlist's network transport: it counts the bytes the
 // node sends (packets and streams) and, when given a DelayFunc, delays
@@ -48,7 +52,10 @@ func (t *transport) oneWay(to string) time.Duration {
 func (t *transport) WriteTo(b []byte, addr string) (time.Time, error) {
 	t.sent.Add(uint64(len(b)))
 	d := t.oneWay(addr)
-	if d <= 0 {
+	if d < 0 {
+		return time.Now(), nil // lost on the cut link, as UDP loses packets
+	}
+	if d == 0 {
 		return t.Transport.WriteTo(b, addr)
 	}
 	buf := append([]byte(nil), b...)
@@ -64,7 +71,11 @@ func (t *transport) WriteTo(b []byte, addr string) (time.Time, error) {
 
 // DialTimeout opens a stream, after the one-way delay when there is one.
 func (t *transport) DialTimeout(addr string, timeout time.Duration) (net.Conn, error) {
-	if d := t.oneWay(addr); d > 0 {
+	d := t.oneWay(addr)
+	if d < 0 {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errCut}
+	}
+	if d > 0 {
 		if d >= timeout {
 			time.Sleep(timeout)
 			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errDelayTimeout}
@@ -119,6 +130,14 @@ func (delayTimeoutError) Timeout() bool   { return true }
 func (delayTimeoutError) Temporary() bool { return true }
 
 var errDelayTimeout = delayTimeoutError{}
+
+type cutError struct{}
+
+func (cutError) Error() string   { return "gossip: the link is cut (an injected partition)" }
+func (cutError) Timeout() bool   { return false }
+func (cutError) Temporary() bool { return true }
+
+var errCut = cutError{}
 
 // countingConn counts what is written to a stream.
 type countingConn struct {

@@ -37,6 +37,13 @@ func (n *Node) startCluster(deps Deps) error {
 	if deps.GossipTune != nil {
 		deps.GossipTune(&gc)
 	}
+	if c.TestNetemFile != "" {
+		if n.netem, err = newNetem(c.TestNetemFile, n.log.Named("netem")); err != nil {
+			return err
+		}
+		n.log.Warn("test netem in force: gossip and peer links follow " + c.TestNetemFile)
+		deps.GossipDelay, deps.PeerAddr = n.netem.delayFunc, n.netem.peerAddr
+	}
 	g, err := gossip.New(gc, gossip.Deps{Logger: n.log.Named("gossip"), Registerer: n.reg, Delay: deps.GossipDelay})
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
@@ -55,6 +62,9 @@ func (n *Node) startCluster(deps Deps) error {
 func (n *Node) runCluster(ctx context.Context) {
 	if n.cluster == nil {
 		return
+	}
+	if n.netem != nil {
+		go n.netem.follow(ctx, 200*time.Millisecond)
 	}
 	n.announceStored(ctx)
 	events, cancel := n.cluster.g.Subscribe(256)

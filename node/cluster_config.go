@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"github.com/edgeserve/edgeserve/internal/netaddr"
 	"net"
 	"os"
 	"time"
@@ -54,6 +55,10 @@ type ClusterConfig struct {
 	// rather than forwarding a miss to a peer: for comparisons, and for
 	// nodes whose peers must not take their traffic.
 	LocalOnly bool `yaml:"local_only"`
+	// TestNetemFile is a test-only network emulation (netem.go): delays
+	// and cuts of this node's gossip, and the addresses its peer calls go
+	// through. Loopback clusters only.
+	TestNetemFile string `yaml:"test_netem"`
 }
 
 // DefaultClusterConfig gossips on :7946 over the LAN profile, named after
@@ -80,6 +85,8 @@ func (c ClusterConfig) validate() error {
 		return errors.New("cluster: publish_interval and leave_timeout must be positive")
 	case c.Replicas < 1:
 		return fmt.Errorf("cluster: replicas %d must be at least 1", c.Replicas)
+	case c.TestNetemFile != "" && !netaddr.IsLoopback(c.GossipAddr):
+		return fmt.Errorf("cluster: test_netem is for loopback test clusters; gossip address %q is not on loopback", c.GossipAddr)
 	}
 	_, err := c.gossipConfig(Services{})
 	return err

@@ -24,10 +24,12 @@ import (
 // Node is one edgeserve-node. New binds the listeners; Run serves until
 // its context ends, then drains.
 type Node struct {
-	cfg     Config
-	log     *zap.Logger
-	store   modelStore
-	cache   modelCache
+	cfg   Config
+	log   *zap.Logger
+	store modelStore
+	cache modelCache
+	// netem is the test-only network emulation (nil unless configured).
+	netem   *netem
 	pushes  *pushes
 	metrics *metrics
 	stats   *stats

@@ -184,4 +184,6 @@ func addClusterFlags(fs *pflag.FlagSet, c *node.ClusterConfig) {
 	fs.BoolVar(&c.LocalOnly, "local-only", c.LocalOnly, "serve every request here (load, fetch bytes) instead of forwarding misses to peers")
 	fs.IntVar(&c.Replicas, "replicas", c.Replicas, "nodes (this one included) a pushed model must be durable on before the push is acknowledged")
 	fs.StringVar(&c.Secret, "cluster-secret", c.Secret, "secret every node of the cluster shares, for node-to-node calls without mutual TLS (default $EDGESERVE_CLUSTER_SECRET)")
+	fs.StringVar(&c.TestNetemFile, "test-netem", c.TestNetemFile, "test only: a JSON file of gossip delays and cuts and peer address rewrites (loopback clusters; see node/netem.go)")
+	fs.MarkHidden("test-netem") //nolint:errcheck // the flag exists
 }

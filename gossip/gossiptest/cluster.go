@@ -37,9 +37,10 @@ type Cluster struct {
 	opts  Options
 	delay gossip.DelayFunc
 
-	mu    sync.Mutex       // guards nodes, cfgs
+	mu    sync.Mutex       // guards nodes, cfgs, cut
 	nodes []*gossip.Gossip // nil once stopped
 	cfgs  []gossip.Config
+	cut   map[string]bool // IPs partitioned from every other node
 }
 
 // Config is the harness's configuration of node i: loopback address
@@ -114,10 +115,10 @@ func (c *Cluster) start(i int) {
 // regionDelay delays packets by half the RTT between the regions of the
 // sender's and the receiver's addresses.
 func (c *Cluster) regionDelay() gossip.DelayFunc {
-	if len(c.opts.RTT) == 0 {
-		return nil
-	}
 	return func(from, to string) time.Duration {
+		if c.isCut(from) || c.isCut(to) {
+			return gossip.Cut
+		}
 		a, b := c.regionOf(from), c.regionOf(to)
 		if a == "" || b == "" || a == b {
 			return 0
@@ -128,6 +129,32 @@ func (c *Cluster) regionDelay() gossip.DelayFunc {
 		}
 		return rtt / 2
 	}
+}
+
+// Partition cuts node i off from every other node (packets dropped,
+// streams refused) until Heal.
+func (c *Cluster) Partition(i int) { c.setCut(i, true) }
+
+// Heal undoes Partition.
+func (c *Cluster) Heal(i int) { c.setCut(i, false) }
+
+func (c *Cluster) setCut(i int, cut bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cut == nil {
+		c.cut = map[string]bool{}
+	}
+	c.cut[IP(i)] = cut
+}
+
+func (c *Cluster) isCut(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cut[host]
 }
 
 func (c *Cluster) regionOf(addr string) string {
