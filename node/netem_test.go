@@ -116,4 +116,3 @@ func FuzzParseNetem(f *testing.F) {
 		}
 	})
 }
-
