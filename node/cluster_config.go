@@ -55,6 +55,12 @@ type ClusterConfig struct {
 	// rather than forwarding a miss to a peer: for comparisons, and for
 	// nodes whose peers must not take their traffic.
 	LocalOnly bool `yaml:"local_only"`
+	// HedgeAfter is how long a forward may take before the node starts
+	// loading the model itself and serves the request with whichever
+	// answers first (route "hedge"): 0 is three times the forward's
+	// predicted latency, at least minHedge; negative never hedges. A node
+	// hedges only when loading the model would evict nothing hot.
+	HedgeAfter time.Duration `yaml:"hedge_after"`
 	// TestNetemFile is a test-only network emulation (netem.go): delays
 	// and cuts of this node's gossip, and the addresses its peer calls go
 	// through. Loopback clusters only.
@@ -152,4 +158,20 @@ func (c ClusterConfig) advertised(lis net.Addr) string {
 		}
 	}
 	return lis.String()
+}
+
+// minHedge is the least wait before a hedge, so that forwards predicted
+// to be quick are not hedged on scheduling noise.
+const minHedge = 50 * time.Millisecond
+
+// hedgeAfter is when to hedge a forward predicted to take predicted (0:
+// never).
+func (c ClusterConfig) hedgeAfter(predicted time.Duration) time.Duration {
+	switch {
+	case c.HedgeAfter < 0:
+		return 0
+	case c.HedgeAfter > 0:
+		return c.HedgeAfter
+	}
+	return max(3*predicted, minHedge)
 }

@@ -44,7 +44,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.fetches = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_peer_fetches_total",
 		Help: "Attempts to fetch a model's bytes from a peer, by result (ok, failed)."}, []string{"result"})
 	m.routes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_routes_total",
-		Help: "Inference requests by how they were served: hit, load, forward-hit, forward-load, fallback (here, after a forward failed), forward-failed (attempts)."}, []string{"route"})
+		Help: "Inference requests by how they were served: hit, load, forward-hit, forward-load, fallback (here, after a forward failed), hedge (here, loaded while a forward was slow), forward-failed (attempts)."}, []string{"route"})
 	m.tasks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_task_requests_total",
 		Help: "Requests that named a task, by task, the model chosen, and budget (met, missed: no model could meet it, none: no budget given)."},
 		[]string{"task", "model", "budget"})

@@ -25,8 +25,13 @@ type forwardFunc func(ctx context.Context, addr string) (*pb.ModelInferResponse,
 // a peer (peerAuth) may send it.
 const forwardedByKey = "edgeserve-forwarded-by"
 
-// routeFallback is a request run here after the forwards chosen failed.
-const routeFallback = "fallback"
+// routeFallback is a request run here after the forwards chosen failed,
+// and routeHedge one run here because its model loaded here before a slow
+// forward answered.
+const (
+	routeFallback = "fallback"
+	routeHedge    = "hedge"
+)
 
 // unknownRTT stands in for a peer's RTT before its coordinate is known.
 const unknownRTT = 100 * time.Millisecond
@@ -42,7 +47,7 @@ const fetchBytesPerSecond = 100 << 20
 func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res inferResult, done bool, err error) {
 	key := rec.Ref()
 	members := n.cluster.g.Members() // one view for the whole decision
-	opts := n.routeOptions(ctx, rec, members)
+	opts, local := n.routeOptions(ctx, rec, members)
 	addrs := make(map[string]string, len(members))
 	for _, m := range members {
 		addrs[m.Name] = m.Services.GRPCAddr
@@ -52,7 +57,15 @@ func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res
 		if o.Kind == route.Load {
 			break
 		}
-		resp, ferr := call.forward(ctx, addrs[o.Node])
+		var hedge time.Duration // a load here may race the forward
+		if !local.NoRoom && !local.Declined {
+			hedge = n.cfg.Cluster.hedgeAfter(o.Cost)
+		}
+		resp, l, ferr := n.forwardHedged(ctx, rec, call, addrs[o.Node], hedge)
+		if l != nil {
+			n.log.Info("cluster: the model loaded here before a slow forward answered; served here", zap.String("model", key), zap.String("peer", o.Node))
+			return inferResult{Route: routeHedge, lease: l}, false, nil
+		}
 		if ferr == nil {
 			n.metrics.routed(string(o.Kind))
 			return inferResult{Record: rec, Route: string(o.Kind), ServedBy: o.Node, Forwarded: resp}, true, nil
@@ -71,14 +84,70 @@ func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res
 }
 
 // routeOptions ranks the places a request for rec, not loaded here, could
-// run, cheapest first (placement/route), from one view of the members.
-func (n *Node) routeOptions(ctx context.Context, rec store.Record, members []gossip.Member) []route.Option {
+// run, cheapest first (placement/route), from one view of the members,
+// with what a load here would cost.
+func (n *Node) routeOptions(ctx context.Context, rec store.Record, members []gossip.Member) ([]route.Option, route.Local) {
 	load := route.EstimateLoad(rec.SizeBytes)
 	facts, _ := n.cache.Facts(rec.Ref())
 	if facts.LoadTime > 0 {
 		load = facts.LoadTime
 	}
-	return route.Choose(n.localCost(ctx, rec, facts, load, members), n.peerCosts(rec, load, members))
+	local := n.localCost(ctx, rec, facts, load, members)
+	return route.Choose(local, n.peerCosts(rec, load, members)), local
+}
+
+// forwardHedged forwards the request to addr. With hedge > 0, a forward
+// that has not answered after hedge starts loading the model here; if the
+// load completes first, the forward is cancelled and the lease on the
+// loaded model returned (the request then runs here). A load that loses
+// the race completes in the background and leaves the model cached.
+func (n *Node) forwardHedged(ctx context.Context, rec store.Record, call inferCall, addr string, hedge time.Duration) (*pb.ModelInferResponse, lease, error) {
+	if hedge <= 0 {
+		resp, err := call.forward(ctx, addr)
+		return resp, nil, err
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type answer struct {
+		resp *pb.ModelInferResponse
+		err  error
+	}
+	fwd := make(chan answer, 1)
+	go func() {
+		resp, err := call.forward(fctx, addr)
+		fwd <- answer{resp, err}
+	}()
+	timer := time.NewTimer(hedge)
+	defer timer.Stop()
+	select {
+	case a := <-fwd:
+		return a.resp, nil, a.err
+	case <-timer.C:
+	}
+	type loaded struct {
+		l   lease
+		err error
+	}
+	local := make(chan loaded, 1)
+	go func() {
+		l, err := n.cache.Acquire(ctx, rec.Ref(), n.sizeHint(rec))
+		local <- loaded{l, err}
+	}()
+	select {
+	case a := <-fwd:
+		go func() { // the load finishes for later requests
+			if r := <-local; r.err == nil {
+				r.l.Release()
+			}
+		}()
+		return a.resp, nil, a.err
+	case r := <-local:
+		if r.err == nil {
+			return nil, r.l, nil
+		}
+		a := <-fwd // the load failed: the forward is all there is
+		return a.resp, nil, a.err
+	}
 }
 
 // localCost is what loading rec here would cost (load: its load time).

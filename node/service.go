@@ -36,6 +36,9 @@ type inferResult struct {
 	Route     string
 	ServedBy  string
 	Forwarded *pb.ModelInferResponse
+	// lease is the model loaded here while a forward was slow (route
+	// "hedge"): the request runs on it.
+	lease lease
 }
 
 // infer runs one request: resolve, validate the inputs against the stored
@@ -59,16 +62,18 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 	}
 	key := rec.Ref()
 	how := ""
+	var l lease
 	if call.forward != nil && !call.forwarded && n.cluster != nil && !n.cfg.Cluster.LocalOnly && !n.cache.Resident(key) {
 		r, done, err := n.route(ctx, rec, call)
 		if done {
 			return r, err
 		}
-		how = r.Route
+		how, l = r.Route, r.lease
 	}
-	l, err := n.cache.Acquire(ctx, key, n.sizeHint(rec))
-	if err != nil {
-		return res, err
+	if l == nil {
+		if l, err = n.cache.Acquire(ctx, key, n.sizeHint(rec)); err != nil {
+			return res, err
+		}
 	}
 	defer l.Release()
 	n.sigs.learn(key, l.Model().Signature())
@@ -83,8 +88,8 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 	outs, err := n.run(ctx, rec, l.Model(), in, call.Outputs)
 	res = inferResult{Record: rec, Outputs: outs, Route: string(route.Load), ServedBy: n.name()}
 	switch {
-	case how == routeFallback:
-		res.Route = routeFallback
+	case how == routeFallback || how == routeHedge:
+		res.Route = how
 	case hit:
 		res.Route = string(route.Hit)
 	}

@@ -206,7 +206,7 @@ func (n *Node) predict(ctx context.Context, rec store.Record, members []gossip.M
 		return route.Option{Kind: route.Hit, Cost: n.runTime(rec)}, true
 	}
 	if members != nil {
-		opts := n.routeOptions(ctx, rec, members)
+		opts, _ := n.routeOptions(ctx, rec, members)
 		if len(opts) == 0 {
 			return o, false
 		}

@@ -182,6 +182,7 @@ func addClusterFlags(fs *pflag.FlagSet, c *node.ClusterConfig) {
 	fs.StringVar(&c.GossipProfile, "gossip-profile", c.GossipProfile, "gossip timing profile: lan or wan")
 	fs.BoolVar(&c.InsecureCluster, "insecure-cluster", c.InsecureCluster, "allow plain-text gossip beyond loopback (trusted networks only)")
 	fs.BoolVar(&c.LocalOnly, "local-only", c.LocalOnly, "serve every request here (load, fetch bytes) instead of forwarding misses to peers")
+	fs.DurationVar(&c.HedgeAfter, "hedge-after", c.HedgeAfter, "start loading a model here when a forward has not answered after this long, and serve from whichever answers first (0: three times the forward's predicted latency, at least 50ms; negative: never)")
 	fs.IntVar(&c.Replicas, "replicas", c.Replicas, "nodes (this one included) a pushed model must be durable on before the push is acknowledged")
 	fs.StringVar(&c.Secret, "cluster-secret", c.Secret, "secret every node of the cluster shares, for node-to-node calls without mutual TLS (default $EDGESERVE_CLUSTER_SECRET)")
 	fs.StringVar(&c.TestNetemFile, "test-netem", c.TestNetemFile, "test only: a JSON file of gossip delays and cuts and peer address rewrites (loopback clusters; see node/netem.go)")
