@@ -249,3 +249,21 @@ func TestPartitionedNodeIsFailedThenRejoins(t *testing.T) {
 	testutil.Eventually(t, "after the heal n00 sees n02 alive", func() bool { return health(c.Node(0), "n02") == gossip.Alive })
 	testutil.Eventually(t, "after the heal n02 sees n00 alive", func() bool { return health(c.Node(2), "n00") == gossip.Alive })
 }
+
+// TestPlacementViewAndRaftAddrSpread: a node's view of its region's
+// placement group (leader, term, hint generation, how far it follows) and
+// its Raft address reach the other nodes.
+func TestPlacementViewAndRaftAddrSpread(t *testing.T) {
+	c := gossiptest.Start(t, gossiptest.Options{Nodes: 2, Tune: func(i int, cfg *gossip.Config) {
+		cfg.Services.RaftAddr = gossiptest.IP(i) + ":8300"
+	}})
+	want := gossip.Placement{Leader: "n00", Term: 3, Generation: 7, Hinted: 2, Following: 1}
+	c.Node(0).SetLocal(gossip.Local{Placement: &want})
+	testutil.Eventually(t, "n01 sees n00's placement view", func() bool {
+		m, _ := member(c.Node(1), "n00")
+		return m.State != nil && m.State.Placement != nil && *m.State.Placement == want
+	})
+	if m, _ := member(c.Node(1), "n00"); m.Services.RaftAddr != "127.0.1.1:8300" {
+		t.Fatalf("n00's raft address at n01: %q", m.Services.RaftAddr)
+	}
+}

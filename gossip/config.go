@@ -79,6 +79,8 @@ type Config struct {
 // Services are where a node's other services listen.
 type Services struct {
 	GRPCAddr, HTTPAddr, PeerAddr string
+	// RaftAddr is the node's region Raft group's address ("": none).
+	RaftAddr string
 }
 
 // DefaultConfig is a LAN node named after the host, listening on :7946.

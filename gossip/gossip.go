@@ -78,6 +78,9 @@ type Local struct {
 	LoadsInProgress, QueueDepth int
 	// Rates are request rates per model; the TopRates highest are gossiped.
 	Rates map[string]float64
+	// Placement is this node's view of its region's placement group (nil:
+	// it runs none).
+	Placement *Placement
 }
 
 // fullLimit bounds a broadcast state: a state that encodes larger goes as
@@ -106,7 +109,7 @@ func New(cfg Config, deps Deps) (*Gossip, error) {
 		return nil, err
 	}
 	if g.meta, err = encode(&gossippb.NodeMeta{Region: cfg.Region, Site: cfg.site(), GrpcAddr: cfg.Services.GRPCAddr,
-		HttpAddr: cfg.Services.HTTPAddr, PeerAddr: cfg.Services.PeerAddr, Protocol: ProtocolVersion}); err != nil {
+		HttpAddr: cfg.Services.HTTPAddr, PeerAddr: cfg.Services.PeerAddr, RaftAddr: cfg.Services.RaftAddr, Protocol: ProtocolVersion}); err != nil {
 		return nil, err
 	}
 	if len(g.meta) > memberlist.MetaMaxSize {
@@ -325,7 +328,8 @@ func (g *Gossip) SetLocal(l Local) {
 func sameFigures(a, b Local) bool {
 	if a.MemoryBudgetBytes != b.MemoryBudgetBytes || a.MemoryHeadroomBytes != b.MemoryHeadroomBytes ||
 		a.LoadsInProgress != b.LoadsInProgress || a.QueueDepth != b.QueueDepth || !slices.Equal(a.GPUs, b.GPUs) ||
-		len(a.Rates) != len(b.Rates) {
+		len(a.Rates) != len(b.Rates) || (a.Placement == nil) != (b.Placement == nil) ||
+		(a.Placement != nil && *a.Placement != *b.Placement) {
 		return false
 	}
 	for m, r := range a.Rates {

@@ -146,7 +146,7 @@ func (g *Gossip) member(name string, live map[string]Health) Member {
 		m.Region, m.Site, m.Services, m.Protocol, m.Addr = g.cfg.Region, g.cfg.site(), g.cfg.Services, ProtocolVersion, g.Addr()
 	} else if i, ok := g.members.info(name); ok {
 		m.Region, m.Site, m.Addr, m.Since = i.meta.Region, i.meta.Site, i.addr, i.since
-		m.Services = Services{GRPCAddr: i.meta.GrpcAddr, HTTPAddr: i.meta.HttpAddr, PeerAddr: i.meta.PeerAddr}
+		m.Services = Services{GRPCAddr: i.meta.GrpcAddr, HTTPAddr: i.meta.HttpAddr, PeerAddr: i.meta.PeerAddr, RaftAddr: i.meta.RaftAddr}
 		m.Protocol = int(i.meta.Protocol)
 		if i.left != "" {
 			m.Health = i.left
@@ -187,6 +187,9 @@ func (g *Gossip) state(name string) *State {
 	}
 	for _, r := range s.Rates {
 		st.Rates = append(st.Rates, Rate{Model: r.Model, PerSecond: float64(r.PerSecond)})
+	}
+	if p := s.Placement; p != nil {
+		st.Placement = &Placement{Leader: p.Leader, Term: p.Term, Generation: p.Generation, Hinted: int(p.Hinted), Following: int(p.Following)}
 	}
 	return st
 }

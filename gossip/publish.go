@@ -50,6 +50,10 @@ func (g *Gossip) stateLocked() *gossippb.NodeState {
 		s.Gpus = append(s.Gpus, &gossippb.GPU{Index: uint32(gpu.Index), FreeBytes: gpu.FreeBytes, TotalBytes: gpu.TotalBytes})
 	}
 	s.Rates = topRates(l.Rates, g.cfg.TopRates)
+	if p := l.Placement; p != nil {
+		s.Placement = &gossippb.Placement{Leader: p.Leader, Term: p.Term, Generation: p.Generation,
+			Hinted: uint32(max(p.Hinted, 0)), Following: uint32(max(p.Following, 0))}
+	}
 	return s
 }
 

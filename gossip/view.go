@@ -51,11 +51,25 @@ type State struct {
 	MemoryBudgetBytes   int64    `json:"memory_budget_bytes"`
 	MemoryHeadroomBytes int64    `json:"memory_headroom_bytes"`
 	// GPUs is empty on a member without a GPU.
-	GPUs            []GPU     `json:"gpus"`
-	LoadsInProgress int       `json:"loads_in_progress"`
-	QueueDepth      int       `json:"queue_depth"`
-	Rates           []Rate    `json:"rates,omitempty"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	GPUs            []GPU  `json:"gpus"`
+	LoadsInProgress int    `json:"loads_in_progress"`
+	QueueDepth      int    `json:"queue_depth"`
+	Rates           []Rate `json:"rates,omitempty"`
+	// Placement is the member's view of its region's placement group (nil:
+	// it runs none).
+	Placement *Placement `json:"placement,omitempty"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// Placement is a node's view of its region's placement group.
+type Placement struct {
+	Leader string `json:"leader"`
+	Term   uint64 `json:"term"`
+	// Generation is the hint set the node follows; Hinted the models it
+	// asks this node to keep loaded, Following how many of them are.
+	Generation uint64 `json:"generation"`
+	Hinted     int    `json:"hinted"`
+	Following  int    `json:"following"`
 }
 
 // GPU is one GPU's memory.

@@ -112,7 +112,7 @@ func checkState(s *gossippb.NodeState) error {
 		return fmt.Errorf("%w: state of %q with sequence 0", errMalformed, s.Node)
 	case s.Delta && s.BaseSeq >= s.Seq:
 		return fmt.Errorf("%w: delta of %q from %d to %d", errMalformed, s.Node, s.BaseSeq, s.Seq)
-	case !s.Delta && len(s.Removed) > 0:
+	case !s.Delta && (len(s.Removed) > 0 || len(s.Unstored) > 0):
 		return fmt.Errorf("%w: full state of %q with removals", errMalformed, s.Node)
 	}
 	if s.Coordinate != nil {

@@ -35,8 +35,11 @@ type NodeMeta struct {
 	GrpcAddr string                 `protobuf:"bytes,3,opt,name=grpc_addr,json=grpcAddr,proto3" json:"grpc_addr,omitempty"`
 	HttpAddr string                 `protobuf:"bytes,4,opt,name=http_addr,json=httpAddr,proto3" json:"http_addr,omitempty"`
 	// peer_addr is the node-to-node service (forwarding, blob transfer).
-	PeerAddr      string `protobuf:"bytes,5,opt,name=peer_addr,json=peerAddr,proto3" json:"peer_addr,omitempty"`
-	Protocol      uint32 `protobuf:"varint,6,opt,name=protocol,proto3" json:"protocol,omitempty"`
+	PeerAddr string `protobuf:"bytes,5,opt,name=peer_addr,json=peerAddr,proto3" json:"peer_addr,omitempty"`
+	Protocol uint32 `protobuf:"varint,6,opt,name=protocol,proto3" json:"protocol,omitempty"`
+	// raft_addr is where the node's region Raft group listens (empty: it
+	// runs none).
+	RaftAddr      string `protobuf:"bytes,7,opt,name=raft_addr,json=raftAddr,proto3" json:"raft_addr,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -111,6 +114,13 @@ func (x *NodeMeta) GetProtocol() uint32 {
 		return x.Protocol
 	}
 	return 0
+}
+
+func (x *NodeMeta) GetRaftAddr() string {
+	if x != nil {
+		return x.RaftAddr
+	}
+	return ""
 }
 
 // Coordinate is a Vivaldi network coordinate (hashicorp/serf/coordinate).
@@ -324,8 +334,11 @@ type NodeState struct {
 	// stored are the model versions ("name:version") whose bytes the node
 	// stores (sorted); in a delta, those added since the base, and unstored
 	// those it no longer stores.
-	Stored        []string `protobuf:"bytes,16,rep,name=stored,proto3" json:"stored,omitempty"`
-	Unstored      []string `protobuf:"bytes,17,rep,name=unstored,proto3" json:"unstored,omitempty"`
+	Stored   []string `protobuf:"bytes,16,rep,name=stored,proto3" json:"stored,omitempty"`
+	Unstored []string `protobuf:"bytes,17,rep,name=unstored,proto3" json:"unstored,omitempty"`
+	// placement is the node's view of its region's Raft group (absent: it
+	// runs none).
+	Placement     *Placement `protobuf:"bytes,18,opt,name=placement,proto3" json:"placement,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -479,6 +492,93 @@ func (x *NodeState) GetUnstored() []string {
 	return nil
 }
 
+func (x *NodeState) GetPlacement() *Placement {
+	if x != nil {
+		return x.Placement
+	}
+	return nil
+}
+
+// Placement is what a node knows of its region's placement group.
+type Placement struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Leader string                 `protobuf:"bytes,1,opt,name=leader,proto3" json:"leader,omitempty"`
+	Term   uint64                 `protobuf:"varint,2,opt,name=term,proto3" json:"term,omitempty"`
+	// generation of the hints the node follows.
+	Generation uint64 `protobuf:"varint,3,opt,name=generation,proto3" json:"generation,omitempty"`
+	// hinted are the models the hints ask this node to keep loaded, and
+	// following how many of them it has loaded.
+	Hinted        uint32 `protobuf:"varint,4,opt,name=hinted,proto3" json:"hinted,omitempty"`
+	Following     uint32 `protobuf:"varint,5,opt,name=following,proto3" json:"following,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Placement) Reset() {
+	*x = Placement{}
+	mi := &file_gossip_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Placement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Placement) ProtoMessage() {}
+
+func (x *Placement) ProtoReflect() protoreflect.Message {
+	mi := &file_gossip_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Placement.ProtoReflect.Descriptor instead.
+func (*Placement) Descriptor() ([]byte, []int) {
+	return file_gossip_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Placement) GetLeader() string {
+	if x != nil {
+		return x.Leader
+	}
+	return ""
+}
+
+func (x *Placement) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
+
+func (x *Placement) GetGeneration() uint64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *Placement) GetHinted() uint32 {
+	if x != nil {
+		return x.Hinted
+	}
+	return 0
+}
+
+func (x *Placement) GetFollowing() uint32 {
+	if x != nil {
+		return x.Following
+	}
+	return 0
+}
+
 type TensorSpec struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -490,7 +590,7 @@ type TensorSpec struct {
 
 func (x *TensorSpec) Reset() {
 	*x = TensorSpec{}
-	mi := &file_gossip_proto_msgTypes[5]
+	mi := &file_gossip_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -502,7 +602,7 @@ func (x *TensorSpec) String() string {
 func (*TensorSpec) ProtoMessage() {}
 
 func (x *TensorSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_gossip_proto_msgTypes[5]
+	mi := &file_gossip_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -515,7 +615,7 @@ func (x *TensorSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TensorSpec.ProtoReflect.Descriptor instead.
 func (*TensorSpec) Descriptor() ([]byte, []int) {
-	return file_gossip_proto_rawDescGZIP(), []int{5}
+	return file_gossip_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *TensorSpec) GetName() string {
@@ -563,7 +663,7 @@ type ModelRecord struct {
 
 func (x *ModelRecord) Reset() {
 	*x = ModelRecord{}
-	mi := &file_gossip_proto_msgTypes[6]
+	mi := &file_gossip_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -575,7 +675,7 @@ func (x *ModelRecord) String() string {
 func (*ModelRecord) ProtoMessage() {}
 
 func (x *ModelRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_gossip_proto_msgTypes[6]
+	mi := &file_gossip_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -588,7 +688,7 @@ func (x *ModelRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelRecord.ProtoReflect.Descriptor instead.
 func (*ModelRecord) Descriptor() ([]byte, []int) {
-	return file_gossip_proto_rawDescGZIP(), []int{6}
+	return file_gossip_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ModelRecord) GetName() string {
@@ -706,7 +806,7 @@ type CatalogEntry struct {
 
 func (x *CatalogEntry) Reset() {
 	*x = CatalogEntry{}
-	mi := &file_gossip_proto_msgTypes[7]
+	mi := &file_gossip_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -718,7 +818,7 @@ func (x *CatalogEntry) String() string {
 func (*CatalogEntry) ProtoMessage() {}
 
 func (x *CatalogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_gossip_proto_msgTypes[7]
+	mi := &file_gossip_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -731,7 +831,7 @@ func (x *CatalogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CatalogEntry.ProtoReflect.Descriptor instead.
 func (*CatalogEntry) Descriptor() ([]byte, []int) {
-	return file_gossip_proto_rawDescGZIP(), []int{7}
+	return file_gossip_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CatalogEntry) GetName() string {
@@ -790,7 +890,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_gossip_proto_msgTypes[8]
+	mi := &file_gossip_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -802,7 +902,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_gossip_proto_msgTypes[8]
+	mi := &file_gossip_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +915,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_gossip_proto_rawDescGZIP(), []int{8}
+	return file_gossip_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Message) GetBody() isMessage_Body {
@@ -871,7 +971,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_gossip_proto_msgTypes[9]
+	mi := &file_gossip_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +983,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_gossip_proto_msgTypes[9]
+	mi := &file_gossip_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +996,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_gossip_proto_rawDescGZIP(), []int{9}
+	return file_gossip_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Snapshot) GetStates() []*NodeState {
@@ -917,14 +1017,15 @@ var File_gossip_proto protoreflect.FileDescriptor
 
 const file_gossip_proto_rawDesc = "" +
 	"\n" +
-	"\fgossip.proto\x12\x13edgeserve.gossip.v1\"\xa9\x01\n" +
+	"\fgossip.proto\x12\x13edgeserve.gossip.v1\"\xc6\x01\n" +
 	"\bNodeMeta\x12\x16\n" +
 	"\x06region\x18\x01 \x01(\tR\x06region\x12\x12\n" +
 	"\x04site\x18\x02 \x01(\tR\x04site\x12\x1b\n" +
 	"\tgrpc_addr\x18\x03 \x01(\tR\bgrpcAddr\x12\x1b\n" +
 	"\thttp_addr\x18\x04 \x01(\tR\bhttpAddr\x12\x1b\n" +
 	"\tpeer_addr\x18\x05 \x01(\tR\bpeerAddr\x12\x1a\n" +
-	"\bprotocol\x18\x06 \x01(\rR\bprotocol\"l\n" +
+	"\bprotocol\x18\x06 \x01(\rR\bprotocol\x12\x1b\n" +
+	"\traft_addr\x18\a \x01(\tR\braftAddr\"l\n" +
 	"\n" +
 	"Coordinate\x12\x10\n" +
 	"\x03vec\x18\x01 \x03(\x01R\x03vec\x12\x14\n" +
@@ -942,7 +1043,7 @@ const file_gossip_proto_rawDesc = "" +
 	"\x04Rate\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1d\n" +
 	"\n" +
-	"per_second\x18\x02 \x01(\x02R\tperSecond\"\xc9\x04\n" +
+	"per_second\x18\x02 \x01(\x02R\tperSecond\"\x87\x05\n" +
 	"\tNodeState\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
 	"\x05epoch\x18\x02 \x01(\x03R\x05epoch\x12\x10\n" +
@@ -964,7 +1065,16 @@ const file_gossip_proto_rawDesc = "" +
 	"\aremoved\x18\x0e \x03(\tR\aremoved\x12\x18\n" +
 	"\aleaving\x18\x0f \x01(\bR\aleaving\x12\x16\n" +
 	"\x06stored\x18\x10 \x03(\tR\x06stored\x12\x1a\n" +
-	"\bunstored\x18\x11 \x03(\tR\bunstored\"R\n" +
+	"\bunstored\x18\x11 \x03(\tR\bunstored\x12<\n" +
+	"\tplacement\x18\x12 \x01(\v2\x1e.edgeserve.gossip.v1.PlacementR\tplacement\"\x8d\x01\n" +
+	"\tPlacement\x12\x16\n" +
+	"\x06leader\x18\x01 \x01(\tR\x06leader\x12\x12\n" +
+	"\x04term\x18\x02 \x01(\x04R\x04term\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x03 \x01(\x04R\n" +
+	"generation\x12\x16\n" +
+	"\x06hinted\x18\x04 \x01(\rR\x06hinted\x12\x1c\n" +
+	"\tfollowing\x18\x05 \x01(\rR\tfollowing\"R\n" +
 	"\n" +
 	"TensorSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
@@ -1019,37 +1129,39 @@ func file_gossip_proto_rawDescGZIP() []byte {
 	return file_gossip_proto_rawDescData
 }
 
-var file_gossip_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_gossip_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_gossip_proto_goTypes = []any{
 	(*NodeMeta)(nil),     // 0: edgeserve.gossip.v1.NodeMeta
 	(*Coordinate)(nil),   // 1: edgeserve.gossip.v1.Coordinate
 	(*GPU)(nil),          // 2: edgeserve.gossip.v1.GPU
 	(*Rate)(nil),         // 3: edgeserve.gossip.v1.Rate
 	(*NodeState)(nil),    // 4: edgeserve.gossip.v1.NodeState
-	(*TensorSpec)(nil),   // 5: edgeserve.gossip.v1.TensorSpec
-	(*ModelRecord)(nil),  // 6: edgeserve.gossip.v1.ModelRecord
-	(*CatalogEntry)(nil), // 7: edgeserve.gossip.v1.CatalogEntry
-	(*Message)(nil),      // 8: edgeserve.gossip.v1.Message
-	(*Snapshot)(nil),     // 9: edgeserve.gossip.v1.Snapshot
-	nil,                  // 10: edgeserve.gossip.v1.ModelRecord.LabelsEntry
+	(*Placement)(nil),    // 5: edgeserve.gossip.v1.Placement
+	(*TensorSpec)(nil),   // 6: edgeserve.gossip.v1.TensorSpec
+	(*ModelRecord)(nil),  // 7: edgeserve.gossip.v1.ModelRecord
+	(*CatalogEntry)(nil), // 8: edgeserve.gossip.v1.CatalogEntry
+	(*Message)(nil),      // 9: edgeserve.gossip.v1.Message
+	(*Snapshot)(nil),     // 10: edgeserve.gossip.v1.Snapshot
+	nil,                  // 11: edgeserve.gossip.v1.ModelRecord.LabelsEntry
 }
 var file_gossip_proto_depIdxs = []int32{
 	2,  // 0: edgeserve.gossip.v1.NodeState.gpus:type_name -> edgeserve.gossip.v1.GPU
 	3,  // 1: edgeserve.gossip.v1.NodeState.rates:type_name -> edgeserve.gossip.v1.Rate
 	1,  // 2: edgeserve.gossip.v1.NodeState.coordinate:type_name -> edgeserve.gossip.v1.Coordinate
-	5,  // 3: edgeserve.gossip.v1.ModelRecord.inputs:type_name -> edgeserve.gossip.v1.TensorSpec
-	5,  // 4: edgeserve.gossip.v1.ModelRecord.outputs:type_name -> edgeserve.gossip.v1.TensorSpec
-	10, // 5: edgeserve.gossip.v1.ModelRecord.labels:type_name -> edgeserve.gossip.v1.ModelRecord.LabelsEntry
-	6,  // 6: edgeserve.gossip.v1.CatalogEntry.record:type_name -> edgeserve.gossip.v1.ModelRecord
-	4,  // 7: edgeserve.gossip.v1.Message.state:type_name -> edgeserve.gossip.v1.NodeState
-	7,  // 8: edgeserve.gossip.v1.Message.catalog:type_name -> edgeserve.gossip.v1.CatalogEntry
-	4,  // 9: edgeserve.gossip.v1.Snapshot.states:type_name -> edgeserve.gossip.v1.NodeState
-	7,  // 10: edgeserve.gossip.v1.Snapshot.catalog:type_name -> edgeserve.gossip.v1.CatalogEntry
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	5,  // 3: edgeserve.gossip.v1.NodeState.placement:type_name -> edgeserve.gossip.v1.Placement
+	6,  // 4: edgeserve.gossip.v1.ModelRecord.inputs:type_name -> edgeserve.gossip.v1.TensorSpec
+	6,  // 5: edgeserve.gossip.v1.ModelRecord.outputs:type_name -> edgeserve.gossip.v1.TensorSpec
+	11, // 6: edgeserve.gossip.v1.ModelRecord.labels:type_name -> edgeserve.gossip.v1.ModelRecord.LabelsEntry
+	7,  // 7: edgeserve.gossip.v1.CatalogEntry.record:type_name -> edgeserve.gossip.v1.ModelRecord
+	4,  // 8: edgeserve.gossip.v1.Message.state:type_name -> edgeserve.gossip.v1.NodeState
+	8,  // 9: edgeserve.gossip.v1.Message.catalog:type_name -> edgeserve.gossip.v1.CatalogEntry
+	4,  // 10: edgeserve.gossip.v1.Snapshot.states:type_name -> edgeserve.gossip.v1.NodeState
+	8,  // 11: edgeserve.gossip.v1.Snapshot.catalog:type_name -> edgeserve.gossip.v1.CatalogEntry
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_gossip_proto_init() }
@@ -1057,7 +1169,7 @@ func file_gossip_proto_init() {
 	if File_gossip_proto != nil {
 		return
 	}
-	file_gossip_proto_msgTypes[8].OneofWrappers = []any{
+	file_gossip_proto_msgTypes[9].OneofWrappers = []any{
 		(*Message_State)(nil),
 		(*Message_Catalog)(nil),
 	}
@@ -1067,7 +1179,7 @@ func file_gossip_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gossip_proto_rawDesc), len(file_gossip_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
