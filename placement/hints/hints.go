@@ -100,20 +100,6 @@ func (s *Set) SameHints(o *Set) bool {
 	})
 }
 
-// Without is s with node dropped from every hint and hints left without
-// nodes removed; the generation is unchanged.
-func (s *Set) Without(node string) *Set {
-	c := s.Clone()
-	c.Hints = c.Hints[:0]
-	for _, h := range s.Hints {
-		h.Nodes = slices.DeleteFunc(slices.Clone(h.Nodes), func(n string) bool { return n == node })
-		if len(h.Nodes) > 0 {
-			c.Hints = append(c.Hints, h)
-		}
-	}
-	return c
-}
-
 // Clone is a deep copy of s.
 func (s *Set) Clone() *Set {
 	c := *s

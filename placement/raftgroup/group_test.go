@@ -198,3 +198,67 @@ func TestHandover(t *testing.T) {
 		t.Fatal("the node that handed over still leads")
 	}
 }
+
+// A follower's subscription sees each new set; Status reports how far
+// each node follows; ForgetModel (on the leader) drops a deleted model at
+// once and a follower refuses it.
+func TestSubscribeStatusForget(t *testing.T) {
+	r := newRegion(t, "eu", 3, 3)
+	in := demand("a", 3, r.names()...)
+	r.src.setInput(in)
+	r.startAll()
+	l := r.leader()
+	var f *testNode
+	for _, n := range r.nodes {
+		if n != l {
+			f = n
+			break
+		}
+	}
+	sub, cancel := f.g.Subscribe()
+	next := func(what string, ok func(*hints.Set) bool) *hints.Set {
+		t.Helper()
+		for {
+			select {
+			case s := <-sub:
+				if ok(s) {
+					return s
+				}
+			case <-time.After(testutil.EventuallyTimeout):
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	s := next("hints of a", func(s *hints.Set) bool { _, ok := s.Hint("a"); return ok })
+	holder := s.Hints[0].Nodes[0]
+
+	// The holder loads a; the follow state says so.
+	in.Nodes = slices.Clone(in.Nodes) // the source holds the old slice
+	for i := range in.Nodes {
+		if in.Nodes[i].Name == holder {
+			in.Nodes[i].Loaded = []string{"a"}
+		}
+	}
+	r.src.setInput(in)
+	st := f.g.Status()
+	if st.State != "Follower" || st.Leader != l.name || len(st.Follow) != 1 || st.Follow[0].Node != holder ||
+		len(st.Follow[0].Hinted) != 1 || len(st.Follow[0].Missing) != 0 || st.Hints.Generation != s.Generation {
+		t.Fatalf("status %+v", st)
+	}
+
+	// The model is deleted: gone from the facts, and forgotten at once.
+	in.Models = nil
+	r.src.setInput(in)
+	if err := f.g.ForgetModel(t.Context(), "a"); err != ErrNotLeader {
+		t.Fatalf("a follower forgot a model: %v", err)
+	}
+	if err := l.g.ForgetModel(t.Context(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	next("a forgotten", func(s *hints.Set) bool { _, ok := s.Hint("a"); return !ok })
+	cancel()
+	if _, open := <-sub; open {
+		for range sub {
+		}
+	}
+}

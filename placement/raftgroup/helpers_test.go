@@ -168,7 +168,7 @@ type testNode struct {
 
 // region is a test region: its nodes, membership and demand.
 type region struct {
-	t      *testing.T
+	t      testing.TB
 	name   string
 	reg    *registry
 	src    *source
@@ -182,7 +182,7 @@ var nextIP atomic.Uint32
 
 // newRegion makes (does not start) n nodes named <name>-1.. on fresh
 // loopback addresses.
-func newRegion(t *testing.T, name string, n, expect int) *region {
+func newRegion(t testing.TB, name string, n, expect int) *region {
 	r := &region{t: t, name: name, reg: newRegistry(), src: &source{}, expect: expect}
 	for i := range n {
 		ip := nextIP.Add(1)

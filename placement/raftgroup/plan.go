@@ -1,8 +1,10 @@
 package raftgroup
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/edgeserve/edgeserve/placement/hints"
 	"go.uber.org/zap"
@@ -60,8 +62,9 @@ func (g *Group) planInput() hints.Input {
 
 // ForgetModel drops a deleted model's hints at once (leader only; a
 // follower returns ErrNotLeader, and the leader's next plan drops the
-// model anyway once its facts are gone from the Source).
-func (g *Group) ForgetModel(model string) error {
+// model anyway once its facts are gone from the Source). It waits for the
+// commit up to ApplyTimeout or ctx's deadline, whichever is sooner.
+func (g *Group) ForgetModel(ctx context.Context, model string) error {
 	if !g.IsLeader() {
 		return ErrNotLeader
 	}
@@ -69,7 +72,11 @@ func (g *Group) ForgetModel(model string) error {
 	if err != nil {
 		return err
 	}
-	f := g.raft.Apply(entry, g.cfg.ApplyTimeout)
+	timeout := g.cfg.ApplyTimeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(d))
+	}
+	f := g.raft.Apply(entry, timeout)
 	if err := f.Error(); err != nil {
 		return fmt.Errorf("raftgroup: forget %s: %w", model, err)
 	}
