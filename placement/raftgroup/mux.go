@@ -35,6 +35,9 @@ type mux struct {
 	done  chan struct{} // closed by Close
 	once  sync.Once
 	wg    sync.WaitGroup
+
+	mu     sync.Mutex            // guards active
+	active map[net.Conn]struct{} // group requests being served; Close closes them
 }
 
 var _ raft.StreamLayer = (*mux)(nil)
@@ -58,7 +61,8 @@ func newMux(network Network, bind, advertise string, serverTLS, clientTLS *tls.C
 		return nil, err
 	}
 	m := &mux{ln: ln, advertise: addr, network: network, serverTLS: serverTLS, clientTLS: clientTLS,
-		timeout: timeout, handle: handle, log: log, raftC: make(chan net.Conn), done: make(chan struct{})}
+		timeout: timeout, handle: handle, log: log, raftC: make(chan net.Conn), done: make(chan struct{}),
+		active: map[net.Conn]struct{}{}}
 	m.wg.Add(1)
 	go m.serve()
 	return m, nil
@@ -114,7 +118,10 @@ func (m *mux) route(c net.Conn) {
 	}
 	c.SetDeadline(time.Time{})
 	if first[0] == groupMarker {
-		m.handle(c)
+		if m.track(c) {
+			m.handle(c)
+			m.untrack(c)
+		}
 		return
 	}
 	select {
@@ -122,6 +129,25 @@ func (m *mux) route(c net.Conn) {
 	case <-m.done:
 		c.Close()
 	}
+}
+
+// track registers a group request being served; false (and the
+// connection closed) once the mux is closed.
+func (m *mux) track(c net.Conn) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.active == nil {
+		c.Close()
+		return false
+	}
+	m.active[c] = struct{}{}
+	return true
+}
+
+func (m *mux) untrack(c net.Conn) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.active, c)
 }
 
 // Accept is Raft's next connection.
@@ -139,6 +165,12 @@ func (m *mux) Close() error {
 	m.once.Do(func() {
 		close(m.done)
 		m.ln.Close()
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for c := range m.active {
+			c.Close()
+		}
+		m.active = nil
 	})
 	return nil
 }

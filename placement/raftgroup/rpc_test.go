@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/placement/raftgroup/rpcpb"
 	prom "github.com/prometheus/client_golang/prometheus/testutil"
 	"google.golang.org/protobuf/proto"
@@ -134,4 +136,31 @@ func FuzzDecodeResponse(f *testing.F) {
 			t.Fatalf("round trip: %v", err)
 		}
 	})
+}
+
+// Close does not wait for a group request that a client leaves hanging
+// (with an hour's timeouts, only closing the connection ends it).
+func TestCloseEndsHangingRequests(t *testing.T) {
+	r := newRegion(t, "eu", 1, 1)
+	r.tune = func(c *Config) { c.RPCTimeout, c.ApplyTimeout = time.Hour, time.Hour }
+	r.startAll()
+	n := r.leader()
+	c, err := net.DialTimeout("tcp", n.addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte{groupMarker, rpcVersion})
+	testutil.Eventually(t, "the request to be served", func() bool {
+		n.g.mux.mu.Lock()
+		defer n.g.mux.mu.Unlock()
+		return len(n.g.mux.active) == 1
+	})
+	var closed atomic.Bool
+	go func() {
+		n.g.Close()
+		closed.Store(true)
+	}()
+	testutil.Eventually(t, "Close to return", closed.Load)
+	n.g = nil
 }
