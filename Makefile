@@ -119,6 +119,8 @@ proto:
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I proto/inference --go_out=paths=source_relative:proto/inference --go-grpc_out=paths=source_relative:proto/inference proto/inference/open_inference.proto
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I proto/admin/v1 --go_out=paths=source_relative:proto/admin/v1 --go-grpc_out=paths=source_relative:proto/admin/v1 proto/admin/v1/admin.proto
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I gossip/gossippb --go_out=paths=source_relative:gossip/gossippb gossip/gossippb/gossip.proto
+	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I placement/hints/hintspb --go_out=paths=source_relative:placement/hints/hintspb placement/hints/hintspb/hints.proto
+	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I placement/raftgroup/rpcpb --go_out=paths=source_relative:placement/raftgroup/rpcpb placement/raftgroup/rpcpb/rpc.proto
 	PATH=$(CURDIR)/.cache/bin:$$PATH protoc -I proto/peer/v1 --go_out=paths=source_relative:proto/peer/v1 --go-grpc_out=paths=source_relative:proto/peer/v1 proto/peer/v1/peer.proto
 
 ## fuzz: run each fuzz target for a short while (FUZZTIME=30s)
