@@ -71,7 +71,9 @@ type modelInfo struct {
 	warmLoad, coldLoad time.Duration
 	hits, misses       uint64
 	lastUse            time.Time
-	failures           int // consecutive failed loads
-	retryAt            time.Time
-	lastErr            error
+	// hinted: a placement hint asks to keep the model (SetHint).
+	hinted   bool
+	failures int // consecutive failed loads
+	retryAt  time.Time
+	lastErr  error
 }

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"time"
 
 	"github.com/edgeserve/edgeserve/placement/policy"
@@ -10,22 +11,35 @@ import (
 // calls under mu, so placement hints and peer copies reach it through the
 // cache.
 
-// SetHint passes a placement hint for name to a policy that follows hints
-// (policy.Hinted): 0 is neutral, larger keeps the model longer. It reports
-// whether the policy took it.
+// SetHint records a placement hint for name: 0 is neutral, larger keeps
+// the model longer. Whatever the policy, the cache then evicts a hinted
+// model only when the idle models that are not hinted cannot make the
+// room; a policy that follows hints (policy.Hinted) also weighs it. It
+// reports whether name could be recorded (false past MaxModels).
 func (c *Cache[M]) SetHint(name string, weight float64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	h, ok := c.deps.Policy.(policy.Hinted)
-	if !ok {
-		return false
-	}
 	info, err := c.info(name)
 	if err != nil {
 		return false
 	}
-	h.SetHint(info.key, weight)
+	info.hinted = weight > 0
+	if h, ok := c.deps.Policy.(policy.Hinted); ok {
+		h.SetHint(info.key, weight)
+	}
 	return true
+}
+
+// Preload loads name if it is not resident, counting no request (a hit
+// or miss is a request's figure), and leaves it evictable: a placement
+// hint's copy. It fails as Acquire does.
+func (c *Cache[M]) Preload(ctx context.Context, name string, opts AcquireOptions) error {
+	h, err := c.acquire(ctx, name, opts, false)
+	if err != nil {
+		return err
+	}
+	h.Release()
+	return nil
 }
 
 // SetPeerCopy tells a peer-aware policy (policy.PeerAware) that a peer

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -29,10 +30,36 @@ func TestHintsReachThePolicy(t *testing.T) {
 		t.Fatalf("hints %v, peers %v", rec.hints, rec.peers)
 	}
 	plain := newTestCache(t, testConfig(1000), newFakeLoader(nil, 10), nil)
-	if plain.SetHint("a", 1) || plain.SetPeerCopy("a", time.Millisecond) {
-		t.Fatal("LRU has no hooks, yet the hint was reported taken")
+	if plain.SetPeerCopy("a", time.Millisecond) {
+		t.Fatal("LRU has no peer-copy hook, yet the peer copy was reported taken")
 	}
-	if _, ok := plain.Facts("a"); ok {
-		t.Fatal("a refused hint interned the model")
+}
+
+// TestHintedModelsAreEvictedLast: under LRU, which knows nothing of hints,
+// the cache still evicts a hinted model only when the models that are not
+// hinted cannot make the room; and Preload loads without counting a
+// request.
+func TestHintedModelsAreEvictedLast(t *testing.T) {
+	c := newTestCache(t, testConfig(30), newFakeLoader(nil, 10), nil)
+	use(t, c, "hinted", 10) // least recently used: LRU's first victim
+	use(t, c, "b", 10)
+	use(t, c, "c", 10)
+	if !c.SetHint("hinted", 1) {
+		t.Fatal("hint refused")
+	}
+	use(t, c, "d", 10) // needs 10: b, not hinted, goes
+	if !c.Resident("hinted") || c.Resident("b") {
+		t.Fatalf("hinted resident %v, b resident %v: want the hinted model kept, b evicted", c.Resident("hinted"), c.Resident("b"))
+	}
+	c.SetHint("hinted", 0)
+	use(t, c, "e", 10) // hint withdrawn: LRU's order again
+	if c.Resident("hinted") {
+		t.Fatal("the model stayed after its hint was withdrawn")
+	}
+	if err := c.Preload(context.Background(), "f", AcquireOptions{SizeHintBytes: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := c.Facts("f"); !c.Resident("f") || f.Hits+f.Misses != 0 {
+		t.Fatalf("preload: resident %v, requests counted %+v", c.Resident("f"), f)
 	}
 }

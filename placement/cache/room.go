@@ -99,15 +99,25 @@ func (c *Cache[M]) signalRoomLocked() {
 // is covered by taking the policy's next victims one at a time.
 func (c *Cache[M]) victimsLocked(need usage) ([]*entry[M], error) {
 	byKey := make(map[policy.Key]*entry[M])
-	var idle usage
+	var idle, unhinted usage
 	for _, e := range c.entries {
 		if e.evictable() {
 			byKey[e.info.key] = e
 			idle = idle.plus(e.charged)
+			if !e.info.hinted {
+				unhinted = unhinted.plus(e.charged)
+			}
 		}
 	}
 	if !idle.covers(need) {
 		return nil, ErrNoCapacity
+	}
+	if unhinted.covers(need) { // hinted models go only when nothing else will do
+		for k, e := range byKey {
+			if e.info.hinted {
+				delete(byKey, k)
+			}
+		}
 	}
 	now := c.since(c.deps.Clock.Now())
 	canEvict := func(k policy.Key) bool { return byKey[k] != nil }
