@@ -86,10 +86,15 @@ func (c placementCache) Pin(ctx context.Context, key string, hint int64) error {
 	return c.c.Pin(ctx, key, cache.AcquireOptions{SizeHintBytes: hint})
 }
 
-func (c placementCache) Unload(key string) bool               { return c.c.Unload(key) }
-func (c placementCache) Resident(key string) bool             { return c.c.Resident(key) }
-func (c placementCache) Facts(key string) (cache.Facts, bool) { return c.c.Facts(key) }
-func (c placementCache) Close(ctx context.Context) error      { return c.c.Close(ctx) }
+func (c placementCache) Preload(ctx context.Context, key string, hint int64) error {
+	return c.c.Preload(ctx, key, cache.AcquireOptions{SizeHintBytes: hint})
+}
+
+func (c placementCache) SetHint(key string, weight float64) bool { return c.c.SetHint(key, weight) }
+func (c placementCache) Unload(key string) bool                  { return c.c.Unload(key) }
+func (c placementCache) Resident(key string) bool                { return c.c.Resident(key) }
+func (c placementCache) Facts(key string) (cache.Facts, bool)    { return c.c.Facts(key) }
+func (c placementCache) Close(ctx context.Context) error         { return c.c.Close(ctx) }
 
 // Memory reads the cache's status as the node reports it.
 func (c placementCache) Memory() memoryStatus {

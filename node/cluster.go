@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgeserve/edgeserve/gossip"
@@ -30,6 +31,13 @@ func (n *Node) startCluster(deps Deps) error {
 	}
 	svc := Services{GRPCAddr: c.advertised(n.grpcLis.Addr()), HTTPAddr: c.advertised(n.httpLis.Addr())}
 	svc.PeerAddr = svc.GRPCAddr // the peer service shares the gRPC port
+	var gp atomic.Pointer[gossip.Gossip]
+	if err := n.startGroup(deps, &gp); err != nil {
+		return err
+	}
+	if n.group != nil {
+		svc.RaftAddr = n.group.Addr()
+	}
 	gc, err := c.gossipConfig(svc)
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
@@ -48,6 +56,7 @@ func (n *Node) startCluster(deps Deps) error {
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
+	gp.Store(g)
 	n.cluster = &cluster{g: g, rates: newRates()}
 	n.closeOnFail = append(n.closeOnFail, func() { g.Shutdown() })
 	if n.peers, err = newPeers(n.cfg.Server); err != nil {
@@ -66,6 +75,9 @@ func (n *Node) runCluster(ctx context.Context) {
 	if n.netem != nil {
 		go n.netem.follow(ctx, 200*time.Millisecond)
 	}
+	if n.group != nil {
+		n.bg.Go(func() { n.followHints(ctx) })
+	}
 	n.announceStored(ctx)
 	events, cancel := n.cluster.g.Subscribe(256)
 	defer cancel()
@@ -83,6 +95,7 @@ func (n *Node) runCluster(ctx context.Context) {
 			}
 			if e.Kind == gossip.ModelDeleted {
 				n.deletedElsewhere(ctx, e.Model)
+				n.forgetHints(ctx, e.Model)
 			}
 		}
 	}
@@ -143,6 +156,7 @@ func (n *Node) localState(ctx context.Context) gossip.Local {
 		}
 	} // else the last set stands until the store answers
 	l.Stored = n.cluster.stored
+	l.Placement = n.placementView()
 	r, _ := n.gpus.latest()
 	for _, d := range r.GPUs {
 		l.GPUs = append(l.GPUs, gossip.GPU{Index: d.Index, FreeBytes: d.MemoryFreeBytes, TotalBytes: d.MemoryTotalBytes})

@@ -41,6 +41,9 @@ func (n *Node) forget(r store.Record) {
 	if n.cluster != nil {
 		n.cluster.g.DeleteModel(r.Name, r.Version)
 	}
+	if n.group != nil {
+		go n.forgetHints(context.Background(), r.Ref())
+	}
 }
 
 // remoteRecords are the catalog's live records of name (all names when

@@ -65,6 +65,13 @@ type ClusterConfig struct {
 	// and cuts of this node's gossip, and the addresses its peer calls go
 	// through. Loopback clusters only.
 	TestNetemFile string `yaml:"test_netem"`
+	// RaftAddr is where the region's Raft group listens (default: the
+	// gossip host, port 8300); BootstrapExpect how many of the region's
+	// nodes bootstrap it together (0: this node waits to be added);
+	// PlanInterval how often its leader recomputes the hints.
+	RaftAddr        string        `yaml:"raft_addr"`
+	BootstrapExpect int           `yaml:"bootstrap_expect"`
+	PlanInterval    time.Duration `yaml:"plan_interval"`
 }
 
 // DefaultClusterConfig gossips on :7946 over the LAN profile, named after
@@ -91,8 +98,17 @@ func (c ClusterConfig) validate() error {
 		return errors.New("cluster: publish_interval and leave_timeout must be positive")
 	case c.Replicas < 1:
 		return fmt.Errorf("cluster: replicas %d must be at least 1", c.Replicas)
+	case c.BootstrapExpect < 0 || c.PlanInterval < 0:
+		return fmt.Errorf("cluster: bootstrap_expect %d and plan_interval %v must not be negative", c.BootstrapExpect, c.PlanInterval)
+	case c.BootstrapExpect > 0 && c.Region == "":
+		return errors.New("cluster: bootstrap_expect needs a region (the Raft group is the region's)")
 	case c.TestNetemFile != "" && !netaddr.IsLoopback(c.GossipAddr):
 		return fmt.Errorf("cluster: test_netem is for loopback test clusters; gossip address %q is not on loopback", c.GossipAddr)
+	}
+	if c.Region != "" {
+		if _, _, err := c.raftAddrs(); err != nil {
+			return err
+		}
 	}
 	_, err := c.gossipConfig(Services{})
 	return err

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"github.com/edgeserve/edgeserve/placement/raftgroup"
 	"io"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
@@ -29,7 +30,10 @@ type Deps struct {
 	// GossipTune adjusts the gossip configuration before the node joins
 	// (tests shorten timers); GossipDelay delays gossip packets (tests give
 	// loopback a WAN's shape). Both nil in production.
-	GossipTune  func(*gossip.Config)
+	GossipTune func(*gossip.Config)
+	// RaftTune adjusts the region's Raft group configuration (tests
+	// shorten timers).
+	RaftTune    func(*raftgroup.Config)
 	GossipDelay gossip.DelayFunc
 	// PeerAddr rewrites a peer's gRPC address before the node dials it
 	// (tests route peer links through a delaying proxy); nil in
@@ -65,6 +69,12 @@ type modelCache interface {
 	Pin(ctx context.Context, key string, sizeHintBytes int64) error
 	// Unload unpins the model and removes it once no request uses it.
 	Unload(key string) bool
+	// Preload loads the model if needed, counting no request, and leaves
+	// it evictable (a placement hint's copy).
+	Preload(ctx context.Context, key string, sizeHintBytes int64) error
+	// SetHint weighs the model by a placement hint (0: none): a hinted
+	// model is evicted last.
+	SetHint(key string, weight float64) bool
 	Resident(key string) bool
 	// Facts is what the cache learnt of a model (measured load time).
 	Facts(key string) (cache.Facts, bool)

@@ -19,6 +19,7 @@ type metrics struct {
 	fetches  *prometheus.CounterVec // result: model bytes fetched from peers
 	routes   *prometheus.CounterVec // route: how requests were served
 	tasks    *prometheus.CounterVec // task, model, budget: task requests
+	preloads prometheus.Counter     // hinted models preloaded
 }
 
 // latencyBuckets span 50 µs to ~26 s.
@@ -48,7 +49,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.tasks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edgeserve_task_requests_total",
 		Help: "Requests that named a task, by task, the model chosen, and budget (met, missed: no model could meet it, none: no budget given)."},
 		[]string{"task", "model", "budget"})
-	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused, m.fetches, m.routes, m.tasks)
+	m.preloads = prometheus.NewCounter(prometheus.CounterOpts{Name: "edgeserve_hint_preloads_total",
+		Help: "Models loaded because the region's placement hints asked this node to keep them."})
+	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused, m.fetches, m.routes, m.tasks, m.preloads)
 	return m
 }
 
@@ -93,6 +96,9 @@ func (m *metrics) peerFetch(result string) { m.fetches.WithLabelValues(result).I
 func (m *metrics) chose(task, model, budget string) {
 	m.tasks.WithLabelValues(task, model, budget).Inc()
 }
+
+// preloaded counts a hinted model loaded ahead of requests.
+func (m *metrics) preloaded() { m.preloads.Inc() }
 
 // routed counts a request served by route (or a failed forward).
 func (m *metrics) routed(route string) { m.routes.WithLabelValues(route).Inc() }

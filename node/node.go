@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/edgeserve/edgeserve/placement/raftgroup"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -29,7 +30,9 @@ type Node struct {
 	store modelStore
 	cache modelCache
 	// netem is the test-only network emulation (nil unless configured).
-	netem   *netem
+	netem *netem
+	// group is the region's placement Raft group (nil without a region).
+	group   *raftgroup.Group
 	pushes  *pushes
 	metrics *metrics
 	stats   *stats

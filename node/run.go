@@ -61,10 +61,16 @@ func (n *Node) drain() error {
 	n.draining.Store(true)
 	n.health.Shutdown()
 	n.log.Info("draining")
+	n.handOver()
 	n.leaveCluster()
 	n.stopServers()
 	n.bgCancel()
 	n.bg.Wait()
+	if n.group != nil {
+		if err := n.group.Close(); err != nil {
+			n.log.Warn("placement: close the Raft group", zap.Error(err))
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
 	cerr := n.cache.Close(ctx)

@@ -185,6 +185,9 @@ func addClusterFlags(fs *pflag.FlagSet, c *node.ClusterConfig) {
 	fs.DurationVar(&c.HedgeAfter, "hedge-after", c.HedgeAfter, "start loading a model here when a forward has not answered after this long, and serve from whichever answers first (0: three times the forward's predicted latency, at least 50ms; negative: never)")
 	fs.IntVar(&c.Replicas, "replicas", c.Replicas, "nodes (this one included) a pushed model must be durable on before the push is acknowledged")
 	fs.StringVar(&c.Secret, "cluster-secret", c.Secret, "secret every node of the cluster shares, for node-to-node calls without mutual TLS (default $EDGESERVE_CLUSTER_SECRET)")
+	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "where the region's Raft group listens, host:port (default: the gossip host, port 8300)")
+	fs.IntVar(&c.BootstrapExpect, "bootstrap-expect", c.BootstrapExpect, "how many of the region's nodes bootstrap its Raft group together (0: wait to be added by its leader)")
+	fs.DurationVar(&c.PlanInterval, "plan-interval", c.PlanInterval, "how often the region's Raft leader recomputes the placement hints (default 10s)")
 	fs.StringVar(&c.TestNetemFile, "test-netem", c.TestNetemFile, "test only: a JSON file of gossip delays and cuts and peer address rewrites (loopback clusters; see node/netem.go)")
 	fs.MarkHidden("test-netem") //nolint:errcheck // the flag exists
 }

@@ -220,3 +220,10 @@ func (g *Group) closeStores() {
 		g.bolt.Close()
 	}
 }
+
+// Leadership is the leader this node knows ("" if none) and the current
+// term: the cheap part of Status, for a node that reports it often.
+func (g *Group) Leadership() (leader string, term uint64) {
+	_, id := g.raft.LeaderWithID()
+	return string(id), g.raft.CurrentTerm()
+}

@@ -1,0 +1,323 @@
+package node
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/edgeserve/edgeserve/gossip"
+	"github.com/edgeserve/edgeserve/internal/netaddr"
+	"github.com/edgeserve/edgeserve/placement/hints"
+	"github.com/edgeserve/edgeserve/placement/raftgroup"
+	"github.com/edgeserve/edgeserve/store"
+)
+
+// The nodes of a region form one Raft group (placement/raftgroup) whose
+// leader turns the region's gossiped demand into placement hints: which
+// models each node keeps loaded. This file feeds the group from gossip and
+// the catalog, and follows the hints: a hinted model is preloaded while
+// the node has room and is evicted last (cache.SetHint); a hint withdrawn
+// makes the model an ordinary one again. Losing the region's quorum stops
+// new hints; the node keeps following the last ones and keeps serving.
+
+// defaultRaftPort is the Raft port when --raft-addr is not given: the
+// gossip host's, on this port.
+const defaultRaftPort = "8300"
+
+// hintWeight is the policy weight of a hinted model (policy.Hinted: its
+// expected savings count double).
+const hintWeight = 1
+
+// hintRetry is how often the node retries preloading hinted models it
+// does not hold (room may have appeared).
+const hintRetry = 2 * time.Second
+
+// handoverTimeout bounds the hand-over at shutdown.
+const handoverTimeout = 10 * time.Second
+
+// raftAddrs are where the region's Raft group listens and is reached:
+// RaftAddr, else the gossip host on port 8300 (port 0 when gossip's is 0,
+// as in tests). An unspecified host is advertised as the gossip
+// advertise address's host.
+func (c ClusterConfig) raftAddrs() (bind, advertise string, err error) {
+	bind = c.RaftAddr
+	if bind == "" {
+		host, port, err := net.SplitHostPort(c.GossipAddr)
+		if err != nil {
+			return "", "", fmt.Errorf("cluster: gossip address %q: %w", c.GossipAddr, err)
+		}
+		if port != "0" {
+			port = defaultRaftPort
+		}
+		bind = net.JoinHostPort(host, port)
+	}
+	host, port, err := net.SplitHostPort(bind)
+	if err != nil {
+		return "", "", fmt.Errorf("cluster: raft_addr %q: %w", bind, err)
+	}
+	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
+		return bind, "", nil
+	}
+	for _, a := range []string{c.AdvertiseAddr, c.GossipAddr} {
+		h := a
+		if hh, _, err := net.SplitHostPort(a); err == nil {
+			h = hh
+		}
+		if ip := net.ParseIP(h); h != "" && (ip == nil || !ip.IsUnspecified()) {
+			return bind, net.JoinHostPort(h, port), nil
+		}
+	}
+	return "", "", fmt.Errorf("cluster: raft listens on %q, an address others cannot dial: give --raft-addr HOST:PORT or --advertise-addr", bind)
+}
+
+// raftTLS are the Raft port's TLS settings: mutual TLS with the node's
+// certificate when it has one and a client CA (nil, nil: plain TCP).
+func (c ServerConfig) raftTLS() (server, client *tls.Config, err error) {
+	srv, err := c.serverTLS()
+	if err != nil || srv == nil || srv.ClientCAs == nil {
+		return nil, nil, err
+	}
+	return srv, &tls.Config{Certificates: srv.Certificates, RootCAs: srv.ClientCAs, MinVersion: tls.VersionTLS12}, nil
+}
+
+// startGroup opens the region's Raft group (before gossip starts, so that
+// gossip can publish its address). gp is set once gossip runs; until then
+// the group sees no members.
+func (n *Node) startGroup(deps Deps, gp *atomic.Pointer[gossip.Gossip]) error {
+	c := n.cfg.Cluster
+	if c.Region == "" {
+		return nil
+	}
+	rc := raftgroup.DefaultConfig()
+	rc.Name, rc.Region, rc.DataDir = c.Name, c.Region, filepath.Join(n.cfg.DataDir, "raft")
+	rc.BootstrapExpect = c.BootstrapExpect
+	if c.PlanInterval > 0 {
+		rc.PlanInterval = c.PlanInterval
+	}
+	var err error
+	if rc.BindAddr, rc.AdvertiseAddr, err = c.raftAddrs(); err != nil {
+		return err
+	}
+	if deps.RaftTune != nil {
+		deps.RaftTune(&rc)
+	}
+	srvTLS, cliTLS, err := n.cfg.Server.raftTLS()
+	if err != nil {
+		return err
+	}
+	if srvTLS == nil && !c.InsecureCluster && !netaddr.IsLoopback(rc.BindAddr) && !netaddr.IsLoopback(rc.AdvertiseAddr) {
+		return errors.New("cluster: Raft beyond loopback needs mutual TLS (--tls-cert, --tls-key, --tls-client-ca), or --insecure-cluster on a trusted network")
+	}
+	g, err := raftgroup.New(rc, raftgroup.Deps{
+		Discovery: raftgroup.DiscoveryFunc(func() []raftgroup.Member { return regionMembers(gp.Load(), c.Region) }),
+		Source:    raftgroup.SourceFunc(func() hints.Input { return n.planInput(gp.Load()) }),
+		Logger:    n.log.Named("raft"), Registerer: n.reg, ServerTLS: srvTLS, ClientTLS: cliTLS,
+	})
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	n.group = g
+	n.closeOnFail = append(n.closeOnFail, func() { g.Close() })
+	return nil
+}
+
+// regionMembers are the members of region with a Raft address, as Raft
+// formation and membership see them.
+func regionMembers(g *gossip.Gossip, region string) []raftgroup.Member {
+	if g == nil {
+		return nil
+	}
+	var out []raftgroup.Member
+	for _, m := range g.Members() {
+		if m.Region != region || m.Services.RaftAddr == "" {
+			continue
+		}
+		h := raftgroup.Failed
+		switch m.Health {
+		case gossip.Alive, gossip.Suspect:
+			h = raftgroup.Alive
+		case gossip.Left:
+			h = raftgroup.Left
+		}
+		out = append(out, raftgroup.Member{Name: m.Name, RaftAddr: m.Services.RaftAddr, Health: h})
+	}
+	return out
+}
+
+// planInput is what the region's leader plans from: the live members of
+// the region (their demand, budget, headroom, loaded models), the facts
+// of every catalog model, and the demand in other regions.
+func (n *Node) planInput(g *gossip.Gossip) hints.Input {
+	in := hints.Input{Models: map[string]hints.Model{}}
+	if g == nil {
+		return in
+	}
+	region := n.cfg.Cluster.Region
+	for _, m := range g.Members() {
+		if (m.Health != gossip.Alive && m.Health != gossip.Suspect) || m.State == nil {
+			continue
+		}
+		if m.Region != region {
+			for _, r := range m.State.Rates {
+				if in.Neighbours == nil {
+					in.Neighbours = map[string]float64{}
+				}
+				in.Neighbours[r.Model] += r.PerSecond
+			}
+			continue
+		}
+		node := hints.Node{Name: m.Name, Site: m.Site, BudgetBytes: m.State.MemoryBudgetBytes,
+			FreeBytes: m.State.MemoryHeadroomBytes, Loaded: m.State.Loaded, Rates: map[string]float64{}}
+		for _, r := range m.State.Rates {
+			node.Rates[r.Model] = r.PerSecond
+		}
+		in.Nodes = append(in.Nodes, node)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	local, err := n.records(ctx, "")
+	if err != nil {
+		n.log.Warn("placement: list models for the plan", zap.Error(err))
+	}
+	add := func(r store.Record) {
+		facts, _ := n.cache.Facts(r.Ref())
+		m := hints.Model{SizeBytes: n.sizeHint(r), WarmRun: n.runTime(r), FastLoad: facts.LoadTime} // a prior run time until measured
+		if facts.MeasuredBytes > 0 {
+			m.SizeBytes = facts.MeasuredBytes
+		}
+		in.Models[r.Ref()] = m
+	}
+	for _, r := range local {
+		add(r)
+	}
+	for _, c := range n.remoteRecords("", "", local) {
+		add(fromCatalog(c))
+	}
+	return in
+}
+
+// followHints applies each hint set the group agrees on, and retries the
+// preloads it could not make, until ctx ends.
+func (n *Node) followHints(ctx context.Context) {
+	sets, cancel := n.group.Subscribe()
+	defer cancel()
+	t := time.NewTicker(hintRetry)
+	defer t.Stop()
+	mine := map[string]bool{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case set, ok := <-sets:
+			if !ok {
+				return
+			}
+			next := map[string]bool{}
+			for _, m := range set.ForNode(n.cfg.Cluster.Name) {
+				next[m] = true
+				if !mine[m] {
+					n.cache.SetHint(m, hintWeight)
+				}
+			}
+			for m := range mine {
+				if !next[m] {
+					n.cache.SetHint(m, 0)
+				}
+			}
+			mine = next
+			n.preloadHinted(ctx, mine)
+		case <-t.C:
+			n.preloadHinted(ctx, mine)
+		}
+	}
+}
+
+// preloadHinted loads the hinted models that are not loaded here, one at
+// a time, while the cache has room for them without evicting.
+func (n *Node) preloadHinted(ctx context.Context, mine map[string]bool) {
+	for m := range mine {
+		if ctx.Err() != nil || n.draining.Load() {
+			return
+		}
+		if n.cache.Resident(m) {
+			continue
+		}
+		name, version, err := splitRef(m)
+		if err != nil {
+			continue
+		}
+		rec, err := n.resolve(ctx, name, strconv.FormatInt(version, 10))
+		if err != nil {
+			continue // deleted: the next plan drops its hint
+		}
+		need := n.sizeHint(rec)
+		if f, _ := n.cache.Facts(m); f.MeasuredBytes > 0 {
+			need = f.MeasuredBytes
+		}
+		mem := n.cache.Memory()
+		if mem.BudgetBytes-mem.ChargedBytes < need {
+			continue
+		}
+		lctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
+		err = n.cache.Preload(lctx, m, n.sizeHint(rec))
+		cancel()
+		if err != nil {
+			n.log.Info("placement: preload of a hinted model failed", zap.String("model", m), zap.Error(err))
+			continue
+		}
+		n.metrics.preloaded()
+	}
+}
+
+// placementView is this node's view of its region's group, for gossip.
+func (n *Node) placementView() *gossip.Placement {
+	if n.group == nil {
+		return nil
+	}
+	leader, term := n.group.Leadership()
+	set := n.group.Hints()
+	mine := set.ForNode(n.cfg.Cluster.Name)
+	p := &gossip.Placement{Leader: leader, Term: term, Generation: set.Generation, Hinted: len(mine)}
+	for _, m := range mine {
+		if n.cache.Resident(m) {
+			p.Following++
+		}
+	}
+	return p
+}
+
+// forgetHints drops a deleted model's hints (the leader acts; on the
+// others ForgetModel answers ErrNotLeader, and the leader's next plan
+// drops the model anyway).
+func (n *Node) forgetHints(ctx context.Context, ref string) {
+	if n.group == nil {
+		return
+	}
+	n.cache.SetHint(ref, 0)
+	if err := n.group.ForgetModel(ctx, ref); err != nil && !errors.Is(err, raftgroup.ErrNotLeader) {
+		n.log.Info("placement: drop the hints of a deleted model", zap.String("model", ref), zap.Error(err))
+	}
+}
+
+// handOver asks the region's leader to move this node's hinted copies
+// elsewhere and take it out of the group, before the node stops.
+func (n *Node) handOver() {
+	if n.group == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), handoverTimeout)
+	defer cancel()
+	if err := n.group.Handover(ctx); err != nil {
+		n.log.Warn("placement: hand-over incomplete; the leader removes this node when gossip says it left", zap.Error(err))
+		return
+	}
+	n.log.Info("placement: hinted copies handed over")
+}
