@@ -64,13 +64,14 @@ run: setup build zoo
 	$(BIN)/edgeserve infer mobilenet_v1_0.25 --random --addr 127.0.0.3:8001
 	@echo
 	@echo "A local cluster is running: edge-eu-1, edge-eu-2 (region eu) and edge-us-1, edge-us-2 (region us)"
-	@echo "on 127.0.0.1-4, each with HTTP :8000, gRPC :8001, metrics :8002; logs in $(CLUSTER_DIR)/<name>/node.log."
+	@echo "on 127.0.0.1-4, each with HTTP :8000, gRPC :8001, metrics :8002, gossip :7946, Raft :8300; logs in $(CLUSTER_DIR)/<name>/node.log."
 	@echo "Send a request to any node (one that lacks the model forwards it or fetches it):"
 	@echo "  $(BIN)/edgeserve infer squeezenet1.1 --random --batch 2 --addr 127.0.0.4:8001"
 	@echo "Or name a task, and the node picks the most accurate model that answers within the budget:"
 	@echo "  $(BIN)/edgeserve infer task:image-classification --random --budget 50ms --addr 127.0.0.2:8001"
 	@echo "  curl -s -X POST http://127.0.0.2:8000/v2/models/add_fp32/infer -d '{\"inputs\":[{\"name\":\"a\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[1,2]},{\"name\":\"b\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[3,4]}]}'"
 	@echo "See the cluster: $(BIN)/edgeserve cluster status --addr 127.0.0.2:8001   (or curl -s http://127.0.0.2:8000/v2/cluster)"
+	@echo "Each region's Raft leader and its placement hints: $(BIN)/edgeserve cluster placement --addr 127.0.0.3:8001"
 	@echo "Metrics: curl -s http://127.0.0.1:8002/metrics | grep ^edgeserve_"
 	@echo "Stop it: make stop"
 

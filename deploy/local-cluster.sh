@@ -34,7 +34,7 @@ start() {
 		mkdir -p "$dir/$name"
 		"$bin/edgeserve-node" --data-dir "$dir/$name" --name "$name" --region "$region" \
 			--grpc-addr "$ip:8001" --http-addr "$ip:8000" --metrics-addr "$ip:8002" \
-			--gossip-addr "$ip:7946" --join 127.0.0.1:7946 >"$dir/$name/node.log" 2>&1 &
+			--gossip-addr "$ip:7946" --join 127.0.0.1:7946 --raft-addr "$ip:8300" --bootstrap-expect 2 >"$dir/$name/node.log" 2>&1 &
 		echo $! >"$dir/$name/pid"
 	done
 	for n in "${NODES[@]}"; do

@@ -77,7 +77,8 @@ func startNode(t *testing.T, name, ip string, flags ...string) *proc {
 	t.Helper()
 	p := &proc{name: name, grpc: freePort(t, ip), http: freePort(t, ip), gossip: freePort(t, ip), log: &bytes.Buffer{}, done: make(chan error, 1)}
 	args := append([]string{"--data-dir", filepath.Join(t.TempDir(), name), "--grpc-addr", p.grpc, "--http-addr", p.http,
-		"--metrics-addr", "", "--name", name, "--gossip-addr", p.gossip, "--ort-lib", testutil.ORTLibrary(t)}, flags...)
+		"--metrics-addr", "", "--name", name, "--gossip-addr", p.gossip, "--raft-addr", freePort(t, ip),
+		"--ort-lib", testutil.ORTLibrary(t)}, flags...)
 	p.cmd = exec.Command(filepath.Join(bins(t), "edgeserve-node"), args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {

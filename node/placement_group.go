@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -320,4 +322,68 @@ func (n *Node) handOver() {
 		return
 	}
 	n.log.Info("placement: hinted copies handed over")
+}
+
+// PlacementStatus is the placement as this node sees it.
+func (s adminServer) PlacementStatus(context.Context, *adminpb.PlacementStatusRequest) (*adminpb.PlacementStatusResponse, error) {
+	return s.n.placementStatus(), nil
+}
+
+func (n *Node) placementStatus() *adminpb.PlacementStatusResponse {
+	resp := &adminpb.PlacementStatusResponse{Node: n.cfg.Cluster.Name, Region: n.cfg.Cluster.Region}
+	if n.group == nil {
+		return resp
+	}
+	st := n.group.Status()
+	resp.Enabled, resp.State, resp.Leader, resp.Term = true, st.State, st.Leader, st.Term
+	resp.Generation = st.Hints.Generation
+	for _, s := range st.Servers {
+		resp.Servers = append(resp.Servers, &adminpb.PlacementServer{Name: s.Name, Addr: s.Addr, Voter: s.Voter})
+	}
+	rates := map[string]float64{}
+	for _, d := range st.Hints.Demand {
+		rates[d.Model] = d.PerSecond
+	}
+	for _, h := range st.Hints.Hints {
+		resp.Hints = append(resp.Hints, &adminpb.PlacementHint{Model: h.Model, Copies: int32(h.Copies), Nodes: h.Nodes,
+			Reason: h.Reason.String(), Rate: rates[h.Model]})
+	}
+	for _, f := range st.Follow {
+		resp.Follow = append(resp.Follow, &adminpb.PlacementFollow{Node: f.Node, Hinted: f.Hinted, Missing: f.Missing})
+	}
+	resp.Regions = regionPlacements(n.cluster.g.Members())
+	return resp
+}
+
+// regionPlacements summarise, per region, what its live members gossip of
+// their group: the leader of the highest term, the newest generation, and
+// how many hinted copies they hold.
+func regionPlacements(members []gossip.Member) []*adminpb.RegionPlacement {
+	by := map[string]*adminpb.RegionPlacement{}
+	var names []string
+	for _, m := range members {
+		if (m.Health != gossip.Alive && m.Health != gossip.Suspect) || m.State == nil || m.State.Placement == nil {
+			continue
+		}
+		r := by[m.Region]
+		if r == nil {
+			r = &adminpb.RegionPlacement{Region: m.Region}
+			by[m.Region] = r
+			names = append(names, m.Region)
+		}
+		p := m.State.Placement
+		if p.Term > r.Term || (p.Term == r.Term && r.Leader == "") {
+			r.Term, r.Leader = p.Term, p.Leader
+		}
+		r.Generation = max(r.Generation, p.Generation)
+		r.Nodes++
+		r.Hinted += int32(p.Hinted)
+		r.Following += int32(p.Following)
+	}
+	slices.Sort(names)
+	out := make([]*adminpb.RegionPlacement, len(names))
+	for i, name := range names {
+		out[i] = by[name]
+	}
+	return out
 }

@@ -68,6 +68,15 @@ func TestRegionHintsArePreloaded(t *testing.T) {
 			t.Fatalf("%s's placement view %+v", n.name(), p)
 		}
 	}
+	testutil.Eventually(t, "the placement status shows the hint followed by all three", func() bool {
+		st, err := c.admin.PlacementStatus(adminCtx(t), &adminpb.PlacementStatusRequest{})
+		if err != nil || !st.GetEnabled() || st.GetLeader() == "" || len(st.GetServers()) != 3 || len(st.GetHints()) != 1 ||
+			st.GetHints()[0].GetModel() != "mlp:1" || len(st.GetHints()[0].GetNodes()) != 3 || len(st.GetRegions()) != 1 {
+			return false
+		}
+		r := st.GetRegions()[0]
+		return r.GetRegion() == "eu" && r.GetLeader() == st.GetLeader() && r.GetNodes() == 3 && r.GetHinted() == 3 && r.GetFollowing() == 3
+	})
 	if _, err := a.admin.DeleteModel(adminCtx(t), &adminpb.DeleteModelRequest{Name: "mlp"}); err != nil {
 		t.Fatal(err)
 	}

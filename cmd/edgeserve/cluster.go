@@ -16,7 +16,7 @@ import (
 
 func newClusterCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "cluster", Short: "Inspect the cluster a node belongs to"}
-	cmd.AddCommand(newClusterStatusCmd())
+	cmd.AddCommand(newClusterStatusCmd(), newClusterPlacementCmd())
 	return cmd
 }
 

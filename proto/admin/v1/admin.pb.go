@@ -1554,6 +1554,464 @@ func (x *ClusterStatusResponse) GetCatalogModels() int32 {
 	return 0
 }
 
+type PlacementStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlacementStatusRequest) Reset() {
+	*x = PlacementStatusRequest{}
+	mi := &file_admin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlacementStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlacementStatusRequest) ProtoMessage() {}
+
+func (x *PlacementStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlacementStatusRequest.ProtoReflect.Descriptor instead.
+func (*PlacementStatusRequest) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{23}
+}
+
+// One region's placement group as gossip reports it.
+type RegionPlacement struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Region string                 `protobuf:"bytes,1,opt,name=region,proto3" json:"region,omitempty"`
+	// The leader its members name ("" while it has none), the highest term
+	// they report, and the newest hint generation.
+	Leader     string `protobuf:"bytes,2,opt,name=leader,proto3" json:"leader,omitempty"`
+	Term       uint64 `protobuf:"varint,3,opt,name=term,proto3" json:"term,omitempty"`
+	Generation uint64 `protobuf:"varint,4,opt,name=generation,proto3" json:"generation,omitempty"`
+	// Members reporting a group, and how many hinted copies they hold of
+	// those asked.
+	Nodes         int32 `protobuf:"varint,5,opt,name=nodes,proto3" json:"nodes,omitempty"`
+	Hinted        int32 `protobuf:"varint,6,opt,name=hinted,proto3" json:"hinted,omitempty"`
+	Following     int32 `protobuf:"varint,7,opt,name=following,proto3" json:"following,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegionPlacement) Reset() {
+	*x = RegionPlacement{}
+	mi := &file_admin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegionPlacement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegionPlacement) ProtoMessage() {}
+
+func (x *RegionPlacement) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegionPlacement.ProtoReflect.Descriptor instead.
+func (*RegionPlacement) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RegionPlacement) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *RegionPlacement) GetLeader() string {
+	if x != nil {
+		return x.Leader
+	}
+	return ""
+}
+
+func (x *RegionPlacement) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
+
+func (x *RegionPlacement) GetGeneration() uint64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *RegionPlacement) GetNodes() int32 {
+	if x != nil {
+		return x.Nodes
+	}
+	return 0
+}
+
+func (x *RegionPlacement) GetHinted() int32 {
+	if x != nil {
+		return x.Hinted
+	}
+	return 0
+}
+
+func (x *RegionPlacement) GetFollowing() int32 {
+	if x != nil {
+		return x.Following
+	}
+	return 0
+}
+
+type PlacementServer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Addr          string                 `protobuf:"bytes,2,opt,name=addr,proto3" json:"addr,omitempty"`
+	Voter         bool                   `protobuf:"varint,3,opt,name=voter,proto3" json:"voter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlacementServer) Reset() {
+	*x = PlacementServer{}
+	mi := &file_admin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlacementServer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlacementServer) ProtoMessage() {}
+
+func (x *PlacementServer) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlacementServer.ProtoReflect.Descriptor instead.
+func (*PlacementServer) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *PlacementServer) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PlacementServer) GetAddr() string {
+	if x != nil {
+		return x.Addr
+	}
+	return ""
+}
+
+func (x *PlacementServer) GetVoter() bool {
+	if x != nil {
+		return x.Voter
+	}
+	return false
+}
+
+type PlacementHint struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Model  string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	Copies int32                  `protobuf:"varint,2,opt,name=copies,proto3" json:"copies,omitempty"`
+	Nodes  []string               `protobuf:"bytes,3,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	// demand or neighbour.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The region's request rate it was made from (requests/s).
+	Rate          float64 `protobuf:"fixed64,5,opt,name=rate,proto3" json:"rate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlacementHint) Reset() {
+	*x = PlacementHint{}
+	mi := &file_admin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlacementHint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlacementHint) ProtoMessage() {}
+
+func (x *PlacementHint) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlacementHint.ProtoReflect.Descriptor instead.
+func (*PlacementHint) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *PlacementHint) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *PlacementHint) GetCopies() int32 {
+	if x != nil {
+		return x.Copies
+	}
+	return 0
+}
+
+func (x *PlacementHint) GetNodes() []string {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+func (x *PlacementHint) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *PlacementHint) GetRate() float64 {
+	if x != nil {
+		return x.Rate
+	}
+	return 0
+}
+
+type PlacementFollow struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Node   string                 `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	Hinted []string               `protobuf:"bytes,2,rep,name=hinted,proto3" json:"hinted,omitempty"`
+	// Hinted models the node does not have loaded.
+	Missing       []string `protobuf:"bytes,3,rep,name=missing,proto3" json:"missing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlacementFollow) Reset() {
+	*x = PlacementFollow{}
+	mi := &file_admin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlacementFollow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlacementFollow) ProtoMessage() {}
+
+func (x *PlacementFollow) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlacementFollow.ProtoReflect.Descriptor instead.
+func (*PlacementFollow) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *PlacementFollow) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *PlacementFollow) GetHinted() []string {
+	if x != nil {
+		return x.Hinted
+	}
+	return nil
+}
+
+func (x *PlacementFollow) GetMissing() []string {
+	if x != nil {
+		return x.Missing
+	}
+	return nil
+}
+
+type PlacementStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// enabled is false on a node that runs no Raft group (no region).
+	Enabled bool   `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	Node    string `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	Region  string `protobuf:"bytes,3,opt,name=region,proto3" json:"region,omitempty"`
+	// This node's Raft state: Leader, Follower, Candidate or Shutdown.
+	State         string             `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`
+	Leader        string             `protobuf:"bytes,5,opt,name=leader,proto3" json:"leader,omitempty"`
+	Term          uint64             `protobuf:"varint,6,opt,name=term,proto3" json:"term,omitempty"`
+	Generation    uint64             `protobuf:"varint,7,opt,name=generation,proto3" json:"generation,omitempty"`
+	Servers       []*PlacementServer `protobuf:"bytes,8,rep,name=servers,proto3" json:"servers,omitempty"`
+	Hints         []*PlacementHint   `protobuf:"bytes,9,rep,name=hints,proto3" json:"hints,omitempty"`
+	Follow        []*PlacementFollow `protobuf:"bytes,10,rep,name=follow,proto3" json:"follow,omitempty"`
+	Regions       []*RegionPlacement `protobuf:"bytes,11,rep,name=regions,proto3" json:"regions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlacementStatusResponse) Reset() {
+	*x = PlacementStatusResponse{}
+	mi := &file_admin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlacementStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlacementStatusResponse) ProtoMessage() {}
+
+func (x *PlacementStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_admin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlacementStatusResponse.ProtoReflect.Descriptor instead.
+func (*PlacementStatusResponse) Descriptor() ([]byte, []int) {
+	return file_admin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *PlacementStatusResponse) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *PlacementStatusResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *PlacementStatusResponse) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *PlacementStatusResponse) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *PlacementStatusResponse) GetLeader() string {
+	if x != nil {
+		return x.Leader
+	}
+	return ""
+}
+
+func (x *PlacementStatusResponse) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
+
+func (x *PlacementStatusResponse) GetGeneration() uint64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *PlacementStatusResponse) GetServers() []*PlacementServer {
+	if x != nil {
+		return x.Servers
+	}
+	return nil
+}
+
+func (x *PlacementStatusResponse) GetHints() []*PlacementHint {
+	if x != nil {
+		return x.Hints
+	}
+	return nil
+}
+
+func (x *PlacementStatusResponse) GetFollow() []*PlacementFollow {
+	if x != nil {
+		return x.Follow
+	}
+	return nil
+}
+
+func (x *PlacementStatusResponse) GetRegions() []*RegionPlacement {
+	if x != nil {
+		return x.Regions
+	}
+	return nil
+}
+
 var File_admin_proto protoreflect.FileDescriptor
 
 const file_admin_proto_rawDesc = "" +
@@ -1680,7 +2138,47 @@ const file_admin_proto_rawDesc = "" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x12\n" +
 	"\x04node\x18\x02 \x01(\tR\x04node\x12;\n" +
 	"\amembers\x18\x03 \x03(\v2!.edgeserve.admin.v1.ClusterMemberR\amembers\x12%\n" +
-	"\x0ecatalog_models\x18\x04 \x01(\x05R\rcatalogModels2\x91\x06\n" +
+	"\x0ecatalog_models\x18\x04 \x01(\x05R\rcatalogModels\"\x18\n" +
+	"\x16PlacementStatusRequest\"\xc1\x01\n" +
+	"\x0fRegionPlacement\x12\x16\n" +
+	"\x06region\x18\x01 \x01(\tR\x06region\x12\x16\n" +
+	"\x06leader\x18\x02 \x01(\tR\x06leader\x12\x12\n" +
+	"\x04term\x18\x03 \x01(\x04R\x04term\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x04 \x01(\x04R\n" +
+	"generation\x12\x14\n" +
+	"\x05nodes\x18\x05 \x01(\x05R\x05nodes\x12\x16\n" +
+	"\x06hinted\x18\x06 \x01(\x05R\x06hinted\x12\x1c\n" +
+	"\tfollowing\x18\a \x01(\x05R\tfollowing\"O\n" +
+	"\x0fPlacementServer\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04addr\x18\x02 \x01(\tR\x04addr\x12\x14\n" +
+	"\x05voter\x18\x03 \x01(\bR\x05voter\"\x7f\n" +
+	"\rPlacementHint\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x16\n" +
+	"\x06copies\x18\x02 \x01(\x05R\x06copies\x12\x14\n" +
+	"\x05nodes\x18\x03 \x03(\tR\x05nodes\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x12\n" +
+	"\x04rate\x18\x05 \x01(\x01R\x04rate\"W\n" +
+	"\x0fPlacementFollow\x12\x12\n" +
+	"\x04node\x18\x01 \x01(\tR\x04node\x12\x16\n" +
+	"\x06hinted\x18\x02 \x03(\tR\x06hinted\x12\x18\n" +
+	"\amissing\x18\x03 \x03(\tR\amissing\"\xb5\x03\n" +
+	"\x17PlacementStatusResponse\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\x12\x16\n" +
+	"\x06region\x18\x03 \x01(\tR\x06region\x12\x14\n" +
+	"\x05state\x18\x04 \x01(\tR\x05state\x12\x16\n" +
+	"\x06leader\x18\x05 \x01(\tR\x06leader\x12\x12\n" +
+	"\x04term\x18\x06 \x01(\x04R\x04term\x12\x1e\n" +
+	"\n" +
+	"generation\x18\a \x01(\x04R\n" +
+	"generation\x12=\n" +
+	"\aservers\x18\b \x03(\v2#.edgeserve.admin.v1.PlacementServerR\aservers\x127\n" +
+	"\x05hints\x18\t \x03(\v2!.edgeserve.admin.v1.PlacementHintR\x05hints\x12;\n" +
+	"\x06follow\x18\n" +
+	" \x03(\v2#.edgeserve.admin.v1.PlacementFollowR\x06follow\x12=\n" +
+	"\aregions\x18\v \x03(\v2#.edgeserve.admin.v1.RegionPlacementR\aregions2\xff\x06\n" +
 	"\fAdminService\x12\\\n" +
 	"\tPushModel\x12$.edgeserve.admin.v1.PushModelRequest\x1a%.edgeserve.admin.v1.PushModelResponse\"\x00(\x01\x12]\n" +
 	"\n" +
@@ -1692,7 +2190,8 @@ const file_admin_proto_rawDesc = "" +
 	"\vUnloadModel\x12&.edgeserve.admin.v1.UnloadModelRequest\x1a'.edgeserve.admin.v1.UnloadModelResponse\"\x00\x12]\n" +
 	"\n" +
 	"NodeStatus\x12%.edgeserve.admin.v1.NodeStatusRequest\x1a&.edgeserve.admin.v1.NodeStatusResponse\"\x00\x12f\n" +
-	"\rClusterStatus\x12(.edgeserve.admin.v1.ClusterStatusRequest\x1a).edgeserve.admin.v1.ClusterStatusResponse\"\x00B7Z5github.com/edgeserve/edgeserve/proto/admin/v1;adminpbb\x06proto3"
+	"\rClusterStatus\x12(.edgeserve.admin.v1.ClusterStatusRequest\x1a).edgeserve.admin.v1.ClusterStatusResponse\"\x00\x12l\n" +
+	"\x0fPlacementStatus\x12*.edgeserve.admin.v1.PlacementStatusRequest\x1a+.edgeserve.admin.v1.PlacementStatusResponse\"\x00B7Z5github.com/edgeserve/edgeserve/proto/admin/v1;adminpbb\x06proto3"
 
 var (
 	file_admin_proto_rawDescOnce sync.Once
@@ -1706,66 +2205,78 @@ func file_admin_proto_rawDescGZIP() []byte {
 	return file_admin_proto_rawDescData
 }
 
-var file_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_admin_proto_goTypes = []any{
-	(*PushHeader)(nil),            // 0: edgeserve.admin.v1.PushHeader
-	(*PushModelRequest)(nil),      // 1: edgeserve.admin.v1.PushModelRequest
-	(*PushModelResponse)(nil),     // 2: edgeserve.admin.v1.PushModelResponse
-	(*PushOffsetRequest)(nil),     // 3: edgeserve.admin.v1.PushOffsetRequest
-	(*PushOffsetResponse)(nil),    // 4: edgeserve.admin.v1.PushOffsetResponse
-	(*DeleteModelRequest)(nil),    // 5: edgeserve.admin.v1.DeleteModelRequest
-	(*DeleteModelResponse)(nil),   // 6: edgeserve.admin.v1.DeleteModelResponse
-	(*ListModelsRequest)(nil),     // 7: edgeserve.admin.v1.ListModelsRequest
-	(*ModelInfo)(nil),             // 8: edgeserve.admin.v1.ModelInfo
-	(*ListModelsResponse)(nil),    // 9: edgeserve.admin.v1.ListModelsResponse
-	(*LoadModelRequest)(nil),      // 10: edgeserve.admin.v1.LoadModelRequest
-	(*LoadModelResponse)(nil),     // 11: edgeserve.admin.v1.LoadModelResponse
-	(*UnloadModelRequest)(nil),    // 12: edgeserve.admin.v1.UnloadModelRequest
-	(*UnloadModelResponse)(nil),   // 13: edgeserve.admin.v1.UnloadModelResponse
-	(*NodeStatusRequest)(nil),     // 14: edgeserve.admin.v1.NodeStatusRequest
-	(*GPU)(nil),                   // 15: edgeserve.admin.v1.GPU
-	(*NodeStatusResponse)(nil),    // 16: edgeserve.admin.v1.NodeStatusResponse
-	(*MemoryStatus)(nil),          // 17: edgeserve.admin.v1.MemoryStatus
-	(*ModelMemory)(nil),           // 18: edgeserve.admin.v1.ModelMemory
-	(*ClusterStatusRequest)(nil),  // 19: edgeserve.admin.v1.ClusterStatusRequest
-	(*ClusterMember)(nil),         // 20: edgeserve.admin.v1.ClusterMember
-	(*ClusterGPU)(nil),            // 21: edgeserve.admin.v1.ClusterGPU
-	(*ClusterStatusResponse)(nil), // 22: edgeserve.admin.v1.ClusterStatusResponse
-	nil,                           // 23: edgeserve.admin.v1.PushHeader.LabelsEntry
-	nil,                           // 24: edgeserve.admin.v1.ModelInfo.LabelsEntry
+	(*PushHeader)(nil),              // 0: edgeserve.admin.v1.PushHeader
+	(*PushModelRequest)(nil),        // 1: edgeserve.admin.v1.PushModelRequest
+	(*PushModelResponse)(nil),       // 2: edgeserve.admin.v1.PushModelResponse
+	(*PushOffsetRequest)(nil),       // 3: edgeserve.admin.v1.PushOffsetRequest
+	(*PushOffsetResponse)(nil),      // 4: edgeserve.admin.v1.PushOffsetResponse
+	(*DeleteModelRequest)(nil),      // 5: edgeserve.admin.v1.DeleteModelRequest
+	(*DeleteModelResponse)(nil),     // 6: edgeserve.admin.v1.DeleteModelResponse
+	(*ListModelsRequest)(nil),       // 7: edgeserve.admin.v1.ListModelsRequest
+	(*ModelInfo)(nil),               // 8: edgeserve.admin.v1.ModelInfo
+	(*ListModelsResponse)(nil),      // 9: edgeserve.admin.v1.ListModelsResponse
+	(*LoadModelRequest)(nil),        // 10: edgeserve.admin.v1.LoadModelRequest
+	(*LoadModelResponse)(nil),       // 11: edgeserve.admin.v1.LoadModelResponse
+	(*UnloadModelRequest)(nil),      // 12: edgeserve.admin.v1.UnloadModelRequest
+	(*UnloadModelResponse)(nil),     // 13: edgeserve.admin.v1.UnloadModelResponse
+	(*NodeStatusRequest)(nil),       // 14: edgeserve.admin.v1.NodeStatusRequest
+	(*GPU)(nil),                     // 15: edgeserve.admin.v1.GPU
+	(*NodeStatusResponse)(nil),      // 16: edgeserve.admin.v1.NodeStatusResponse
+	(*MemoryStatus)(nil),            // 17: edgeserve.admin.v1.MemoryStatus
+	(*ModelMemory)(nil),             // 18: edgeserve.admin.v1.ModelMemory
+	(*ClusterStatusRequest)(nil),    // 19: edgeserve.admin.v1.ClusterStatusRequest
+	(*ClusterMember)(nil),           // 20: edgeserve.admin.v1.ClusterMember
+	(*ClusterGPU)(nil),              // 21: edgeserve.admin.v1.ClusterGPU
+	(*ClusterStatusResponse)(nil),   // 22: edgeserve.admin.v1.ClusterStatusResponse
+	(*PlacementStatusRequest)(nil),  // 23: edgeserve.admin.v1.PlacementStatusRequest
+	(*RegionPlacement)(nil),         // 24: edgeserve.admin.v1.RegionPlacement
+	(*PlacementServer)(nil),         // 25: edgeserve.admin.v1.PlacementServer
+	(*PlacementHint)(nil),           // 26: edgeserve.admin.v1.PlacementHint
+	(*PlacementFollow)(nil),         // 27: edgeserve.admin.v1.PlacementFollow
+	(*PlacementStatusResponse)(nil), // 28: edgeserve.admin.v1.PlacementStatusResponse
+	nil,                             // 29: edgeserve.admin.v1.PushHeader.LabelsEntry
+	nil,                             // 30: edgeserve.admin.v1.ModelInfo.LabelsEntry
 }
 var file_admin_proto_depIdxs = []int32{
-	23, // 0: edgeserve.admin.v1.PushHeader.labels:type_name -> edgeserve.admin.v1.PushHeader.LabelsEntry
+	29, // 0: edgeserve.admin.v1.PushHeader.labels:type_name -> edgeserve.admin.v1.PushHeader.LabelsEntry
 	0,  // 1: edgeserve.admin.v1.PushModelRequest.header:type_name -> edgeserve.admin.v1.PushHeader
 	8,  // 2: edgeserve.admin.v1.PushModelResponse.model:type_name -> edgeserve.admin.v1.ModelInfo
-	24, // 3: edgeserve.admin.v1.ModelInfo.labels:type_name -> edgeserve.admin.v1.ModelInfo.LabelsEntry
+	30, // 3: edgeserve.admin.v1.ModelInfo.labels:type_name -> edgeserve.admin.v1.ModelInfo.LabelsEntry
 	8,  // 4: edgeserve.admin.v1.ListModelsResponse.models:type_name -> edgeserve.admin.v1.ModelInfo
 	15, // 5: edgeserve.admin.v1.NodeStatusResponse.gpus:type_name -> edgeserve.admin.v1.GPU
 	17, // 6: edgeserve.admin.v1.NodeStatusResponse.memory:type_name -> edgeserve.admin.v1.MemoryStatus
 	18, // 7: edgeserve.admin.v1.MemoryStatus.models:type_name -> edgeserve.admin.v1.ModelMemory
 	21, // 8: edgeserve.admin.v1.ClusterMember.gpus:type_name -> edgeserve.admin.v1.ClusterGPU
 	20, // 9: edgeserve.admin.v1.ClusterStatusResponse.members:type_name -> edgeserve.admin.v1.ClusterMember
-	1,  // 10: edgeserve.admin.v1.AdminService.PushModel:input_type -> edgeserve.admin.v1.PushModelRequest
-	3,  // 11: edgeserve.admin.v1.AdminService.PushOffset:input_type -> edgeserve.admin.v1.PushOffsetRequest
-	5,  // 12: edgeserve.admin.v1.AdminService.DeleteModel:input_type -> edgeserve.admin.v1.DeleteModelRequest
-	7,  // 13: edgeserve.admin.v1.AdminService.ListModels:input_type -> edgeserve.admin.v1.ListModelsRequest
-	10, // 14: edgeserve.admin.v1.AdminService.LoadModel:input_type -> edgeserve.admin.v1.LoadModelRequest
-	12, // 15: edgeserve.admin.v1.AdminService.UnloadModel:input_type -> edgeserve.admin.v1.UnloadModelRequest
-	14, // 16: edgeserve.admin.v1.AdminService.NodeStatus:input_type -> edgeserve.admin.v1.NodeStatusRequest
-	19, // 17: edgeserve.admin.v1.AdminService.ClusterStatus:input_type -> edgeserve.admin.v1.ClusterStatusRequest
-	2,  // 18: edgeserve.admin.v1.AdminService.PushModel:output_type -> edgeserve.admin.v1.PushModelResponse
-	4,  // 19: edgeserve.admin.v1.AdminService.PushOffset:output_type -> edgeserve.admin.v1.PushOffsetResponse
-	6,  // 20: edgeserve.admin.v1.AdminService.DeleteModel:output_type -> edgeserve.admin.v1.DeleteModelResponse
-	9,  // 21: edgeserve.admin.v1.AdminService.ListModels:output_type -> edgeserve.admin.v1.ListModelsResponse
-	11, // 22: edgeserve.admin.v1.AdminService.LoadModel:output_type -> edgeserve.admin.v1.LoadModelResponse
-	13, // 23: edgeserve.admin.v1.AdminService.UnloadModel:output_type -> edgeserve.admin.v1.UnloadModelResponse
-	16, // 24: edgeserve.admin.v1.AdminService.NodeStatus:output_type -> edgeserve.admin.v1.NodeStatusResponse
-	22, // 25: edgeserve.admin.v1.AdminService.ClusterStatus:output_type -> edgeserve.admin.v1.ClusterStatusResponse
-	18, // [18:26] is the sub-list for method output_type
-	10, // [10:18] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	25, // 10: edgeserve.admin.v1.PlacementStatusResponse.servers:type_name -> edgeserve.admin.v1.PlacementServer
+	26, // 11: edgeserve.admin.v1.PlacementStatusResponse.hints:type_name -> edgeserve.admin.v1.PlacementHint
+	27, // 12: edgeserve.admin.v1.PlacementStatusResponse.follow:type_name -> edgeserve.admin.v1.PlacementFollow
+	24, // 13: edgeserve.admin.v1.PlacementStatusResponse.regions:type_name -> edgeserve.admin.v1.RegionPlacement
+	1,  // 14: edgeserve.admin.v1.AdminService.PushModel:input_type -> edgeserve.admin.v1.PushModelRequest
+	3,  // 15: edgeserve.admin.v1.AdminService.PushOffset:input_type -> edgeserve.admin.v1.PushOffsetRequest
+	5,  // 16: edgeserve.admin.v1.AdminService.DeleteModel:input_type -> edgeserve.admin.v1.DeleteModelRequest
+	7,  // 17: edgeserve.admin.v1.AdminService.ListModels:input_type -> edgeserve.admin.v1.ListModelsRequest
+	10, // 18: edgeserve.admin.v1.AdminService.LoadModel:input_type -> edgeserve.admin.v1.LoadModelRequest
+	12, // 19: edgeserve.admin.v1.AdminService.UnloadModel:input_type -> edgeserve.admin.v1.UnloadModelRequest
+	14, // 20: edgeserve.admin.v1.AdminService.NodeStatus:input_type -> edgeserve.admin.v1.NodeStatusRequest
+	19, // 21: edgeserve.admin.v1.AdminService.ClusterStatus:input_type -> edgeserve.admin.v1.ClusterStatusRequest
+	23, // 22: edgeserve.admin.v1.AdminService.PlacementStatus:input_type -> edgeserve.admin.v1.PlacementStatusRequest
+	2,  // 23: edgeserve.admin.v1.AdminService.PushModel:output_type -> edgeserve.admin.v1.PushModelResponse
+	4,  // 24: edgeserve.admin.v1.AdminService.PushOffset:output_type -> edgeserve.admin.v1.PushOffsetResponse
+	6,  // 25: edgeserve.admin.v1.AdminService.DeleteModel:output_type -> edgeserve.admin.v1.DeleteModelResponse
+	9,  // 26: edgeserve.admin.v1.AdminService.ListModels:output_type -> edgeserve.admin.v1.ListModelsResponse
+	11, // 27: edgeserve.admin.v1.AdminService.LoadModel:output_type -> edgeserve.admin.v1.LoadModelResponse
+	13, // 28: edgeserve.admin.v1.AdminService.UnloadModel:output_type -> edgeserve.admin.v1.UnloadModelResponse
+	16, // 29: edgeserve.admin.v1.AdminService.NodeStatus:output_type -> edgeserve.admin.v1.NodeStatusResponse
+	22, // 30: edgeserve.admin.v1.AdminService.ClusterStatus:output_type -> edgeserve.admin.v1.ClusterStatusResponse
+	28, // 31: edgeserve.admin.v1.AdminService.PlacementStatus:output_type -> edgeserve.admin.v1.PlacementStatusResponse
+	23, // [23:32] is the sub-list for method output_type
+	14, // [14:23] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_admin_proto_init() }
@@ -1783,7 +2294,7 @@ func file_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_admin_proto_rawDesc), len(file_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,14 +24,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_PushModel_FullMethodName     = "/edgeserve.admin.v1.AdminService/PushModel"
-	AdminService_PushOffset_FullMethodName    = "/edgeserve.admin.v1.AdminService/PushOffset"
-	AdminService_DeleteModel_FullMethodName   = "/edgeserve.admin.v1.AdminService/DeleteModel"
-	AdminService_ListModels_FullMethodName    = "/edgeserve.admin.v1.AdminService/ListModels"
-	AdminService_LoadModel_FullMethodName     = "/edgeserve.admin.v1.AdminService/LoadModel"
-	AdminService_UnloadModel_FullMethodName   = "/edgeserve.admin.v1.AdminService/UnloadModel"
-	AdminService_NodeStatus_FullMethodName    = "/edgeserve.admin.v1.AdminService/NodeStatus"
-	AdminService_ClusterStatus_FullMethodName = "/edgeserve.admin.v1.AdminService/ClusterStatus"
+	AdminService_PushModel_FullMethodName       = "/edgeserve.admin.v1.AdminService/PushModel"
+	AdminService_PushOffset_FullMethodName      = "/edgeserve.admin.v1.AdminService/PushOffset"
+	AdminService_DeleteModel_FullMethodName     = "/edgeserve.admin.v1.AdminService/DeleteModel"
+	AdminService_ListModels_FullMethodName      = "/edgeserve.admin.v1.AdminService/ListModels"
+	AdminService_LoadModel_FullMethodName       = "/edgeserve.admin.v1.AdminService/LoadModel"
+	AdminService_UnloadModel_FullMethodName     = "/edgeserve.admin.v1.AdminService/UnloadModel"
+	AdminService_NodeStatus_FullMethodName      = "/edgeserve.admin.v1.AdminService/NodeStatus"
+	AdminService_ClusterStatus_FullMethodName   = "/edgeserve.admin.v1.AdminService/ClusterStatus"
+	AdminService_PlacementStatus_FullMethodName = "/edgeserve.admin.v1.AdminService/PlacementStatus"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -58,6 +59,10 @@ type AdminServiceClient interface {
 	// ClusterStatus is the cluster as this node sees it: members, health,
 	// loaded models, headroom and predicted round-trip times.
 	ClusterStatus(ctx context.Context, in *ClusterStatusRequest, opts ...grpc.CallOption) (*ClusterStatusResponse, error)
+	// PlacementStatus is the placement as this node sees it: each region's
+	// Raft leader and term (from gossip), and its own region's group: the
+	// configuration, the current hints and how far each node follows them.
+	PlacementStatus(ctx context.Context, in *PlacementStatusRequest, opts ...grpc.CallOption) (*PlacementStatusResponse, error)
 }
 
 type adminServiceClient struct {
@@ -151,6 +156,16 @@ func (c *adminServiceClient) ClusterStatus(ctx context.Context, in *ClusterStatu
 	return out, nil
 }
 
+func (c *adminServiceClient) PlacementStatus(ctx context.Context, in *PlacementStatusRequest, opts ...grpc.CallOption) (*PlacementStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlacementStatusResponse)
+	err := c.cc.Invoke(ctx, AdminService_PlacementStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -175,6 +190,10 @@ type AdminServiceServer interface {
 	// ClusterStatus is the cluster as this node sees it: members, health,
 	// loaded models, headroom and predicted round-trip times.
 	ClusterStatus(context.Context, *ClusterStatusRequest) (*ClusterStatusResponse, error)
+	// PlacementStatus is the placement as this node sees it: each region's
+	// Raft leader and term (from gossip), and its own region's group: the
+	// configuration, the current hints and how far each node follows them.
+	PlacementStatus(context.Context, *PlacementStatusRequest) (*PlacementStatusResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -208,6 +227,9 @@ func (UnimplementedAdminServiceServer) NodeStatus(context.Context, *NodeStatusRe
 }
 func (UnimplementedAdminServiceServer) ClusterStatus(context.Context, *ClusterStatusRequest) (*ClusterStatusResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ClusterStatus not implemented")
+}
+func (UnimplementedAdminServiceServer) PlacementStatus(context.Context, *PlacementStatusRequest) (*PlacementStatusResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PlacementStatus not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -363,6 +385,24 @@ func _AdminService_ClusterStatus_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_PlacementStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlacementStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).PlacementStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_PlacementStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).PlacementStatus(ctx, req.(*PlacementStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -397,6 +437,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ClusterStatus",
 			Handler:    _AdminService_ClusterStatus_Handler,
+		},
+		{
+			MethodName: "PlacementStatus",
+			Handler:    _AdminService_PlacementStatus_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
