@@ -74,6 +74,12 @@ type Config struct {
 	// DeadNodeReclaimTime is how long after a member failed its name may
 	// rejoin from another address (a restart on a new port).
 	DeadNodeReclaimTime time.Duration
+	// ReconnectInterval is how often the node tries to join one failed
+	// member again (as Serf does), so that the two sides of a healed
+	// partition, each holding the other failed, merge; ReconnectTimeout is
+	// how long after a member failed it is still tried. Zero interval:
+	// never.
+	ReconnectInterval, ReconnectTimeout time.Duration
 }
 
 // Services are where a node's other services listen.
@@ -97,6 +103,8 @@ func DefaultConfig() Config {
 		MaxClockSkew:      time.Minute,
 
 		DeadNodeReclaimTime: 30 * time.Second,
+		ReconnectInterval:   10 * time.Second,
+		ReconnectTimeout:    24 * time.Hour,
 	}
 }
 

@@ -120,9 +120,10 @@ func New(cfg Config, deps Deps) (*Gossip, error) {
 		return nil, err
 	}
 	g.publish()
-	g.bg.Add(2)
+	g.bg.Add(3)
 	go g.loop()
 	go g.joinLoop()
+	go g.reconnectLoop()
 	return g, nil
 }
 

@@ -12,7 +12,8 @@ import (
 // DelayFunc is the one-way delay of a packet from one gossip address
 // ("host:port") to another. Tests use it to give loopback a WAN's shape
 // (there is no netem here); nil or 0 means no delay, and a negative delay
-// (Cut) a link that is down: packets are dropped and streams fail to open.
+// (Cut) a link that is down both ways: packets to and from the other end
+// are dropped and streams with it fail to open or are closed.
 type DelayFunc func(from, to string) time.Duration
 
 // Cut is the DelayFunc answer for a link that is down (a partition).
@@ -28,7 +29,8 @@ type transport struct {
 	delay DelayFunc
 	sent  *atomic.Uint64
 
-	streamC   chan net.Conn // fed by forwardStreams; never closed (memberlist does not expect it to be)
+	streamC   chan net.Conn           // fed by forwardStreams; never closed (memberlist does not expect it to be)
+	packetC   chan *memberlist.Packet // fed by forwardPackets when there is a DelayFunc
 	stop      chan struct{}
 	closeOnce sync.Once
 }
@@ -37,6 +39,10 @@ func newTransport(inner memberlist.Transport, self string, delay DelayFunc, sent
 	t := &transport{Transport: inner, self: self, delay: delay, sent: sent,
 		streamC: make(chan net.Conn), stop: make(chan struct{})}
 	go t.forwardStreams()
+	if delay != nil {
+		t.packetC = make(chan *memberlist.Packet)
+		go t.forwardPackets()
+	}
 	return t
 }
 
@@ -93,6 +99,40 @@ func (t *transport) DialTimeout(addr string, timeout time.Duration) (net.Conn, e
 // StreamCh hands memberlist the accepted streams, counted.
 func (t *transport) StreamCh() <-chan net.Conn { return t.streamC }
 
+// PacketCh hands memberlist the received packets, without those from the
+// other end of a cut link.
+func (t *transport) PacketCh() <-chan *memberlist.Packet {
+	if t.packetC == nil {
+		return t.Transport.PacketCh()
+	}
+	return t.packetC
+}
+
+// cutFrom reports whether the link with addr is cut.
+func (t *transport) cutFrom(addr net.Addr) bool { return addr != nil && t.oneWay(addr.String()) < 0 }
+
+func (t *transport) forwardPackets() {
+	in := t.Transport.PacketCh()
+	for {
+		select {
+		case p, ok := <-in:
+			if !ok {
+				return
+			}
+			if t.cutFrom(p.From) {
+				continue
+			}
+			select {
+			case t.packetC <- p:
+			case <-t.stop:
+				return
+			}
+		case <-t.stop:
+			return
+		}
+	}
+}
+
 func (t *transport) forwardStreams() {
 	in := t.Transport.StreamCh()
 	for {
@@ -100,6 +140,10 @@ func (t *transport) forwardStreams() {
 		case c, ok := <-in:
 			if !ok {
 				return
+			}
+			if t.cutFrom(c.RemoteAddr()) {
+				c.Close()
+				continue
 			}
 			select {
 			case t.streamC <- countingConn{Conn: c, sent: t.sent}:

@@ -31,6 +31,14 @@ func (n *Node) startCluster(deps Deps) error {
 	}
 	svc := Services{GRPCAddr: c.advertised(n.grpcLis.Addr()), HTTPAddr: c.advertised(n.httpLis.Addr())}
 	svc.PeerAddr = svc.GRPCAddr // the peer service shares the gRPC port
+	if c.TestNetemFile != "" {
+		var err error
+		if n.netem, err = newNetem(c.TestNetemFile, n.log.Named("netem")); err != nil {
+			return err
+		}
+		n.log.Warn("test netem in force: gossip, Raft and peer links follow " + c.TestNetemFile)
+		deps.GossipDelay, deps.PeerAddr = n.netem.delayFunc, n.netem.peerAddr
+	}
 	var gp atomic.Pointer[gossip.Gossip]
 	if err := n.startGroup(deps, &gp); err != nil {
 		return err
@@ -44,13 +52,6 @@ func (n *Node) startCluster(deps Deps) error {
 	}
 	if deps.GossipTune != nil {
 		deps.GossipTune(&gc)
-	}
-	if c.TestNetemFile != "" {
-		if n.netem, err = newNetem(c.TestNetemFile, n.log.Named("netem")); err != nil {
-			return err
-		}
-		n.log.Warn("test netem in force: gossip and peer links follow " + c.TestNetemFile)
-		deps.GossipDelay, deps.PeerAddr = n.netem.delayFunc, n.netem.peerAddr
 	}
 	g, err := gossip.New(gc, gossip.Deps{Logger: n.log.Named("gossip"), Registerer: n.reg, Delay: deps.GossipDelay})
 	if err != nil {

@@ -39,6 +39,7 @@ func clusterNodeWith(t testing.TB, name, ip string, mod func(*Config, *Deps), jo
 		c.Cluster.PublishInterval = 20 * time.Millisecond
 		c.Cluster.Replicas = 1 // a push stays where it was made, unless a test asks
 		d.GossipTune = func(g *gossip.Config) {
+			g.ReconnectInterval = 300 * time.Millisecond
 			g.Profile, g.ProbeInterval, g.GossipInterval, g.PushPullInterval = "local", 200*time.Millisecond, 20*time.Millisecond, time.Second
 			g.JoinRetryInterval, g.StateInterval = 50*time.Millisecond, 50*time.Millisecond
 		}

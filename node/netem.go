@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/edgeserve/edgeserve/gossip"
 	"github.com/edgeserve/edgeserve/internal/netaddr"
+	"github.com/edgeserve/edgeserve/placement/raftgroup"
 )
 
 // A test-only network emulation for real node processes (there is no netem
@@ -32,7 +34,10 @@ import (
 //	}
 //
 // "to" is a gossip address's host, or host:port. "delay_ms" is the
-// one-way delay of each packet and new stream; "cut" drops them. "peers"
+// one-way delay of each packet and new stream; "cut" drops them both ways
+// and cuts the Raft connections with that host too. Cut a link in both
+// ends' files: on loopback a connection's source address need not be its
+// node's, so a node cannot always tell who opened a stream. "peers"
 // maps a peer's gRPC address to the address to dial instead (connections
 // already open keep their address).
 
@@ -120,6 +125,8 @@ type netem struct {
 	mod  time.Time
 	size int64
 	log  *zap.Logger
+	// onReload runs after a new spec is in force (set before follow).
+	onReload func()
 }
 
 // newNetem reads the file once; it must exist and decode.
@@ -150,6 +157,9 @@ func (e *netem) reload() error {
 	}
 	e.spec.Store(s)
 	e.mod, e.size = fi.ModTime(), fi.Size()
+	if e.onReload != nil {
+		e.onReload()
+	}
 	return nil
 }
 
@@ -183,4 +193,108 @@ func (e *netem) peerAddr(addr string) string {
 func isLoopbackHostPort(addr string) bool {
 	_, _, err := net.SplitHostPort(addr)
 	return err == nil && netaddr.IsLoopback(addr)
+}
+
+// raftNetwork is the Raft group's network under the netem file: dials to
+// a cut host fail, connections from one are closed as they are accepted,
+// and a reload that cuts a host closes the connections open with it, so
+// a cut partitions Raft as it does gossip. Delays are not applied to Raft.
+type raftNetwork struct {
+	e     *netem
+	inner raftgroup.Network
+	mu    sync.Mutex
+	conns map[net.Conn]string // open connections -> remote host
+}
+
+func (e *netem) raftNetwork() *raftNetwork {
+	rn := &raftNetwork{e: e, inner: raftgroup.TCP{}, conns: map[net.Conn]string{}}
+	e.onReload = rn.closeCut
+	return rn
+}
+
+func (e *netem) cut(host string) bool {
+	return e.spec.Load().delay(net.JoinHostPort(host, "0")) == gossip.Cut
+}
+
+func hostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
+
+func (rn *raftNetwork) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	host := hostOf(addr)
+	if rn.e.cut(host) {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("netem: the link is cut")}
+	}
+	c, err := rn.inner.Dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return rn.track(c, host), nil
+}
+
+func (rn *raftNetwork) Listen(addr string) (net.Listener, error) {
+	l, err := rn.inner.Listen(addr)
+	if err != nil {
+		return nil, err
+	}
+	return netemListener{Listener: l, rn: rn}, nil
+}
+
+type netemListener struct {
+	net.Listener
+	rn *raftNetwork
+}
+
+func (l netemListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		host := hostOf(c.RemoteAddr().String())
+		if l.rn.e.cut(host) {
+			c.Close()
+			continue
+		}
+		return l.rn.track(c, host), nil
+	}
+}
+
+// trackedConn forgets itself when closed.
+type trackedConn struct {
+	net.Conn
+	rn *raftNetwork
+}
+
+func (c trackedConn) Close() error {
+	c.rn.mu.Lock()
+	delete(c.rn.conns, c.Conn)
+	c.rn.mu.Unlock()
+	return c.Conn.Close()
+}
+
+func (rn *raftNetwork) track(c net.Conn, host string) net.Conn {
+	rn.mu.Lock()
+	rn.conns[c] = host
+	rn.mu.Unlock()
+	return trackedConn{Conn: c, rn: rn}
+}
+
+// closeCut closes the open connections with hosts that are now cut.
+func (rn *raftNetwork) closeCut() {
+	rn.mu.Lock()
+	var doomed []net.Conn
+	for c, host := range rn.conns {
+		if rn.e.cut(host) {
+			doomed = append(doomed, c)
+			delete(rn.conns, c)
+		}
+	}
+	rn.mu.Unlock()
+	for _, c := range doomed {
+		c.Close()
+	}
 }

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,24 +62,20 @@ func TestNetemRefusedOffLoopback(t *testing.T) {
 	}
 }
 
-// TestNetemPartitionsALiveNode: rewriting a running node's netem file cuts
-// its gossip to a peer, which both then see failed, and the heal brings
-// them back; a file that does not decode leaves the last one in force.
+// TestNetemPartitionsALiveNode: rewriting running nodes' netem files cuts
+// their gossip, so both see each other failed, and the heal brings them
+// back; a file that does not decode leaves the last one in force.
 func TestNetemPartitionsALiveNode(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "netem.json")
-	write := func(body string) {
+	dir := t.TempDir()
+	files := netemFiles{"127.0.3.31": filepath.Join(dir, "a.json"), "127.0.3.32": filepath.Join(dir, "b.json")}
+	write := func(body string) { // both ends cut: a stream's source address on loopback need not be its node's
 		t.Helper()
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
+		files.write(t, "127.0.3.31", strings.ReplaceAll(body, "PEER", "127.0.3.32"))
+		files.write(t, "127.0.3.32", strings.ReplaceAll(body, "PEER", "127.0.3.31"))
 	}
 	write(`{}`)
-	a := clusterNodeWith(t, "a", "127.0.3.31", func(c *Config, _ *Deps) { c.Cluster.TestNetemFile = path })
-	b := clusterNode(t, "b", "127.0.3.32", a.cluster.g.Addr())
+	a := clusterNodeWith(t, "a", "127.0.3.31", func(c *Config, _ *Deps) { c.Cluster.TestNetemFile = files["127.0.3.31"] })
+	b := clusterNodeWith(t, "b", "127.0.3.32", func(c *Config, _ *Deps) { c.Cluster.TestNetemFile = files["127.0.3.32"] }, a.cluster.g.Addr())
 	health := func(from *testNode, name string) gossip.Health {
 		for _, m := range from.cluster.g.Members() {
 			if m.Name == name {
@@ -90,9 +85,10 @@ func TestNetemPartitionsALiveNode(t *testing.T) {
 		return ""
 	}
 	testutil.Eventually(t, "a and b see each other", func() bool { return health(a, "b") == gossip.Alive && health(b, "a") == gossip.Alive })
-	write(`{"gossip":[{"to":"127.0.3.32","cut":true}]}`)
+	write(`{"gossip":[{"to":"PEER","cut":true}]}`)
 	testutil.Eventually(t, "b declares the cut-off a failed", func() bool { return health(b, "a") == gossip.Failed })
-	write(`{"gossip":`) // broken: the cut stays
+	files.write(t, "127.0.3.31", `{"gossip":`) // broken: the cuts stay
+	files.write(t, "127.0.3.32", `{"gossip":`)
 	time.Sleep(500 * time.Millisecond)
 	if h := health(b, "a"); h != gossip.Failed {
 		t.Fatalf("a broken file lifted the cut: b sees a %s", h)

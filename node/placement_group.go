@@ -121,7 +121,7 @@ func (n *Node) startGroup(deps Deps, gp *atomic.Pointer[gossip.Gossip]) error {
 	g, err := raftgroup.New(rc, raftgroup.Deps{
 		Discovery: raftgroup.DiscoveryFunc(func() []raftgroup.Member { return regionMembers(gp.Load(), c.Region) }),
 		Source:    raftgroup.SourceFunc(func() hints.Input { return n.planInput(gp.Load()) }),
-		Logger:    n.log.Named("raft"), Registerer: n.reg, ServerTLS: srvTLS, ClientTLS: cliTLS,
+		Logger:    n.log.Named("raft"), Registerer: n.reg, ServerTLS: srvTLS, ClientTLS: cliTLS, Network: n.raftNet(),
 	})
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
@@ -386,4 +386,13 @@ func regionPlacements(members []gossip.Member) []*adminpb.RegionPlacement {
 		out[i] = by[name]
 	}
 	return out
+}
+
+// raftNet is the Raft group's network: the netem file's when the node
+// has one (a cut partitions Raft as well as gossip), else plain TCP.
+func (n *Node) raftNet() raftgroup.Network {
+	if n.netem == nil {
+		return raftgroup.TCP{}
+	}
+	return n.netem.raftNetwork()
 }

@@ -1,6 +1,8 @@
 package node
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -87,5 +89,88 @@ func TestRegionHintsArePreloaded(t *testing.T) {
 			}
 		}
 		return true
+	})
+}
+
+// netemFiles gives each node its own netem file and writes them.
+type netemFiles map[string]string // node IP -> file
+
+func (f netemFiles) write(t *testing.T, ip, body string) {
+	t.Helper()
+	tmp := f[ip] + ".tmp"
+	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, f[ip]); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPartitionedNodeKeepsServingAndCatchesUp: one node of a region is
+// cut off (gossip and Raft, by its netem file and the others'). It keeps
+// serving the model it holds, with the hints it had; the rest of the
+// region agrees on new hints without it; after the heal it sees them and
+// follows the region's generation again.
+func TestPartitionedNodeKeepsServingAndCatchesUp(t *testing.T) {
+	dir := t.TempDir()
+	ips := []string{"127.0.3.61", "127.0.3.62", "127.0.3.63"}
+	files := netemFiles{}
+	for _, ip := range ips {
+		files[ip] = filepath.Join(dir, ip+".json")
+		files.write(t, ip, `{}`)
+	}
+	withNetem := func(ip string) func(*Config, *Deps) {
+		return func(c *Config, d *Deps) { inRegionGroup(c, d); c.Cluster.TestNetemFile = files[ip] }
+	}
+	a := clusterNodeWith(t, "a", ips[0], withNetem(ips[0]))
+	b := clusterNodeWith(t, "b", ips[1], withNetem(ips[1]), a.cluster.g.Addr())
+	c := clusterNodeWith(t, "c", ips[2], withNetem(ips[2]), a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	push(t, a.admin, "mlp", path)
+	push(t, c.admin, "mlp", path) // c can serve it alone
+	for range 10 {
+		if _, err := a.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Eventually(t, "c follows the region's hints", func() bool {
+		_, ok := c.group.Hints().Hint("mlp:1")
+		return ok && c.cache.Resident("mlp:1")
+	})
+
+	files.write(t, ips[0], `{"gossip":[{"to":"`+ips[2]+`","cut":true}]}`)
+	files.write(t, ips[1], `{"gossip":[{"to":"`+ips[2]+`","cut":true}]}`)
+	files.write(t, ips[2], `{"gossip":[{"to":"`+ips[0]+`","cut":true},{"to":"`+ips[1]+`","cut":true}]}`)
+	before := c.group.Hints().Generation
+	// The majority side agrees on hints without c (a second model becomes
+	// hot), while c keeps serving what it holds.
+	push(t, a.admin, "mlp2", path)
+	testutil.Eventually(t, "a and b agree on new hints without c", func() bool {
+		for range 3 {
+			req := mlpRequest()
+			req.ModelName = "mlp2"
+			if _, err := a.infer.ModelInfer(testCtx(t), req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ha, hb := a.group.Hints(), b.group.Hints()
+		h, ok := ha.Hint("mlp2:1")
+		return ok && ha.Generation == hb.Generation && ha.Generation > before && !h.Has("c")
+	})
+	for range 3 {
+		resp, err := c.infer.ModelInfer(testCtx(t), mlpRequest())
+		if err != nil || param(resp, "edgeserve_served_by") != "c" {
+			t.Fatalf("the partitioned node stopped serving: %v", err)
+		}
+	}
+	if c.group.Hints().Generation != before {
+		t.Fatalf("the cut-off node learnt hints %d (had %d)", c.group.Hints().Generation, before)
+	}
+
+	for _, ip := range ips {
+		files.write(t, ip, `{}`)
+	}
+	testutil.Eventually(t, "after the heal c follows the region's generation", func() bool {
+		return c.group.Hints().Generation == a.group.Hints().Generation && c.group.Hints().Generation > before
 	})
 }

@@ -59,6 +59,7 @@ func Config(i int, region string) gossip.Config {
 	c.StateInterval = 100 * time.Millisecond
 	c.JoinRetryInterval = 100 * time.Millisecond
 	c.DeadNodeReclaimTime = 500 * time.Millisecond
+	c.ReconnectInterval = 300 * time.Millisecond
 	// The lan profile's retransmission (the local profile halves it): a
 	// change then reaches every node by gossip, not by a later push/pull.
 	c.RetransmitMult = 4
