@@ -172,7 +172,7 @@ func (r *taskRun) request(task int) {
 		v = r.choose(task)
 	}
 	wait := r.serve(task, v)
-	r.tally.served(v, r.w.Family[v], wait, r.w.Budgets[task])
+	r.tally.served(v, r.w.Family[v], wait, r.w.Budgets[task], r.bound(task))
 	if r.con.Variant == ByTask {
 		if r.con.Fallbacks {
 			r.keepFallback(task)
@@ -184,6 +184,14 @@ func (r *taskRun) request(task int) {
 	if r.pre != nil && r.used < r.capBytes {
 		r.preload()
 	}
+}
+
+// bound is the accuracy of task's preferred variant (0: none).
+func (r *taskRun) bound(task int) float64 {
+	if u := r.preferred[task]; u >= 0 {
+		return r.w.Family[u].Accuracy
+	}
+	return 0
 }
 
 // choose returns the variant variant.Choose picks for task now.

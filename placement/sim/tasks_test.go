@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -81,8 +82,8 @@ func TestRunTasksHandComputed(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
-			if r.Requests != 3 || r.BudgetMissShare != float64(tc.want.misses)/3 {
-				t.Errorf("requests %d, miss share %v", r.Requests, r.BudgetMissShare)
+			if r.Requests != 3 || r.BudgetMissShare != float64(tc.want.misses)/3 || math.Abs(r.AccuracyBound-0.80) > 1e-9 {
+				t.Errorf("requests %d, miss share %v, accuracy bound %v", r.Requests, r.BudgetMissShare, r.AccuracyBound)
 			}
 		})
 	}
