@@ -97,3 +97,20 @@ func TestSimTasksOnCSVTrace(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseBudgetRanges: --budgets never panics, and what it accepts is a
+// usable range.
+func FuzzParseBudgetRanges(f *testing.F) {
+	for _, s := range []string{"1.5-3", "4-16", "3-2", "-", "1e308-1e309", "0x1p-2-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseBudgetRanges([]string{s})
+		if err != nil {
+			return
+		}
+		if r := got[0]; !(r.Lo > 0) || !(r.Hi >= r.Lo) || math.IsInf(r.Hi, 0) {
+			t.Fatalf("%q accepted as %v", s, r)
+		}
+	})
+}
