@@ -54,7 +54,7 @@ closes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd, f) },
 	}
-	cmd.AddCommand(newSimGapCmd())
+	cmd.AddCommand(newSimGapCmd(), newSimTasksCmd())
 	f.workloadFlags.register(cmd.Flags())
 	cmd.Flags().Float64SliceVar(&f.capacities, "capacities", sim.DefaultCapacityFractions(), "capacities as fractions of all model bytes")
 	cmd.Flags().StringSliceVar(&f.policies, "policies", nil, "policies and references to compare (default: all)")

@@ -36,8 +36,14 @@
 //     with a 10 minute half-life), and every minute the best one is used.
 //     edgeserve-fixed keeps the constant 10 s chosen earlier on the whole
 //     sample (docs/policies.md).
-//   - missCost is the load time (or the round trip to a peer holding a
-//     loaded copy, if cheaper: SetPeerCopy). EdgeServeConfig.DelayedHits
+//   - missCost is the load time, or, if cheaper, the round trip to a peer
+//     holding a loaded copy (SetPeerCopy) or the cost of serving the
+//     model's requests with a loaded functionally-equivalent model
+//     (SetSubstitute: the equivalent's extra run time plus a time per
+//     percentage point of accuracy given up, SubstituteCost). The latter
+//     is the poster's utility of a model of a task: of several loaded
+//     equivalents, the ones another can stand in for are cheap to miss,
+//     so they are not all kept when one suffices. EdgeServeConfig.DelayedHits
 //     adds the waits of the requests expected during the load, rate x load
 //     / 2 each, the "delayed hits" of Atre et al. (SIGCOMM 2020); it is off
 //     by default because on the Azure sample it measured worse, even where

@@ -7,7 +7,8 @@ import (
 )
 
 // EdgeServe is EdgeServe's own policy; the package comment explains the
-// design. Optional hooks: SetPeerCopy, SetHint; it also preloads (Preload).
+// design. Optional hooks: SetPeerCopy, SetSubstitute, SetHint; it also
+// preloads (Preload).
 type EdgeServe struct {
 	cfg EdgeServeConfig
 	t   table
@@ -28,6 +29,9 @@ type EdgeServe struct {
 	last    []int64
 	// peerRTT is the round trip to a peer holding a loaded copy (0: none).
 	peerRTT []time.Duration
+	// subCost is what serving k's requests with a loaded equivalent costs
+	// (NoSubstitute: none can).
+	subCost []time.Duration
 	// logHint is log(1 + placement hint weight).
 	logHint []float64
 	// resident orders resident models by log utility, lowest first;
@@ -176,12 +180,13 @@ func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
 	p := &EdgeServe{
 		cfg: cfg, t: t, logCnt: make([]float64, n), logLong: make([]float64, n), last: make([]int64, n), hl: cfg.HalfLife,
 		memory:  newMemory(cfg.LongAfter, cfg.ShortBelow),
-		peerRTT: make([]time.Duration, n), logHint: make([]float64, n),
+		peerRTT: make([]time.Duration, n), subCost: make([]time.Duration, n), logHint: make([]float64, n),
 		resident: newKeyHeap(n), cold: newKeyHeap(n), cur: -1, preloadFree: -1,
 		periods: newPeriods(n, cfg.MinPeriod, cfg.MaxJitter),
 	}
 	for i := range p.logCnt {
 		p.logCnt[i], p.logLong[i] = math.Inf(-1), math.Inf(-1)
+		p.subCost[i] = NoSubstitute
 	}
 	if len(cfg.HalfLives) > 1 || len(cfg.AdmitRatios) > 1 {
 		p.sampled, p.sampledShare = sampleModels(t)
@@ -378,12 +383,16 @@ func (p *EdgeServe) rate(k Key, now time.Duration) float64 {
 }
 
 // missCost is the expected delay one miss on k causes, in seconds: the
-// load (or forwarding to a peer's copy, if cheaper), plus, with
-// DelayedHits, half a load for each request expected during it.
+// load, or, if cheaper, forwarding to a peer's copy or serving with a
+// loaded equivalent (SetSubstitute); plus, with DelayedHits, half a load
+// for each request expected during it.
 func (p *EdgeServe) missCost(k Key, now time.Duration) float64 {
 	l := p.t.cost[k].Seconds()
 	if rtt := p.peerRTT[k]; rtt > 0 {
 		l = min(l, rtt.Seconds())
+	}
+	if s := p.subCost[k]; s >= 0 {
+		l = min(l, s.Seconds())
 	}
 	if p.cfg.DelayedHits {
 		l *= 1 + p.rate(k, now)*l/2
