@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/placement/policy"
@@ -91,10 +92,13 @@ func (c placementCache) Preload(ctx context.Context, key string, hint int64) err
 }
 
 func (c placementCache) SetHint(key string, weight float64) bool { return c.c.SetHint(key, weight) }
-func (c placementCache) Unload(key string) bool                  { return c.c.Unload(key) }
-func (c placementCache) Resident(key string) bool                { return c.c.Resident(key) }
-func (c placementCache) Facts(key string) (cache.Facts, bool)    { return c.c.Facts(key) }
-func (c placementCache) Close(ctx context.Context) error         { return c.c.Close(ctx) }
+func (c placementCache) SetSubstitute(key string, cost time.Duration) bool {
+	return c.c.SetSubstitute(key, cost)
+}
+func (c placementCache) Unload(key string) bool               { return c.c.Unload(key) }
+func (c placementCache) Resident(key string) bool             { return c.c.Resident(key) }
+func (c placementCache) Facts(key string) (cache.Facts, bool) { return c.c.Facts(key) }
+func (c placementCache) Close(ctx context.Context) error      { return c.c.Close(ctx) }
 
 // Memory reads the cache's status as the node reports it.
 func (c placementCache) Memory() memoryStatus {

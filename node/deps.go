@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/edgeserve/edgeserve/placement/raftgroup"
 	"io"
+	"time"
 
 	"github.com/edgeserve/edgeserve/placement/cache"
 
@@ -75,6 +76,10 @@ type modelCache interface {
 	// SetHint weighs the model by a placement hint (0: none): a hinted
 	// model is evicted last.
 	SetHint(key string, weight float64) bool
+	// SetSubstitute tells a policy that values it (policy.Substitutable)
+	// what serving the model's requests with a loaded equivalent of its
+	// task costs (policy.NoSubstitute: none can).
+	SetSubstitute(key string, cost time.Duration) bool
 	Resident(key string) bool
 	// Facts is what the cache learnt of a model (measured load time).
 	Facts(key string) (cache.Facts, bool)

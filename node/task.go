@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"github.com/edgeserve/edgeserve/placement/policy"
 	"math"
 	"strconv"
 	"strings"
@@ -152,6 +153,7 @@ func (n *Node) chooseVariant(ctx context.Context, tr taskRequest, inputs []runti
 	if len(cands) == 0 && misfit != nil {
 		return taskChoice{}, fmt.Errorf("%w: no model of task %q accepts these inputs: %v", ErrBadRequest, tr.Task, misfit)
 	}
+	n.setSubstitutes(recs, cands, tr.Budget)
 	c, err := variant.Choose(cands, tr.Request)
 	if err != nil {
 		return taskChoice{}, fmt.Errorf("task %q: %w", tr.Task, err)
@@ -269,4 +271,34 @@ func (n *Node) taskMetadata(ctx context.Context, name, version string) (modelMet
 		}
 	}
 	return modelMeta{}, fmt.Errorf("task %q: %w", tr.Task, variant.ErrNoVariant)
+}
+
+// setSubstitutes tells the cache's policy, for each model of the task
+// stored here, what serving its requests with the best equivalent loaded
+// here would cost (policy.SubstituteCost: the extra run time and the
+// accuracy given up), among the equivalents that meet the budget;
+// policy.NoSubstitute when none does. A policy that values it
+// (EdgeServe's) then keeps one of several loaded equivalents rather than
+// all of them. It runs with every task request, so the costs follow the
+// models as they load and leave.
+func (n *Node) setSubstitutes(recs []store.Record, cands []variant.Candidate, budget time.Duration) {
+	run := map[string]time.Duration{}
+	for _, r := range recs {
+		run[r.Name] = n.runTime(r)
+	}
+	for _, k := range cands {
+		key := k.Name + ":" + k.Version
+		cost := policy.NoSubstitute
+		for _, s := range cands {
+			if s.Name == k.Name || s.Where != route.Hit || (budget > 0 && s.Latency > budget) {
+				continue
+			}
+			c := policy.SubstituteCost(policy.Equivalent{RunTime: run[k.Name], Accuracy: k.Accuracy},
+				policy.Equivalent{RunTime: run[s.Name], Accuracy: s.Accuracy}, policy.DefaultAccuracyPointCost)
+			if cost < 0 || c < cost {
+				cost = c
+			}
+		}
+		n.cache.SetSubstitute(key, cost)
+	}
 }

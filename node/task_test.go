@@ -2,10 +2,15 @@ package node
 
 import (
 	"encoding/json"
+	"github.com/edgeserve/edgeserve/placement/policy"
+	"github.com/edgeserve/edgeserve/placement/route"
+	"github.com/edgeserve/edgeserve/placement/variant"
+	"github.com/edgeserve/edgeserve/store"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 	"google.golang.org/grpc/codes"
@@ -230,4 +235,46 @@ func FuzzParseTask(f *testing.F) {
 			t.Fatalf("out of bounds: %+v from %q %q %q %q", tr, model, version, minAcc, budget)
 		}
 	})
+}
+
+// substituteRecorder is a modelCache that records SetSubstitute.
+type substituteRecorder struct {
+	modelCache
+	subs map[string]time.Duration
+}
+
+func (r *substituteRecorder) SetSubstitute(key string, cost time.Duration) bool {
+	r.subs[key] = cost
+	return true
+}
+
+// TestSetSubstitutes: each model of a task learns what its best loaded
+// equivalent within the budget would cost in its stead: the extra run
+// time plus the accuracy given up; a model with none learns NoSubstitute.
+func TestSetSubstitutes(t *testing.T) {
+	rec := &substituteRecorder{subs: map[string]time.Duration{}}
+	n := &Node{cache: rec, stats: newStats()}
+	ms := time.Millisecond
+	recs := []store.Record{{Name: "big", Version: 1, SizeBytes: 99e6}, {Name: "mid", Version: 1, SizeBytes: 9e6}, {Name: "small", Version: 1, SizeBytes: 4e6}}
+	cands := []variant.Candidate{
+		{Name: "big", Version: "1", Accuracy: 0.95, Latency: 300 * ms, Where: route.Load},
+		{Name: "mid", Version: "1", Accuracy: 0.90, Latency: 10 * ms, Where: route.Hit},
+		{Name: "small", Version: "1", Accuracy: 0.72, Latency: 5 * ms, Where: route.Hit},
+	}
+	n.setSubstitutes(recs, cands, 50*ms)
+	// big (run prior 100 ms) by mid (10 ms): no extra time, 5 points.
+	if got, want := rec.subs["big:1"], 5*policy.DefaultAccuracyPointCost; got != want {
+		t.Errorf("big: %v, want %v", got, want)
+	}
+	// mid by small: 18 points; small by mid: mid's extra run time only.
+	if got, want := rec.subs["mid:1"], 18*policy.DefaultAccuracyPointCost; got != want {
+		t.Errorf("mid: %v, want %v", got, want)
+	}
+	if got, want := rec.subs["small:1"], route.EstimateRun(9e6)-route.EstimateRun(4e6); got != want {
+		t.Errorf("small: %v, want %v", got, want)
+	}
+	n.setSubstitutes(recs, cands, 7*ms) // only small is within 7 ms
+	if rec.subs["small:1"] != policy.NoSubstitute || rec.subs["mid:1"] != 18*policy.DefaultAccuracyPointCost {
+		t.Errorf("with a 7 ms budget: %v", rec.subs)
+	}
 }
