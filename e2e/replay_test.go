@@ -18,7 +18,7 @@ import (
 // a 3-second trace in real time from four sites (one without a node,
 // whose requests go to every node in turn). Every request is answered,
 // and the routes add up: to the answers, and at each node the requests it
-// served itself (hit, load, fallback) are those it says it ran, the
+// served itself (hit, load, fallback, hedge) are those it says it ran, the
 // forwarded ones those other nodes ran.
 func TestReplaySmoke(t *testing.T) {
 	n1 := startNode(t, "edge-eu-1", "127.0.0.1", "--region", "eu", "--site", "eu-1")
@@ -85,7 +85,7 @@ func replayJSON(t *testing.T, args ...string) *replay.Report {
 
 // checkRoutes: the routes of answered requests add up to the answers, only
 // the cluster's nodes ran requests, and each node given to the replay
-// served itself (hit, load, fallback) the requests it says it ran.
+// served itself (hit, load, fallback, hedge) the requests it says it ran.
 func checkRoutes(t *testing.T, rep *replay.Report, nodes []*proc) {
 	t.Helper()
 	names := map[string]string{}
@@ -102,7 +102,7 @@ func checkRoutes(t *testing.T, rep *replay.Report, nodes []*proc) {
 	}
 	for _, n := range rep.Nodes {
 		name := names[n.Addr]
-		self := n.Routes["hit"] + n.Routes["load"] + n.Routes["fallback"]
+		self := n.Routes["hit"] + n.Routes["load"] + n.Routes["fallback"] + n.Routes["hedge"]
 		if self != n.ServedBy[name] || n.Answered-self != sum(n.ServedBy)-n.ServedBy[name] || n.Answered != sum(n.Routes) {
 			t.Fatalf("%s: routes %v, served by %v: its own routes do not match what it ran", name, n.Routes, n.ServedBy)
 		}

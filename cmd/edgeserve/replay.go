@@ -56,7 +56,7 @@ shared). Inputs follow each model's signature from the node's metadata,
 filled with data seeded by --seed.
 
 The report: success rate (and at the first try), latency p50/p95/p99, the
-routes the cluster took (hit, load, forward-hit, forward-load, fallback),
+routes the cluster took (hit, load, forward-hit, forward-load, fallback, hedge),
 which nodes ran the requests, per given node what it was sent; --json for
 the same as JSON (durations in ms).`,
 		Args: cobra.NoArgs,

@@ -120,7 +120,7 @@ func TestReplayAgainstCluster(t *testing.T) {
 
 // checkRoutes: the routes of answered requests add up to the answers, and
 // at each node (by address, with its name in names) the requests it
-// served itself (hit, load, fallback) are those it says it served.
+// served itself (hit, load, fallback, hedge) are those it says it served.
 func checkRoutes(t *testing.T, rep *replay.Report, names map[string]string) {
 	t.Helper()
 	sum := func(m map[string]int) (n int) {
@@ -133,7 +133,7 @@ func checkRoutes(t *testing.T, rep *replay.Report, names map[string]string) {
 		t.Fatalf("routes %v, served by %v: want them to add up to the %d answers", rep.Routes, rep.ServedBy, rep.OK)
 	}
 	for _, n := range rep.Nodes {
-		self := n.Routes["hit"] + n.Routes["load"] + n.Routes["fallback"]
+		self := n.Routes["hit"] + n.Routes["load"] + n.Routes["fallback"] + n.Routes["hedge"]
 		if name, ok := names[n.Addr]; ok && (self != n.ServedBy[name] || n.Answered-self != sum(n.ServedBy)-n.ServedBy[name]) {
 			t.Fatalf("node %s (%s): routes %v, served by %v: the local routes do not match what it served", name, n.Addr, n.Routes, n.ServedBy)
 		}

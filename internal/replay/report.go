@@ -35,8 +35,8 @@ type Report struct {
 	Latency        Percentiles            `json:"latency_ms"`
 	LatencyByRoute map[string]Percentiles `json:"latency_ms_by_route"`
 	// Routes counts answered requests by edgeserve_route (hit, load,
-	// forward-hit, forward-load, fallback; "none" when a reply had none),
-	// ServedBy by edgeserve_served_by, the node that ran them.
+	// forward-hit, forward-load, fallback, hedge; "none" when a reply had
+	// none), ServedBy by edgeserve_served_by, the node that ran them.
 	Routes   map[string]int `json:"routes"`
 	ServedBy map[string]int `json:"served_by"`
 	// Errors counts failed requests by the gRPC code of their last attempt.

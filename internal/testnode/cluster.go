@@ -25,6 +25,7 @@ func StartMember(t testing.TB, name, ip, region, site string, join ...string) *M
 		c.Server.GRPCAddr, c.Server.HTTPAddr = net.JoinHostPort(ip, "0"), net.JoinHostPort(ip, "0")
 		c.Cluster.Name, c.Cluster.Region, c.Cluster.Site = name, region, site
 		c.Cluster.GossipAddr, c.Cluster.Join = gossipAddr, join
+		c.Cluster.RaftAddr = net.JoinHostPort(ip, "0") // the region's Raft group, on a free port
 		c.Cluster.PublishInterval = 20 * time.Millisecond
 		c.Cluster.Replicas = 1
 	}, func(d *node.Deps) { d.GossipTune = fastGossip })
