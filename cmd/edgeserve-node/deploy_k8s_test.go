@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/edgeserve/edgeserve/node"
 )
 
 // k8sObject holds the fields of Kubernetes objects the test checks.
@@ -46,6 +48,10 @@ type k8sPort struct {
 	Protocol      string `yaml:"protocol"`
 }
 
+type k8sEnv struct {
+	Name string `yaml:"name"`
+}
+
 type k8sMount struct {
 	Name      string `yaml:"name"`
 	MountPath string `yaml:"mountPath"`
@@ -54,10 +60,8 @@ type k8sMount struct {
 type k8sPodSpec struct {
 	TerminationGracePeriodSeconds int `yaml:"terminationGracePeriodSeconds"`
 	Containers                    []struct {
-		Args []string `yaml:"args"`
-		Env  []struct {
-			Name string `yaml:"name"`
-		} `yaml:"env"`
+		Args           []string  `yaml:"args"`
+		Env            []k8sEnv  `yaml:"env"`
 		Ports          []k8sPort `yaml:"ports"`
 		ReadinessProbe struct {
 			HTTPGet struct {
@@ -117,6 +121,13 @@ func testKubernetes(t *testing.T) {
 	if gossip == nil || gossip.Spec.ClusterIP != "None" || !gossip.Spec.PublishNotReadyAddresses {
 		t.Fatalf("gossip service %+v: want a headless service publishing pods before they are ready", gossip)
 	}
+	var svcPorts []string
+	for _, p := range gossip.Spec.Ports {
+		svcPorts = append(svcPorts, strconv.Itoa(p.Port)+"/"+p.Protocol)
+	}
+	if !sameSet(svcPorts, []string{"7946/TCP", "7946/UDP", "8001/TCP", "8300/TCP"}) {
+		t.Errorf("gossip service ports %v: want gossip (TCP, UDP), gRPC and Raft", svcPorts)
+	}
 	var sets []string
 	for key := range objs {
 		if name, ok := strings.CutPrefix(key, "StatefulSet/"); ok {
@@ -126,8 +137,13 @@ func testKubernetes(t *testing.T) {
 	if len(sets) != 3 {
 		t.Fatalf("StatefulSets %v: want one per site", sets)
 	}
+	expect := map[string]int{} // bootstrap_expect by region
 	for _, name := range sets {
-		checkStatefulSet(t, objs, objs["StatefulSet/"+name], sets)
+		c := checkStatefulSet(t, objs, objs["StatefulSet/"+name], sets).Cluster
+		if n, ok := expect[c.Region]; ok && n != c.BootstrapExpect {
+			t.Errorf("%s: bootstrap_expect %d, another site of region %s has %d", name, c.BootstrapExpect, c.Region, n)
+		}
+		expect[c.Region] = c.BootstrapExpect
 	}
 }
 
@@ -152,7 +168,9 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
-func checkStatefulSet(t *testing.T, objs map[string]*k8sObject, ss *k8sObject, sets []string) {
+// checkStatefulSet checks one site's StatefulSet and returns its pods'
+// configuration.
+func checkStatefulSet(t *testing.T, objs map[string]*k8sObject, ss *k8sObject, sets []string) node.Config {
 	t.Helper()
 	pod := ss.Spec.Template
 	c := pod.Spec.Containers[0]
@@ -175,8 +193,12 @@ func checkStatefulSet(t *testing.T, objs map[string]*k8sObject, ss *k8sObject, s
 	if ann["prometheus.io/scrape"] != "true" || ann["prometheus.io/path"] != "/metrics" || ann["prometheus.io/port"] != port(t, cfg.Server.MetricsAddr) {
 		t.Errorf("%s: annotations %v: want Prometheus to scrape /metrics on %s", ss.Metadata.Name, ann, cfg.Server.MetricsAddr)
 	}
-	if ss.Spec.ServiceName != "edgeserve-gossip" || port(t, cfg.Cluster.GossipAddr) != strconv.Itoa(ports["gossip-tcp"]) || ports["gossip-udp"] != ports["gossip-tcp"] {
-		t.Errorf("%s: service %q, gossip %s, ports %v", ss.Metadata.Name, ss.Spec.ServiceName, cfg.Cluster.GossipAddr, ports)
+	if ss.Spec.ServiceName != "edgeserve-gossip" || port(t, cfg.Cluster.GossipAddr) != strconv.Itoa(ports["gossip-tcp"]) ||
+		ports["gossip-udp"] != ports["gossip-tcp"] || port(t, cfg.Cluster.RaftAddr) != strconv.Itoa(ports["raft"]) {
+		t.Errorf("%s: service %q, gossip %s, raft %s, ports %v", ss.Metadata.Name, ss.Spec.ServiceName, cfg.Cluster.GossipAddr, cfg.Cluster.RaftAddr, ports)
+	}
+	if !cfg.Server.InsecureAdmin && !slices.Contains(envNames(c.Env), "EDGESERVE_ADMIN_TOKEN") {
+		t.Errorf("%s: no admin token while listening beyond loopback", ss.Metadata.Name)
 	}
 	var joins []string
 	for _, name := range sets {
@@ -185,14 +207,20 @@ func checkStatefulSet(t *testing.T, objs map[string]*k8sObject, ss *k8sObject, s
 	if !sameSet(cfg.Cluster.Join, joins) || !strings.HasPrefix(cfg.Cluster.GossipKey, mountOf(c.VolumeMounts, "secrets")+"/") {
 		t.Errorf("%s: join %v, gossip key %q: want %v and the keyring from the Secret", ss.Metadata.Name, cfg.Cluster.Join, cfg.Cluster.GossipKey, joins)
 	}
-	var env []string
-	for _, e := range c.Env {
-		env = append(env, e.Name)
-	}
+	env := envNames(c.Env)
 	grace := time.Duration(pod.Spec.TerminationGracePeriodSeconds) * time.Second
 	if !slices.Contains(env, "EDGESERVE_ADMIN_TOKEN") || !slices.Contains(env, "EDGESERVE_CLUSTER_SECRET") || grace <= stopBudget(cfg) {
 		t.Errorf("%s: env %v, grace %v: want the token and secret from the Secret and more than %v", ss.Metadata.Name, env, grace, stopBudget(cfg))
 	}
+	return cfg
+}
+
+func envNames(env []k8sEnv) []string {
+	var out []string
+	for _, e := range env {
+		out = append(out, e.Name)
+	}
+	return out
 }
 
 // podArgs are the container's arguments as the pod's first replica gets

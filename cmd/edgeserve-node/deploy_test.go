@@ -46,7 +46,7 @@ func siteFiles(t *testing.T) []string {
 // transport security as the others (nodes of different modes cannot call
 // each other).
 func testSiteConfigs(t *testing.T) {
-	regions := map[string]bool{}
+	regions := map[string]int{} // bootstrap_expect by region
 	var mTLS []bool
 	for _, file := range siteFiles(t) {
 		cfg := parseExample(t, "--config", file)
@@ -59,7 +59,10 @@ func testSiteConfigs(t *testing.T) {
 			t.Errorf("%s: join %v, gossip key %q, profile %q: want a node of each site, a keyring, lan or wan", file, c.Join, c.GossipKey, c.GossipProfile)
 		}
 		checkServer(t, file, cfg)
-		regions[c.Region] = true
+		if n, ok := regions[c.Region]; ok && n != c.BootstrapExpect {
+			t.Errorf("%s: bootstrap_expect %d, another site of region %s has %d: want the same", file, c.BootstrapExpect, c.Region, n)
+		}
+		regions[c.Region] = c.BootstrapExpect
 		mTLS = append(mTLS, cfg.Server.TLSClientCAFile != "")
 	}
 	if len(regions) != 2 || slices.Contains(mTLS, !mTLS[0]) {
@@ -68,8 +71,11 @@ func testSiteConfigs(t *testing.T) {
 }
 
 // checkServer checks what node.New would refuse, and a known policy.
+// node.Config's validation is not exported, and the Raft rule is checked
+// only once the node listens, so the rules are restated here.
 func checkServer(t *testing.T, what string, cfg node.Config) {
 	t.Helper()
+	checkCluster(t, what, cfg)
 	s := cfg.Server
 	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") || (s.TLSClientCAFile != "" && s.TLSCertFile == "") {
 		t.Errorf("%s: tls_cert %q, tls_key %q, tls_client_ca %q do not go together", what, s.TLSCertFile, s.TLSKeyFile, s.TLSClientCAFile)
@@ -82,6 +88,26 @@ func checkServer(t *testing.T, what string, cfg node.Config) {
 	}
 	if port(t, s.MetricsAddr) != "8002" || port(t, s.HTTPAddr) != "8000" || port(t, s.GRPCAddr) != "8001" {
 		t.Errorf("%s: ports %s %s %s: want Triton's 8000, 8001, 8002", what, s.HTTPAddr, s.GRPCAddr, s.MetricsAddr)
+	}
+}
+
+// checkCluster: beyond loopback, gossip needs a key, Raft mutual TLS and
+// node-to-node calls a secret or mutual TLS, each unless insecure_cluster
+// (node/cluster_config.go, node/placement_group.go, node/config.go).
+func checkCluster(t *testing.T, what string, cfg node.Config) {
+	t.Helper()
+	c, mTLS := cfg.Cluster, cfg.Server.TLSClientCAFile != ""
+	if !c.Enabled() {
+		return
+	}
+	if (c.GossipKey == "" || !mTLS) && !c.InsecureCluster {
+		t.Errorf("%s: gossip key %q, mutual TLS %v: gossip and Raft beyond loopback need a key and mutual TLS, or insecure_cluster", what, c.GossipKey, mTLS)
+	}
+	if !mTLS && !c.InsecureCluster {
+		t.Errorf("%s: node-to-node calls need mutual TLS or a cluster secret (from the environment)", what)
+	}
+	if port(t, c.RaftAddr) != "8300" || c.BootstrapExpect < 1 {
+		t.Errorf("%s: raft_addr %q, bootstrap_expect %d: want port 8300 and a region that forms its group", what, c.RaftAddr, c.BootstrapExpect)
 	}
 }
 
@@ -162,7 +188,7 @@ func testDockerfile(t *testing.T) {
 		}
 	}
 	cfg := parseExample(t, cmd...)
-	if cfg.DataDir != "/var/lib/edgeserve" || !strings.Contains(text, "EXPOSE 8000 8001 8002 7946 7946/udp") ||
+	if cfg.DataDir != "/var/lib/edgeserve" || !strings.Contains(text, "EXPOSE 8000 8001 8002 7946 7946/udp 8300") ||
 		!strings.Contains(text, "RUN deploy/fetch-onnxruntime.sh") || !strings.Contains(text, `ENTRYPOINT ["/usr/local/bin/edgeserve-node"]`) {
 		t.Errorf("Dockerfile: data dir %q; want the volume's, the ports exposed, ONNX Runtime fetched, the node as entrypoint", cfg.DataDir)
 	}
