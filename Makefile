@@ -12,7 +12,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 TEST_TIMEOUT ?= 14m
 
-.PHONY: all setup build test test-short test-zoo-full run stop bench sim sim-gap sim-cv lint proto zoo fuzz clean
+.PHONY: all setup build test test-short test-zoo-full e2e run stop bench sim sim-gap sim-cv lint proto zoo fuzz clean
 
 all: build
 
@@ -38,6 +38,13 @@ test: setup lint
 ## test-short: the quick subset, without -race
 test-short: setup
 	$(GO) test -short ./...
+
+## e2e: the multi-process tests in e2e/ (real edgeserve-node processes on
+## 127.0.0.x driven by the CLI), the longer scenarios included
+## (EDGESERVE_E2E_LONG=1; `make test` runs only the short ones)
+E2E_TIMEOUT ?= 20m
+e2e: setup
+	EDGESERVE_E2E_LONG=1 EDGESERVE_REQUIRE_ORT=1 $(GO) test -count=1 -v -timeout $(E2E_TIMEOUT) ./e2e
 
 ## test-zoo-full: generate, load and run every zoo model (about 60 s, 1.5 GB in a temp dir)
 test-zoo-full: setup

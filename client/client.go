@@ -43,10 +43,14 @@ func Dial(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxRecvBytes))}
+	if cfg.Dialer != nil {
+		opts = append(opts, grpc.WithContextDialer(cfg.Dialer))
+	}
 	c := &Client{cfg: cfg}
 	for _, addr := range cfg.Addrs {
-		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds),
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxRecvBytes)))
+		conn, err := grpc.NewClient(addr, opts...)
 		if err != nil {
 			c.Close()
 			return nil, fmt.Errorf("client: %s: %w", addr, err)

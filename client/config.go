@@ -1,10 +1,12 @@
 package client
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 
@@ -39,6 +41,10 @@ type Config struct {
 	// PushChunkBytes is the size of one push message, in bytes; keep it
 	// well under the node's request limit.
 	PushChunkBytes int
+	// Dialer, when not nil, opens every connection to a node (addr is an
+	// address of Addrs as its host resolved); nil dials TCP. Tests record
+	// the connections a client makes with it.
+	Dialer func(ctx context.Context, addr string) (net.Conn, error)
 }
 
 // DefaultConfig calls one node on the default gRPC port of this machine.

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/edgeserve/edgeserve/node/codec"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
@@ -131,4 +132,24 @@ func DecodeResponse(resp *pb.ModelInferResponse) (*InferResponse, error) {
 		}
 	}
 	return out, nil
+}
+
+// Index returns the names of the models the first node that answers
+// knows (Triton's repository index: its own and, in a cluster, those
+// stored elsewhere), sorted, each once. It needs no admin token.
+func (c *Client) Index(ctx context.Context) ([]string, error) {
+	var names []string
+	err := c.each(ctx, func(ctx context.Context, n *node) error {
+		resp, err := n.infer.RepositoryIndex(ctx, &pb.RepositoryIndexRequest{})
+		names = names[:0]
+		for _, m := range resp.GetModels() {
+			names = append(names, m.GetName())
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	return slices.Compact(names), nil
 }

@@ -1,9 +1,13 @@
 package client_test
 
 import (
-	"github.com/edgeserve/edgeserve/internal/testutil"
+	"context"
+	"net"
 	"slices"
+	"sync"
 	"testing"
+
+	"github.com/edgeserve/edgeserve/internal/testutil"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -118,5 +122,57 @@ func TestDecodeResponse(t *testing.T) {
 		if _, err := client.DecodeResponse(resp); err == nil {
 			t.Errorf("%s: decoded", name)
 		}
+	}
+}
+
+// TestRouteParametersAndIndex: a real node says how it served each
+// request (a load, then a hit) in the response's parameters; the index
+// lists the pushed models once each; every connection goes through the
+// configured dialer, to the configured address.
+func TestRouteParametersAndIndex(t *testing.T) {
+	addr := testnode.Start(t, "")
+	ctx := testCtx(t)
+	admin := dial(t, "", addr)
+	for _, name := range []string{"b-adder", "a-adder"} {
+		if _, err := admin.PushFile(ctx, client.Model{Name: name}, testnode.ZooFile(t, "add_fp32"), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var dialled []string
+	cfg := client.DefaultConfig()
+	cfg.Addrs = []string{addr}
+	cfg.Dialer = func(ctx context.Context, a string) (net.Conn, error) {
+		mu.Lock()
+		dialled = append(dialled, a)
+		mu.Unlock()
+		return (&net.Dialer{}).DialContext(ctx, "tcp", a)
+	}
+	c, err := client.Dial(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	in := []runtime.Tensor{fp32("a", []int64{1, 1}, 1), fp32("b", []int64{1, 1}, 2)}
+	for _, want := range []string{"load", "hit"} {
+		resp, err := c.Infer(ctx, client.InferRequest{Model: "a-adder", Inputs: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := resp.Parameters["edgeserve_route"]; got != want {
+			t.Fatalf("edgeserve_route = %q (parameters %v), want %q", got, resp.Parameters, want)
+		}
+		if _, ok := resp.Parameters["edgeserve_served_by"]; !ok {
+			t.Fatalf("no edgeserve_served_by in %v", resp.Parameters)
+		}
+	}
+	names, err := c.Index(ctx)
+	if err != nil || !slices.Equal(names, []string{"a-adder", "b-adder"}) {
+		t.Fatalf("Index = %v, %v", names, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(dialled) == 0 || slices.ContainsFunc(dialled, func(a string) bool { return a != addr }) {
+		t.Fatalf("dialled %v, want only %s", dialled, addr)
 	}
 }

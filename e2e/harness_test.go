@@ -23,6 +23,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binaries when the tests end.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 // bins builds edgeserve-node and edgeserve into a temporary directory.
 func bins(t *testing.T) string {
 	t.Helper()
@@ -81,6 +90,7 @@ func startNode(t *testing.T, name, ip string, flags ...string) *proc {
 		"--ort-lib", testutil.ORTLibrary(t)}, flags...)
 	p.cmd = exec.Command(filepath.Join(bins(t), "edgeserve-node"), args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	p.cmd.SysProcAttr = dieWithTest()
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +113,12 @@ func startNode(t *testing.T, name, ip string, flags ...string) *proc {
 	return p
 }
 
+// dieWithTest has a child process killed when the test process dies (a
+// test that times out panics, and its cleanups do not run).
+func dieWithTest() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
+
 // stop sends SIGTERM and waits for the exit.
 func (p *proc) stop(t *testing.T) {
 	t.Helper()
@@ -118,6 +134,15 @@ func (p *proc) stop(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("%s did not stop after SIGTERM", p.name)
 	}
+}
+
+// kill sends SIGKILL (kill -9) and waits for the exit.
+func (p *proc) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	p.done <- <-p.done // keep the exit for the cleanup
 }
 
 // cli runs the edgeserve CLI and returns its standard output.

@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/edgeserve/edgeserve/client"
 	"github.com/edgeserve/edgeserve/node/codec"
-	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/spf13/cobra"
 )
@@ -109,63 +105,7 @@ func (o *inferOpts) inputs(ctx context.Context, c *client.Client, model string) 
 	if err != nil {
 		return nil, err
 	}
-	return randomInputs(md.GetInputs(), o.batch, o.seed)
-}
-
-// randomInputs makes seeded random tensors for the model's inputs, with
-// dynamic dimensions set to batch.
-func randomInputs(specs []*pb.ModelMetadataResponse_TensorMetadata, batch int64, seed uint64) ([]runtime.Tensor, error) {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	out := make([]runtime.Tensor, len(specs))
-	for i, s := range specs {
-		dt, err := codec.ParseDataType(s.GetDatatype())
-		if err != nil {
-			return nil, fmt.Errorf("input %s: %w", s.GetName(), err)
-		}
-		shape := make([]int64, len(s.GetShape()))
-		for j, d := range s.GetShape() {
-			shape[j] = d
-			if d < 0 {
-				shape[j] = batch
-			}
-		}
-		n, err := codec.NumElements(shape)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = runtime.Tensor{Name: s.GetName(), Type: dt, Shape: shape, Data: randomData(dt, n, rng)}
-	}
-	return out, nil
-}
-
-// randomData draws n elements: floats in [-1, 1), integers in [0, 10),
-// booleans fair.
-func randomData(dt runtime.DataType, n int64, rng *rand.Rand) []byte {
-	size := dt.ElementSize()
-	b := make([]byte, n*int64(size))
-	le := binary.LittleEndian
-	for i := int64(0); i < n; i++ {
-		e := b[i*int64(size):]
-		f := float32(rng.Float64()*2 - 1)
-		switch dt {
-		case runtime.Float32:
-			le.PutUint32(e, math.Float32bits(f))
-		case runtime.Float64:
-			le.PutUint64(e, math.Float64bits(float64(f)))
-		case runtime.Float16:
-			le.PutUint16(e, codec.Float32ToHalf(f))
-		case runtime.BFloat16:
-			le.PutUint16(e, codec.Float32ToBFloat16(f))
-		case runtime.Bool:
-			e[0] = byte(rng.IntN(2))
-		default:
-			v := uint64(rng.IntN(10))
-			for k := 0; k < size; k++ {
-				e[k] = byte(v >> (8 * k))
-			}
-		}
-	}
-	return b
+	return client.SeededInputs(md.GetInputs(), o.batch, o.seed)
 }
 
 func printJSON(w io.Writer, resp *client.InferResponse) error {

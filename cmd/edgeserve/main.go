@@ -1,6 +1,6 @@
 // Command edgeserve is the EdgeServe CLI: generate the model zoo, benchmark
 // the runtime, manage models, send inference requests, simulate cache
-// policies on traces.
+// policies on traces, replay traces against a live cluster.
 package main
 
 import (
@@ -34,6 +34,7 @@ func newRootCmd() *cobra.Command {
 		newTraceCmd(),
 		newInferCmd(),
 		newClusterCmd(),
+		newReplayCmd(),
 	)
 	return root
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/edgeserve/edgeserve/client"
@@ -20,22 +21,31 @@ import (
 
 // remote holds the flags every command that talks to nodes shares.
 type remote struct {
+	tlsFlags
 	addrs    string
 	token    string
+	insecure bool
+	timeout  time.Duration
+}
+
+// tlsFlags say how to reach nodes over TLS.
+type tlsFlags struct {
 	caFile   string
 	certFile string
 	keyFile  string
-	insecure bool
-	timeout  time.Duration
+}
+
+func (t *tlsFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&t.caFile, "tls-ca", "", "CA certificate (PEM) to reach nodes over TLS")
+	f.StringVar(&t.certFile, "tls-cert", "", "client certificate (PEM) for nodes that require mutual TLS (with --tls-key and --tls-ca)")
+	f.StringVar(&t.keyFile, "tls-key", "", "client key (PEM) for --tls-cert")
 }
 
 func (r *remote) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&r.addrs, "addr", "127.0.0.1:8001", "node gRPC address(es), comma-separated; tried in turn")
 	f.StringVar(&r.token, "admin-token", "", "admin bearer token (default $EDGESERVE_ADMIN_TOKEN)")
-	f.StringVar(&r.caFile, "tls-ca", "", "CA certificate (PEM) to reach nodes over TLS")
-	f.StringVar(&r.certFile, "tls-cert", "", "client certificate (PEM) for nodes that require mutual TLS (with --tls-key and --tls-ca)")
-	f.StringVar(&r.keyFile, "tls-key", "", "client key (PEM) for --tls-cert")
+	r.tlsFlags.register(f)
 	f.BoolVar(&r.insecure, "insecure-admin", false, "send the admin token without TLS to nodes that are not on loopback (trusted networks only)")
 	// The names of earlier releases keep working, unlisted.
 	f.StringVar(&r.token, "token", "", "same as --admin-token")

@@ -123,25 +123,6 @@ func TestInferCommand(t *testing.T) {
 	}
 }
 
-func TestRandomInputsDeterministic(t *testing.T) {
-	specs := []*pbTensorMeta{{Name: "x", Datatype: "FP16", Shape: []int64{-1, 3}}, {Name: "y", Datatype: "INT8", Shape: []int64{2}}}
-	a, err := randomInputs(specs, 2, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := randomInputs(specs, 2, 7)
-	c, _ := randomInputs(specs, 2, 8)
-	if len(a[0].Data) != 12 || len(a[1].Data) != 2 || a[0].Shape[0] != 2 {
-		t.Fatalf("shapes/sizes wrong: %+v", a)
-	}
-	if !bytes.Equal(a[0].Data, b[0].Data) || bytes.Equal(a[0].Data, c[0].Data) {
-		t.Fatal("same seed must give the same inputs and another seed others")
-	}
-	if _, err := randomInputs([]*pbTensorMeta{{Name: "s", Datatype: "BYTES"}}, 1, 1); err == nil {
-		t.Fatal("BYTES input accepted")
-	}
-}
-
 type pbTensorMeta = pb.ModelMetadataResponse_TensorMetadata
 
 // TestListJoinsLocalLs: with a local "ls" already in the group, "ls" stays

@@ -16,7 +16,7 @@ import (
 // test, and returns its gRPC address.
 func Start(t testing.TB, token string) string {
 	t.Helper()
-	return start(t, func(c *node.Config) { c.Server.AdminToken = token })
+	return start(t, func(c *node.Config) { c.Server.AdminToken = token }, nil)
 }
 
 // StartTLS is Start with gRPC and HTTP served over TLS with the given
@@ -25,7 +25,7 @@ func StartTLS(t testing.TB, token, certFile, keyFile string) string {
 	t.Helper()
 	return start(t, func(c *node.Config) {
 		c.Server.AdminToken, c.Server.TLSCertFile, c.Server.TLSKeyFile = token, certFile, keyFile
-	})
+	}, nil)
 }
 
 // StartMutualTLS is StartTLS that also requires every client to present a
@@ -35,16 +35,22 @@ func StartMutualTLS(t testing.TB, token, certFile, keyFile, clientCA string) str
 	return start(t, func(c *node.Config) {
 		c.Server.AdminToken, c.Server.TLSCertFile, c.Server.TLSKeyFile = token, certFile, keyFile
 		c.Server.TLSClientCAFile = clientCA
-	})
+	}, nil)
 }
 
-func start(t testing.TB, mod func(*node.Config)) string {
+// start runs a node with cfg adjusted by mod and its dependencies by
+// modDeps (nil: none).
+func start(t testing.TB, mod func(*node.Config), modDeps func(*node.Deps)) string {
 	t.Helper()
 	cfg := node.DefaultConfig(t.TempDir())
 	cfg.Runtime.ORTLibrary = testutil.ORTLibrary(t)
 	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr, cfg.Server.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", ""
 	mod(&cfg)
-	n, err := node.New(cfg, node.Deps{})
+	var deps node.Deps
+	if modDeps != nil {
+		modDeps(&deps)
+	}
+	n, err := node.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
