@@ -93,7 +93,7 @@ sim: build
 ## accountings, three profile sets, mapping seeds 1-3, three capacities;
 ## SIM_MAPPING=shared,per-function adds the other mapping)
 SIM_MAPPING ?= shared
-SIM_GAP_POLICIES ?= lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve,edgeserve-serving
+SIM_GAP_POLICIES ?= lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve,edgeserve-serving,edgeserve-forward,edgeserve-node
 sim-gap: build
 	$(BIN)/edgeserve sim gap --azure $(SIM_AZURE) --mapping $(SIM_MAPPING) --policies $(SIM_GAP_POLICIES)
 

@@ -21,8 +21,16 @@
 // costs one LoadTime and takes no room from this node's budget. Policies
 // with admission control (edgeserve) decline to cache a model that would
 // save less than what it displaces, and the offline schedules bypass in
-// the same way, so both are costed alike. The node itself does not forward
-// yet and runs its policies in their serving form (policy.NewServing).
+// the same way, so both are costed alike.
+//
+// Options.Forward replays a node that forwards instead (forward.go): a
+// request for a model it does not load goes to a peer holding a loaded
+// copy, a round trip away, when placement/route's cost model (the code
+// the node runs) ranks that first. Online names the forms: the policy's
+// own (transient loads), the serving form that must cache what it serves
+// (policy.NewServing), the policy's own forwarding what it declines, and
+// the node's: the serving form, its router forwarding a load that would
+// evict a model in use (node/route.go's hot rule).
 //
 // The other reading, where every request must be served from this node's
 // memory and a load waits for loads in flight to free it, was tried: on
