@@ -34,6 +34,7 @@ type cluster struct {
 	// peerBuf and peerIdx hold a routing decision's candidates.
 	peerBuf []route.Peer
 	peerIdx []int32
+	opts    []route.Option
 	view    RegionView
 }
 

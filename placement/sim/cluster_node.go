@@ -70,8 +70,10 @@ func (n *cnode) startLoad(t, d time.Duration) time.Duration {
 // earliest free run slot and returns when it finishes.
 func (n *cnode) run(t, d time.Duration) time.Duration {
 	i := earliest(n.runFree)
-	done := max(t, n.runFree[i]) + d
+	start := max(t, n.runFree[i])
+	done := start + d
 	n.runFree[i] = done
+	n.queue(start) // drop what finished, so the heap holds only the queue
 	n.running.push(done)
 	return done
 }

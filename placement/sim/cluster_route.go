@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"time"
 
 	"github.com/edgeserve/edgeserve/placement/route"
@@ -30,7 +31,12 @@ func (c *cluster) routed(n *cnode, k int32) (time.Duration, Served) {
 	local := route.Local{LoadTime: e.LoadCost, FetchTime: fetch, Queue: n.loadQueue(c.now),
 		Run: c.w.Models[k].RunTime, NoRoom: n.budget >= 0 && e.SizeBytes > n.budget}
 	local.Declined = !local.NoRoom && n.evictsHot(e.SizeBytes, c.cfg.HotWindow, c.sizes)
-	opts := route.Choose(local, c.peers(n, k))
+	bound := time.Duration(math.MaxInt64)
+	if !local.Declined && !local.NoRoom {
+		bound = local.Cost()
+	}
+	opts := route.ChooseInto(c.opts, local, c.peers(n, k, bound))
+	c.opts = opts
 	if len(opts) == 0 || opts[0].Kind == route.Load {
 		done, _ := c.here(n, k, c.now)
 		return done, ServedLoad
@@ -46,35 +52,40 @@ func (c *cluster) forward(n, p *cnode, k int32) time.Duration {
 	return done + rtt - rtt/2
 }
 
-// peers describes for the router the MaxPeers nearest peers that have k
-// loaded and ready, and the MaxPeers nearest that do not but have room
-// for it.
-func (c *cluster) peers(n *cnode, k int32) []route.Peer {
+// peers describes for the router the peers that have k loaded and
+// ready, and those that do not but have room for it: of each kind, the
+// MaxPeers nearest, leaving out any that cannot be the cheapest option
+// (its round trip plus the run, or plus load and run, already costs more
+// than an option offered or than the local load, bound), since the
+// replay takes only the first. The router ranks what it is offered by
+// the cost model the node uses.
+func (c *cluster) peers(n *cnode, k int32, bound time.Duration) []route.Peer {
 	c.peerBuf, c.peerIdx = c.peerBuf[:0], c.peerIdx[:0]
-	ready := func(m int32) bool { p := c.nodes[m]; return p.resident[k] && p.readyAt[k] <= c.now }
-	if hs := c.holders[k]; len(hs) > 2*c.cfg.MaxPeers {
-		for _, m := range c.nearest[n.id] {
-			if len(c.peerIdx) == c.cfg.MaxPeers {
-				break
-			}
-			if ready(m) {
-				c.addPeer(n, m, k, true)
+	run, load := c.w.Models[k].RunTime, c.entries[k].LoadCost
+	if hs := c.holders[k]; len(hs) <= c.cfg.MaxPeers {
+		for _, m := range hs {
+			if p := c.nodes[m]; int(m) != n.id && p.readyAt[k] <= c.now {
+				bound = min(bound, c.addPeer(n, m, k, true))
 			}
 		}
 	} else {
-		for _, m := range hs {
-			if int(m) != n.id && ready(m) {
-				c.addPeer(n, m, k, true)
+		for i, found := 0, 0; i < len(c.nearest[n.id]) && found < c.cfg.MaxPeers; i++ {
+			m := c.nearest[n.id][i]
+			if c.topo.NodeRTT(n.id, int(m))+run > bound {
+				break
+			}
+			if p := c.nodes[m]; p.resident[k] && p.readyAt[k] <= c.now {
+				bound = min(bound, c.addPeer(n, m, k, true))
+				found++
 			}
 		}
-		c.keepNearest(n)
 	}
 	for i, m := range c.nearest[n.id] {
-		if i == c.cfg.MaxPeers {
+		if i == c.cfg.MaxPeers || c.topo.NodeRTT(n.id, int(m))+load+run > bound {
 			break
 		}
 		if p := c.nodes[m]; !p.resident[k] && c.sizes[k] <= p.free() {
-			c.addPeer(n, m, k, false)
+			bound = min(bound, c.addPeer(n, m, k, false))
 		}
 	}
 	return c.peerBuf
@@ -82,7 +93,8 @@ func (c *cluster) peers(n *cnode, k int32) []route.Peer {
 
 // addPeer describes node m to the router as node/route.go's peerCosts
 // does: a peer not known to store the bytes pays a fetch estimate.
-func (c *cluster) addPeer(n *cnode, m, k int32, loaded bool) {
+// It returns the peer's cost as the router counts it.
+func (c *cluster) addPeer(n *cnode, m, k int32, loaded bool) time.Duration {
 	p := c.nodes[m]
 	rp := route.Peer{Name: p.name, RTT: c.topo.NodeRTT(n.id, int(m)), Loaded: loaded, Queue: p.queue(c.now),
 		Run: c.w.Models[k].RunTime, LoadTime: c.entries[k].LoadCost, Room: !loaded}
@@ -91,22 +103,7 @@ func (c *cluster) addPeer(n *cnode, m, k int32, loaded bool) {
 	}
 	c.peerBuf = append(c.peerBuf, rp)
 	c.peerIdx = append(c.peerIdx, m)
-}
-
-// keepNearest trims the candidates to the MaxPeers nearest (ties by
-// number).
-func (c *cluster) keepNearest(n *cnode) {
-	for len(c.peerIdx) > c.cfg.MaxPeers {
-		far := 0
-		for i := range c.peerIdx {
-			if c.closer(n.id, int(c.peerIdx[far]), int(c.peerIdx[i])) {
-				far = i
-			}
-		}
-		last := len(c.peerIdx) - 1
-		c.peerIdx[far], c.peerBuf[far] = c.peerIdx[last], c.peerBuf[last]
-		c.peerIdx, c.peerBuf = c.peerIdx[:last], c.peerBuf[:last]
-	}
+	return rp.Cost()
 }
 
 // peerNamed is the candidate the router named.
