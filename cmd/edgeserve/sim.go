@@ -53,11 +53,12 @@ miss costs one load time and nothing else).
 
 "sim gap" measures, over many mappings, capacities and both accountings,
 how much of the gap between LRU and the offline schedules each policy
-closes.`,
+closes; "sim cluster" replays the trace on a whole cluster of sites and
+nodes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd, f) },
 	}
-	cmd.AddCommand(newSimGapCmd())
+	cmd.AddCommand(newSimGapCmd(), newSimClusterCmd())
 	f.workloadFlags.register(cmd.Flags())
 	cmd.Flags().Float64SliceVar(&f.capacities, "capacities", sim.DefaultCapacityFractions(), "capacities as fractions of all model bytes")
 	cmd.Flags().StringSliceVar(&f.policies, "policies", nil, "policies and references to compare (default: all)")

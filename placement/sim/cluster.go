@@ -197,6 +197,10 @@ func (c *cluster) here(n *cnode, k int32, a time.Duration) (time.Duration, bool)
 		return n.run(max(a, ready), run), false
 	}
 	n.p.OnAccess(e, c.now, false)
+	if ready := n.transient[k]; ready > a { // share the load in progress
+		c.tally.delayedHit(ready - a)
+		return n.run(ready, run), false
+	}
 	ready := c.load(n, k, a)
 	c.tally.load(ready - a)
 	return n.run(ready, run), true
@@ -211,6 +215,7 @@ func (c *cluster) load(n *cnode, k int32, a time.Duration) time.Duration {
 	if (n.budget < 0 || e.SizeBytes <= n.budget) && c.makeRoom(n, e.SizeBytes) {
 		c.insert(n, k, ready)
 	} else {
+		n.transient[k] = ready
 		c.tally.transient++
 	}
 	return ready

@@ -19,6 +19,10 @@ type cnode struct {
 	// readyAt is when a resident model's load completes; lastUse when a
 	// request last reached it here.
 	readyAt, lastUse []time.Duration
+	// transient is when a load that could not be cached completes: a
+	// request arriving before then shares it, as concurrent requests for
+	// one model share one load in the node's cache.
+	transient []time.Duration
 	// disk says the model's bytes are stored here.
 	disk         []bool
 	used, budget int64 // budget < 0: unbounded
@@ -39,6 +43,7 @@ type cnode struct {
 func newCNode(id, site int, p policy.Policy, models int, budget int64, loadSlots, runSlots int) *cnode {
 	n := &cnode{id: id, site: site, name: fmt.Sprintf("n%05d", id), p: p, resident: make([]bool, models),
 		readyAt: make([]time.Duration, models), lastUse: make([]time.Duration, models), disk: make([]bool, models),
+		transient: make([]time.Duration, models),
 		budget: budget, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots)}
 	n.evictable = func(k policy.Key) bool { return n.resident[k] && n.readyAt[k] <= n.now }
 	return n
