@@ -122,3 +122,22 @@ func TestClusterTinyTotals(t *testing.T) {
 		t.Fatalf("got  %+v\nwant %+v", r, want)
 	}
 }
+
+// TestClusterTransientLoadShared: a model larger than a node's memory is
+// loaded without being cached, and a request that arrives during that
+// load shares it.
+func TestClusterTransientLoadShared(t *testing.T) {
+	w := &Workload{Models: []profile.Model{timed("C", 100, 50*ms, 10*ms)},
+		Requests: []trace.Request{{Time: 0}, {Time: 20 * ms}, {Time: 100 * ms}}}
+	cfg := DefaultClusterConfig(twoSites(), 60)
+	var got []time.Duration
+	cfg.Observe = func(_ int, lat time.Duration, _ Served) { got = append(got, lat) }
+	r, err := RunCluster(w, cfg, Alone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 + 50 + 10; 2 + (50 - 20) + 10; a new load: 62.
+	if want := []time.Duration{62 * ms, 42 * ms, 62 * ms}; !slices.Equal(got, want) || r.Transient != 2 || r.DelayedHits != 1 || r.PeakHeldBytes != 0 {
+		t.Fatalf("latencies %v, want %v; %+v", got, want, r)
+	}
+}
