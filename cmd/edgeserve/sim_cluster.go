@@ -35,6 +35,8 @@ type clusterFlags struct {
 	maxPeers     int
 	replicas     int
 	hintInterval time.Duration
+	warmup       time.Duration
+	declineCap   float64
 	within       float64
 	parallel     int
 	json         bool
@@ -113,6 +115,8 @@ func (f *clusterFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.maxPeers, "max-peers", d.MaxPeers, "peers of each kind a routing decision ranks (the nearest)")
 	fs.IntVar(&f.replicas, "replicas", d.Replicas, "nodes storing each model's bytes at the start")
 	fs.DurationVar(&f.hintInterval, "hint-interval", d.HintInterval, "full system: how often each region plans hints")
+	fs.DurationVar(&f.warmup, "warmup", 0, "replay but do not count the requests of this first stretch of the trace (caches start empty)")
+	fs.Float64Var(&f.declineCap, "decline-cap", 0, "a variant of the router (not the node's): take a declined load after all when the cheapest forward costs more than this many times it (0: off)")
 	fs.Float64Var(&f.within, "within", 1.2, "report the smallest memory fraction at which full's p99 is within this factor of the oracle's")
 	fs.IntVar(&f.parallel, "parallel", 0, "replays to run at once (default: one per CPU)")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table (durations in ns)")
@@ -144,8 +148,8 @@ func runSimCluster(cmd *cobra.Command, f *clusterFlags) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "cluster: %d regions, %d sites, %d nodes; workload: %d requests over %d models (%.2f GB)\n",
 		len(topo.Regions), len(topo.Sites), topo.Nodes(), len(w.Requests), len(w.Models), float64(w.TotalBytes())/1e9)
 	cfg := sim.DefaultClusterConfig(topo, 0)
-	cfg.Policy, cfg.LoadSlots, cfg.RunSlots, cfg.MaxPeers, cfg.Replicas, cfg.HintInterval =
-		f.policy, f.loadSlots, f.runSlots, f.maxPeers, f.replicas, f.hintInterval
+	cfg.Policy, cfg.LoadSlots, cfg.RunSlots, cfg.MaxPeers, cfg.Replicas, cfg.HintInterval, cfg.Warmup, cfg.DeclineCap =
+		f.policy, f.loadSlots, f.runSlots, f.maxPeers, f.replicas, f.hintInterval, f.warmup, f.declineCap
 	results, err := sim.ClusterSweep(cmd.Context(), w, cfg, f.fractions, cons, f.parallel)
 	if err != nil {
 		return err

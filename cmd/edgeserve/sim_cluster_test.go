@@ -72,7 +72,8 @@ func TestSimClusterRejectsBadFlags(t *testing.T) {
 	}
 	for _, args := range [][]string{{"--contenders", "everyone"}, {"--site", "x"}, {"--memory-fractions", "0"},
 		{"--plot", "p.gif"}, {"--within", "0.5"}, {"--policy", "fifo"}, {"--rtt-matrix", bad},
-		{"--rtt-matrix", "missing.csv"}, {"--regions", "0"}, {"--jitter-ms", "-1"}, {"--client-rtt-ms", "NaN"}, {"--roam", "2"}} {
+		{"--rtt-matrix", "missing.csv"}, {"--regions", "0"}, {"--jitter-ms", "-1"}, {"--client-rtt-ms", "NaN"}, {"--roam", "2"},
+		{"--warmup", "-1s"}, {"--decline-cap", "-1"}, {"--run-slots", "0"}} {
 		if _, err := runCLI(t, append(append([]string(nil), clusterArgs...), args...)...); err == nil {
 			t.Errorf("%v accepted", args)
 		}

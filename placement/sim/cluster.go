@@ -51,6 +51,9 @@ func RunCluster(w *Workload, cfg ClusterConfig, con ClusterContender) (ClusterRe
 	}
 	for i, r := range w.Requests {
 		c.advance(r.Time)
+		if !c.tally.counting && r.Time >= cfg.Warmup {
+			c.tally.start(r.Time)
+		}
 		lat, how := c.serve(r.Model, int(r.Site))
 		lat += c.topo.ClientRTT
 		c.tally.request(lat, how)
@@ -216,7 +219,7 @@ func (c *cluster) load(n *cnode, k int32, a time.Duration) time.Duration {
 		c.insert(n, k, ready)
 	} else {
 		n.transient[k] = ready
-		c.tally.transient++
+		c.tally.transientLoad()
 	}
 	return ready
 }
@@ -229,7 +232,7 @@ func (c *cluster) preload(n *cnode, k int32) bool {
 	}
 	n.now = c.now
 	c.insert(n, k, n.startLoad(c.now, c.fetch(n, k)+c.entries[k].LoadCost))
-	c.tally.preloads++
+	c.tally.preload()
 	return true
 }
 

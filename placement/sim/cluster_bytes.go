@@ -60,7 +60,7 @@ func (c *cluster) fetch(n *cnode, k int32) time.Duration {
 	}
 	from, d := c.fetchFrom(n, k)
 	if from >= 0 && c.topo.NodeSite(from) != n.site {
-		c.tally.bytesBetweenSites += c.sizes[k]
+		c.tally.moved(c.sizes[k])
 	}
 	c.store(n, k)
 	return d

@@ -68,6 +68,16 @@ type ClusterConfig struct {
 	// MeshCopyQueue: ModelMesh adds a copy of a model when every copy has
 	// at least this many requests running or queued.
 	MeshCopyQueue int
+	// DeclineCap, when positive, is a variant of the router's rule for a
+	// declined load (not what the node runs): the load here is taken
+	// after all when the cheapest forward is predicted to cost more than
+	// DeclineCap times it. Zero forwards a declined load whatever the
+	// forward costs, as route.Choose ranks it.
+	DeclineCap float64
+	// Warmup is the start of the trace whose requests are replayed but
+	// not counted in the result (the caches start empty; the oracle's
+	// are full).
+	Warmup time.Duration
 	// Seed places the model bytes.
 	Seed uint64
 	// Observe, when set, is called with every request's latency (from
@@ -91,13 +101,13 @@ func (s Served) String() string {
 	return [...]string{"hit", "load", "forward"}[s]
 }
 
-// DefaultClusterConfig: EdgeServe's policy, 2 load slots and 4 run slots
+// DefaultClusterConfig: EdgeServe's policy, 2 load slots and 8 run slots
 // per node, the node's 30 s hot window, 8 peers ranked, 100 MiB/s, 2
 // replicas, no hints (NoHints) every 30 s at weight 1, ModelMesh copying
 // at a queue of 4, seed 1.
 func DefaultClusterConfig(topo *Topology, nodeBudgetBytes int64) ClusterConfig {
 	return ClusterConfig{Topology: topo, NodeBudgetBytes: nodeBudgetBytes, Policy: "edgeserve",
-		LoadSlots: 2, RunSlots: 4, HotWindow: NodeHotWindow, MaxPeers: 8, FetchBytesPerSecond: 100 << 20,
+		LoadSlots: 2, RunSlots: 8, HotWindow: NodeHotWindow, MaxPeers: 8, FetchBytesPerSecond: 100 << 20,
 		Replicas: 2, Planner: NoHints{}, HintInterval: 30 * time.Second, HintWeight: 1, MeshCopyQueue: 4, Seed: 1}
 }
 
@@ -115,8 +125,8 @@ func (c *ClusterConfig) validate() error {
 		return fmt.Errorf("sim: cluster: load slots, run slots, peers, replicas and ModelMesh's copy queue must be positive")
 	case !(c.FetchBytesPerSecond > 0):
 		return fmt.Errorf("sim: cluster: fetch speed %v is not positive", c.FetchBytesPerSecond)
-	case c.HotWindow < 0 || c.HintInterval <= 0:
-		return fmt.Errorf("sim: cluster: negative hot window or no hint interval")
+	case c.HotWindow < 0 || c.HintInterval <= 0 || c.Warmup < 0 || !(c.DeclineCap >= 0):
+		return fmt.Errorf("sim: cluster: negative hot window, warmup or decline cap, or no hint interval")
 	case c.Planner == nil:
 		return fmt.Errorf("sim: cluster: no hint planner (NoHints plans none)")
 	}

@@ -60,5 +60,5 @@ func (c *cluster) meshCopy(n *cnode, k int32) {
 		return
 	}
 	c.insert(p, k, p.startLoad(c.now, c.fetch(p, k)+e.LoadCost))
-	c.tally.preloads++
+	c.tally.preload()
 }

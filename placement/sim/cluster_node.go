@@ -44,7 +44,7 @@ func newCNode(id, site int, p policy.Policy, models int, budget int64, loadSlots
 	n := &cnode{id: id, site: site, name: fmt.Sprintf("n%05d", id), p: p, resident: make([]bool, models),
 		readyAt: make([]time.Duration, models), lastUse: make([]time.Duration, models), disk: make([]bool, models),
 		transient: make([]time.Duration, models),
-		budget: budget, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots)}
+		budget:    budget, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots)}
 	n.evictable = func(k policy.Key) bool { return n.resident[k] && n.readyAt[k] <= n.now }
 	return n
 }

@@ -64,12 +64,41 @@ type clusterTally struct {
 	last                                    time.Duration
 	bytesBetweenSites                       int64
 	nodes                                   int
-	allBytes                                int64
+	// counting is off during the warmup; from is when it started.
+	counting bool
+	from     time.Duration
+	allBytes int64
 }
 
 func (t *clusterTally) init(nodes int, allBytes int64) { t.nodes, t.allBytes = nodes, allBytes }
 
+// start counts from now on.
+func (t *clusterTally) start(now time.Duration) {
+	t.counting, t.from, t.last = true, now, now
+}
+
+func (t *clusterTally) transientLoad() {
+	if t.counting {
+		t.transient++
+	}
+}
+
+func (t *clusterTally) preload() {
+	if t.counting {
+		t.preloads++
+	}
+}
+
+func (t *clusterTally) moved(bytes int64) {
+	if t.counting {
+		t.bytesBetweenSites += bytes
+	}
+}
+
 func (t *clusterTally) request(lat time.Duration, how Served) {
+	if !t.counting {
+		return
+	}
 	t.requests++
 	t.served[how]++
 	t.sum += lat
@@ -77,16 +106,25 @@ func (t *clusterTally) request(lat time.Duration, how Served) {
 }
 
 func (t *clusterTally) delayedHit(wait time.Duration) {
+	if !t.counting {
+		return
+	}
 	t.delayedHits++
 	t.loadDelay += wait
 }
 
 func (t *clusterTally) load(wait time.Duration) {
+	if !t.counting {
+		return
+	}
 	t.loads++
 	t.loadDelay += wait
 }
 
 func (t *clusterTally) forward(crossSite, crossRegion bool) {
+	if !t.counting {
+		return
+	}
 	if crossSite {
 		t.crossSite++
 	}
@@ -95,8 +133,12 @@ func (t *clusterTally) forward(crossSite, crossRegion bool) {
 	}
 }
 
-// hold integrates the memory held up to now.
+// hold integrates the memory held up to now (from the first counted
+// request).
 func (t *clusterTally) hold(now time.Duration) {
+	if !t.counting {
+		return
+	}
 	t.heldTime += float64(t.held) * float64(now-t.last)
 	t.last = now
 	t.peak = max(t.peak, t.held)
@@ -118,8 +160,8 @@ func (c *cluster) result() ClusterResult {
 		r.Mean = t.sum / time.Duration(t.requests)
 		r.HitShare, r.LoadShare, r.ForwardShare = float64(t.served[ServedHit])/n, float64(t.served[ServedLoad])/n, float64(t.served[ServedForward])/n
 	}
-	if c.now > 0 {
-		r.MeanHeldBytes = int64(math.Round(t.heldTime / float64(c.now)))
+	if span := c.now - t.from; t.counting && span > 0 {
+		r.MeanHeldBytes = int64(math.Round(t.heldTime / float64(span)))
 	} else {
 		r.MeanHeldBytes = t.held
 	}

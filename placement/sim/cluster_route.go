@@ -37,11 +37,18 @@ func (c *cluster) routed(n *cnode, k int32) (time.Duration, Served) {
 	}
 	opts := route.ChooseInto(c.opts, local, c.peers(n, k, bound))
 	c.opts = opts
-	if len(opts) == 0 || opts[0].Kind == route.Load {
+	if len(opts) == 0 || opts[0].Kind == route.Load || c.overCap(local, opts[0]) {
 		done, _ := c.here(n, k, c.now)
 		return done, ServedLoad
 	}
 	return c.forward(n, c.peerNamed(opts[0].Node), k), ServedForward
+}
+
+// overCap reports whether a declined load should be taken after all
+// because the cheapest forward costs more than ClusterConfig.DeclineCap
+// times it (a variant; off by default, as on the node).
+func (c *cluster) overCap(local route.Local, first route.Option) bool {
+	return local.Declined && c.cfg.DeclineCap > 0 && float64(first.Cost) > c.cfg.DeclineCap*float64(local.Cost())
 }
 
 // forward serves k at peer p for a request that reached n.

@@ -141,3 +141,36 @@ func TestClusterTransientLoadShared(t *testing.T) {
 		t.Fatalf("latencies %v, want %v; %+v", got, want, r)
 	}
 }
+
+// TestClusterDeclineCapAndWarmup: on tinyCluster, B's declined load at n0
+// (310 ms) is taken after all when the forward-load to n1 (330 ms) costs
+// more than the cap allows; a warmup leaves the first request uncounted.
+func TestClusterDeclineCapAndWarmup(t *testing.T) {
+	for _, tt := range []struct {
+		cap  float64
+		want time.Duration
+	}{{1, 312 * ms}, {1.1, 332 * ms}, {0, 332 * ms}} {
+		w, cfg := tinyCluster()
+		cfg.DeclineCap = tt.cap
+		var got []time.Duration
+		cfg.Observe = func(_ int, lat time.Duration, _ Served) { got = append(got, lat) }
+		if _, err := RunCluster(w, cfg, Forwarding); err != nil {
+			t.Fatal(err)
+		}
+		if got[1] != tt.want {
+			t.Errorf("cap %v: B took %v, want %v", tt.cap, got[1], tt.want)
+		}
+	}
+	w, cfg := tinyCluster()
+	cfg.Warmup = 500 * ms
+	r, err := RunCluster(w, cfg, Forwarding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Counted: B forwarded (332 ms, a 300 ms load at n1) and A loaded at n1
+	// (22 ms); 120 bytes held from 1 s on.
+	if r.Requests != 2 || r.P50 != 22*ms || r.TotalLoadDelay != 310*ms || r.Loads != 2 || r.ForwardShare != 0.5 ||
+		r.MeanHeldBytes != 120 || r.PeakHeldBytes != 120 {
+		t.Fatalf("with warmup: %+v", r)
+	}
+}
