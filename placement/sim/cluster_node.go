@@ -78,7 +78,7 @@ func (n *cnode) run(t, d time.Duration) time.Duration {
 	start := max(t, n.runFree[i])
 	done := start + d
 	n.runFree[i] = done
-	n.queue(start) // drop what finished, so the heap holds only the queue
+	n.queue(n.now) // drop what finished by now, so the heap holds only the queue
 	n.running.push(done)
 	return done
 }

@@ -174,3 +174,23 @@ func TestClusterDeclineCapAndWarmup(t *testing.T) {
 		t.Fatalf("with warmup: %+v", r)
 	}
 }
+
+// TestNodeQueueCountsWaiting: a request queued behind a long one counts
+// until it finishes, however late it starts.
+func TestNodeQueueCountsWaiting(t *testing.T) {
+	n := newCNode(0, 0, nil, 1, 100, 1, 1)
+	if done := n.run(0, 10*time.Second); done != 10*time.Second {
+		t.Fatal(done)
+	}
+	if done := n.run(0, 10*time.Second); done != 20*time.Second {
+		t.Fatal(done)
+	}
+	for _, c := range []struct {
+		at   time.Duration
+		want int
+	}{{time.Second, 2}, {10 * time.Second, 1}, {20 * time.Second, 0}} {
+		if got := n.queue(c.at); got != c.want {
+			t.Fatalf("queue at %v: %d, want %d", c.at, got, c.want)
+		}
+	}
+}

@@ -44,6 +44,19 @@
 // cannot be evicted. The published policies were designed for it; the
 // default charges what a node sees.
 //
+// RunCluster replays a trace on a whole cluster instead (cluster*.go):
+// a Topology of regions, sites and nodes with the round trips between
+// sites (a plane with jitter, or a matrix file), requests from sites
+// (SpreadSites gives the Azure sample's functions home regions), and per
+// node the policy, the memory accounting above (delayed hits, and loads
+// shared while in progress), load slots and run slots, and the router
+// (placement/route, fed as node/route.go feeds it). The contenders are the
+// full system (with a HintPlanner per region), forwarding without hints,
+// each node alone, a ModelMesh-like global placement, and an oracle with
+// every model on every node. Its state is per model and node; latencies go
+// to a fixed-size histogram, so memory does not grow with the trace.
+// Figures are in docs/cluster-sim.md.
+//
 // Run keeps per-model state in dense slices indexed by the model's number
 // and does not allocate per request, so that whole-day traces replay in
 // seconds.
