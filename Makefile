@@ -12,7 +12,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 TEST_TIMEOUT ?= 14m
 
-.PHONY: all setup build test test-short test-zoo-full e2e run stop bench sim sim-gap sim-cv lint proto zoo fuzz clean
+.PHONY: all setup build test test-short test-zoo-full e2e run stop bench sim sim-gap sim-cv sim-cluster lint proto zoo fuzz clean
 
 all: build
 
@@ -103,7 +103,7 @@ sim: build
 ## accountings, three profile sets, mapping seeds 1-3, three capacities;
 ## SIM_MAPPING=shared,per-function adds the other mapping)
 SIM_MAPPING ?= shared
-SIM_GAP_POLICIES ?= lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve,edgeserve-serving
+SIM_GAP_POLICIES ?= lfu,gdsf,cremebrulee,cremebrulee-decay,edgeserve,edgeserve-serving,edgeserve-forward,edgeserve-node
 sim-gap: build
 	$(BIN)/edgeserve sim gap --azure $(SIM_AZURE) --mapping $(SIM_MAPPING) --policies $(SIM_GAP_POLICIES)
 
@@ -116,6 +116,17 @@ sim-cv: build
 		$(BIN)/edgeserve sim gap --azure $(SIM_AZURE) --minutes $$m --mapping $(SIM_MAPPING) \
 			--policies $(SIM_CV_POLICIES) --json > $(CURDIR)/.cache/sim-cv-$$m.json || exit 1; \
 	done
+
+## sim-cluster: the cluster replay's sweep of docs/cluster-sim.md (3 x 3
+## and 100 x 4 nodes at 10/25/50% of the model bytes, each function its
+## own model; SIM_CLUSTER_MAPPING=shared for the other mapping), plots in .cache/
+SIM_CLUSTER_MAPPING ?= per-function
+sim-cluster: build
+	mkdir -p $(CURDIR)/.cache
+	$(BIN)/edgeserve sim cluster --azure $(SIM_AZURE) --profiles poster --mapping $(SIM_CLUSTER_MAPPING) \
+		--regions 3 --sites-per-region 1 --nodes-per-site 3 --warmup 30m --plot $(CURDIR)/.cache/cluster-3x3.png
+	$(BIN)/edgeserve sim cluster --azure $(SIM_AZURE) --profiles poster --mapping $(SIM_CLUSTER_MAPPING) \
+		--regions 5 --sites-per-region 20 --nodes-per-site 4 --warmup 30m --plot $(CURDIR)/.cache/cluster-100x4.png
 
 ## proto: regenerate the committed Go code from the .proto sources
 proto:

@@ -24,6 +24,7 @@ type simFlags struct {
 	plot       string
 	instant    bool
 	references string
+	forward    forwardFlags
 }
 
 func newSimCmd() *cobra.Command {
@@ -43,6 +44,8 @@ the gap closed; all: the default).
 Policies: ` + strings.Join(policy.Names(), ", ") + `
 Offline references: ` + strings.Join(offline.Names(), ", ") + `
 
+` + formsHelp + `
+
 By default loads take their profiled time, requests that arrive during a
 load wait for it (delayed hits) and a loading model cannot be evicted;
 --instant-loads uses the classic accounting of caching papers instead (a
@@ -50,11 +53,12 @@ miss costs one load time and nothing else).
 
 "sim gap" measures, over many mappings, capacities and both accountings,
 how much of the gap between LRU and the offline schedules each policy
-closes.`,
+closes; "sim cluster" replays the trace on a whole cluster of sites and
+nodes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd, f) },
 	}
-	cmd.AddCommand(newSimGapCmd(), newSimTasksCmd())
+	cmd.AddCommand(newSimGapCmd(), newSimTasksCmd(), newSimClusterCmd())
 	f.workloadFlags.register(cmd.Flags())
 	cmd.Flags().Float64SliceVar(&f.capacities, "capacities", sim.DefaultCapacityFractions(), "capacities as fractions of all model bytes")
 	cmd.Flags().StringSliceVar(&f.policies, "policies", nil, "policies and references to compare (default: all)")
@@ -63,6 +67,7 @@ closes.`,
 	cmd.Flags().StringVar(&f.plot, "plot", "", "also draw total load delay against capacity into this .png or .svg")
 	cmd.Flags().BoolVar(&f.instant, "instant-loads", false, "classic accounting: loads complete at once, no delayed hits")
 	cmd.Flags().StringVar(&f.references, "references", "all", "references added to --policies: none, feasible (lru and feasible) or all (lru, feasible, lower-bound)")
+	f.forward.register(cmd.Flags())
 	return cmd
 }
 
@@ -75,6 +80,10 @@ func runSim(cmd *cobra.Command, f *simFlags) error {
 	refs, ok := referenceSets[f.references]
 	if !ok {
 		return fmt.Errorf("--references %q: want none, feasible or all", f.references)
+	}
+	fwd, err := f.forward.peer()
+	if err != nil {
+		return err
 	}
 	w, took, err := f.workload()
 	if err != nil {
@@ -89,7 +98,7 @@ func runSim(cmd *cobra.Command, f *simFlags) error {
 	bar := newProgressBar(cmd.ErrOrStderr(), int64(len(w.Requests)*len(contenders)*len(f.capacities)), "replaying")
 	results, err := sim.Evaluate(cmd.Context(), w, contenders, sim.EvalConfig{
 		CapacityFractions: f.capacities, Parallel: f.parallel,
-		Progress: func(d int) { _ = bar.Add(d) }, InstantLoads: f.instant,
+		Progress: func(d int) { _ = bar.Add(d) }, InstantLoads: f.instant, Forward: fwd,
 	})
 	_ = bar.Finish()
 	if err != nil {
@@ -131,9 +140,9 @@ func contendersFor(names, refs []string) ([]sim.Contender, error) {
 			out = append(out, offlineContender(name))
 			continue
 		}
-		if !contains(policy.Names(), name) {
-			return nil, fmt.Errorf("unknown policy %q (policies: %s; offline: %s)", name,
-				strings.Join(policy.Names(), ", "), strings.Join(offline.Names(), ", "))
+		if !sim.IsOnline(name) {
+			return nil, fmt.Errorf("unknown policy %q (policies: %s, each optionally with a form suffix %s; offline: %s)", name,
+				strings.Join(policy.Names(), ", "), strings.Join(formSuffixes, " "), strings.Join(offline.Names(), ", "))
 		}
 		out = append(out, onlineContender(name))
 	}
@@ -142,11 +151,7 @@ func contendersFor(names, refs []string) ([]sim.Contender, error) {
 
 func onlineContender(name string) sim.Contender {
 	return sim.Contender{Name: name, Run: func(w *sim.Workload, c int64, o sim.Options) (sim.Result, error) {
-		p, err := policy.New(name, w.Entries())
-		if err != nil {
-			return sim.Result{}, err
-		}
-		return sim.Run(w, p, c, o), nil
+		return sim.Online(name, w, c, o)
 	}}
 }
 

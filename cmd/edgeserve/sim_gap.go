@@ -28,6 +28,7 @@ type gapFlags struct {
 	accountings  []string
 	parallel     int
 	json         bool
+	forward      forwardFlags
 }
 
 // gapPoint is one measured point with what it was measured on.
@@ -37,6 +38,8 @@ type gapPoint struct {
 	Profiles         string  `json:"profiles"`
 	MappingSeed      uint64  `json:"mapping_seed"`
 	CapacityFraction float64 `json:"capacity_fraction"`
+	// ForwardRTTMs is the forwarding forms' round trip to the peer.
+	ForwardRTTMs float64 `json:"forward_rtt_ms"`
 	offline.GapPoint
 }
 
@@ -60,8 +63,12 @@ Accountings: delayed (loads take time, delayed hits: the simulator's
 default) and instant (the classic accounting, sim.Options.InstantLoads).
 Mappings: shared (each trace model is one of the profiled models) and
 per-function (each trace model is its own model with a profile's costs).
-A policy name ending in "` + offline.ServingSuffix + `" runs its serving form
-(policy.NewServing); offline reference names are accepted too.`,
+Offline reference names are accepted too.
+
+` + formsHelp + `
+The offline references serve what they bypass from a transient load, so a
+forwarding form, whose forwards cost a round trip, can close more than all
+of both gaps.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runGap(cmd, f) },
 	}
@@ -72,10 +79,11 @@ A policy name ending in "` + offline.ServingSuffix + `" runs its serving form
 	fs.StringSliceVar(&f.mappings, "mapping", []string{"shared"}, "trace-to-profile mappings: shared, per-function")
 	fs.UintSliceVar(&f.mappingSeeds, "mapping-seeds", []uint{1, 2, 3}, "seeds of the mappings")
 	fs.Float64SliceVar(&f.capacities, "capacities", []float64{0.10, 0.25, 0.50}, "capacities as fractions of all model bytes")
-	fs.StringSliceVar(&f.policies, "policies", []string{"lfu", "gdsf", "cremebrulee", "cremebrulee-decay", "edgeserve"}, "policies to place")
+	fs.StringSliceVar(&f.policies, "policies", []string{"lfu", "gdsf", "cremebrulee", "cremebrulee-decay", "edgeserve", "edgeserve-serving", "edgeserve-node"}, "policies to place")
 	fs.StringSliceVar(&f.accountings, "accounting", []string{"delayed", "instant"}, "accountings: delayed, instant")
 	fs.IntVar(&f.parallel, "parallel", 0, "points to replay at once (default: one per CPU)")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table (durations in ns)")
+	f.forward.register(fs)
 	return cmd
 }
 
@@ -112,11 +120,13 @@ func (f *gapFlags) check() error {
 		}
 	}
 	for _, p := range f.policies {
-		name, _ := strings.CutSuffix(p, offline.ServingSuffix)
-		if !slices.Contains(policy.Names(), name) && !slices.Contains(offline.Names(), p) {
-			return fmt.Errorf("--policies: unknown policy %q (policies: %s; offline: %s)", p,
-				strings.Join(policy.Names(), ", "), strings.Join(offline.Names(), ", "))
+		if !sim.IsOnline(p) && !slices.Contains(offline.Names(), p) {
+			return fmt.Errorf("--policies: unknown policy %q (policies: %s, each optionally with a form suffix %s; offline: %s)", p,
+				strings.Join(policy.Names(), ", "), strings.Join(formSuffixes, " "), strings.Join(offline.Names(), ", "))
 		}
+	}
+	if _, err := f.forward.peer(); err != nil {
+		return err
 	}
 	for _, c := range f.capacities {
 		if c <= 0 || c > 1 {
@@ -181,7 +191,7 @@ func (f *gapFlags) measureWorkload(cmd *cobra.Command, w *sim.Workload, base gap
 	for _, acc := range f.accountings {
 		for _, frac := range f.capacities {
 			p := base
-			p.Accounting, p.CapacityFraction = acc, frac
+			p.Accounting, p.CapacityFraction, p.ForwardRTTMs = acc, frac, f.forward.rttMs
 			points = append(points, p)
 		}
 	}
@@ -194,8 +204,11 @@ func (f *gapFlags) measureWorkload(cmd *cobra.Command, w *sim.Workload, base gap
 			}
 			p := &points[i]
 			capBytes := int64(p.CapacityFraction * float64(w.TotalBytes()))
-			var err error
-			p.GapPoint, err = offline.Gap(w, capBytes, f.policies, sim.Options{InstantLoads: p.Accounting == "instant"})
+			fwd, err := f.forward.peer()
+			if err != nil {
+				return err
+			}
+			p.GapPoint, err = offline.Gap(w, capBytes, f.policies, sim.Options{InstantLoads: p.Accounting == "instant", Forward: fwd})
 			done()
 			return err
 		})

@@ -139,3 +139,33 @@ func TestSimOneSite(t *testing.T) {
 		t.Fatal("unknown site accepted")
 	}
 }
+
+// TestSimForwardingForm: the node's form forwards the load that would
+// evict a model in use, at the round trip --forward-rtt-ms gives.
+func TestSimForwardingForm(t *testing.T) {
+	csvFile := filepath.Join(t.TempDir(), "t.csv")
+	// Poster profiles by name; half the bytes hold DenseNet or InceptionV3.
+	trace := "time_ms,model\n0,DenseNet\n2000,InceptionV3\n3000,DenseNet\n"
+	if err := os.WriteFile(csvFile, []byte(trace), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "sim", "--trace", csvFile, "--policies", "lru-node", "--references", "none",
+		"--capacities", "0.5", "--forward-rtt-ms", "20", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []sim.Row
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	// DenseNet loads (1099.4 ms), InceptionV3 is forwarded (20 ms), DenseNet hits.
+	if len(rows) != 1 || rows[0].Forwards != 1 || rows[0].Hits != 1 || rows[0].TotalLoadDelay.Milliseconds() != 1119 {
+		t.Fatalf("lru-node: %+v", rows)
+	}
+	for _, bad := range [][]string{{"--forward-rtt-ms", "-3"}, {"--forward-peer", "none"}, {"--policies", "lru-nowhere"}} {
+		args := append([]string{"sim", "--trace", csvFile, "--policies", "lru-node", "--references", "none"}, bad...)
+		if _, err := runCLI(t, args...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

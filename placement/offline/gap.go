@@ -3,17 +3,16 @@ package offline
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/placement/sim"
 )
 
 // ServingSuffix, ending a policy name given to Gap, runs that policy's
-// policy.NewServing form ("edgeserve-serving": EdgeServe as the node's
-// cache runs it, without admission control).
-const ServingSuffix = "-serving"
+// policy.NewServing form ("edgeserve-serving": EdgeServe as a node that
+// must hold what it serves runs it, without admission control). The other
+// forms of sim.Online are accepted too (sim.ForwardSuffix, sim.NodeSuffix).
+const ServingSuffix = sim.ServingSuffix
 
 // GapPoint places policies between LRU and the offline references on one
 // workload at one capacity.
@@ -47,8 +46,11 @@ type GapRow struct {
 
 // Gap replays each named contender over w at capBytes with opts'
 // accounting and places it against LRU, FeasibleWith and LowerBound.
-// Names are online policies (policy.Names, or one ending in ServingSuffix)
-// or offline references (Names).
+// Names are online policies (policy.Names, or one with a form suffix of
+// sim.Online; opts.Forward sets the forwarding forms' peer) or offline
+// references (Names). The references serve what they bypass from a
+// transient load: a forwarding form, whose forwards cost a round trip,
+// can beat them.
 func Gap(w *sim.Workload, capBytes int64, names []string, opts sim.Options) (GapPoint, error) {
 	lru, err := replay(w, "lru", capBytes, opts)
 	if err != nil {
@@ -86,13 +88,9 @@ func replay(w *sim.Workload, name string, capBytes int64, opts sim.Options) (sim
 	if slices.Contains(Names(), name) {
 		return Run(name, w, capBytes, opts)
 	}
-	build := policy.New
-	if serving, ok := strings.CutSuffix(name, ServingSuffix); ok {
-		build, name = policy.NewServing, serving
-	}
-	p, err := build(name, w.Entries())
+	r, err := sim.Online(name, w, capBytes, opts)
 	if err != nil {
 		return sim.Result{}, fmt.Errorf("offline: gap: %w", err)
 	}
-	return sim.Run(w, p, capBytes, opts), nil
+	return r, nil
 }

@@ -82,14 +82,18 @@ type Option struct {
 // Choose ranks the options, cheapest first (ties: here before a peer,
 // then by peer name). The local load is always among them unless the node
 // has no room: it is the last resort when every peer fails.
-func Choose(local Local, peers []Peer) []Option {
-	var out []Option
+func Choose(local Local, peers []Peer) []Option { return ChooseInto(nil, local, peers) }
+
+// ChooseInto is Choose writing into dst's memory (dst[:0]), for a caller
+// that decides many times (the simulator) and keeps no ranking.
+func ChooseInto(dst []Option, local Local, peers []Peer) []Option {
+	out := dst[:0]
 	for _, p := range peers {
 		switch {
 		case p.Loaded:
-			out = append(out, Option{Kind: ForwardHit, Node: p.Name, Cost: p.RTT + time.Duration(p.Queue+1)*p.Run})
+			out = append(out, Option{Kind: ForwardHit, Node: p.Name, Cost: p.Cost()})
 		case p.Room:
-			out = append(out, Option{Kind: ForwardLoad, Node: p.Name, Cost: p.RTT + p.FetchTime + p.LoadTime + time.Duration(p.Queue+1)*p.Run})
+			out = append(out, Option{Kind: ForwardLoad, Node: p.Name, Cost: p.Cost()})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Option) int {
@@ -101,7 +105,7 @@ func Choose(local Local, peers []Peer) []Option {
 	if local.NoRoom {
 		return out
 	}
-	here := Option{Kind: Load, Cost: local.Queue + local.FetchTime + local.LoadTime + local.Run}
+	here := Option{Kind: Load, Cost: local.Cost()}
 	if local.Declined && len(out) > 0 {
 		return append(out, here) // not worth the room: a last resort only
 	}
@@ -110,6 +114,19 @@ func Choose(local Local, peers []Peer) []Option {
 		i = len(out)
 	}
 	return slices.Insert(out, i, here)
+}
+
+// Cost is the predicted latency of loading the model here and running it.
+func (l Local) Cost() time.Duration { return l.Queue + l.FetchTime + l.LoadTime + l.Run }
+
+// Cost is the predicted latency of forwarding to the peer: a run behind
+// its queue when it has the model loaded, else after loading it too.
+func (p Peer) Cost() time.Duration {
+	c := p.RTT + time.Duration(p.Queue+1)*p.Run
+	if !p.Loaded {
+		c += p.FetchTime + p.LoadTime
+	}
+	return c
 }
 
 // EstimateLoad predicts a model's load before one was measured, from its

@@ -46,6 +46,10 @@ func TestChoose(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := kinds(Choose(tc.local, tc.peers))
+			into := kinds(ChooseInto(make([]Option, 5, 8), tc.local, tc.peers))
+			if len(into) != len(got) {
+				t.Fatalf("ChooseInto = %v, Choose = %v", into, got)
+			}
 			if len(got) != len(tc.want) {
 				t.Fatalf("Choose = %v, want %v", got, tc.want)
 			}

@@ -21,8 +21,16 @@
 // costs one LoadTime and takes no room from this node's budget. Policies
 // with admission control (edgeserve) decline to cache a model that would
 // save less than what it displaces, and the offline schedules bypass in
-// the same way, so both are costed alike. The node itself does not forward
-// yet and runs its policies in their serving form (policy.NewServing).
+// the same way, so both are costed alike.
+//
+// Options.Forward replays a node that forwards instead (forward.go): a
+// request for a model it does not load goes to a peer holding a loaded
+// copy, a round trip away, when placement/route's cost model (the code
+// the node runs) ranks that first. Online names the forms: the policy's
+// own (transient loads), the serving form that must cache what it serves
+// (policy.NewServing), the policy's own forwarding what it declines, and
+// the node's: the serving form, its router forwarding a load that would
+// evict a model in use (node/route.go's hot rule).
 //
 // The other reading, where every request must be served from this node's
 // memory and a load waits for loads in flight to free it, was tried: on
@@ -35,6 +43,19 @@
 // time and nothing else, with no delayed hits and no loading models that
 // cannot be evicted. The published policies were designed for it; the
 // default charges what a node sees.
+//
+// RunCluster replays a trace on a whole cluster instead (cluster*.go):
+// a Topology of regions, sites and nodes with the round trips between
+// sites (a plane with jitter, or a matrix file), requests from sites
+// (SpreadSites gives the Azure sample's functions home regions), and per
+// node the policy, the memory accounting above (delayed hits, and loads
+// shared while in progress), load slots and run slots, and the router
+// (placement/route, fed as node/route.go feeds it). The contenders are the
+// full system (with a HintPlanner per region), forwarding without hints,
+// each node alone, a ModelMesh-like global placement, and an oracle with
+// every model on every node. Its state is per model and node; latencies go
+// to a fixed-size histogram, so memory does not grow with the trace.
+// Figures are in docs/cluster-sim.md.
 //
 // Run keeps per-model state in dense slices indexed by the model's number
 // and does not allocate per request, so that whole-day traces replay in

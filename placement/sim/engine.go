@@ -17,6 +17,11 @@ type cache struct {
 	now            time.Duration
 	// instant completes every load at once (Options.InstantLoads).
 	instant bool
+	// fwd, when set, forwards what this node does not load
+	// (Options.Forward); run and lastUse feed its router.
+	fwd     *Forward
+	run     []time.Duration
+	lastUse []time.Duration
 	p       policy.Policy
 	tally   Tally
 	// evictable and isResident are built once so that the hot path does
@@ -31,6 +36,7 @@ type cache struct {
 func Run(w *Workload, p policy.Policy, capacityBytes int64, opts Options) Result {
 	c := newCache(w, p, capacityBytes)
 	c.instant = opts.InstantLoads
+	c.fwd = opts.Forward
 	if lt, ok := p.(policy.LoadTimed); ok {
 		lt.SetInstantLoads(opts.InstantLoads)
 	}
@@ -61,8 +67,13 @@ func newCache(w *Workload, p policy.Policy, capacityBytes int64) *cache {
 		entries:  w.Entries(),
 		resident: make([]bool, n),
 		readyAt:  make([]time.Duration, n),
+		run:      make([]time.Duration, n),
+		lastUse:  make([]time.Duration, n),
 		capBytes: capacityBytes,
 		p:        p,
+	}
+	for i, m := range w.Models {
+		c.run[i] = m.RunTime
 	}
 	c.tally.delays = make([]time.Duration, 0, len(w.Requests)/8)
 	c.evictable = func(k policy.Key) bool { return c.resident[k] && c.readyAt[k] <= c.now }
@@ -73,6 +84,7 @@ func newCache(w *Workload, p policy.Policy, capacityBytes int64) *cache {
 // serve handles one request for k.
 func (c *cache) serve(k policy.Key) {
 	e := c.entries[k]
+	c.lastUse[k] = c.now
 	if c.resident[k] {
 		c.p.OnAccess(e, c.now, true)
 		if wait := c.readyAt[k] - c.now; wait > 0 {
@@ -80,6 +92,10 @@ func (c *cache) serve(k policy.Key) {
 		} else {
 			c.tally.Hit(e.SizeBytes)
 		}
+		return
+	}
+	if c.fwd != nil {
+		c.routeMiss(e)
 		return
 	}
 	c.p.OnAccess(e, c.now, false)

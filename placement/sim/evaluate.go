@@ -31,6 +31,8 @@ type EvalConfig struct {
 	Progress func(delta int)
 	// InstantLoads replays with Options.InstantLoads.
 	InstantLoads bool
+	// Forward is Options.Forward: the peer of the forwarding forms.
+	Forward *Forward
 }
 
 // DefaultCapacityFractions are the capacities reported by default.
@@ -60,7 +62,7 @@ func Evaluate(ctx context.Context, w *Workload, contenders []Contender, cfg Eval
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				r, err := con.Run(w, c, Options{Progress: deltas(cfg.Progress), InstantLoads: cfg.InstantLoads})
+				r, err := con.Run(w, c, Options{Progress: deltas(cfg.Progress), InstantLoads: cfg.InstantLoads, Forward: cfg.Forward})
 				if err != nil {
 					return fmt.Errorf("sim: %s at %d bytes: %w", con.Name, c, err)
 				}

@@ -21,6 +21,10 @@ type Options struct {
 	// requests during a load wait for it, and a loading model cannot be
 	// evicted.
 	InstantLoads bool
+	// Forward, when set, replays a node that forwards what it does not
+	// load to a peer (Forward's comment) instead of serving it from a
+	// transient load.
+	Forward *Forward
 }
 
 // Preloader is implemented by policies that also load models ahead of

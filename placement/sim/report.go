@@ -90,19 +90,23 @@ func WriteJSON(w io.Writer, rows []Row) error {
 // WriteTable writes rows as an aligned text table.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "capacity\tpolicy\trequests\thit ratio\tbyte hit\ttotal delay\tp99 delay\t/feasible\t/lower bound\t/lru\tgap closed\t")
+	fmt.Fprintln(tw, "capacity\tpolicy\trequests\thit ratio\tbyte hit\tforwarded\ttotal delay\tp99 delay\t/feasible\t/lower bound\t/lru\tgap closed\t")
 	prev := int64(-1)
 	for _, r := range rows {
 		if r.CapacityBytes != prev && prev >= 0 {
-			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t")
+			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t\t")
 		}
 		prev = r.CapacityBytes
 		hit, byteHit, p99 := fmt.Sprintf("%.4f", r.HitRatio), fmt.Sprintf("%.4f", r.ByteHitRatio), seconds(r.P99LoadDelay)
-		if r.Policy == RefLowerBound { // only its total is meaningful
-			hit, byteHit, p99 = "-", "-", "-"
+		fwd := "-"
+		if r.Requests > 0 {
+			fwd = fmt.Sprintf("%.4f", float64(r.Forwards)/float64(r.Requests))
 		}
-		fmt.Fprintf(tw, "%.0f%% (%s)\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			100*r.CapacityFraction, bytesString(r.CapacityBytes), r.Policy, r.Requests, hit, byteHit,
+		if r.Policy == RefLowerBound { // only its total is meaningful
+			hit, byteHit, p99, fwd = "-", "-", "-", "-"
+		}
+		fmt.Fprintf(tw, "%.0f%% (%s)\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			100*r.CapacityFraction, bytesString(r.CapacityBytes), r.Policy, r.Requests, hit, byteHit, fwd,
 			seconds(r.TotalLoadDelay), p99, opt(r.VsFeasible), opt(r.VsLowerBound), opt(r.VsLRU), opt(r.GapClosed))
 	}
 	if err := tw.Flush(); err != nil {

@@ -26,6 +26,8 @@ type Result struct {
 	// Loads counts loads caused by misses (cached or not); Preloads counts
 	// loads a Preloader started.
 	Loads, Preloads int
+	// Forwards counts requests forwarded to a peer (Options.Forward).
+	Forwards int `json:",omitempty"`
 	// Schedule names, for a reference that picks the best of several
 	// schedules (the offline feasible one), the schedule it picked.
 	Schedule string `json:",omitempty"`
@@ -35,9 +37,9 @@ type Result struct {
 // so that every policy's numbers are computed the same way. The zero value
 // is ready to use.
 type Tally struct {
-	requests, hits, delayedHits, loads, preloads int
-	bytesAll, bytesHit                           float64
-	total                                        time.Duration
+	requests, hits, delayedHits, loads, preloads, forwards int
+	bytesAll, bytesHit                                     float64
+	total                                                  time.Duration
 	// delays holds the non-zero delays; zeros are only counted.
 	delays []time.Duration
 }
@@ -66,6 +68,15 @@ func (t *Tally) Miss(size int64, wait time.Duration) {
 	t.delay(wait)
 }
 
+// Forward records a request served by a peer that it waited wait for
+// beyond its run.
+func (t *Tally) Forward(size int64, wait time.Duration) {
+	t.requests++
+	t.forwards++
+	t.bytesAll += float64(size)
+	t.delay(wait)
+}
+
 // Preload records a load nobody waited for.
 func (t *Tally) Preload() { t.preloads++ }
 
@@ -81,7 +92,7 @@ func (t *Tally) Result(policyName string, capacityBytes int64) Result {
 	r := Result{
 		Policy: policyName, CapacityBytes: capacityBytes,
 		Requests: t.requests, Hits: t.hits, DelayedHits: t.delayedHits,
-		TotalLoadDelay: t.total, Loads: t.loads, Preloads: t.preloads,
+		TotalLoadDelay: t.total, Loads: t.loads, Preloads: t.preloads, Forwards: t.forwards,
 	}
 	if t.requests > 0 {
 		r.HitRatio = float64(t.hits) / float64(t.requests)

@@ -1,0 +1,157 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/edgeserve/edgeserve/placement/policy"
+)
+
+// cnode is one node of a cluster replay: its memory (the policy, the
+// resident models and when each is ready), its load slots, its run slots
+// and the requests it is running or queueing. Per-model state is dense,
+// so a node costs O(models) however long the trace.
+type cnode struct {
+	id, site int
+	name     string
+	p        policy.Policy
+	resident []bool
+	// readyAt is when a resident model's load completes; lastUse when a
+	// request last reached it here.
+	readyAt, lastUse []time.Duration
+	// transient is when a load that could not be cached completes: a
+	// request arriving before then shares it, as concurrent requests for
+	// one model share one load in the node's cache.
+	transient []time.Duration
+	// disk says the model's bytes are stored here.
+	disk         []bool
+	used, budget int64 // budget < 0: unbounded
+	// loadFree and runFree are when each load slot and run slot is free.
+	loadFree, runFree []time.Duration
+	// running holds when each request started here finishes.
+	running finishHeap
+	// now is the policy's clock: the trace time of the request being
+	// served.
+	now       time.Duration
+	evictable func(policy.Key) bool
+	hinted    []bool
+	// requests counts, per model, the requests that reached it in the
+	// current hint interval.
+	requests []int32
+}
+
+func newCNode(id, site int, p policy.Policy, models int, budget int64, loadSlots, runSlots int) *cnode {
+	n := &cnode{id: id, site: site, name: fmt.Sprintf("n%05d", id), p: p, resident: make([]bool, models),
+		readyAt: make([]time.Duration, models), lastUse: make([]time.Duration, models), disk: make([]bool, models),
+		transient: make([]time.Duration, models),
+		budget:    budget, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots)}
+	n.evictable = func(k policy.Key) bool { return n.resident[k] && n.readyAt[k] <= n.now }
+	return n
+}
+
+// free is the memory not held (a large number when unbounded).
+func (n *cnode) free() int64 {
+	if n.budget < 0 {
+		return 1 << 62
+	}
+	return n.budget - n.used
+}
+
+// loadQueue is the wait before a load could start at t.
+func (n *cnode) loadQueue(t time.Duration) time.Duration {
+	return max(0, n.loadFree[earliest(n.loadFree)]-t)
+}
+
+// startLoad takes the earliest load slot for a load of d that may start
+// at t and returns when it completes.
+func (n *cnode) startLoad(t, d time.Duration) time.Duration {
+	i := earliest(n.loadFree)
+	done := max(t, n.loadFree[i]) + d
+	n.loadFree[i] = done
+	return done
+}
+
+// run runs a request of run time d whose model is ready at t on the
+// earliest free run slot and returns when it finishes.
+func (n *cnode) run(t, d time.Duration) time.Duration {
+	i := earliest(n.runFree)
+	start := max(t, n.runFree[i])
+	done := start + d
+	n.runFree[i] = done
+	n.queue(n.now) // drop what finished by now, so the heap holds only the queue
+	n.running.push(done)
+	return done
+}
+
+// queue is the number of requests running or queued here at t.
+func (n *cnode) queue(t time.Duration) int {
+	for len(n.running) > 0 && n.running[0] <= t {
+		n.running.pop()
+	}
+	return len(n.running)
+}
+
+// evictsHot is the node's rule for declining a load (cache.evictsHot in
+// the single-node replay, node/route.go's evictsHot).
+func (n *cnode) evictsHot(size int64, window time.Duration, sizes []int64) bool {
+	deficit := size - n.free()
+	if deficit <= 0 {
+		return false
+	}
+	var idle int64
+	for k, in := range n.resident {
+		if in && n.readyAt[k] <= n.now && n.now-n.lastUse[k] >= window {
+			idle += sizes[k]
+		}
+	}
+	return idle < deficit
+}
+
+func earliest(free []time.Duration) int {
+	best := 0
+	for i, f := range free {
+		if f < free[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// finishHeap is a binary min-heap of finish times (written out rather
+// than through container/heap, whose interface boxes every value).
+type finishHeap []time.Duration
+
+func (h *finishHeap) push(d time.Duration) {
+	*h = append(*h, d)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p] <= a[i] {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
+}
+
+func (h *finishHeap) pop() {
+	a := *h
+	last := len(a) - 1
+	a[0] = a[last]
+	a = a[:last]
+	for i := 0; ; {
+		l, small := 2*i+1, i
+		if l < len(a) && a[l] < a[small] {
+			small = l
+		}
+		if r := l + 1; r < len(a) && a[r] < a[small] {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		a[i], a[small] = a[small], a[i]
+		i = small
+	}
+	*h = a
+}
