@@ -136,7 +136,7 @@ func WriteTaskTable(w io.Writer, results []TaskResult) error {
 	for _, r := range results {
 		fmt.Fprintf(tw, "%s\t%.3g%% (%s)\t%s\t%.2f\t%.2f\t%.2f\t%d\t%.2f%%\t%s\t%s\t%s\t%d\t%d\t%d\t\n",
 			r.Budget, 100*r.CapacityFraction, bytesString(r.CapacityBytes), r.Contender, 100*r.MeanAccuracy, 100*r.OnTimeAccuracy, 100*r.AccuracyBound,
-			r.BudgetMisses, 100*r.BudgetMissShare, seconds(r.TotalLoadDelay), millis(r.P50Latency), millis(r.P99Latency),
+			r.BudgetMisses, 100*r.BudgetMissShare, seconds(r.TotalLoadDelay), taskMillis(r.P50Latency), taskMillis(r.P99Latency),
 			r.Loads+r.TransientLoads, r.Upgrades, r.Fallbacks)
 	}
 	if err := tw.Flush(); err != nil {
@@ -145,4 +145,4 @@ func WriteTaskTable(w io.Writer, results []TaskResult) error {
 	return nil
 }
 
-func millis(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/1e6) }
+func taskMillis(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/1e6) }
