@@ -60,7 +60,7 @@ func (n *Node) startCluster(deps Deps) error {
 	gp.Store(g)
 	n.cluster = &cluster{g: g, rates: newRates()}
 	n.closeOnFail = append(n.closeOnFail, func() { g.Shutdown() })
-	if n.peers, err = newPeers(n.cfg.Server); err != nil {
+	if n.peers, err = newPeers(n.cfg.Server, c.PeerCAFile); err != nil {
 		return err
 	}
 	n.peers.rewrite = deps.PeerAddr

@@ -61,6 +61,10 @@ type ClusterConfig struct {
 	// predicted latency, at least minHedge; negative never hedges. A node
 	// hedges only when loading the model would evict nothing hot.
 	HedgeAfter time.Duration `yaml:"hedge_after"`
+	// PeerCAFile is a PEM file of the CAs that sign peers' server
+	// certificates, for node-to-node calls over TLS without mutual TLS
+	// (default: server.tls_client_ca, else the system's roots).
+	PeerCAFile string `yaml:"peer_ca"`
 	// TestNetemFile is a test-only network emulation (netem.go): delays
 	// and cuts of this node's gossip, and the addresses its peer calls go
 	// through. Loopback clusters only.

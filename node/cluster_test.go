@@ -254,6 +254,10 @@ func TestClusterConfigRules(t *testing.T) {
 		t.Fatalf("a short key: %v", err)
 	}
 	c.Cluster.GossipKey = "MDEyMzQ1Njc4OWFiY2RlZg==" // 16 bytes
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "Raft beyond loopback needs mutual TLS") {
+		t.Fatalf("a 16-byte key, Raft in the clear beyond loopback: %v", err)
+	}
+	c.Cluster.RaftAddr = "127.0.0.1:8300" // this host's Raft only: no TLS needed
 	if err := c.validate(); err != nil {
 		t.Fatalf("a 16-byte key: %v", err)
 	}

@@ -37,6 +37,11 @@ type ServerConfig struct {
 	GRPCAddr    string `yaml:"grpc_addr"`
 	HTTPAddr    string `yaml:"http_addr"`
 	MetricsAddr string `yaml:"metrics_addr"`
+	// HealthAddr, when set, serves only /v2/health/live and
+	// /v2/health/ready in plain HTTP, for probes that cannot present a
+	// client certificate (a kubelet under mutual TLS). It tells nothing
+	// but whether the node is up and ready.
+	HealthAddr string `yaml:"health_addr"`
 	// AdminToken is the bearer token admin calls (push, delete, load,
 	// unload) must carry. It may be empty only when every listener is on
 	// loopback, or when InsecureAdmin is set.
@@ -228,6 +233,11 @@ func DefaultCacheConfig() CacheConfig {
 	}
 }
 
+// Validate checks the configuration as New does, before anything binds:
+// every part's rules and those that join parts (credentials beyond
+// loopback). Deployment tooling can check a config file with it.
+func (c Config) Validate() error { return c.validate() }
+
 // validate checks every part.
 func (c Config) validate() error {
 	if c.DataDir == "" {
@@ -240,6 +250,9 @@ func (c Config) validate() error {
 	}
 	if cl := c.Cluster; cl.Enabled() && cl.Secret == "" && c.Server.TLSClientCAFile == "" && !IsLoopback(c.Server.GRPCAddr) {
 		return fmt.Errorf("node: config: cluster: node-to-node calls need credentials beyond loopback: a cluster secret (--cluster-secret, $EDGESERVE_CLUSTER_SECRET) or mutual TLS (--tls-client-ca)")
+	}
+	if err := c.validateRaftTLS(); err != nil {
+		return fmt.Errorf("node: config: %w", err)
 	}
 	if s := c.Server; s.HTTPWriteTimeout <= max(s.RequestTimeout, c.Cache.LoadTimeout) {
 		return fmt.Errorf("node: config: server: http_write_timeout %v must exceed request_timeout %v and cache load_timeout %v, or answers are cut off",

@@ -45,6 +45,9 @@ type Node struct {
 	health      *health.Server
 	httpSrv     *http.Server
 	metricsSrv  *http.Server
+	// healthSrv serves the plain health probes on healthLis (nil: off).
+	healthSrv *http.Server
+	healthLis net.Listener
 	grpcLis     net.Listener
 	httpLis     net.Listener
 	metricsLis  net.Listener

@@ -43,13 +43,18 @@ type peers struct {
 // newPeers dials peers with TLS when the node serves TLS: the node's own
 // certificate is its client certificate, and the CAs of TLSClientCAFile
 // (the cluster's CA under mutual TLS) verify the peer.
-func newPeers(c ServerConfig) (*peers, error) {
+func newPeers(c ServerConfig, peerCAFile string) (*peers, error) {
 	p := &peers{creds: insecure.NewCredentials(), conns: map[string]*grpc.ClientConn{}}
 	srv, err := c.serverTLS()
 	if err != nil || srv == nil {
 		return p, err
 	}
 	cfg := &tls.Config{Certificates: srv.Certificates, MinVersion: tls.VersionTLS12, RootCAs: srv.ClientCAs}
+	if peerCAFile != "" { // peers' server certificates from a private CA, without mutual TLS
+		if cfg.RootCAs, err = loadCAs(peerCAFile); err != nil {
+			return nil, err
+		}
+	}
 	p.creds = credentials.NewTLS(cfg)
 	return p, nil
 }

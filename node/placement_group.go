@@ -115,9 +115,6 @@ func (n *Node) startGroup(deps Deps, gp *atomic.Pointer[gossip.Gossip]) error {
 	if err != nil {
 		return err
 	}
-	if srvTLS == nil && !c.InsecureCluster && !netaddr.IsLoopback(rc.BindAddr) && !netaddr.IsLoopback(rc.AdvertiseAddr) {
-		return errors.New("cluster: Raft beyond loopback needs mutual TLS (--tls-cert, --tls-key, --tls-client-ca), or --insecure-cluster on a trusted network")
-	}
 	g, err := raftgroup.New(rc, raftgroup.Deps{
 		Discovery: raftgroup.DiscoveryFunc(func() []raftgroup.Member { return regionMembers(gp.Load(), c.Region) }),
 		Source:    raftgroup.SourceFunc(func() hints.Input { return n.planInput(gp.Load()) }),
@@ -395,4 +392,21 @@ func (n *Node) raftNet() raftgroup.Network {
 		return raftgroup.TCP{}
 	}
 	return n.netem.raftNetwork()
+}
+
+// validateRaftTLS: a region's Raft group beyond loopback needs mutual TLS
+// (a certificate and a client CA), unless InsecureCluster.
+func (c Config) validateRaftTLS() error {
+	cl := c.Cluster
+	if !cl.Enabled() || cl.Region == "" || cl.InsecureCluster || (c.Server.TLSCertFile != "" && c.Server.TLSClientCAFile != "") {
+		return nil
+	}
+	bind, advertise, err := cl.raftAddrs()
+	if err != nil {
+		return err
+	}
+	if netaddr.IsLoopback(bind) || (advertise != "" && netaddr.IsLoopback(advertise)) {
+		return nil
+	}
+	return errors.New("cluster: Raft beyond loopback needs mutual TLS (--tls-cert, --tls-key, --tls-client-ca), or --insecure-cluster on a trusted network")
 }

@@ -17,11 +17,14 @@ func (n *Node) Run(ctx context.Context) error {
 	defer n.gpus.watch(ctx, n.cfg.Runtime.GPUProbeInterval)()
 	n.bg.Go(func() { n.gcLoop(n.bgCtx) })
 	n.bg.Go(func() { n.runCluster(n.bgCtx) })
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- n.grpcSrv.Serve(n.grpcLis) }()
 	go func() { errc <- n.httpSrv.Serve(n.httpLis) }()
 	if n.metricsLis != nil {
 		go func() { errc <- n.metricsSrv.Serve(n.metricsLis) }()
+	}
+	if n.healthLis != nil {
+		go func() { errc <- n.healthSrv.Serve(n.healthLis) }()
 	}
 	n.log.Info("edgeserve-node serving", zap.String("grpc", n.GRPCAddr()), zap.String("http", n.HTTPAddr()),
 		zap.String("metrics", n.MetricsAddr()), zap.Bool("tls", n.cfg.Server.TLSCertFile != ""),
@@ -79,6 +82,7 @@ func (n *Node) drain() error {
 		cerr = errors.Join(cerr, n.closeLoader())
 	}
 	n.metricsSrv.Close()
+	n.healthSrv.Close()
 	if err := errors.Join(cerr, serr); err != nil {
 		return fmt.Errorf("node: drain: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -432,4 +433,80 @@ func httpsServes(t *testing.T, c *http.Client, url string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// TestHealthAddrAnswersProbesWithoutClientCertificates: under mutual TLS
+// the plain health address answers the liveness and readiness probes and
+// nothing else, while the API still demands a client certificate.
+func TestHealthAddrAnswersProbesWithoutClientCertificates(t *testing.T) {
+	certFile, keyFile, pool := testCertificate(t)
+	tn := startNode(t, func(c *Config, _ *Deps) {
+		c.Server.TLSCertFile, c.Server.TLSKeyFile, c.Server.TLSClientCAFile = certFile, keyFile, certFile
+		c.Server.HealthAddr = "127.0.0.1:0"
+	})
+	for _, path := range []string{"/v2/health/live", "/v2/health/ready"} {
+		if status, body := httpDo(t, http.DefaultClient, "GET", "http://"+tn.HealthAddr()+path, "", ""); status != 200 {
+			t.Fatalf("plain %s = %d %s", path, status, body)
+		}
+	}
+	for _, path := range []string{"/v2/models/adder", "/v2", "/metrics", "/v2/cluster"} {
+		if status, _ := httpDo(t, http.DefaultClient, "GET", "http://"+tn.HealthAddr()+path, "", ""); status != http.StatusNotFound {
+			t.Fatalf("the health address served %s: %d", path, status)
+		}
+	}
+	noCert := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	if _, err := noCert.Get("https://" + tn.HTTPAddr() + "/v2/health/ready"); err == nil {
+		t.Fatal("the API answered a client without a certificate")
+	}
+}
+
+// TestPeerCAVerifiesPeersWithoutMutualTLS: nodes serving TLS without
+// client certificates reach each other when --peer-ca names the CA of
+// their certificates: a request is forwarded to the peer that has the
+// model loaded. Without it the peer's certificate is unknown, the forward
+// fails, and the request is served here (fallback, or hedge when the
+// failing forward outlasts the hedge delay).
+func TestPeerCAVerifiesPeersWithoutMutualTLS(t *testing.T) {
+	certFile, keyFile, pool := testCertificate(t)
+	for _, tc := range []struct {
+		name, peerCA string
+		routes       []string
+		servedBy     string
+		ip           [2]string
+	}{
+		{"with --peer-ca", certFile, []string{"forward-hit"}, "a", [2]string{"127.0.3.71", "127.0.3.72"}},
+		{"without", "", []string{routeFallback, routeHedge}, "b", [2]string{"127.0.3.73", "127.0.3.74"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tlsNode := func(c *Config, _ *Deps) {
+				c.Server.TLSCertFile, c.Server.TLSKeyFile, c.Cluster.PeerCAFile = certFile, keyFile, tc.peerCA
+			}
+			a := clusterNodeWith(t, "a", tc.ip[0], tlsNode)
+			b := clusterNodeWith(t, "b", tc.ip[1], tlsNode, a.cluster.g.Addr())
+			creds := credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+			dial := func(n *testNode) *grpc.ClientConn {
+				conn, err := grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(creds))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { conn.Close() })
+				return conn
+			}
+			ca, cb := dial(a), dial(b)
+			path := zooModel(t, "tiny_mlp")
+			push(t, adminpb.NewAdminServiceClient(ca), "mlp", path)
+			push(t, adminpb.NewAdminServiceClient(cb), "mlp", path) // b can fall back
+			if _, err := adminpb.NewAdminServiceClient(ca).LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+				t.Fatal(err)
+			}
+			loadedAt(t, b, "a", "mlp:1")
+			resp, err := pb.NewGRPCInferenceServiceClient(cb).ModelInfer(testCtx(t), mlpRequest())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := param(resp, "edgeserve_route"); !slices.Contains(tc.routes, got) || param(resp, "edgeserve_served_by") != tc.servedBy {
+				t.Fatalf("route %s by %s, want one of %v by %s", got, param(resp, "edgeserve_served_by"), tc.routes, tc.servedBy)
+			}
+		})
+	}
 }

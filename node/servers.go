@@ -38,6 +38,11 @@ func (n *Node) listen() (err error) {
 			return err
 		}
 	}
+	if n.cfg.Server.HealthAddr != "" {
+		if n.healthLis, err = n.bind(n.cfg.Server.HealthAddr); err != nil {
+			return err
+		}
+	}
 	if tlsCfg != nil {
 		n.httpLis = tls.NewListener(n.httpLis, tlsCfg.Clone())
 		if n.metricsLis != nil {
@@ -71,6 +76,18 @@ func (n *Node) buildServers(tlsCfg *tls.Config) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg}))
 	n.metricsSrv = n.httpServer(mux)
+	probes := http.NewServeMux()
+	probes.HandleFunc("GET /v2/health/live", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	probes.HandleFunc("GET /v2/health/ready", n.handleServerReady)
+	n.healthSrv = n.httpServer(probes)
+}
+
+// HealthAddr is the bound plain health address ("" when disabled).
+func (n *Node) HealthAddr() string {
+	if n.healthLis == nil {
+		return ""
+	}
+	return n.healthLis.Addr().String()
 }
 
 // grpcOptions bound each connection (handshake time, idle time, silent

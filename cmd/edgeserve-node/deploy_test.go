@@ -71,8 +71,9 @@ func testSiteConfigs(t *testing.T) {
 }
 
 // checkServer checks what node.New would refuse, and a known policy.
-// node.Config's validation is not exported, and the Raft rule is checked
-// only once the node listens, so the rules are restated here.
+// node.Config.Validate checks these rules too, but it also reads the key
+// files and secrets an example expects on its target machine, so the
+// rules that matter for the examples are restated here.
 func checkServer(t *testing.T, what string, cfg node.Config) {
 	t.Helper()
 	checkCluster(t, what, cfg)
