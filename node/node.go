@@ -41,13 +41,13 @@ type Node struct {
 	reqmem  *requestMemory
 	reg     *prometheus.Registry
 
-	grpcSrv     *grpc.Server
-	health      *health.Server
-	httpSrv     *http.Server
-	metricsSrv  *http.Server
+	grpcSrv    *grpc.Server
+	health     *health.Server
+	httpSrv    *http.Server
+	metricsSrv *http.Server
 	// healthSrv serves the plain health probes on healthLis (nil: off).
-	healthSrv *http.Server
-	healthLis net.Listener
+	healthSrv   *http.Server
+	healthLis   net.Listener
 	grpcLis     net.Listener
 	httpLis     net.Listener
 	metricsLis  net.Listener
