@@ -3,17 +3,22 @@ package sim
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/edgeserve/edgeserve/placement/hints"
 	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/placement/profile"
 	"github.com/edgeserve/edgeserve/placement/trace"
 )
 
 // azureCluster is the Azure sample (seed 1) spread over topo's sites
-// (DefaultSpreadConfig) and mapped to the poster's models (MapShared,
-// seed 1).
-func azureCluster(b *testing.B, topo *Topology) *Workload {
+// (DefaultSpreadConfig) and mapped to the poster's models with seed 1 by
+// mapping (MapShared: the poster's 11 models; MapRoundRobin: each
+// function its own model).
+func azureCluster(b testing.TB, topo *Topology, mapping func(*trace.Trace, []profile.Model, uint64) (*Workload, error)) *Workload {
 	b.Helper()
 	dir, err := trace.FindAzureSample()
 	if err != nil {
@@ -31,7 +36,7 @@ func azureCluster(b *testing.B, topo *Topology) *Workload {
 	if tr, err = SpreadSites(tr, topo, DefaultSpreadConfig()); err != nil {
 		b.Fatal(err)
 	}
-	w, err := MapShared(tr, profile.Poster(), 1)
+	w, err := mapping(tr, profile.Poster(), 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +56,7 @@ func BenchmarkCluster(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := azureCluster(b, topo)
+	w := azureCluster(b, topo, MapShared)
 	budget := w.TotalBytes() / 4
 	b.Run("baseline-one-node", func(b *testing.B) {
 		b.ReportAllocs()
@@ -95,4 +100,72 @@ func BenchmarkCluster(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkClusterPerFunction is BenchmarkCluster's replay with each of
+// the sample's 796 functions its own model, where the hint planner has
+// the most models to weigh: the full system against forward (the same
+// without the planner) in the same run, and full-whole-input, the full
+// system with an adapter that gives hints.Plan every model, rate and
+// loaded copy (wholeInputPlanner), which HintsPlanner leaves out when
+// they cannot be hinted.
+func BenchmarkClusterPerFunction(b *testing.B) {
+	cfg := DefaultPlaneConfig()
+	cfg.Regions, cfg.SitesPerRegion, cfg.NodesPerSite = 5, 20, 4
+	topo, err := NewPlaneTopology(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := azureCluster(b, topo, MapRoundRobin)
+	results := map[ClusterContender]ClusterResult{} // both full runs must agree
+	for _, run := range []struct {
+		name    string
+		con     ClusterContender
+		planner HintPlanner
+	}{{"forward", Forwarding, nil}, {"full", Full, nil}, {"full-whole-input", Full, &wholeInputPlanner{prev: map[string]*hints.Set{}}}} {
+		b.Run(run.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				cfg := DefaultClusterConfig(topo, w.TotalBytes()/4)
+				if run.planner != nil {
+					cfg.Planner = run.planner
+				}
+				r, err := RunCluster(w, cfg, run.con)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if prev, ok := results[run.con]; ok && r != prev {
+					b.Fatalf("%s: %+v, the other full run: %+v", run.name, r, prev)
+				}
+				results[run.con] = r
+			}
+			reportRate(b, len(w.Requests))
+		})
+	}
+}
+
+// wholeInputPlanner is the plain adapter: hints.Plan from every model,
+// rate and loaded copy (fullInput), with the default rules. It hints what
+// HintsPlanner hints (TestHintsPlannerSameAsPlan).
+type wholeInputPlanner struct{ prev map[string]*hints.Set }
+
+func (p *wholeInputPlanner) Fresh() HintPlanner {
+	return &wholeInputPlanner{prev: map[string]*hints.Set{}}
+}
+
+func (p *wholeInputPlanner) Plan(_ time.Duration, v *RegionView) []NodeHints {
+	set := hints.Plan(hints.DefaultPlanConfig(), p.prev[v.Region], fullInput(v))
+	p.prev[v.Region] = set
+	byName := map[string]int{}
+	for _, n := range v.Nodes {
+		byName[n.Name] = n.Node
+	}
+	var out []NodeHints
+	for _, h := range set.Hints {
+		k, _ := strconv.Atoi(strings.TrimPrefix(h.Model, "m"))
+		for _, name := range h.Nodes {
+			out = append(out, NodeHints{Node: byName[name], Models: []int32{int32(k)}})
+		}
+	}
+	return out
 }

@@ -16,14 +16,18 @@ const gossipRateFloor = 1e-3
 // visited, so folding costs what the node recently served, not every
 // model.
 type demand struct {
-	count  []int32   // requests in the current interval
-	rate   []float64 // smoothed requests/s
-	active []int32   // models with a count or a rate
-	on     []bool    // on[k]: k is in active
+	count []int32   // requests in the current interval
+	rate  []float64 // smoothed requests/s
+	// gossiped is the rate as gossip carries it (node/rates.go): rounded
+	// to thousandths.
+	gossiped []float64
+	active   []int32 // models with a count or a rate
+	on       []bool  // on[k]: k is in active
 }
 
 func newDemand(models int) demand {
-	return demand{count: make([]int32, models), rate: make([]float64, models), on: make([]bool, models)}
+	return demand{count: make([]int32, models), rate: make([]float64, models), gossiped: make([]float64, models),
+		on: make([]bool, models)}
 }
 
 // request counts one request for k.
@@ -49,17 +53,11 @@ func (d *demand) fold(dt, halfLife time.Duration) {
 		r := keep*d.rate[k] + (1-keep)*float64(d.count[k])/dt.Seconds()
 		d.count[k] = 0
 		if r < gossipRateFloor {
-			d.rate[k], d.on[k] = 0, false
+			d.rate[k], d.gossiped[k], d.on[k] = 0, 0, false
 			continue
 		}
-		d.rate[k] = r
+		d.rate[k], d.gossiped[k] = r, math.Round(r*1000)/1000
 		kept = append(kept, k)
 	}
 	d.active = kept
-}
-
-// gossiped is k's rate as gossip carries it (node/rates.go): rounded to
-// thousandths.
-func (d *demand) gossiped(k int32) float64 {
-	return math.Round(d.rate[k]*1000) / 1000
 }

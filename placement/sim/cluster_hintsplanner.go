@@ -15,10 +15,11 @@ import (
 // memory, gossiped rates and loaded models; per model its size, warm run
 // time and load time; the rates of every other region as neighbours.
 //
-// Models whose region and neighbouring demand are both below half the
-// band under which the rules never hint (PlanConfig.Hysteresis times
-// HotRate and NeighbourRate) are left out of the input: that changes no
-// hint, and keeps a plan's cost to the models in demand rather than all.
+// Models whose region and neighbouring demand are both below the band
+// under which the rules never hint (PlanConfig.Hysteresis times HotRate
+// and NeighbourRate) are left out of the input, with their rates and
+// loaded copies: that changes no hint (TestHintsPlannerSameAsPlan), and
+// keeps a plan's cost to the models in demand rather than all.
 type HintsPlanner struct {
 	cfg hints.PlanConfig
 	// prev is each region's last plan.
@@ -30,6 +31,7 @@ type HintsPlanner struct {
 	in     hints.Input
 	nodes  []hints.Node
 	region []float64
+	wanted []bool // wanted[k]: model k is in the input
 	nodeOf map[string]int
 	at     map[int]int
 	out    []NodeHints
@@ -78,7 +80,7 @@ func (p *HintsPlanner) input(v *RegionView) {
 		}
 	}
 	for k, m := range v.Models {
-		if !p.candidate(p.region[k], v.Elsewhere[k]) {
+		if p.wanted[k] = p.candidate(p.region[k], v.Elsewhere[k]); !p.wanted[k] {
 			continue
 		}
 		key := p.keys[k]
@@ -93,9 +95,10 @@ func (p *HintsPlanner) input(v *RegionView) {
 	}
 }
 
-// candidate reports whether a model with these rates may be hinted.
+// candidate reports whether a model with these rates may be hinted. The
+// margin covers the planner summing the region's rates in another order.
 func (p *HintsPlanner) candidate(region, elsewhere float64) bool {
-	band := p.cfg.Hysteresis / 2
+	band := p.cfg.Hysteresis * (1 - 1e-9)
 	return region >= band*p.cfg.HotRate || (p.cfg.NeighbourRate > 0 && elsewhere >= band*p.cfg.NeighbourRate)
 }
 
@@ -108,19 +111,24 @@ func (p *HintsPlanner) node(i int, n HintNode) hints.Node {
 	h.Name, h.Site, h.BudgetBytes, h.FreeBytes = n.Name, n.Site, n.BudgetBytes, n.FreeBytes
 	clear(h.Rates)
 	for _, r := range n.Rates {
-		if key := p.keys[r.Model]; hasKey(p.in.Models, key) {
-			h.Rates[key] = r.PerSecond
+		if p.wanted[r.Model] {
+			h.Rates[p.keys[r.Model]] = r.PerSecond
 		}
 	}
 	h.Loaded = h.Loaded[:0]
 	for _, k := range n.Loaded {
-		h.Loaded = append(h.Loaded, p.keys[k])
+		if p.wanted[k] {
+			h.Loaded = append(h.Loaded, p.keys[k])
+		}
 	}
 	return *h
 }
 
 // name gives the models their keys.
 func (p *HintsPlanner) name(models int) {
+	if len(p.wanted) < models {
+		p.wanted = make([]bool, models)
+	}
 	for k := len(p.keys); k < models; k++ {
 		key := "m" + strconv.Itoa(k)
 		p.keys = append(p.keys, key)
@@ -155,11 +163,6 @@ func (p *HintsPlanner) nodeHints(set *hints.Set, v *RegionView) []NodeHints {
 		}
 	}
 	return p.out[:used]
-}
-
-func hasKey(m map[string]hints.Model, key string) bool {
-	_, ok := m[key]
-	return ok
 }
 
 // zeroed is buf resized to n zeros, reusing its memory.

@@ -116,19 +116,22 @@ func TestHintsPlannerSameAsPlan(t *testing.T) {
 	}
 }
 
-// randomRegion is 6 nodes in 3 sites and 30 models, rates around the
-// thresholds.
+// randomRegion is 6 nodes in 3 sites and 30 models, rates around and on
+// the thresholds.
 func randomRegion(rng *rand.Rand) *RegionView {
 	v := &RegionView{Region: "r"}
 	for k := range 30 {
 		v.Models = append(v.Models, timed(fmt.Sprint(k), 10+rng.Int64N(40), time.Duration(rng.IntN(2000))*ms, time.Duration(1+rng.IntN(300))*ms))
-		v.Elsewhere = append(v.Elsewhere, rng.Float64()*1.5*float64(rng.IntN(2)))
+		v.Elsewhere = append(v.Elsewhere, []float64{0, 0.8, 1, rng.Float64() * 1.5}[rng.IntN(4)])
 	}
 	for i := range 6 {
 		n := HintNode{Node: i, Name: fmt.Sprintf("n%d", i), Site: fmt.Sprintf("s%d", i%3), BudgetBytes: 200, FreeBytes: rng.Int64N(200)}
 		for k := range v.Models {
-			if rng.IntN(3) == 0 {
+			switch rng.IntN(6) {
+			case 0, 1:
 				n.Rates = append(n.Rates, ModelRate{int32(k), rng.Float64() * 0.6})
+			case 2: // tenths, whose sums land on the thresholds
+				n.Rates = append(n.Rates, ModelRate{int32(k), float64(rng.IntN(6)) / 10})
 			}
 			if rng.IntN(5) == 0 {
 				n.Loaded = append(n.Loaded, int32(k))
