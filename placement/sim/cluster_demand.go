@@ -6,7 +6,7 @@ import (
 )
 
 // gossipRateFloor is the smallest rate a node gossips (node/rates.go
-// drops smaller ones); gossiped rates are rounded to it.
+// drops smaller ones).
 const gossipRateFloor = 1e-3
 
 // demand is what a node gossips of the requests it served: per model,
@@ -16,27 +16,30 @@ const gossipRateFloor = 1e-3
 // visited, so folding costs what the node recently served, not every
 // model.
 type demand struct {
-	count []int32   // requests in the current interval
-	rate  []float64 // smoothed requests/s
-	// gossiped is the rate as gossip carries it (node/rates.go): rounded
-	// to thousandths.
-	gossiped []float64
-	active   []int32 // models with a count or a rate
-	on       []bool  // on[k]: k is in active
+	m      []modelDemand // by model
+	active []int32       // models with a count or a rate
 }
 
-func newDemand(models int) demand {
-	return demand{count: make([]int32, models), rate: make([]float64, models), gossiped: make([]float64, models),
-		on: make([]bool, models)}
+// modelDemand is one model's demand at a node, kept together so that a
+// request touches one cache line.
+type modelDemand struct {
+	// rate is the smoothed requests/s; gossiped is the rate as gossip
+	// carries it (node/rates.go): rounded to thousandths.
+	rate, gossiped float64
+	count          int32 // requests in the current interval
+	active         bool  // in demand.active
 }
+
+func newDemand(models int) demand { return demand{m: make([]modelDemand, models)} }
 
 // request counts one request for k.
 func (d *demand) request(k int32) {
-	if !d.on[k] {
-		d.on[k] = true
+	m := &d.m[k]
+	if !m.active {
+		m.active = true
 		d.active = append(d.active, k)
 	}
-	d.count[k]++
+	m.count++
 }
 
 // fold ends an interval of length dt: each model's rate moves towards the
@@ -50,14 +53,17 @@ func (d *demand) fold(dt, halfLife time.Duration) {
 	}
 	kept := d.active[:0]
 	for _, k := range d.active {
-		r := keep*d.rate[k] + (1-keep)*float64(d.count[k])/dt.Seconds()
-		d.count[k] = 0
-		if r < gossipRateFloor {
-			d.rate[k], d.gossiped[k], d.on[k] = 0, 0, false
+		m := &d.m[k]
+		r := keep*m.rate + (1-keep)*float64(m.count)/dt.Seconds()
+		if m.count = 0; r < gossipRateFloor {
+			*m = modelDemand{}
 			continue
 		}
-		d.rate[k], d.gossiped[k] = r, math.Round(r*1000)/1000
+		m.rate, m.gossiped = r, math.Round(r*1000)/1000
 		kept = append(kept, k)
 	}
 	d.active = kept
 }
+
+// gossiped is k's rate as gossip carries it.
+func (d *demand) gossiped(k int32) float64 { return d.m[k].gossiped }

@@ -87,8 +87,8 @@ func (c *cluster) sumRegionRates() {
 	for _, n := range c.nodes {
 		own := c.regionRate[c.topo.Sites[n.site].Region]
 		for _, k := range n.demand.active {
-			own[k] += n.demand.gossiped[k]
-			c.totalRate[k] += n.demand.gossiped[k]
+			own[k] += n.demand.gossiped(k)
+			c.totalRate[k] += n.demand.gossiped(k)
 		}
 	}
 }
@@ -124,7 +124,7 @@ func (c *cluster) describe(n *cnode, hn *HintNode) {
 	hn.BudgetBytes, hn.FreeBytes = n.budget, n.free()
 	hn.Rates, hn.Loaded = hn.Rates[:0], hn.Loaded[:0]
 	for _, k := range n.demand.active {
-		hn.Rates = append(hn.Rates, ModelRate{Model: k, PerSecond: n.demand.gossiped[k]})
+		hn.Rates = append(hn.Rates, ModelRate{Model: k, PerSecond: n.demand.gossiped(k)})
 	}
 	for _, k := range n.residents {
 		if n.readyAt[k] <= c.now {
