@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/edgeserve/edgeserve/placement/policy"
+	"github.com/edgeserve/edgeserve/placement/route"
 )
 
 // cnode is one node of a cluster replay: its memory (the policy, the
@@ -142,20 +143,17 @@ func (n *cnode) queue(t time.Duration) int {
 	return len(n.running)
 }
 
-// evictsHot is the node's rule for declining a load (cache.evictsHot in
-// the single-node replay, node/route.go's evictsHot).
+// evictsHot is the node's rule for declining a load (route.EvictsHot,
+// as node/route.go asks it): making size bytes of room here would evict a
+// ready model used within window.
 func (n *cnode) evictsHot(size int64, window time.Duration, sizes []int64) bool {
-	deficit := size - n.free()
-	if deficit <= 0 {
-		return false
-	}
-	var idle int64
-	for k, in := range n.resident {
-		if in && n.readyAt[k] <= n.now && n.now-n.lastUse[k] >= window {
-			idle += sizes[k]
+	return route.EvictsHot(size, n.free(), window, func(yield func(int64, time.Duration) bool) {
+		for _, k := range n.residents {
+			if n.readyAt[k] <= n.now && !yield(sizes[k], n.now-n.lastUse[k]) {
+				return
+			}
 		}
-	}
-	return idle < deficit
+	})
 }
 
 func earliest(free []time.Duration) int {
