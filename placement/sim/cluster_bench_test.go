@@ -3,6 +3,7 @@ package sim
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,6 +44,16 @@ func azureCluster(b testing.TB, topo *Topology, mapping func(*trace.Trace, []pro
 	return w
 }
 
+// cpuRate reports, besides req/s, requests per second of the process's
+// CPU time since start (req/cpu-s): on a machine shared with other jobs
+// the wall clock counts their time too, the CPU time mostly does not.
+func cpuRate(b *testing.B, requests int, start time.Duration) {
+	reportRate(b, requests)
+	if used := cpuTime() - start; start > 0 && used > 0 {
+		b.ReportMetric(float64(requests)*float64(b.N)/used.Seconds(), "req/cpu-s")
+	}
+}
+
 // BenchmarkCluster replays the Azure sample on 100 sites x 4 nodes (5
 // regions of 20 sites) at a quarter of the model bytes per node, for each
 // contender, in requests per second; baseline-one-node is the
@@ -60,6 +71,7 @@ func BenchmarkCluster(b *testing.B) {
 	budget := w.TotalBytes() / 4
 	b.Run("baseline-one-node", func(b *testing.B) {
 		b.ReportAllocs()
+		start := cpuTime()
 		for b.Loop() {
 			p, err := policy.New("edgeserve", w.Entries())
 			if err != nil {
@@ -67,7 +79,7 @@ func BenchmarkCluster(b *testing.B) {
 			}
 			Run(w, p, budget, Options{})
 		}
-		reportRate(b, len(w.Requests))
+		cpuRate(b, len(w.Requests), start)
 	})
 	// The nodes' policy costs most of a request: the same replays with
 	// LRU nodes show what the cluster replay itself costs.
@@ -75,12 +87,13 @@ func BenchmarkCluster(b *testing.B) {
 		b.Run(string(con)+"-lru", func(b *testing.B) {
 			cfg := DefaultClusterConfig(topo, budget)
 			cfg.Policy = "lru"
+			start := cpuTime()
 			for b.Loop() {
 				if _, err := RunCluster(w, cfg, con); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportRate(b, len(w.Requests))
+			cpuRate(b, len(w.Requests), start)
 		})
 	}
 	quarter := &Workload{Models: w.Models, Requests: w.Requests[:len(w.Requests)/4]}
@@ -91,12 +104,13 @@ func BenchmarkCluster(b *testing.B) {
 		}{{"", w}, {"-quarter-trace", quarter}} {
 			b.Run(string(con)+part.name, func(b *testing.B) {
 				b.ReportAllocs()
+				start := cpuTime()
 				for b.Loop() {
 					if _, err := RunCluster(part.w, DefaultClusterConfig(topo, budget), con); err != nil {
 						b.Fatal(err)
 					}
 				}
-				reportRate(b, len(part.w.Requests))
+				cpuRate(b, len(part.w.Requests), start)
 			})
 		}
 	}
@@ -125,6 +139,7 @@ func BenchmarkClusterPerFunction(b *testing.B) {
 	}{{"forward", Forwarding, nil}, {"full", Full, nil}, {"full-whole-input", Full, &wholeInputPlanner{prev: map[string]*hints.Set{}}}} {
 		b.Run(run.name, func(b *testing.B) {
 			b.ReportAllocs()
+			start := cpuTime()
 			for b.Loop() {
 				cfg := DefaultClusterConfig(topo, w.TotalBytes()/4)
 				if run.planner != nil {
@@ -139,9 +154,67 @@ func BenchmarkClusterPerFunction(b *testing.B) {
 				}
 				results[run.con] = r
 			}
-			reportRate(b, len(w.Requests))
+			cpuRate(b, len(w.Requests), start)
 		})
 	}
+}
+
+// BenchmarkClusterLiveHeap measures what a replay holds, rather than
+// what it allocates (B/op counts garbage too): the most live heap (after
+// a collection, sampled every 2^19 requests) above the heap before the
+// replay, for the whole Azure sample and its first quarter, on
+// BenchmarkCluster's 100 x 4 nodes. It grows with models x nodes, not
+// with the trace, when the two agree.
+func BenchmarkClusterLiveHeap(b *testing.B) {
+	cfg := DefaultPlaneConfig()
+	cfg.Regions, cfg.SitesPerRegion, cfg.NodesPerSite = 5, 20, 4
+	topo, err := NewPlaneTopology(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range []struct {
+		name    string
+		mapping func(*trace.Trace, []profile.Model, uint64) (*Workload, error)
+	}{{"shared", MapShared}, {"per-function", MapRoundRobin}} {
+		w := azureCluster(b, topo, m.mapping)
+		quarter := &Workload{Models: w.Models, Requests: w.Requests[:len(w.Requests)/4]}
+		for _, part := range []struct {
+			name string
+			w    *Workload
+		}{{"", w}, {"-quarter-trace", quarter}} {
+			b.Run(m.name+"-full"+part.name, func(b *testing.B) {
+				var peak uint64
+				for b.Loop() {
+					peak = max(peak, liveHeap(b, part.w, DefaultClusterConfig(topo, w.TotalBytes()/4)))
+				}
+				b.ReportMetric(float64(peak)/1e6, "live-MB")
+			})
+		}
+	}
+}
+
+// liveHeap replays w as the full system and returns the most live heap
+// above the heap before it.
+func liveHeap(b *testing.B, w *Workload, cfg ClusterConfig) uint64 {
+	var ms runtime.MemStats
+	sample := func() uint64 {
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	base, peak := sample(), uint64(0)
+	cfg.Observe = func(i int, _ time.Duration, _ Served) {
+		if i&(1<<19-1) != 0 {
+			return
+		}
+		if h := sample(); h > base {
+			peak = max(peak, h-base)
+		}
+	}
+	if _, err := RunCluster(w, cfg, Full); err != nil {
+		b.Fatal(err)
+	}
+	return peak
 }
 
 // wholeInputPlanner is the plain adapter: hints.Plan from every model,
