@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/edgeserve/edgeserve/gossip"
@@ -172,36 +171,19 @@ func (n *Node) localCost(ctx context.Context, rec store.Record, facts cache.Fact
 	return l
 }
 
-// hotWindow is how recently a loaded model must have served a request for
-// evicting it to make room to count as evicting a hot model.
-const hotWindow = 30 * time.Second
-
 // evictsHot reports whether making need bytes of room here would evict a
-// model that served a request within hotWindow: the models least recently
-// used go first, as the cache's eviction would mostly take them. Such a
-// load is not worth it while a peer can serve the request.
+// model that served a request within route.DefaultHotWindow
+// (route.EvictsHot, the rule the simulator runs too). Such a load is not
+// worth it while a peer can serve the request.
 func (n *Node) evictsHot(need int64, now time.Time) bool {
 	mem := n.cache.Memory()
-	deficit := need - (mem.BudgetBytes - mem.ChargedBytes)
-	if deficit <= 0 {
-		return false
-	}
-	var loaded []modelMemory
-	for _, m := range mem.Models {
-		if m.State == "loaded" && !m.Pinned {
-			loaded = append(loaded, m)
+	return route.EvictsHot(need, mem.BudgetBytes-mem.ChargedBytes, route.DefaultHotWindow, func(yield func(int64, time.Duration) bool) {
+		for _, m := range mem.Models {
+			if m.State == "loaded" && !m.Pinned && !yield(m.ChargedBytes, now.Sub(m.LastUse)) {
+				return
+			}
 		}
-	}
-	slices.SortFunc(loaded, func(a, b modelMemory) int { return a.LastUse.Compare(b.LastUse) })
-	for _, m := range loaded {
-		if now.Sub(m.LastUse) < hotWindow {
-			return true
-		}
-		if deficit -= m.ChargedBytes; deficit <= 0 {
-			return false
-		}
-	}
-	return true // pinned models or loads in progress hold the rest
+	})
 }
 
 // peerCosts describes the live peers for the router (load: the model's

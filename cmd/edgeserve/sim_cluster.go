@@ -35,6 +35,7 @@ type clusterFlags struct {
 	maxPeers     int
 	replicas     int
 	hintInterval time.Duration
+	halfLife     time.Duration
 	warmup       time.Duration
 	declineCap   float64
 	within       float64
@@ -70,9 +71,11 @@ region, but a --roam share from anywhere.
 
 Contenders: ` + joinContenders() + `. full is the whole system: every node's
 policy (--policy, serving form), its router (placement/route) forwarding
-by predicted cost with RTT and queues, and the hint planner (none yet:
-full equals forward until one is plugged in); forward is that without
-hints; alone never forwards; modelmesh places copies globally by demand
+by predicted cost with RTT and queues, and each region's hint planner
+(placement/hints, as the region's Raft leader runs it, every
+--hint-interval on the rates the nodes gossip), whose hints the nodes
+weigh in their policy, evict last and preload into free memory; forward
+is that without hints; alone never forwards; modelmesh places copies globally by demand
 and routes to any copy without regard to RTT; oracle has every model
 loaded everywhere.`,
 		Args: cobra.NoArgs,
@@ -115,6 +118,7 @@ func (f *clusterFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.maxPeers, "max-peers", d.MaxPeers, "peers of each kind a routing decision ranks (the nearest)")
 	fs.IntVar(&f.replicas, "replicas", d.Replicas, "nodes storing each model's bytes at the start")
 	fs.DurationVar(&f.hintInterval, "hint-interval", d.HintInterval, "full system: how often each region plans hints")
+	fs.DurationVar(&f.halfLife, "rate-half-life", d.RateHalfLife, "full system: half-life of the request rates the nodes gossip to the planner (0: each interval's own)")
 	fs.DurationVar(&f.warmup, "warmup", 0, "replay but do not count the requests of this first stretch of the trace (caches start empty)")
 	fs.Float64Var(&f.declineCap, "decline-cap", 0, "a variant of the router (not the node's): take a declined load after all when the cheapest forward costs more than this many times it (0: off)")
 	fs.Float64Var(&f.within, "within", 1.2, "report the smallest memory fraction at which full's p99 is within this factor of the oracle's")
@@ -150,6 +154,7 @@ func runSimCluster(cmd *cobra.Command, f *clusterFlags) error {
 	cfg := sim.DefaultClusterConfig(topo, 0)
 	cfg.Policy, cfg.LoadSlots, cfg.RunSlots, cfg.MaxPeers, cfg.Replicas, cfg.HintInterval, cfg.Warmup, cfg.DeclineCap =
 		f.policy, f.loadSlots, f.runSlots, f.maxPeers, f.replicas, f.hintInterval, f.warmup, f.declineCap
+	cfg.RateHalfLife = f.halfLife
 	results, err := sim.ClusterSweep(cmd.Context(), w, cfg, f.fractions, cons, f.parallel)
 	if err != nil {
 		return err

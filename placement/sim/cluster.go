@@ -35,7 +35,16 @@ type cluster struct {
 	peerBuf []route.Peer
 	peerIdx []int32
 	opts    []route.Option
-	view    RegionView
+	// planner is the full system's (a Fresh copy when it keeps state);
+	// planning says it plans (the full system, with a planner that is
+	// not NoHints).
+	planner  HintPlanner
+	planning bool
+	// view, mark, regionRate and totalRate are the planner's buffers.
+	view       RegionView
+	mark       []bool
+	regionRate [][]float64
+	totalRate  []float64
 }
 
 // RunCluster replays w on cfg's cluster as contender con. Each request
@@ -81,6 +90,13 @@ func newCluster(w *Workload, cfg ClusterConfig, con ClusterContender) (*cluster,
 	}
 	c.buildNearest()
 	c.placeBytes()
+	c.planner = cfg.Planner
+	if f, ok := cfg.Planner.(FreshPlanner); ok {
+		c.planner = f.Fresh()
+	}
+	_, none := cfg.Planner.(NoHints)
+	c.planning = con == Full && !none
+	c.mark = make([]bool, len(w.Models))
 	c.tally.init(len(c.nodes), w.TotalBytes())
 	if con == Oracle {
 		c.loadEverything()
@@ -122,7 +138,9 @@ func (c *cluster) buildNodes() error {
 			return fmt.Errorf("sim: cluster: %w", err)
 		}
 		node := newCNode(id, c.topo.NodeSite(id), p, n, budget, c.cfg.LoadSlots, c.cfg.RunSlots)
-		node.hinted, node.requests = make([]bool, n), make([]int32, n)
+		if c.con == Full {
+			node.demand = newDemand(n)
+		}
 		c.nodes = append(c.nodes, node)
 		at := make([]int32, n)
 		for k := range at {
@@ -146,7 +164,7 @@ func (c *cluster) loadEverything() {
 // advance moves the clock to t: the memory held is integrated, and the
 // hint planner runs when due.
 func (c *cluster) advance(t time.Duration) {
-	for c.con == Full && t >= c.nextPlan {
+	for c.planning && t >= c.nextPlan {
 		c.tally.hold(c.nextPlan)
 		c.now = c.nextPlan
 		c.plan(c.now)
@@ -160,7 +178,9 @@ func (c *cluster) advance(t time.Duration) {
 // from reaching its node to the answer leaving it.
 func (c *cluster) serve(k int32, site int) (time.Duration, Served) {
 	n := c.entry(site)
-	n.requests[k]++
+	if c.planning {
+		n.demand.request(k)
+	}
 	var done time.Duration
 	how := ServedHit
 	switch c.con {
@@ -225,13 +245,15 @@ func (c *cluster) load(n *cnode, k int32, a time.Duration) time.Duration {
 }
 
 // preload loads k at n with no request waiting, when it fits in free
-// memory; it reports whether it did.
+// memory, after the preload in progress there (the node preloads one at
+// a time); it reports whether it did.
 func (c *cluster) preload(n *cnode, k int32) bool {
 	if n.resident[k] || c.entries[k].SizeBytes > n.free() {
 		return false
 	}
 	n.now = c.now
-	c.insert(n, k, n.startLoad(c.now, c.fetch(n, k)+c.entries[k].LoadCost))
+	n.preloadFree = n.startLoad(max(c.now, n.preloadFree), c.fetch(n, k)+c.entries[k].LoadCost)
+	c.insert(n, k, n.preloadFree)
 	c.tally.preload()
 	return true
 }
@@ -242,8 +264,9 @@ func (c *cluster) makeRoom(n *cnode, size int64) bool {
 	if need <= 0 {
 		return true
 	}
-	for _, v := range n.p.Victims(need, c.now, n.evictable) {
-		if int(v) < 0 || int(v) >= len(n.resident) || !n.evictable(v) {
+	can := n.victimFilter(need, c.sizes)
+	for _, v := range n.p.Victims(need, c.now, can) {
+		if int(v) < 0 || int(v) >= len(n.resident) || !can(v) {
 			panic(fmt.Sprintf("sim: policy %s chose victim %d, which is not an evictable resident model", n.p.Name(), v))
 		}
 		c.evict(n, int32(v))
@@ -252,7 +275,8 @@ func (c *cluster) makeRoom(n *cnode, size int64) bool {
 }
 
 func (c *cluster) insert(n *cnode, k int32, ready time.Duration) {
-	n.resident[k], n.readyAt[k], n.lastUse[k] = true, ready, c.now
+	n.setResident(k, true)
+	n.readyAt[k], n.lastUse[k] = ready, c.now
 	n.used += c.sizes[k]
 	c.tally.held += c.sizes[k]
 	n.p.OnInsert(c.entries[k], c.now)
@@ -261,7 +285,7 @@ func (c *cluster) insert(n *cnode, k int32, ready time.Duration) {
 }
 
 func (c *cluster) evict(n *cnode, k int32) {
-	n.resident[k] = false
+	n.setResident(k, false)
 	n.used -= c.sizes[k]
 	c.tally.held -= c.sizes[k]
 	n.p.OnRemove(policy.Key(k))

@@ -3,17 +3,23 @@ package sim
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/edgeserve/edgeserve/placement/hints"
 	"github.com/edgeserve/edgeserve/placement/policy"
 	"github.com/edgeserve/edgeserve/placement/profile"
 	"github.com/edgeserve/edgeserve/placement/trace"
 )
 
 // azureCluster is the Azure sample (seed 1) spread over topo's sites
-// (DefaultSpreadConfig) and mapped to the poster's models (MapShared,
-// seed 1).
-func azureCluster(b *testing.B, topo *Topology) *Workload {
+// (DefaultSpreadConfig) and mapped to the poster's models with seed 1 by
+// mapping (MapShared: the poster's 11 models; MapRoundRobin: each
+// function its own model).
+func azureCluster(b testing.TB, topo *Topology, mapping func(*trace.Trace, []profile.Model, uint64) (*Workload, error)) *Workload {
 	b.Helper()
 	dir, err := trace.FindAzureSample()
 	if err != nil {
@@ -31,11 +37,21 @@ func azureCluster(b *testing.B, topo *Topology) *Workload {
 	if tr, err = SpreadSites(tr, topo, DefaultSpreadConfig()); err != nil {
 		b.Fatal(err)
 	}
-	w, err := MapShared(tr, profile.Poster(), 1)
+	w, err := mapping(tr, profile.Poster(), 1)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return w
+}
+
+// cpuRate reports, besides req/s, requests per second of the process's
+// CPU time since start (req/cpu-s): on a machine shared with other jobs
+// the wall clock counts their time too, the CPU time mostly does not.
+func cpuRate(b *testing.B, requests int, start time.Duration) {
+	reportRate(b, requests)
+	if used := cpuTime() - start; start > 0 && used > 0 {
+		b.ReportMetric(float64(requests)*float64(b.N)/used.Seconds(), "req/cpu-s")
+	}
 }
 
 // BenchmarkCluster replays the Azure sample on 100 sites x 4 nodes (5
@@ -51,10 +67,11 @@ func BenchmarkCluster(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := azureCluster(b, topo)
+	w := azureCluster(b, topo, MapShared)
 	budget := w.TotalBytes() / 4
 	b.Run("baseline-one-node", func(b *testing.B) {
 		b.ReportAllocs()
+		start := cpuTime()
 		for b.Loop() {
 			p, err := policy.New("edgeserve", w.Entries())
 			if err != nil {
@@ -62,7 +79,7 @@ func BenchmarkCluster(b *testing.B) {
 			}
 			Run(w, p, budget, Options{})
 		}
-		reportRate(b, len(w.Requests))
+		cpuRate(b, len(w.Requests), start)
 	})
 	// The nodes' policy costs most of a request: the same replays with
 	// LRU nodes show what the cluster replay itself costs.
@@ -70,12 +87,13 @@ func BenchmarkCluster(b *testing.B) {
 		b.Run(string(con)+"-lru", func(b *testing.B) {
 			cfg := DefaultClusterConfig(topo, budget)
 			cfg.Policy = "lru"
+			start := cpuTime()
 			for b.Loop() {
 				if _, err := RunCluster(w, cfg, con); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportRate(b, len(w.Requests))
+			cpuRate(b, len(w.Requests), start)
 		})
 	}
 	quarter := &Workload{Models: w.Models, Requests: w.Requests[:len(w.Requests)/4]}
@@ -86,13 +104,141 @@ func BenchmarkCluster(b *testing.B) {
 		}{{"", w}, {"-quarter-trace", quarter}} {
 			b.Run(string(con)+part.name, func(b *testing.B) {
 				b.ReportAllocs()
+				start := cpuTime()
 				for b.Loop() {
 					if _, err := RunCluster(part.w, DefaultClusterConfig(topo, budget), con); err != nil {
 						b.Fatal(err)
 					}
 				}
-				reportRate(b, len(part.w.Requests))
+				cpuRate(b, len(part.w.Requests), start)
 			})
 		}
 	}
+}
+
+// BenchmarkClusterPerFunction is BenchmarkCluster's replay with each of
+// the sample's 796 functions its own model, where the hint planner has
+// the most models to weigh: the full system against forward (the same
+// without the planner) in the same run, and full-whole-input, the full
+// system with an adapter that gives hints.Plan every model, rate and
+// loaded copy (wholeInputPlanner), which HintsPlanner leaves out when
+// they cannot be hinted.
+func BenchmarkClusterPerFunction(b *testing.B) {
+	cfg := DefaultPlaneConfig()
+	cfg.Regions, cfg.SitesPerRegion, cfg.NodesPerSite = 5, 20, 4
+	topo, err := NewPlaneTopology(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := azureCluster(b, topo, MapRoundRobin)
+	results := map[ClusterContender]ClusterResult{} // both full runs must agree
+	for _, run := range []struct {
+		name    string
+		con     ClusterContender
+		planner HintPlanner
+	}{{"forward", Forwarding, nil}, {"full", Full, nil}, {"full-whole-input", Full, &wholeInputPlanner{prev: map[string]*hints.Set{}}}} {
+		b.Run(run.name, func(b *testing.B) {
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				cfg := DefaultClusterConfig(topo, w.TotalBytes()/4)
+				if run.planner != nil {
+					cfg.Planner = run.planner
+				}
+				r, err := RunCluster(w, cfg, run.con)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if prev, ok := results[run.con]; ok && r != prev {
+					b.Fatalf("%s: %+v, the other full run: %+v", run.name, r, prev)
+				}
+				results[run.con] = r
+			}
+			cpuRate(b, len(w.Requests), start)
+		})
+	}
+}
+
+// BenchmarkClusterLiveHeap measures what a replay holds, rather than
+// what it allocates (B/op counts garbage too): the most live heap (after
+// a collection, sampled every 2^19 requests) above the heap before the
+// replay, for the whole Azure sample and its first quarter, on
+// BenchmarkCluster's 100 x 4 nodes. It grows with models x nodes, not
+// with the trace, when the two agree.
+func BenchmarkClusterLiveHeap(b *testing.B) {
+	cfg := DefaultPlaneConfig()
+	cfg.Regions, cfg.SitesPerRegion, cfg.NodesPerSite = 5, 20, 4
+	topo, err := NewPlaneTopology(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range []struct {
+		name    string
+		mapping func(*trace.Trace, []profile.Model, uint64) (*Workload, error)
+	}{{"shared", MapShared}, {"per-function", MapRoundRobin}} {
+		w := azureCluster(b, topo, m.mapping)
+		quarter := &Workload{Models: w.Models, Requests: w.Requests[:len(w.Requests)/4]}
+		for _, part := range []struct {
+			name string
+			w    *Workload
+		}{{"", w}, {"-quarter-trace", quarter}} {
+			b.Run(m.name+"-full"+part.name, func(b *testing.B) {
+				var peak uint64
+				for b.Loop() {
+					peak = max(peak, liveHeap(b, part.w, DefaultClusterConfig(topo, w.TotalBytes()/4)))
+				}
+				b.ReportMetric(float64(peak)/1e6, "live-MB")
+			})
+		}
+	}
+}
+
+// liveHeap replays w as the full system and returns the most live heap
+// above the heap before it.
+func liveHeap(b *testing.B, w *Workload, cfg ClusterConfig) uint64 {
+	var ms runtime.MemStats
+	sample := func() uint64 {
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	base, peak := sample(), uint64(0)
+	cfg.Observe = func(i int, _ time.Duration, _ Served) {
+		if i&(1<<19-1) != 0 {
+			return
+		}
+		if h := sample(); h > base {
+			peak = max(peak, h-base)
+		}
+	}
+	if _, err := RunCluster(w, cfg, Full); err != nil {
+		b.Fatal(err)
+	}
+	return peak
+}
+
+// wholeInputPlanner is the plain adapter: hints.Plan from every model,
+// rate and loaded copy (fullInput), with the default rules. It hints what
+// HintsPlanner hints (TestHintsPlannerSameAsPlan).
+type wholeInputPlanner struct{ prev map[string]*hints.Set }
+
+func (p *wholeInputPlanner) Fresh() HintPlanner {
+	return &wholeInputPlanner{prev: map[string]*hints.Set{}}
+}
+
+func (p *wholeInputPlanner) Plan(_ time.Duration, v *RegionView) []NodeHints {
+	set := hints.Plan(hints.DefaultPlanConfig(), p.prev[v.Region], fullInput(v))
+	p.prev[v.Region] = set
+	byName := map[string]int{}
+	for _, n := range v.Nodes {
+		byName[n.Name] = n.Node
+	}
+	var out []NodeHints
+	for _, h := range set.Hints {
+		k, _ := strconv.Atoi(strings.TrimPrefix(h.Model, "m"))
+		for _, name := range h.Nodes {
+			out = append(out, NodeHints{Node: byName[name], Models: []int32{int32(k)}})
+		}
+	}
+	return out
 }

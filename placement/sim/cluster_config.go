@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"time"
+
+	"github.com/edgeserve/edgeserve/placement/hints"
 )
 
 // ClusterContender is one way of running the cluster that RunCluster
@@ -60,11 +62,15 @@ type ClusterConfig struct {
 	// model it does not store fetches the bytes from the nearest that
 	// does, and keeps them.
 	Replicas int
-	// Planner makes the full system's hints every HintInterval; a hinted
-	// model's policy weight is HintWeight.
+	// Planner makes the full system's hints every HintInterval (the Raft
+	// leader's PlanInterval); a hinted model's policy weight is
+	// HintWeight. The rates the nodes gossip for it are smoothed
+	// exponentially with a half-life of RateHalfLife, as node/rates.go
+	// smooths them (0: each interval's own rate).
 	Planner      HintPlanner
 	HintInterval time.Duration
 	HintWeight   float64
+	RateHalfLife time.Duration
 	// MeshCopyQueue: ModelMesh adds a copy of a model when every copy has
 	// at least this many requests running or queued.
 	MeshCopyQueue int
@@ -101,14 +107,30 @@ func (s Served) String() string {
 	return [...]string{"hit", "load", "forward"}[s]
 }
 
+// Defaults of the node that the replay copies: its Raft leader plans
+// every 10 s (raftgroup.DefaultConfig's PlanInterval), a hinted model
+// weighs 1 in its policy (node/placement_group.go's hintWeight), and its
+// gossiped rates have a half-life of 30 s (node/rates.go).
+const (
+	NodePlanInterval = 10 * time.Second
+	NodeHintWeight   = 1
+	NodeRateHalfLife = 30 * time.Second
+)
+
 // DefaultClusterConfig: EdgeServe's policy, 2 load slots and 8 run slots
 // per node, the node's 30 s hot window, 8 peers ranked, 100 MiB/s, 2
-// replicas, no hints (NoHints) every 30 s at weight 1, ModelMesh copying
-// at a queue of 4, seed 1.
+// replicas, the hint planner of placement/hints with its default rules
+// (HintsPlanner) every 10 s at weight 1 on rates with a 30 s half-life,
+// ModelMesh copying at a queue of 4, seed 1.
 func DefaultClusterConfig(topo *Topology, nodeBudgetBytes int64) ClusterConfig {
+	planner, err := NewHintsPlanner(hints.DefaultPlanConfig())
+	if err != nil {
+		panic(err) // the default rules are valid
+	}
 	return ClusterConfig{Topology: topo, NodeBudgetBytes: nodeBudgetBytes, Policy: "edgeserve",
 		LoadSlots: 2, RunSlots: 8, HotWindow: NodeHotWindow, MaxPeers: 8, FetchBytesPerSecond: 100 << 20,
-		Replicas: 2, Planner: NoHints{}, HintInterval: 30 * time.Second, HintWeight: 1, MeshCopyQueue: 4, Seed: 1}
+		Replicas: 2, Planner: planner, HintInterval: NodePlanInterval, HintWeight: NodeHintWeight,
+		RateHalfLife: NodeRateHalfLife, MeshCopyQueue: 4, Seed: 1}
 }
 
 func (c *ClusterConfig) validate() error {
@@ -125,8 +147,10 @@ func (c *ClusterConfig) validate() error {
 		return fmt.Errorf("sim: cluster: load slots, run slots, peers, replicas and ModelMesh's copy queue must be positive")
 	case !(c.FetchBytesPerSecond > 0):
 		return fmt.Errorf("sim: cluster: fetch speed %v is not positive", c.FetchBytesPerSecond)
-	case c.HotWindow < 0 || c.HintInterval <= 0 || c.Warmup < 0 || !(c.DeclineCap >= 0):
-		return fmt.Errorf("sim: cluster: negative hot window, warmup or decline cap, or no hint interval")
+	case c.HotWindow < 0 || c.HintInterval <= 0 || c.Warmup < 0 || c.RateHalfLife < 0 || !(c.DeclineCap >= 0):
+		return fmt.Errorf("sim: cluster: negative hot window, warmup, rate half-life or decline cap, or no hint interval")
+	case !(c.HintWeight >= 0):
+		return fmt.Errorf("sim: cluster: hint weight %v is negative", c.HintWeight)
 	case c.Planner == nil:
 		return fmt.Errorf("sim: cluster: no hint planner (NoHints plans none)")
 	}

@@ -10,11 +10,20 @@ import (
 // leader does (placement/hints): which models each node should keep
 // loaded. The full-system contender calls it for every region every
 // ClusterConfig.HintInterval; each node then weighs its hinted models by
-// ClusterConfig.HintWeight in its policy (policy.Hinted) and preloads
-// those that fit in its free memory. Plan must not keep v, which is
-// reused.
+// ClusterConfig.HintWeight in its policy (policy.Hinted), evicts them
+// last, and preloads those that fit in its free memory. Plan must not
+// keep v, which is reused; the cluster does not keep what Plan returns.
 type HintPlanner interface {
 	Plan(now time.Duration, v *RegionView) []NodeHints
+}
+
+// FreshPlanner is a HintPlanner that keeps state from one plan to the
+// next (HintsPlanner keeps each region's previous hints). RunCluster
+// plans with a Fresh copy, so that replays run at once (ClusterSweep)
+// never share that state.
+type FreshPlanner interface {
+	HintPlanner
+	Fresh() HintPlanner
 }
 
 // RegionView is what a region's leader knows when it plans: its nodes'
@@ -38,11 +47,19 @@ type HintNode struct {
 	// BudgetBytes is its memory budget (-1: unbounded), FreeBytes what is
 	// free now.
 	BudgetBytes, FreeBytes int64
-	// Rates are the requests/s per model that reached it over the last
-	// interval (indexed by model).
-	Rates []float64
-	// Loaded are the models it has loaded or loading.
+	// Rates are the request rates it gossips (demand: smoothed over
+	// ClusterConfig.RateHalfLife, as the node smooths them), only those
+	// of at least 0.001 requests/s, by model.
+	Rates []ModelRate
+	// Loaded are the models it has loaded (not those still loading), as
+	// it gossips them.
 	Loaded []int32
+}
+
+// ModelRate is a model's request rate.
+type ModelRate struct {
+	Model     int32
+	PerSecond float64
 }
 
 // NodeHints are the models one node should keep loaded.
@@ -52,8 +69,7 @@ type NodeHints struct {
 	Models []int32
 }
 
-// NoHints is the planner that hints nothing: the full system until a
-// planner is plugged in.
+// NoHints is the planner that hints nothing.
 type NoHints struct{}
 
 // Plan hints nothing.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/edgeserve/edgeserve/placement/policy"
+	"github.com/edgeserve/edgeserve/placement/route"
 )
 
 // cnode is one node of a cluster replay: its memory (the policy, the
@@ -32,21 +33,72 @@ type cnode struct {
 	running finishHeap
 	// now is the policy's clock: the trace time of the request being
 	// served.
-	now       time.Duration
-	evictable func(policy.Key) bool
-	hinted    []bool
-	// requests counts, per model, the requests that reached it in the
-	// current hint interval.
-	requests []int32
+	now time.Duration
+	// evictable says a model may be evicted (resident and ready);
+	// unhinted, that it may and is not hinted.
+	evictable, unhinted func(policy.Key) bool
+	// residents lists the resident models; residentAt[k] is k's place in
+	// it (-1: none).
+	residents, residentAt []int32
+	// demand is what it gossips of the requests it served (full system).
+	demand demand
+	// hints are the models hinted here, sorted; hinted[k] says k is one;
+	// next is the plan's new set while it is applied.
+	hints, next []int32
+	hinted      []bool
+	// preloadFree is when the preload in progress, if any, completes:
+	// the node preloads hinted models one at a time.
+	preloadFree time.Duration
 }
 
 func newCNode(id, site int, p policy.Policy, models int, budget int64, loadSlots, runSlots int) *cnode {
 	n := &cnode{id: id, site: site, name: fmt.Sprintf("n%05d", id), p: p, resident: make([]bool, models),
 		readyAt: make([]time.Duration, models), lastUse: make([]time.Duration, models), disk: make([]bool, models),
 		transient: make([]time.Duration, models),
-		budget:    budget, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots)}
+		budget:    budget, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots),
+		residentAt: make([]int32, models), hinted: make([]bool, models)}
+	for k := range n.residentAt {
+		n.residentAt[k] = -1
+	}
 	n.evictable = func(k policy.Key) bool { return n.resident[k] && n.readyAt[k] <= n.now }
+	n.unhinted = func(k policy.Key) bool { return n.evictable(k) && !n.hinted[k] }
 	return n
+}
+
+// setResident makes k resident or not, keeping the residents list.
+func (n *cnode) setResident(k int32, in bool) {
+	if n.resident[k] == in {
+		return
+	}
+	n.resident[k] = in
+	if in {
+		n.residentAt[k] = int32(len(n.residents))
+		n.residents = append(n.residents, k)
+		return
+	}
+	i, last := n.residentAt[k], n.residents[len(n.residents)-1]
+	n.residents[i], n.residentAt[last] = last, i
+	n.residents = n.residents[:len(n.residents)-1]
+	n.residentAt[k] = -1
+}
+
+// victimFilter is what the node may evict to make need bytes of room:
+// as the cache does (placement/cache), hinted models only when the idle
+// models that are not hinted cannot make it.
+func (n *cnode) victimFilter(need int64, sizes []int64) func(policy.Key) bool {
+	if len(n.hints) == 0 {
+		return n.evictable
+	}
+	var idle int64
+	for _, k := range n.residents {
+		if n.unhinted(policy.Key(k)) {
+			idle += sizes[k]
+		}
+	}
+	if idle >= need {
+		return n.unhinted
+	}
+	return n.evictable
 }
 
 // free is the memory not held (a large number when unbounded).
@@ -91,20 +143,17 @@ func (n *cnode) queue(t time.Duration) int {
 	return len(n.running)
 }
 
-// evictsHot is the node's rule for declining a load (cache.evictsHot in
-// the single-node replay, node/route.go's evictsHot).
+// evictsHot is the node's rule for declining a load (route.EvictsHot,
+// as node/route.go asks it): making size bytes of room here would evict a
+// ready model used within window.
 func (n *cnode) evictsHot(size int64, window time.Duration, sizes []int64) bool {
-	deficit := size - n.free()
-	if deficit <= 0 {
-		return false
-	}
-	var idle int64
-	for k, in := range n.resident {
-		if in && n.readyAt[k] <= n.now && n.now-n.lastUse[k] >= window {
-			idle += sizes[k]
+	return route.EvictsHot(size, n.free(), window, func(yield func(int64, time.Duration) bool) {
+		for _, k := range n.residents {
+			if n.readyAt[k] <= n.now && !yield(sizes[k], n.now-n.lastUse[k]) {
+				return
+			}
 		}
-	}
-	return idle < deficit
+	})
 }
 
 func earliest(free []time.Duration) int {

@@ -1,113 +1,134 @@
 package sim
 
 import (
+	"slices"
 	"time"
 
 	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
-// plan runs the hint planner for every region at t and applies its hints:
-// each node weighs its hinted models in its policy (policy.Hinted) and
-// preloads those that fit in its free memory, as DESIGN.md has nodes
-// apply hints. The interval's request counts then restart. NoHints is
-// not asked.
+// plan runs the hint planner for every region at t and applies its hints
+// as node/placement_group.go's followHints does: a newly hinted model
+// gets the policy weight HintWeight (policy.Hinted), a withdrawn one
+// weight 0, the node evicts hinted models last (makeRoom), and it
+// preloads the hinted models it lacks, one after another, while each
+// fits in its free memory. First every node's interval of requests is
+// folded into the rates it gossips.
 func (c *cluster) plan(t time.Duration) {
-	defer func() {
-		for _, n := range c.nodes {
-			clear(n.requests)
-		}
-	}()
-	if _, none := c.cfg.Planner.(NoHints); none {
-		return
+	for _, n := range c.nodes {
+		n.demand.fold(c.cfg.HintInterval, c.cfg.RateHalfLife)
 	}
-	elsewhere := c.regionRates()
+	c.sumRegionRates()
 	for r, name := range c.topo.Regions {
-		v := c.regionView(r, name, elsewhere)
+		v := c.regionView(r, name)
 		if len(v.Nodes) == 0 {
 			continue
 		}
-		hinted := make(map[int][]int32, len(v.Nodes))
-		for _, h := range c.cfg.Planner.Plan(t, v) {
-			if h.Node >= 0 && h.Node < len(c.nodes) && c.topo.Sites[c.nodes[h.Node].site].Region == r {
-				hinted[h.Node] = append(hinted[h.Node], h.Models...)
+		for _, hn := range v.Nodes {
+			c.nodes[hn.Node].next = c.nodes[hn.Node].next[:0]
+		}
+		for _, h := range c.planner.Plan(t, v) {
+			if h.Node < 0 || h.Node >= len(c.nodes) || c.topo.Sites[c.nodes[h.Node].site].Region != r {
+				continue
+			}
+			n := c.nodes[h.Node]
+			for _, k := range h.Models {
+				if k >= 0 && int(k) < len(c.entries) {
+					n.next = append(n.next, k)
+				}
 			}
 		}
 		for _, hn := range v.Nodes {
-			c.applyHints(c.nodes[hn.Node], hinted[hn.Node])
+			c.applyHints(c.nodes[hn.Node])
 		}
 	}
 }
 
-// applyHints makes models n's hinted set.
-func (c *cluster) applyHints(n *cnode, models []int32) {
+// applyHints makes n.next n's hinted set and preloads what fits.
+func (c *cluster) applyHints(n *cnode) {
+	slices.Sort(n.next)
+	n.next = slices.Compact(n.next)
 	h, _ := n.p.(policy.Hinted)
-	want := make([]bool, len(n.hinted))
-	for _, k := range models {
-		if k >= 0 && int(k) < len(want) {
-			want[k] = true
-		}
+	for _, k := range n.next {
+		c.mark[k] = true
 	}
-	for k := range want {
-		if want[k] != n.hinted[k] && h != nil {
-			w := 0.0
-			if want[k] {
-				w = c.cfg.HintWeight
+	for _, k := range n.hints {
+		if !c.mark[k] {
+			n.hinted[k] = false
+			if h != nil {
+				h.SetHint(policy.Key(k), 0)
 			}
-			h.SetHint(policy.Key(k), w)
 		}
-		n.hinted[k] = want[k]
 	}
-	for _, k := range models {
-		if k >= 0 && int(k) < len(want) {
-			c.preload(n, k)
+	for _, k := range n.next {
+		c.mark[k] = false
+		if !n.hinted[k] {
+			n.hinted[k] = true
+			if h != nil {
+				h.SetHint(policy.Key(k), c.cfg.HintWeight)
+			}
+		}
+	}
+	n.hints, n.next = n.next, n.hints
+	for _, k := range n.hints {
+		c.preload(n, k)
+	}
+}
+
+// sumRegionRates sums the gossiped rates per region and model.
+func (c *cluster) sumRegionRates() {
+	if c.regionRate == nil {
+		c.regionRate = make([][]float64, len(c.topo.Regions))
+	}
+	for r := range c.regionRate {
+		c.regionRate[r] = zeroed(c.regionRate[r], len(c.entries))
+	}
+	c.totalRate = zeroed(c.totalRate, len(c.entries))
+	for _, n := range c.nodes {
+		own := c.regionRate[c.topo.Sites[n.site].Region]
+		for _, k := range n.demand.active {
+			own[k] += n.demand.gossiped(k)
+			c.totalRate[k] += n.demand.gossiped(k)
 		}
 	}
 }
 
 // regionView fills the planner's view of region r.
-func (c *cluster) regionView(r int, name string, elsewhere [][]float64) *RegionView {
+func (c *cluster) regionView(r int, name string) *RegionView {
 	v := &c.view
-	v.Region, v.Models, v.Nodes = name, c.w.Models, v.Nodes[:0]
-	v.Elsewhere = v.Elsewhere[:0]
-	for k := range c.w.Models {
-		sum := 0.0
-		for o := range elsewhere {
-			if o != r {
-				sum += elsewhere[o][k]
-			}
+	v.Region, v.Models = name, c.w.Models
+	v.Elsewhere = zeroed(v.Elsewhere, len(c.entries))
+	for k, total := range c.totalRate {
+		if e := total - c.regionRate[r][k]; e > gossipRateFloor/2 { // not a rounding error
+			v.Elsewhere[k] = e
 		}
-		v.Elsewhere = append(v.Elsewhere, sum)
 	}
-	secs := c.cfg.HintInterval.Seconds()
+	v.Nodes = v.Nodes[:0]
 	for _, n := range c.nodes {
 		if c.topo.Sites[n.site].Region != r {
 			continue
 		}
-		hn := HintNode{Node: n.id, Name: n.name, Site: c.topo.Sites[n.site].Name, BudgetBytes: n.budget,
-			FreeBytes: n.free(), Rates: make([]float64, len(n.requests))}
-		for k, cnt := range n.requests {
-			hn.Rates[k] = float64(cnt) / secs
-			if n.resident[k] {
-				hn.Loaded = append(hn.Loaded, int32(k))
-			}
+		if len(v.Nodes) < cap(v.Nodes) {
+			v.Nodes = v.Nodes[:len(v.Nodes)+1]
+		} else {
+			v.Nodes = append(v.Nodes, HintNode{})
 		}
-		v.Nodes = append(v.Nodes, hn)
+		c.describe(n, &v.Nodes[len(v.Nodes)-1])
 	}
 	return v
 }
 
-// regionRates are the requests/s per region and model over the interval.
-func (c *cluster) regionRates() [][]float64 {
-	out := make([][]float64, len(c.topo.Regions))
-	for r := range out {
-		out[r] = make([]float64, len(c.w.Models))
+// describe fills hn with what n gossips, reusing hn's slices.
+func (c *cluster) describe(n *cnode, hn *HintNode) {
+	hn.Node, hn.Name, hn.Site = n.id, n.name, c.topo.Sites[n.site].Name
+	hn.BudgetBytes, hn.FreeBytes = n.budget, n.free()
+	hn.Rates, hn.Loaded = hn.Rates[:0], hn.Loaded[:0]
+	for _, k := range n.demand.active {
+		hn.Rates = append(hn.Rates, ModelRate{Model: k, PerSecond: n.demand.gossiped(k)})
 	}
-	secs := c.cfg.HintInterval.Seconds()
-	for _, n := range c.nodes {
-		r := c.topo.Sites[n.site].Region
-		for k, cnt := range n.requests {
-			out[r][k] += float64(cnt) / secs
+	for _, k := range n.residents {
+		if n.readyAt[k] <= c.now {
+			hn.Loaded = append(hn.Loaded, k)
 		}
 	}
-	return out
 }

@@ -68,6 +68,19 @@ func TestClusterInvariants(t *testing.T) {
 			}
 		})
 	}
+	// placement/hints' planner (the default) hints the hot models: the
+	// full system preloads them and differs from forward.
+	var res [2]ClusterResult
+	for i, con := range []ClusterContender{Full, Forwarding} {
+		r, err := RunCluster(w, DefaultClusterConfig(topo, w.TotalBytes()/4), con)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Contender, res[i] = "", r
+	}
+	if res[0].Preloads == 0 || res[0] == res[1] {
+		t.Fatalf("full %+v\nforward %+v", res[0], res[1])
+	}
 }
 
 func TestRunClusterRejects(t *testing.T) {

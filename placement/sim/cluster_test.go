@@ -54,7 +54,10 @@ var hintBOnSiteOne = HintPlannerFunc(func(_ time.Duration, v *RegionView) []Node
 // 20 + 300 + 10: 2 + 330 = 332. A at n1 40 s later: B idle 39 s, so not
 // declined; a load (20) beats the forward to n0's copy (20 + 10): 22.
 //
-// full (the planner hints B to n1 every 500 ms): B is preloaded at n1 at
+// full with placement/hints' planner (the default) as forward: every 10 s
+// it sees rates far below a request per second, and hints nothing.
+//
+// full (a test planner hints B to n1 every 500 ms): B is preloaded at n1 at
 // 0.5 s (ready at 0.8 s); A: 22; B at n0, declined, goes to n1's copy:
 // 2 + 20 + 10 = 32; A at n1 loads (B idle): 22.
 //

@@ -51,7 +51,8 @@
 // node the policy, the memory accounting above (delayed hits, and loads
 // shared while in progress), load slots and run slots, and the router
 // (placement/route, fed as node/route.go feeds it). The contenders are the
-// full system (with a HintPlanner per region), forwarding without hints,
+// full system (with placement/hints' planner per region, HintsPlanner, on
+// the rates the nodes gossip), forwarding without hints,
 // each node alone, a ModelMesh-like global placement, and an oracle with
 // every model on every node. Its state is per model and node; latencies go
 // to a fixed-size histogram, so memory does not grow with the trace.

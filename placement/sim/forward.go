@@ -24,7 +24,7 @@ type Forward struct {
 	// RTT is the predicted round trip to the peer.
 	RTT time.Duration
 	// HotWindow, when positive, is the node's rule for declining a load
-	// (node/route.go's evictsHot): a load that could make room only by
+	// (route.EvictsHot): a load that could make room only by
 	// evicting a ready model that served a request within the window,
 	// taking the least recently used first, is declined. Zero leaves the
 	// decision to the policy (admission control, policy.New's form).
@@ -34,8 +34,8 @@ type Forward struct {
 	PeerHoldsAll bool
 }
 
-// NodeHotWindow is the node's hot window (node/route.go's hotWindow).
-const NodeHotWindow = 30 * time.Second
+// NodeHotWindow is the node's hot window (route.DefaultHotWindow).
+const NodeHotWindow = route.DefaultHotWindow
 
 const peerName = "peer"
 
@@ -76,20 +76,15 @@ func (c *cache) forward(e policy.Entry, o route.Option) {
 	c.tally.Forward(e.SizeBytes, o.Cost-c.run[e.Key])
 }
 
-// evictsHot mirrors node/route.go's evictsHot: making size bytes of room
-// would evict a ready model used within the hot window, the least recently
-// used going first. As the models idle longest precede every hot one in
-// that order, it is whether the idle ones' bytes fall short.
+// evictsHot is the node's rule for declining a load (route.EvictsHot, as
+// node/route.go asks it): making size bytes of room would evict a ready
+// model used within the hot window.
 func (c *cache) evictsHot(size int64) bool {
-	deficit := size - (c.capBytes - c.used)
-	if deficit <= 0 {
-		return false
-	}
-	var idle int64
-	for k, in := range c.resident {
-		if in && c.readyAt[k] <= c.now && c.now-c.lastUse[k] >= c.fwd.HotWindow {
-			idle += c.entries[k].SizeBytes
+	return route.EvictsHot(size, c.capBytes-c.used, c.fwd.HotWindow, func(yield func(int64, time.Duration) bool) {
+		for k, in := range c.resident {
+			if in && c.readyAt[k] <= c.now && !yield(c.entries[k].SizeBytes, c.now-c.lastUse[k]) {
+				return
+			}
 		}
-	}
-	return idle < deficit
+	})
 }
