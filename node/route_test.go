@@ -58,6 +58,11 @@ func TestForwardToPeerWithModelLoaded(t *testing.T) {
 	if err != nil || param(resp, "edgeserve_route") != "hit" || param(resp, "edgeserve_served_by") != "a" {
 		t.Fatalf("at a: %v, route %q", err, param(resp, "edgeserve_route"))
 	}
+	// The demand each gossips counts each client request once, where it
+	// arrived: the forwarded one at b, a's own at a.
+	if ra, rb := a.stats.requests()["mlp:1"], b.stats.requests()["mlp:1"]; ra != 1 || rb != 1 {
+		t.Fatalf("demand counted at a %d, at b %d; want 1 and 1", ra, rb)
+	}
 }
 
 // TestForwardFailureFallsBackHere: the peer chosen fails the forward (it

@@ -56,6 +56,9 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 		return res, err
 	}
 	defer func() { n.observe(rec, start, err) }()
+	if call.forwarded {
+		n.stats.forwardedHere(rec.Ref())
+	}
 	in, bound, err := n.bindInputs(ctx, rec, call.Inputs)
 	if err != nil {
 		return res, err

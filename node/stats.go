@@ -25,6 +25,9 @@ func (d duration) pb() *pb.StatisticDuration { return &pb.StatisticDuration{Coun
 type modelStats struct {
 	success, fail, queue, compute, hit, miss duration
 	last                                     time.Time
+	// fromPeers counts the requests a peer forwarded here: the node they
+	// first reached counted them already.
+	fromPeers uint64
 }
 
 func newStats() *stats { return &stats{models: map[string]*modelStats{}} }
@@ -104,15 +107,26 @@ func (m *modelStats) pb(name, version string) *pb.ModelStatistics {
 	}
 }
 
-// requests returns each key's count of finished requests.
+// requests returns each key's count of finished requests that reached
+// this node from a client (those a peer forwarded here are left out): the
+// demand the node gossips.
 func (s *stats) requests() map[string]uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[string]uint64, len(s.models))
 	for k, m := range s.models {
-		out[k] = m.success.count + m.fail.count
+		out[k] = m.success.count + m.fail.count - min(m.fromPeers, m.success.count+m.fail.count)
 	}
 	return out
+}
+
+// forwardedHere counts a request for key that a peer forwarded here, so
+// that the demand this node gossips (requests) counts each client request
+// once, where it arrived.
+func (s *stats) forwardedHere(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.get(key).fromPeers++
 }
 
 // runTime is key's mean run time so far; 0 before its first run.
