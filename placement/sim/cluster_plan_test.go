@@ -60,8 +60,8 @@ func TestClusterRealPlannerHandComputed(t *testing.T) {
 	}
 }
 
-// TestClusterPlannerSeesGossipedRates: a forwarded request counts at the
-// node it reached and at the peer that served it, as on the node; the
+// TestClusterPlannerSeesGossipedRates: a forwarded request counts once, at
+// the node it reached (not at the peer that served it), as on the node; the
 // view carries the smoothed rates, loaded models and the demand
 // elsewhere. B loads at n0 at 0 s; at 0.5 s a request from site 1 is
 // forwarded to n0's copy (30 ms against a 310 ms load); the request at
@@ -82,13 +82,13 @@ func TestClusterPlannerSeesGossipedRates(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := seen["a"], seen["b"]
-	if !slices.Equal(a.Rates, []ModelRate{{0, 1}}) || !slices.Equal(a.Loaded, []int32{0}) || a.FreeBytes != 40 {
+	if !slices.Equal(a.Rates, []ModelRate{{0, 0.5}}) || !slices.Equal(a.Loaded, []int32{0}) || a.FreeBytes != 40 {
 		t.Fatalf("n0 as seen: %+v", a)
 	}
 	if !slices.Equal(b.Rates, []ModelRate{{0, 0.5}}) || len(b.Loaded) != 0 || b.FreeBytes != 100 {
 		t.Fatalf("n1 as seen: %+v", b)
 	}
-	if elsewhere["a"] != 0.5 || elsewhere["b"] != 1 {
+	if elsewhere["a"] != 0.5 || elsewhere["b"] != 0.5 {
 		t.Fatalf("elsewhere: %v", elsewhere)
 	}
 }

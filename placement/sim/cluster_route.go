@@ -54,9 +54,8 @@ func (c *cluster) overCap(local route.Local, first route.Option) bool {
 // forward serves k at peer p for a request that reached n.
 func (c *cluster) forward(n, p *cnode, k int32) time.Duration {
 	rtt := c.topo.NodeRTT(n.id, p.id)
-	if c.planning { // the peer counts it too, as a node counts every request it serves
-		p.demand.request(k)
-	}
+	// The demand counts the request once, at n where it arrived: a node
+	// does not count a request a peer forwarded to it (node/stats.go).
 	done, _ := c.here(p, k, c.now+rtt/2)
 	c.tally.forward(n.site != p.site, c.topo.Sites[n.site].Region != c.topo.Sites[p.site].Region)
 	return done + rtt - rtt/2
