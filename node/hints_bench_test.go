@@ -374,6 +374,7 @@ type hbResult struct {
 	preloadCount       float64       // edgeserve_hint_preloads_total, summed
 	missWait           time.Duration // summed time requests waited for their model to load (cache history)
 	misses             int
+	evictions          float64 // edgeserve_cache_evictions_total{reason="evict"}, summed
 	// hinted and following are hinted copies and those loaded, summed
 	// over the nodes and over one sample a second.
 	hinted, following int
@@ -387,6 +388,8 @@ type hbRun struct {
 	wg                     sync.WaitGroup
 	start                  time.Time
 	beforeReq, beforeOther []hbTally
+	beforePreloads         []float64
+	beforeEvictions        []float64
 	stopSampling           func()
 }
 
@@ -397,8 +400,31 @@ func (c *hbCluster) begin(n int) *hbRun {
 		req, other := l.tallies()
 		run.beforeReq, run.beforeOther = append(run.beforeReq, req), append(run.beforeOther, other)
 	}
+	for _, n := range c.nodes {
+		run.beforePreloads = append(run.beforePreloads, promtest.ToFloat64(n.metrics.preloads))
+		run.beforeEvictions = append(run.beforeEvictions, hbEvictions(n))
+	}
 	run.stopSampling = c.sampleHints(&run.res)
 	return run
+}
+
+// hbEvictions reads the node's edgeserve_cache_evictions_total{reason="evict"}:
+// models its cache unloaded to make room.
+func hbEvictions(n *testNode) float64 {
+	families, _ := n.reg.Gather()
+	for _, f := range families {
+		if f.GetName() != "edgeserve_cache_evictions_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == "evict" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // send sends request i from its node's client, without waiting for the
@@ -433,7 +459,8 @@ func (run *hbRun) end() hbResult {
 		res.reqLoads.total += req.total - run.beforeReq[i].total
 		res.preloads.loads += other.loads - run.beforeOther[i].loads
 		res.preloads.total += other.total - run.beforeOther[i].total
-		res.preloadCount += promtest.ToFloat64(n.metrics.preloads)
+		res.preloadCount += promtest.ToFloat64(n.metrics.preloads) - run.beforePreloads[i]
+		res.evictions += hbEvictions(n) - run.beforeEvictions[i]
 		for _, h := range n.cache.(placementCache).c.History() {
 			if !h.Hit && !h.Failed && h.Time.After(run.start) {
 				res.misses++
@@ -503,11 +530,13 @@ func (c *hbCluster) sampleHints(res *hbResult) (stop func()) {
 // hot models, one copy of models hot next door), one whose groups never
 // form (no BootstrapExpect). Links between nodes are delayed (gossip by
 // the delay transport, peer calls through Toxiproxy): 4 ms RTT within a
-// region, 60 ms between them. Reported per cluster: client latency p50,
-// p99 and mean; the load time requests waited for (loads a request
-// started) and the miss waits the caches recorded; hint preloads (their
-// count and load time, apart); the route mix as the clients saw it; and
-// the ratios hints/none of latency and load time.
+// region, 60 ms between them. Both clusters take each request at the same
+// moment, so that other work on the machine weighs on both alike.
+// Reported per cluster: client latency p50, p99 and mean; the load time
+// of the loads requests started and the miss waits the caches recorded;
+// hint preloads (their count and load time, apart); evictions; the route
+// mix as the clients saw it; the share of hinted copies loaded (sampled
+// each second); and the ratios hints/none of latency and load time.
 func BenchmarkHintsReplay(b *testing.B) {
 	model := zooModel(b, "squeezenet1.1")
 	trace := hbTrace(hbSeed)
@@ -566,6 +595,7 @@ func hbReport(b *testing.B, none, hints hbResult) {
 		b.ReportMetric(float64(s.misses), r.name+"-misses")
 		b.ReportMetric(s.preloads.total.Seconds(), r.name+"-preload-s")
 		b.ReportMetric(s.preloadCount, r.name+"-preloads")
+		b.ReportMetric(s.evictions, r.name+"-evictions")
 		if s.hinted > 0 {
 			b.ReportMetric(float64(s.following)/float64(s.hinted), r.name+"-followed")
 		}
