@@ -29,20 +29,19 @@ func newPlacement(cfg PlanConfig, nodes []Node) *placement {
 	return p
 }
 
-// place gives each want its nodes: first the copies that keep their
-// previous nodes (so a plan moves a copy only when it must), then round by
-// round every want's next copy, so that every hot model has one copy
-// before any has two.
+// place gives each want its nodes round by round, in priority order, so
+// that every hot model has one copy before any has two. Each copy goes to
+// one of the want's previous nodes when one has room (a plan moves a copy
+// only when it must), else to the best node. A copy kept from the previous
+// plan waits for its round like any other: were kept copies placed first,
+// a cooling model's extra copies would hold the room that a model now hot
+// needs for its first.
 func (p *placement) place(wants []*want) {
-	for _, w := range wants {
-		for len(w.nodes) < w.copies && p.add(w, func(s *slot) bool { return w.prev.Has(s.Name) }) {
-		}
-	}
 	for more := true; more; {
 		more = false
 		for _, w := range wants {
 			if len(w.nodes) < w.copies && !w.stuck {
-				w.stuck = !p.add(w, func(*slot) bool { return true })
+				w.stuck = !p.add(w, func(s *slot) bool { return w.prev.Has(s.Name) }) && !p.add(w, func(*slot) bool { return true })
 				more = more || !w.stuck
 			}
 		}

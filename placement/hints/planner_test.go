@@ -191,6 +191,26 @@ func TestPlanKeepsCopiesInPlace(t *testing.T) {
 	checkHints(t, Plan(DefaultPlanConfig(), prev, in), hint("m", 1, Demand, "n1"))
 }
 
+// A model that becomes hot is not crowded out by the copies that cooling
+// models were hinted before: copies go round by round in order of value,
+// a kept copy included. Three nodes with room for two models each; a and
+// b (15 req/s) held three copies each; c (30 req/s, more valuable) now
+// wants three too. Round 1: c, a, b one copy each; round 2: c and a their
+// second (a on a node it held), b finds no room left; round 3: c its
+// third. Before, a and b kept all six copies and c got none.
+func TestPlanNewHotModelGetsItsCopies(t *testing.T) {
+	model := Model{SizeBytes: 100, WarmRun: 100 * ms, FastLoad: 500 * ms}
+	rates := map[string]float64{"a": 5, "b": 5, "c": 10}
+	in := Input{Models: map[string]Model{"a": model, "b": model, "c": model}, Nodes: []Node{
+		node("n1", "s", 250, 0, rates, "a", "b"),
+		node("n2", "s", 250, 0, rates, "a", "b"),
+		node("n3", "s", 250, 0, rates, "a", "b"),
+	}}
+	prev := &Set{Generation: 7, Hints: []Hint{hint("a", 3, Demand, "n1", "n2", "n3"), hint("b", 3, Demand, "n1", "n2", "n3")}}
+	checkHints(t, Plan(DefaultPlanConfig(), prev, in),
+		hint("a", 3, Demand, "n1", "n2"), hint("b", 3, Demand, "n3"), hint("c", 3, Demand, "n1", "n2", "n3"))
+}
+
 // A model loaded somewhere is hinted there rather than loaded elsewhere.
 func TestPlanPrefersLoadedCopies(t *testing.T) {
 	in := Input{Models: map[string]Model{"m": {SizeBytes: 10}}, Nodes: []Node{

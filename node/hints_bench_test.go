@@ -1,0 +1,626 @@
+package node
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/edgeserve/edgeserve/gossip"
+	"github.com/edgeserve/edgeserve/internal/testutil"
+	"github.com/edgeserve/edgeserve/placement/raftgroup"
+	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/edgeserve/edgeserve/runtime"
+	"github.com/edgeserve/edgeserve/runtime/ort"
+)
+
+// The replay of BenchmarkHintsReplay: two regions of three nodes, twelve
+// models (squeezenet1.1 under twelve names), each node's memory holding
+// five of them. Each region has a hot set of three models per phase that
+// takes 85% of its requests (45%, 25%, 15%); the rest go evenly to the
+// other nine. The hot sets move west: what eu asks for in one phase, us
+// asks for in the next (us starts on the block eu would have had before
+// the first phase).
+const (
+	hbRegionNodes = 3
+	hbModels      = 12
+	hbHot         = 3
+	hbPhases      = 3
+	hbPhase       = 40 * time.Second
+	hbNodeRate    = 2.0     // requests/s arriving at each node
+	hbCharge      = 6 << 20 // memory charged per loaded model, bytes
+	hbBudget      = 5 * hbCharge
+	hbNearOneWay  = 2 * time.Millisecond  // within a region
+	hbFarOneWay   = 30 * time.Millisecond // between the regions
+	hbSeed        = 14
+)
+
+var (
+	hbRegions   = []string{"eu", "us"}
+	hbHotShares = []float64{0.45, 0.25, 0.15}
+)
+
+// hbRequest is one request of the replay: when it is sent, to which node
+// (region*hbRegionNodes + index) and for which model.
+type hbRequest struct {
+	at          time.Duration
+	node, model int
+}
+
+// hbHotSet is the first model of region r's hot set in phase p: eu takes
+// blocks 0, 1, 2; us the block eu had one phase before (3, 0, 1).
+func hbHotSet(r, p int) int {
+	blocks := hbModels / hbHot
+	return hbHot * (((p-r)%blocks + blocks) % blocks)
+}
+
+// hbTrace is the replay's request sequence, sorted by time: at each node,
+// Poisson arrivals at hbNodeRate, models drawn from its region's phase
+// mix. The same seed gives the same sequence.
+func hbTrace(seed uint64) []hbRequest {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	var out []hbRequest
+	for node := range len(hbRegions) * hbRegionNodes {
+		r := node / hbRegionNodes
+		for at := time.Duration(0); ; {
+			at += time.Duration(rng.ExpFloat64() / hbNodeRate * float64(time.Second))
+			p := int(at / hbPhase)
+			if p >= hbPhases {
+				break
+			}
+			out = append(out, hbRequest{at: at, node: node, model: hbPick(rng, hbHotSet(r, p))})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b hbRequest) int { return cmp.Compare(a.at, b.at) })
+	return out
+}
+
+// hbPick draws a model: one of the hot set starting at hot with its share,
+// else one of the others evenly.
+func hbPick(rng *rand.Rand, hot int) int {
+	x := rng.Float64()
+	for i, s := range hbHotShares {
+		if x < s {
+			return hot + i
+		}
+		x -= s
+	}
+	m := rng.IntN(hbModels - hbHot)
+	if m >= hot {
+		m += hbHot
+	}
+	return m
+}
+
+func hbModelName(m int) string { return fmt.Sprintf("m%02d", m) }
+
+// hbLoader is a node's ONNX Runtime loader (with its prepared fast forms)
+// that charges every loaded model hbCharge bytes, as chargedLoader does,
+// and times each load by who waited for it: a request's miss, or no one
+// (a hint's preload, a pin).
+type hbLoader struct {
+	*ort.Loader
+	mu                sync.Mutex // guards the tallies
+	byRequest, others hbTally
+}
+
+type hbTally struct {
+	loads int
+	total time.Duration
+}
+
+func (l *hbLoader) Load(ctx context.Context, src runtime.Source) (runtime.Model, error) {
+	start := time.Now()
+	m, err := l.Loader.Load(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	d := time.Since(start)
+	l.mu.Lock()
+	t := &l.others
+	if src.SkipWarmUp { // the node sets it for a request's load
+		t = &l.byRequest
+	}
+	t.loads++
+	t.total += d
+	l.mu.Unlock()
+	return chargedModel{m, hbCharge}, nil
+}
+
+func (l *hbLoader) tallies() (byRequest, others hbTally) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.byRequest, l.others
+}
+
+// hbCluster is one run's cluster: the nodes (eu first), their loaders.
+type hbCluster struct {
+	nodes   []*testNode
+	loaders []*hbLoader
+	logf    func(format string, args ...any)
+}
+
+// hbRegionOf maps a node's IP to its region for the link delays.
+type hbRegionOf map[string]int
+
+// oneWay is the one-way delay between two "host:port" addresses.
+func (m hbRegionOf) oneWay(from, to string) time.Duration {
+	fh, _, _ := net.SplitHostPort(from)
+	th, _, _ := net.SplitHostPort(to)
+	fr, ok1 := m[fh]
+	tr, ok2 := m[th]
+	switch {
+	case !ok1 || !ok2 || fh == th:
+		return 0
+	case fr == tr:
+		return hbNearOneWay
+	}
+	return hbFarOneWay
+}
+
+// hbPeerLinks maps, per node, a peer's gRPC address to the delaying
+// proxy in front of it; filled once every node has started.
+type hbPeerLinks struct {
+	mu    sync.Mutex // guards via
+	via   map[string]map[string]string
+	nodes []*testNode
+}
+
+func (l *hbPeerLinks) rewrite(ip string) func(string) string {
+	return func(addr string) string {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if p, ok := l.via[ip][addr]; ok {
+			return p
+		}
+		return addr
+	}
+}
+
+// startHBCluster starts the two regions on 127.0.net.x (eu .1-.3, us
+// .11-.13), gossip and peer links delayed by region, every model pushed
+// to every node (a load is the runtime's alone, no fetch). With hints,
+// each region forms its Raft group and plans every 500 ms (hbRaftTune).
+func startHBCluster(b *testing.B, subnet int, withHints bool, model string) *hbCluster {
+	b.Helper()
+	regionOf := hbRegionOf{}
+	var ips []string
+	for r := range hbRegions {
+		for i := range hbRegionNodes {
+			ip := fmt.Sprintf("127.0.%d.%d", subnet, 10*r+i+1)
+			regionOf[ip] = r
+			ips = append(ips, ip)
+		}
+	}
+	links := &hbPeerLinks{via: map[string]map[string]string{}}
+	size, err := os.Stat(model)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &hbCluster{logf: b.Logf}
+	for i, ip := range ips {
+		l := &hbLoader{Loader: realLoader(b).(*ort.Loader)}
+		mod := func(cfg *Config, d *Deps) {
+			cfg.Cluster.Region = hbRegions[regionOf[ip]]
+			cfg.Cache.MemoryBudgetBytes = hbBudget
+			cfg.Cache.SizeHintFactor = float64(hbCharge) / float64(size.Size()) // estimates match the charge
+			d.Loader, d.GossipDelay, d.PeerAddr = l, regionOf.oneWay, links.rewrite(ip)
+			cfg.Cluster.PublishInterval = DefaultConfig("").Cluster.PublishInterval
+			d.GossipTune = hbGossipTune
+			if withHints {
+				cfg.Cluster.BootstrapExpect = hbRegionNodes
+				d.RaftTune = hbRaftTune
+			}
+		}
+		var join []string
+		if i > 0 {
+			join = []string{c.nodes[0].cluster.g.Addr()}
+		}
+		c.nodes = append(c.nodes, clusterNodeWith(b, fmt.Sprintf("%s%d", hbRegions[regionOf[ip]], i%hbRegionNodes+1), ip, mod, join...))
+		c.loaders = append(c.loaders, l)
+	}
+	links.mu.Lock()
+	for i, from := range ips {
+		links.via[from] = map[string]string{}
+		for j, to := range ips {
+			if i != j {
+				d := regionOf.oneWay(from+":0", to+":0")
+				links.via[from][c.nodes[j].GRPCAddr()] = delayedProxy(b, from+":0", c.nodes[j].GRPCAddr(), d, d)
+			}
+		}
+	}
+	links.mu.Unlock()
+	c.ready(b, withHints)
+	c.pushAll(b, model)
+	return c
+}
+
+// hbGossipTune: memberlist's LAN timers and the node's own intervals, as
+// in production, except probes every 200 ms so that the RTTs are measured
+// before the replay starts.
+func hbGossipTune(g *gossip.Config) {
+	g.Profile, g.ProbeInterval, g.JoinRetryInterval = "lan", 200*time.Millisecond, 50*time.Millisecond
+}
+
+// hbRaftTune: short Raft timers (as inRegionGroup), planning every
+// 500 ms; a model is hot from 0.5 requests/s (a region asks for its hot
+// models at 2.7, 1.5 and 0.9) and gets a copy on every node of the region
+// (utilisation so low that any rate wants one per node); a model asked
+// for at 0.5 requests/s next door gets one copy.
+func hbRaftTune(rc *raftgroup.Config) {
+	rc.BootstrapWait, rc.ReconcileInterval, rc.PlanInterval = 100*time.Millisecond, 50*time.Millisecond, 500*time.Millisecond
+	rc.HeartbeatTimeout, rc.ElectionTimeout = 400*time.Millisecond, 400*time.Millisecond
+	rc.LeaderLeaseTimeout, rc.CommitTimeout = 200*time.Millisecond, 10*time.Millisecond
+	rc.ApplyTimeout, rc.RPCTimeout = 2*time.Second, time.Second
+	rc.Plan.HotRate, rc.Plan.NeighbourRate = 0.5, 0.5
+	rc.Plan.Utilisation, rc.Plan.CheapUtilisation = 1e-6, 1e-6
+}
+
+// ready waits until every node sees all the others alive with their
+// far RTTs measured, and, with hints, each region has a leader.
+func (c *hbCluster) ready(b *testing.B, withHints bool) {
+	b.Helper()
+	testutil.Eventually(b, "every node sees the others, RTTs measured", func() bool {
+		for _, n := range c.nodes {
+			for _, p := range c.nodes {
+				if n == p {
+					continue
+				}
+				m, ok := n.member(p.name())
+				rtt, known := n.cluster.g.RTT(p.name())
+				if !ok || m.State == nil || !known || (m.Region != n.cfg.Cluster.Region && rtt < 40*time.Millisecond) {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	if !withHints {
+		return
+	}
+	testutil.Eventually(b, "each region elects a leader", func() bool {
+		for _, n := range c.nodes {
+			if l, _ := n.group.Leadership(); l == "" {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// pushAll stores every model on every node, nodes in parallel.
+func (c *hbCluster) pushAll(b *testing.B, model string) {
+	b.Helper()
+	data, err := os.ReadFile(model)
+	if err != nil {
+		b.Fatal(err)
+	}
+	errs := make(chan error, len(c.nodes))
+	var wg sync.WaitGroup
+	for _, n := range c.nodes {
+		wg.Go(func() {
+			for m := range hbModels {
+				if err := hbPush(adminCtx(b), n.admin, hbModelName(m), data); err != nil {
+					errs <- fmt.Errorf("push %s to %s: %w", hbModelName(m), n.name(), err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	for _, n := range c.nodes {
+		for m := range hbModels {
+			if _, err := n.store.Get(testCtx(b), hbModelName(m), "1"); err != nil {
+				b.Fatalf("%s lacks %s:1: %v", n.name(), hbModelName(m), err)
+			}
+		}
+	}
+}
+
+// hbPush pushes data as model name in 256 KiB chunks (push's 1 KiB
+// chunks cost a write each: 144 pushes of 5 MB were most of the setup).
+func hbPush(ctx context.Context, c adminpb.AdminServiceClient, name string, data []byte) error {
+	sum := sha256.Sum256(data)
+	stream, err := c.PushModel(ctx)
+	if err != nil {
+		return err
+	}
+	hdr := &adminpb.PushHeader{Name: name, SizeBytes: int64(len(data)), Sha256: hex.EncodeToString(sum[:])}
+	if err := stream.Send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Header{Header: hdr}}); err == nil {
+		for i := 0; i < len(data); i += 256 << 10 {
+			chunk := data[i:min(i+256<<10, len(data))]
+			if stream.Send(&adminpb.PushModelRequest{Part: &adminpb.PushModelRequest_Chunk{Chunk: chunk}}) != nil {
+				break // CloseAndRecv says why
+			}
+		}
+	}
+	_, err = stream.CloseAndRecv()
+	return err
+}
+
+// stop stops the nodes one by one: each hands its hinted copies over
+// to a leader that is not stopping too (stopped all at once, hand-overs
+// wait out their timeouts and a stop can outlast the test's 30 s).
+func (c *hbCluster) stop(b *testing.B) {
+	for _, n := range c.nodes {
+		n.stop(b)
+	}
+}
+
+// hbResult is what one run measured.
+type hbResult struct {
+	latency []time.Duration // as each client saw it
+	routes  map[string]int  // edgeserve_route of each reply
+	errors  int
+	// reqLoads are the loads requests waited for (their count, summed
+	// load time); preloads the others (hint preloads).
+	reqLoads, preloads hbTally
+	preloadCount       float64       // edgeserve_hint_preloads_total, summed
+	missWait           time.Duration // summed time requests waited for their model to load (cache history)
+	misses             int
+	evictions          float64 // edgeserve_cache_evictions_total{reason="evict"}, summed
+	// hinted and following are hinted copies and those loaded, summed
+	// over the nodes and over one sample a second.
+	hinted, following int
+}
+
+// hbRun is one cluster's part of a replay.
+type hbRun struct {
+	c                      *hbCluster
+	res                    hbResult
+	mu                     sync.Mutex // guards res.routes, res.errors
+	wg                     sync.WaitGroup
+	start                  time.Time
+	beforeReq, beforeOther []hbTally
+	beforePreloads         []float64
+	beforeEvictions        []float64
+	stopSampling           func()
+}
+
+// begin starts a run of n requests on c.
+func (c *hbCluster) begin(n int) *hbRun {
+	run := &hbRun{c: c, res: hbResult{latency: make([]time.Duration, n), routes: map[string]int{}}, start: time.Now()}
+	for _, l := range c.loaders {
+		req, other := l.tallies()
+		run.beforeReq, run.beforeOther = append(run.beforeReq, req), append(run.beforeOther, other)
+	}
+	for _, n := range c.nodes {
+		run.beforePreloads = append(run.beforePreloads, promtest.ToFloat64(n.metrics.preloads))
+		run.beforeEvictions = append(run.beforeEvictions, hbEvictions(n))
+	}
+	run.stopSampling = c.sampleHints(&run.res)
+	return run
+}
+
+// hbEvictions reads the node's edgeserve_cache_evictions_total{reason="evict"}:
+// models its cache unloaded to make room.
+func hbEvictions(n *testNode) float64 {
+	families, _ := n.reg.Gather()
+	for _, f := range families {
+		if f.GetName() != "edgeserve_cache_evictions_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == "evict" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// send sends request i from its node's client, without waiting for the
+// reply (open loop: a slow reply does not hold back the next request).
+func (run *hbRun) send(i int, r hbRequest, req *pb.ModelInferRequest) {
+	run.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		t0 := time.Now()
+		resp, err := run.c.nodes[r.node].infer.ModelInfer(ctx, req)
+		run.res.latency[i] = time.Since(t0)
+		run.mu.Lock()
+		defer run.mu.Unlock()
+		if err != nil {
+			if run.res.errors++; run.res.errors <= 3 {
+				run.c.logf("request %d to %s for %s after %v: %v", i, run.c.nodes[r.node].name(), req.ModelName, run.res.latency[i], err)
+			}
+			return
+		}
+		run.res.routes[param(resp, "edgeserve_route")]++
+	})
+}
+
+// end waits for the replies and gathers the nodes' figures.
+func (run *hbRun) end() hbResult {
+	run.wg.Wait()
+	run.stopSampling()
+	res := run.res
+	for i, n := range run.c.nodes {
+		req, other := run.c.loaders[i].tallies()
+		res.reqLoads.loads += req.loads - run.beforeReq[i].loads
+		res.reqLoads.total += req.total - run.beforeReq[i].total
+		res.preloads.loads += other.loads - run.beforeOther[i].loads
+		res.preloads.total += other.total - run.beforeOther[i].total
+		res.preloadCount += promtest.ToFloat64(n.metrics.preloads) - run.beforePreloads[i]
+		res.evictions += hbEvictions(n) - run.beforeEvictions[i]
+		for _, h := range n.cache.(placementCache).c.History() {
+			if !h.Hit && !h.Failed && h.Time.After(run.start) {
+				res.misses++
+				res.missWait += h.Latency
+			}
+		}
+	}
+	return res
+}
+
+// replay sends the trace to every cluster at once, each request at its
+// time to the same node of each, and returns each cluster's figures.
+func replay(b *testing.B, trace []hbRequest, reqs []*pb.ModelInferRequest, clusters ...*hbCluster) []hbResult {
+	b.Helper()
+	runs := make([]*hbRun, len(clusters))
+	for k, c := range clusters {
+		runs[k] = c.begin(len(trace))
+	}
+	start, phase := time.Now(), 0
+	for i, r := range trace {
+		time.Sleep(time.Until(start.Add(r.at)))
+		if p := int(r.at / hbPhase); p != phase {
+			for _, c := range clusters {
+				c.logHints(b, phase)
+			}
+			phase = p
+		}
+		for _, run := range runs {
+			run.send(i, r, reqs[r.model])
+		}
+	}
+	out := make([]hbResult, len(runs))
+	for k, run := range runs {
+		out[k] = run.end()
+	}
+	return out
+}
+
+// sampleHints counts, once a second until the returned func is called,
+// the hinted copies and those loaded.
+func (c *hbCluster) sampleHints(res *hbResult) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			for _, n := range c.nodes {
+				if p := n.placementView(); p != nil {
+					res.hinted += p.Hinted
+					res.following += p.Following
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
+}
+
+// BenchmarkHintsReplay replays the same region-skewed, shifting demand
+// (hbTrace) on two clusters of the same shape at once: one whose regions
+// form their Raft groups and follow placement hints (preloads, copies of
+// hot models, one copy of models hot next door), one whose groups never
+// form (no BootstrapExpect). Links between nodes are delayed (gossip by
+// the delay transport, peer calls through Toxiproxy): 4 ms RTT within a
+// region, 60 ms between them. Both clusters take each request at the same
+// moment, so that other work on the machine weighs on both alike.
+// Reported per cluster: client latency p50, p99 and mean; the load time
+// of the loads requests started and the miss waits the caches recorded;
+// hint preloads (their count and load time, apart); evictions; the route
+// mix as the clients saw it; the share of hinted copies loaded (sampled
+// each second); and the ratios hints/none of latency and load time.
+func BenchmarkHintsReplay(b *testing.B) {
+	model := zooModel(b, "squeezenet1.1")
+	trace := hbTrace(hbSeed)
+	b.Logf("%d requests over %v", len(trace), hbPhases*hbPhase)
+	for i := range b.N {
+		b.StopTimer()
+		none, hints := startHBCluster(b, 9, false, model), startHBCluster(b, 8, true, model)
+		reqs := make([]*pb.ModelInferRequest, hbModels)
+		for m := range hbModels {
+			reqs[m] = zerosRequest(b, none.nodes[0].infer, hbModelName(m))
+		}
+		b.StartTimer()
+		runs := replay(b, trace, reqs, none, hints)
+		b.StopTimer()
+		for _, c := range []*hbCluster{none, hints} {
+			c.logHints(b, hbPhases-1)
+			c.stop(b)
+		}
+		if i == b.N-1 {
+			hbReport(b, runs[0], runs[1])
+		}
+	}
+}
+
+// logHints logs, with -v, each node's hints and loaded models at the end
+// of phase p.
+func (c *hbCluster) logHints(b *testing.B, p int) {
+	for _, n := range c.nodes {
+		var loaded []string
+		for _, m := range n.cache.Memory().Models {
+			if m.State == "loaded" {
+				loaded = append(loaded, m.Model)
+			}
+		}
+		slices.Sort(loaded)
+		set := n.group.Hints()
+		b.Logf("phase %d end: %s hinted %v (generation %d), loaded %v", p, n.name(), set.ForNode(n.name()), set.Generation, loaded)
+	}
+}
+
+func hbReport(b *testing.B, none, hints hbResult) {
+	for _, r := range []struct {
+		name string
+		res  hbResult
+	}{{"none", none}, {"hints", hints}} {
+		s := r.res
+		if s.errors > 0 {
+			b.Errorf("%s: %d requests failed", r.name, s.errors)
+		}
+		b.ReportMetric(pct(s.latency, 0.50), r.name+"-p50-ms")
+		b.ReportMetric(pct(s.latency, 0.99), r.name+"-p99-ms")
+		b.ReportMetric(mean(s.latency), r.name+"-mean-ms")
+		b.ReportMetric(s.reqLoads.total.Seconds(), r.name+"-reqload-s")
+		b.ReportMetric(float64(s.reqLoads.loads), r.name+"-reqloads")
+		b.ReportMetric(s.missWait.Seconds(), r.name+"-misswait-s")
+		b.ReportMetric(float64(s.misses), r.name+"-misses")
+		b.ReportMetric(s.preloads.total.Seconds(), r.name+"-preload-s")
+		b.ReportMetric(s.preloadCount, r.name+"-preloads")
+		b.ReportMetric(s.evictions, r.name+"-evictions")
+		if s.hinted > 0 {
+			b.ReportMetric(float64(s.following)/float64(s.hinted), r.name+"-followed")
+		}
+		for _, route := range []string{"hit", "load", "forward-hit", "forward-load", "fallback", "hedge"} {
+			b.ReportMetric(float64(s.routes[route]), r.name+"-"+route)
+		}
+	}
+	b.ReportMetric(pct(hints.latency, 0.99)/pct(none.latency, 0.99), "p99-hints/none")
+	b.ReportMetric(pct(hints.latency, 0.50)/pct(none.latency, 0.50), "p50-hints/none")
+	b.ReportMetric(hints.reqLoads.total.Seconds()/none.reqLoads.total.Seconds(), "reqload-hints/none")
+	b.ReportMetric(hints.missWait.Seconds()/none.missWait.Seconds(), "misswait-hints/none")
+}
+
+// pct is the q-quantile of d in milliseconds (nearest rank).
+func pct(d []time.Duration, q float64) float64 {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(math.Ceil(q*float64(len(s)))) - 1
+	return float64(s[max(i, 0)]) / 1e6
+}
+
+func mean(d []time.Duration) float64 {
+	var sum time.Duration
+	for _, x := range d {
+		sum += x
+	}
+	return float64(sum) / float64(len(d)) / 1e6
+}
