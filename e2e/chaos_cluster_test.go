@@ -24,7 +24,9 @@ import (
 
 // A chaos cluster is several regions of edgeserve-node processes, one
 // site and one Raft group per region, each node on its own loopback
-// address (127.0.0.1, .2, ...). Between regions, gossip is delayed by
+// address (127.0.0.2, .3, ...; not 127.0.0.1, the source address of every
+// unbound loopback connection: a netem file that cut 127.0.0.1 would cut
+// every incoming stream, node/netem.go). Between regions, gossip is delayed by
 // each node's --test-netem file and peer links (forwards, blob fetches,
 // replication) go through in-process Toxiproxy proxies with the same
 // delay each way, so that a region can be cut off and healed while the
@@ -74,7 +76,7 @@ func startChaosCluster(t *testing.T, o chaosOptions) *chaosCluster {
 	for ri, r := range o.regions {
 		for k := range o.perRegion {
 			name := fmt.Sprintf("edge-%s-%d", r, k+1)
-			p := newProc(t, name, fmt.Sprintf("127.0.0.%d", 1+ri*o.perRegion+k))
+			p := newProc(t, name, fmt.Sprintf("127.0.0.%d", 2+ri*o.perRegion+k))
 			c.nodes = append(c.nodes, p)
 			c.regionOf[name] = r
 			c.netem[name] = filepath.Join(dir, name+".netem.json")
@@ -278,10 +280,10 @@ func names(nodes []*proc) []string {
 	return out
 }
 
-// waitConverged waits until every node of up sees exactly up alive, every
-// region with a node in up has a leader among them, and each of up
-// reports the same leader and generation for every region (the views and
-// hints agree).
+// waitConverged waits until every node of up sees exactly up alive, and
+// each of up reports, for every region with a node in up, the same leader
+// (one of up) and the same hint generation: the views and hints agree.
+// Regions without a node in up (cut off, say) are not compared.
 func (c *chaosCluster) waitConverged(up []*proc) {
 	c.t.Helper()
 	want := names(up)
@@ -290,25 +292,46 @@ func (c *chaosCluster) waitConverged(up []*proc) {
 			return slices.Equal(c.alive(p), want)
 		})
 	}
-	eventuallyWithin(c.t, time.Minute, "every node reports the same leader and hint generation of every region", func() bool {
-		var first string
+	regions := c.regionsOf(up)
+	var views []string
+	agree := func() bool {
+		views = views[:0]
 		for _, p := range up {
 			st := c.placement(p)
-			if st == nil || st.GetLeader() == "" || st.GetGeneration() == 0 {
-				return false
+			if st == nil {
+				views = append(views, p.name+": no answer")
+				continue
 			}
-			view := regionsView(st)
-			if strings.Count(view, "=") != len(c.regionsOf(up)) || strings.Contains(view, "=@") {
-				return false
-			}
-			if first == "" {
-				first = view
-			} else if view != first {
+			views = append(views, p.name+": "+regionsView(st, regions))
+		}
+		for _, v := range views {
+			_, view, _ := strings.Cut(v, ": ")
+			_, first, _ := strings.Cut(views[0], ": ")
+			if view != first || strings.Count(view, "=") != len(regions) || strings.Contains(view, "=@") || !leadersIn(view, want) {
 				return false
 			}
 		}
 		return true
-	})
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !agree() {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("after a minute, the nodes do not agree on the leaders and hint generations of %v: %s", regions, strings.Join(views, "; "))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// leadersIn reports whether every leader a regions view names is in up.
+func leadersIn(view string, up []string) bool {
+	for _, part := range strings.Fields(view) {
+		_, rest, _ := strings.Cut(part, "=")
+		leader, _, _ := strings.Cut(rest, "@")
+		if !slices.Contains(up, leader) {
+			return false
+		}
+	}
+	return true
 }
 
 // regionsOf are the regions with a node in nodes.
@@ -322,11 +345,14 @@ func (c *chaosCluster) regionsOf(nodes []*proc) []string {
 	return out
 }
 
-// regionsView is a placement status's regions as "r=leader@generation ...".
-func regionsView(st *adminpb.PlacementStatusResponse) string {
+// regionsView is a placement status's view of regions, as
+// "r=leader@generation ...".
+func regionsView(st *adminpb.PlacementStatusResponse, regions []string) string {
 	var parts []string
 	for _, r := range st.GetRegions() {
-		parts = append(parts, fmt.Sprintf("%s=%s@%d", r.GetRegion(), r.GetLeader(), r.GetGeneration()))
+		if slices.Contains(regions, r.GetRegion()) {
+			parts = append(parts, fmt.Sprintf("%s=%s@%d", r.GetRegion(), r.GetLeader(), r.GetGeneration()))
+		}
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, " ")
