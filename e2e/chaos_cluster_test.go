@@ -18,6 +18,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/edgeserve/edgeserve/client"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 )
@@ -381,6 +384,19 @@ func (c *chaosCluster) leaderOf(region string) *proc {
 		return false
 	})
 	return leader
+}
+
+// load loads model at p, retrying while p cannot be reached (a node that
+// just restarted: the client's connection backs off).
+func (c *chaosCluster) load(p *proc, model string) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, err := call(func(ctx context.Context) (time.Duration, error) { return c.admin[p.name].Load(ctx, model, "") })
+		if status.Code(err) != codes.Unavailable || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // push pushes a zoo model at p under name and returns the nodes it is

@@ -88,7 +88,7 @@ func TestChaosCorruptBlob(t *testing.T) {
 	if slices.Contains(storedOn, y.name) {
 		y = c.inRegion("ap")[2]
 	}
-	if _, err := call(func(ctx context.Context) (time.Duration, error) { return c.admin[y.name].Load(ctx, checked, "") }); err != nil {
+	if err := c.load(y, checked); err != nil {
 		t.Fatalf("load %s at %s: %v", checked, y.name, err)
 	}
 	if !blobGood(y, digest) {
@@ -97,7 +97,7 @@ func TestChaosCorruptBlob(t *testing.T) {
 	flipByte(t, blobPath(y, digest))
 	y.stop(t)
 	y.restart(t)
-	if _, err := call(func(ctx context.Context) (time.Duration, error) { return c.admin[y.name].Load(ctx, checked, "") }); err != nil {
+	if err := c.load(y, checked); err != nil {
 		t.Fatalf("load %s at %s after its restart: %v", checked, y.name, err)
 	}
 	if quarantined(y) != 1 || !blobGood(y, digest) {

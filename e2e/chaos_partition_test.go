@@ -31,7 +31,7 @@ func TestChaosPartitionHeal(t *testing.T) {
 	for _, r := range c.regions {
 		p := c.inRegion(r)[0]
 		for _, m := range models {
-			if _, err := call(func(ctx context.Context) (time.Duration, error) { return c.admin[p.name].Load(ctx, m, "") }); err != nil {
+			if err := c.load(p, m); err != nil {
 				t.Fatalf("load %s at %s: %v", m, p.name, err)
 			}
 		}
