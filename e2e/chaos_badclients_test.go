@@ -28,8 +28,10 @@ import (
 var badClientFlags = []string{"--max-request-bytes", fmt.Sprint(4 << 20), "--http-read-header-timeout", "2s",
 	"--http-read-timeout", "5s", "--grpc-handshake-timeout", "2s"}
 
-// The bounded counts of each attack.
+// The bounded counts of each attack, made attackRounds times, all
+// attacks of a round at once.
 const (
+	attackRounds      = 4
 	malformedRequests = 300 // over gRPC, and as many over HTTP
 	hugeRequests      = 10  // over gRPC, and as many over HTTP
 	slowClients       = 20  // HTTP headers a byte at a time, and as many bodies
@@ -67,17 +69,19 @@ func TestChaosBadClients(t *testing.T) {
 		{"idle connections", idleConnsAttack},
 		{"garbage", garbageAttack},
 	}
-	var wg sync.WaitGroup
 	began, during := time.Now(), l.ended.Load()
-	for _, a := range attacks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t.Logf("%s: %s", a.name, a.run(t, v))
-		}()
+	for round := range attackRounds {
+		var wg sync.WaitGroup
+		for _, a := range attacks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t.Logf("round %d, %s: %s", round+1, a.name, a.run(t, v))
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
-	t.Logf("the attacks took %v; %d requests of the load ended meanwhile", time.Since(began).Round(time.Millisecond), l.ended.Load()-during)
+	t.Logf("%d rounds of attacks took %v; %d requests of the load ended meanwhile", attackRounds, time.Since(began).Round(time.Millisecond), l.ended.Load()-during)
 
 	rep := l.wait(t)
 	logReport(t, "replay", rep)
@@ -207,8 +211,11 @@ func hugeRequestsAttack(t *testing.T, v *proc) string {
 	}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	defer hc.CloseIdleConnections()
-	body := `{"inputs":[{"name":"a","shape":[1,2],"datatype":"FP32","data":[1,2]},{"name":"b","shape":[1,2],"datatype":"FP32","data":[3,4` +
-		strings.Repeat(",0", 3<<20) + `]}]}`
+	// A well-formed request padded with 5 MiB of white space, so that only
+	// its size is wrong.
+	body := `{"inputs":[{"name":"a","shape":[1,2],"datatype":"FP32","data":[1,2]},{"name":"b","shape":[1,2],"datatype":"FP32","data":[3,4]}]` +
+		strings.Repeat(" ", 5<<20) + `}`
+	cut := 0
 	for i := range hugeRequests {
 		var r io.Reader = strings.NewReader(body)
 		if i%2 == 1 {
@@ -218,6 +225,7 @@ func hugeRequestsAttack(t *testing.T, v *proc) string {
 		if err != nil {
 			// The node may close the connection while the body is still
 			// being sent, before the client reads the 413.
+			cut++
 			continue
 		}
 		io.Copy(io.Discard, resp.Body) //nolint:errcheck // drained
@@ -227,7 +235,7 @@ func hugeRequestsAttack(t *testing.T, v *proc) string {
 			return "failed"
 		}
 	}
-	return fmt.Sprintf("%d over gRPC refused RESOURCE_EXHAUSTED, %d over HTTP refused (413 or a closed connection)", hugeRequests, hugeRequests)
+	return fmt.Sprintf("%d over gRPC refused RESOURCE_EXHAUSTED; over HTTP %d answered 413, %d cut off while sending", hugeRequests, hugeRequests-cut, cut)
 }
 
 // slowClientsAttack opens slowClients connections that send an HTTP
