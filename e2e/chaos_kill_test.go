@@ -11,39 +11,42 @@ var chaosRegions = []string{"eu", "us", "ap"}
 
 // TestChaosKillNodeThenLeader: three regions of three nodes under a
 // replayed window of the Azure sample (clients at each region's site).
-// First a follower of region us is killed with kill -9, then region eu's
-// Raft leader. The clients of the dead nodes fail over to other nodes
-// (the replay's retries): at least 99.9% of the requests are answered.
-// Region eu elects a new leader, which commits hints again: the
-// surviving nodes report the new leader and a newer generation (the time
-// it took is logged, against the 5 s target).
+// First a follower of the second busiest region is killed with kill -9,
+// then the Raft leader of the busiest. The clients of the dead nodes fail
+// over to other nodes (the replay's retries): at least 99.9% of the
+// requests are answered. The busiest region elects a new leader, which
+// commits hints again: the surviving nodes report the new leader and a
+// newer generation (the time it took is logged, against the 5 s
+// target: the test asserts behaviour, not time).
 func TestChaosKillNodeThenLeader(t *testing.T) {
 	long(t)
 	c := startChaosCluster(t, chaosOptions{regions: chaosRegions, perRegion: 3})
 	models := c.pushLoadModels()
 	reqs := azureLoad(t, models, c.regions, 10, 0.1, 0)
+	busiest := bySiteCount(reqs, c.regions)
+	t.Logf("requests by region, busiest first: %v", busiest)
 	l := startLoad(t, c.replayNodes(c.nodes), reqs, 0.08)
 
 	l.waitEnded(t, len(reqs)/5)
-	usLeader := c.leaderOf("us")
-	follower := except(c.inRegion("us"), usLeader)[0]
+	second, first := busiest[1].site, busiest[0].site
+	follower := except(c.inRegion(second), c.leaderOf(second))[0]
 	follower.kill(t)
-	t.Logf("killed %s (a follower of us) after %d requests", follower.name, l.ended.Load())
+	t.Logf("killed %s (a follower of %s) after %d requests", follower.name, second, l.ended.Load())
 
 	l.waitEnded(t, 2*len(reqs)/5)
-	leader := c.leaderOf("eu")
-	survivors := except(c.inRegion("eu"), leader)
+	leader := c.leaderOf(first)
+	survivors := except(c.inRegion(first), leader)
 	before := c.placement(survivors[0])
 	if before == nil {
 		t.Fatalf("%s does not answer", survivors[0].name)
 	}
 	leader.kill(t)
 	killed := time.Now()
-	t.Logf("killed %s (leader of eu, term %d, hints generation %d) after %d requests",
-		leader.name, before.GetTerm(), before.GetGeneration(), l.ended.Load())
+	t.Logf("killed %s (leader of %s, term %d, hints generation %d) after %d requests",
+		leader.name, first, before.GetTerm(), before.GetGeneration(), l.ended.Load())
 	var took time.Duration
 	var newLeader string
-	eventuallyWithin(t, time.Minute, "a new leader of eu that commits hints", func() bool {
+	eventuallyWithin(t, time.Minute, "a new leader of "+first+" that commits hints", func() bool {
 		for _, p := range survivors {
 			st := c.placement(p)
 			if st != nil && st.GetLeader() != "" && st.GetLeader() != leader.name &&
@@ -54,7 +57,7 @@ func TestChaosKillNodeThenLeader(t *testing.T) {
 		}
 		return false
 	})
-	t.Logf("eu: %s leads and committed hints %v after the kill (target: within 5 s)", newLeader, took.Round(time.Millisecond))
+	t.Logf("%s: %s leads and committed hints %v after the kill (target: within 5 s)", first, newLeader, took.Round(time.Millisecond))
 
 	rep := l.wait(t)
 	logReport(t, "replay", rep)

@@ -95,6 +95,27 @@ func bySite(reqs []replay.Request, sites ...string) (in, out []replay.Request) {
 	return in, out
 }
 
+// siteCount is how many requests come from a site.
+type siteCount struct {
+	site string
+	n    int
+}
+
+// bySiteCount counts reqs by site, busiest first.
+func bySiteCount(reqs []replay.Request, sites []string) []siteCount {
+	out := make([]siteCount, len(sites))
+	for i, s := range sites {
+		out[i].site = s
+		for _, r := range reqs {
+			if r.Site == s {
+				out[i].n++
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b siteCount) int { return b.n - a.n })
+	return out
+}
+
 // replayNodes are nodes as a replay's targets, each at its region's site.
 func (c *chaosCluster) replayNodes(nodes []*proc) []replay.Node {
 	out := make([]replay.Node, len(nodes))
