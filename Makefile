@@ -12,7 +12,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 TEST_TIMEOUT ?= 14m
 
-.PHONY: all setup build test test-short test-zoo-full e2e run stop bench sim sim-gap sim-cv sim-cluster lint proto zoo fuzz clean
+.PHONY: all setup build test test-short test-zoo-full e2e e2e-headline run stop bench sim sim-gap sim-cv sim-cluster lint proto zoo fuzz clean
 
 all: build
 
@@ -42,9 +42,16 @@ test-short: setup
 ## e2e: the multi-process tests in e2e/ (real edgeserve-node processes on
 ## 127.0.0.x driven by the CLI), the longer scenarios included
 ## (EDGESERVE_E2E_LONG=1; `make test` runs only the short ones)
-E2E_TIMEOUT ?= 20m
+E2E_TIMEOUT ?= 30m
 e2e: setup
 	EDGESERVE_E2E_LONG=1 EDGESERVE_REQUIRE_ORT=1 $(GO) test -count=1 -v -timeout $(E2E_TIMEOUT) ./e2e
+
+## e2e-headline: the issue's headline on real processes: 3 regions x 3
+## nodes replay a window of the Azure sample with every model loaded
+## everywhere, then with memory budgets at 25% of the models' total
+## (several minutes; figures in docs/chaos.md)
+e2e-headline: setup
+	EDGESERVE_E2E_HEADLINE=1 EDGESERVE_REQUIRE_ORT=1 $(GO) test -count=1 -v -timeout $(E2E_TIMEOUT) -run TestHeadlineAzure ./e2e
 
 ## test-zoo-full: generate, load and run every zoo model (about 60 s, 1.5 GB in a temp dir)
 test-zoo-full: setup

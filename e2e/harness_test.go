@@ -72,37 +72,72 @@ func freePort(t *testing.T, ip string) string {
 	return ""
 }
 
-// proc is one running edgeserve-node.
+// proc is one edgeserve-node: its addresses and data directory stay the
+// same across restarts.
 type proc struct {
-	name, grpc, http, gossip string
-	cmd                      *exec.Cmd
-	log                      *bytes.Buffer
-	done                     chan error
+	name, ip, grpc, http, gossip, raft string
+	dataDir, logFile                   string
+	flags                              []string // the flags of the last start
+	cmd                                *exec.Cmd
+	done                               chan error // the exit of cmd, put back once read
 }
 
 // startNode starts a node on ip with the extra flags; it is killed when
 // the test ends.
 func startNode(t *testing.T, name, ip string, flags ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, grpc: freePort(t, ip), http: freePort(t, ip), gossip: freePort(t, ip), log: &bytes.Buffer{}, done: make(chan error, 1)}
-	args := append([]string{"--data-dir", filepath.Join(t.TempDir(), name), "--grpc-addr", p.grpc, "--http-addr", p.http,
-		"--metrics-addr", "", "--name", name, "--gossip-addr", p.gossip, "--raft-addr", freePort(t, ip),
+	p := newProc(t, name, ip)
+	p.start(t, flags...)
+	return p
+}
+
+// newProc picks a node's ports on ip and its data directory; nothing
+// runs until start.
+func newProc(t *testing.T, name, ip string) *proc {
+	t.Helper()
+	dir := t.TempDir()
+	return &proc{name: name, ip: ip, grpc: freePort(t, ip), http: freePort(t, ip), gossip: freePort(t, ip), raft: freePort(t, ip),
+		dataDir: filepath.Join(dir, name), logFile: filepath.Join(dir, name+".log")}
+}
+
+// start runs the node with the extra flags and waits until it is ready;
+// the process is killed when the test ends. Its output is appended to
+// logFile, shown when the test fails.
+func (p *proc) start(t *testing.T, flags ...string) {
+	t.Helper()
+	p.flags = flags
+	args := append([]string{"--data-dir", p.dataDir, "--grpc-addr", p.grpc, "--http-addr", p.http,
+		"--metrics-addr", "", "--name", p.name, "--gossip-addr", p.gossip, "--raft-addr", p.raft,
 		"--ort-lib", testutil.ORTLibrary(t)}, flags...)
-	p.cmd = exec.Command(filepath.Join(bins(t), "edgeserve-node"), args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	p.cmd.SysProcAttr = dieWithTest()
-	if err := p.cmd.Start(); err != nil {
+	log, err := os.OpenFile(p.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.done <- p.cmd.Wait() }()
+	cmd := exec.Command(filepath.Join(bins(t), "edgeserve-node"), args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = dieWithTest()
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		t.Fatal(err)
+	}
+	log.Close() // the child holds its own descriptor
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	p.cmd, p.done = cmd, done
 	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
+		cmd.Process.Kill() //nolint:errcheck // it may have ended
+		done <- <-done
 		if t.Failed() {
-			t.Logf("log of %s:\n%s", name, p.log.String())
+			t.Logf("log of %s (the end):\n%s", p.name, tail(p.logFile, 32<<10))
 		}
 	})
-	testutil.Eventually(t, name+" ready", func() bool {
+	testutil.Eventually(t, p.name+" ready", func() bool {
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("%s exited at start: %v\n%s", p.name, err, tail(p.logFile, 8<<10))
+		default:
+		}
 		resp, err := http.Get("http://" + p.http + "/v2/health/ready")
 		if err != nil {
 			return false
@@ -110,7 +145,25 @@ func startNode(t *testing.T, name, ip string, flags ...string) *proc {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return p
+}
+
+// restart starts the node again, after it stopped, with the same data
+// directory, addresses and flags.
+func (p *proc) restart(t *testing.T) {
+	t.Helper()
+	p.start(t, p.flags...)
+}
+
+// tail is the last n bytes of a file.
+func tail(path string, n int64) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	if int64(len(b)) > n {
+		b = b[int64(len(b))-n:]
+	}
+	return string(b)
 }
 
 // dieWithTest has a child process killed when the test process dies (a
@@ -143,6 +196,17 @@ func (p *proc) kill(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.done <- <-p.done // keep the exit for the cleanup
+}
+
+// running reports whether the node's process has not exited.
+func (p *proc) running() bool {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return false
+	default:
+		return true
+	}
 }
 
 // cli runs the edgeserve CLI and returns its standard output.

@@ -146,7 +146,7 @@ func regionMembers(g *gossip.Gossip, region string) []raftgroup.Member {
 		case gossip.Left:
 			h = raftgroup.Left
 		}
-		out = append(out, raftgroup.Member{Name: m.Name, RaftAddr: m.Services.RaftAddr, Health: h})
+		out = append(out, raftgroup.Member{Name: m.Name, RaftAddr: m.Services.RaftAddr, Health: h, Since: m.Since})
 	}
 	return out
 }

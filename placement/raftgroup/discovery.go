@@ -1,6 +1,10 @@
 package raftgroup
 
-import "github.com/edgeserve/edgeserve/placement/hints"
+import (
+	"time"
+
+	"github.com/edgeserve/edgeserve/placement/hints"
+)
 
 // Health is what gossip knows of a member.
 type Health uint8
@@ -39,6 +43,9 @@ type Member struct {
 	// one runs no Raft and is left out.
 	RaftAddr string
 	Health   Health
+	// Since is when gossip last saw the member join or go (zero:
+	// unknown). A member alive since after it handed over is a new run.
+	Since time.Time
 }
 
 // Discovery says who is in the region: the node feeds it from gossip.

@@ -199,6 +199,37 @@ func TestHandover(t *testing.T) {
 	}
 }
 
+// A node that handed over and was started again before the leader saw it
+// gone (a quick restart: gossip shows it alive again, joined after the
+// hand-over) is a new run: the leader adds it to the configuration and
+// its plans again at once, not after DrainHold.
+func TestQuickRestartAfterHandover(t *testing.T) {
+	r := newRegion(t, "eu", 3, 3)
+	names := r.names()
+	r.src.setInput(demand("m", 30, names...)) // 5 busy copies: all three nodes
+	r.startAll()
+	l := r.leader()
+	r.waitHints("m on every node", func(s *hints.Set) bool { return hinted(s, "m", names...) })
+	f := r.nodes[0]
+	if f == l {
+		f = r.nodes[1]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.g.Handover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(servers(l.g), f.name) {
+		t.Fatalf("%s is still in the configuration %v", f.name, servers(l.g))
+	}
+	f.g.Close()
+	f.g = nil
+	r.start(f)
+	r.reg.rejoined(f.name)
+	testutil.Eventually(t, f.name+" back in the configuration", func() bool { return slices.Contains(servers(l.g), f.name) })
+	r.waitHints("m on every node again", func(s *hints.Set) bool { return hinted(s, "m", names...) })
+}
+
 // A follower's subscription sees each new set; Status reports how far
 // each node follows; ForgetModel (on the leader) drops a deleted model at
 // once and a follower refuses it.

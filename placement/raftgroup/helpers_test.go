@@ -48,6 +48,15 @@ func (r *registry) set(name, addr string, h Health) {
 	r.members[name] = Member{Name: name, RaftAddr: addr, Health: h}
 }
 
+// rejoined records that gossip saw the member join again now (a new run).
+func (r *registry) rejoined(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.members[name]
+	m.Health, m.Since = Alive, time.Now()
+	r.members[name] = m
+}
+
 func (r *registry) health(name string, h Health) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

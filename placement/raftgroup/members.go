@@ -101,11 +101,13 @@ func (g *Group) change(op, name string, f raft.IndexFuture) bool {
 }
 
 // forgetDrained ends the drain of nodes that are no longer alive (they
-// left; when they come back they are a new run, to be added again) or
-// that DrainHold has passed.
+// left; when they come back they are a new run, to be added again), that
+// joined again since (a restart quicker than a reconcile interval: the
+// leader never saw them gone), or that DrainHold has passed.
 func (g *Group) forgetDrained(members map[string]Member) {
 	for name, since := range g.draining {
-		if m, ok := members[name]; !ok || m.Health != Alive || g.now().Sub(since) >= g.cfg.DrainHold {
+		m, ok := members[name]
+		if !ok || m.Health != Alive || m.Since.After(since) || g.now().Sub(since) >= g.cfg.DrainHold {
 			delete(g.draining, name)
 		}
 	}
