@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -52,26 +51,6 @@ func bins(t *testing.T) string {
 	return binDir
 }
 
-// freePort is a port free for TCP and UDP on ip (gossip needs both).
-func freePort(t *testing.T, ip string) string {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		u, err := net.ListenPacket("udp", addr)
-		l.Close()
-		if err == nil {
-			u.Close()
-			return addr
-		}
-	}
-	t.Fatalf("no free TCP+UDP port on %s", ip)
-	return ""
-}
-
 // proc is one edgeserve-node: its addresses and data directory stay the
 // same across restarts.
 type proc struct {
@@ -96,7 +75,7 @@ func startNode(t *testing.T, name, ip string, flags ...string) *proc {
 func newProc(t *testing.T, name, ip string) *proc {
 	t.Helper()
 	dir := t.TempDir()
-	return &proc{name: name, ip: ip, grpc: freePort(t, ip), http: freePort(t, ip), gossip: freePort(t, ip), raft: freePort(t, ip),
+	return &proc{name: name, ip: ip, grpc: testutil.FreeTCPUDPAddr(t, ip), http: testutil.FreeTCPUDPAddr(t, ip), gossip: testutil.FreeTCPUDPAddr(t, ip), raft: testutil.FreeTCPUDPAddr(t, ip),
 		dataDir: filepath.Join(dir, name), logFile: filepath.Join(dir, name+".log")}
 }
 

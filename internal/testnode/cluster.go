@@ -1,6 +1,7 @@
 package testnode
 
 import (
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"net"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ type Member struct {
 // on the node it was pushed to (one replica).
 func StartMember(t testing.TB, name, ip, region, site string, join ...string) *Member {
 	t.Helper()
-	gossipAddr := freeGossipAddr(t, ip)
+	gossipAddr := testutil.FreeTCPUDPAddr(t, ip)
 	addr := start(t, func(c *node.Config) {
 		c.Server.GRPCAddr, c.Server.HTTPAddr = net.JoinHostPort(ip, "0"), net.JoinHostPort(ip, "0")
 		c.Cluster.Name, c.Cluster.Region, c.Cluster.Site = name, region, site
@@ -37,24 +38,4 @@ func StartMember(t testing.TB, name, ip, region, site string, join ...string) *M
 func fastGossip(g *gossip.Config) {
 	g.Profile, g.ProbeInterval, g.GossipInterval, g.PushPullInterval = "local", 200*time.Millisecond, 20*time.Millisecond, time.Second
 	g.JoinRetryInterval, g.StateInterval = 50*time.Millisecond, 50*time.Millisecond
-}
-
-// freeGossipAddr is a port on ip free for TCP and UDP (gossip needs both).
-func freeGossipAddr(t testing.TB, ip string) string {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		u, err := net.ListenPacket("udp", addr)
-		l.Close()
-		if err == nil {
-			u.Close()
-			return addr
-		}
-	}
-	t.Fatalf("testnode: no free TCP+UDP port on %s", ip)
-	return ""
 }

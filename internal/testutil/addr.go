@@ -17,3 +17,24 @@ func FreeAddr(t testing.TB) string {
 	defer l.Close()
 	return l.Addr().String()
 }
+
+// FreeTCPUDPAddr returns an address on ip ("ip:port") whose port is free
+// for both TCP and UDP at the moment of the call, as gossip needs.
+func FreeTCPUDPAddr(t testing.TB, ip string) string {
+	t.Helper()
+	for range 50 {
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		u, err := net.ListenPacket("udp", addr)
+		l.Close()
+		if err == nil {
+			u.Close()
+			return addr
+		}
+	}
+	t.Fatalf("no free TCP+UDP port on %s", ip)
+	return ""
+}
