@@ -168,16 +168,26 @@ func (c ClusterConfig) advertised(lis net.Addr) string {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
 		return lis.String()
 	}
+	if h := c.advertiseHost(); h != "" {
+		return net.JoinHostPort(h, port)
+	}
+	return lis.String()
+}
+
+// advertiseHost is the host others reach this node at: the advertise
+// address's, else the gossip address's, when it is a specific one ("":
+// neither is).
+func (c ClusterConfig) advertiseHost() string {
 	for _, a := range []string{c.AdvertiseAddr, c.GossipAddr} {
 		h := a
 		if hh, _, err := net.SplitHostPort(a); err == nil {
 			h = hh
 		}
 		if ip := net.ParseIP(h); h != "" && (ip == nil || !ip.IsUnspecified()) {
-			return net.JoinHostPort(h, port)
+			return h
 		}
 	}
-	return lis.String()
+	return ""
 }
 
 // minHedge is the least wait before a hedge, so that forwards predicted

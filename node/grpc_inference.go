@@ -232,14 +232,9 @@ func setRouteParameters(resp *pb.ModelInferResponse, res inferResult) {
 	if res.Route == "" {
 		return
 	}
-	if resp.Parameters == nil {
-		resp.Parameters = map[string]*pb.InferParameter{}
-	}
-	str := func(v string) *pb.InferParameter {
-		return &pb.InferParameter{ParameterChoice: &pb.InferParameter_StringParam{StringParam: v}}
-	}
-	resp.Parameters["edgeserve_route"] = str(res.Route)
+	p := map[string]any{"edgeserve_route": res.Route}
 	if res.ServedBy != "" {
-		resp.Parameters["edgeserve_served_by"] = str(res.ServedBy)
+		p["edgeserve_served_by"] = res.ServedBy
 	}
+	setParameters(resp, p)
 }

@@ -68,14 +68,8 @@ func (c ClusterConfig) raftAddrs() (bind, advertise string, err error) {
 	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
 		return bind, "", nil
 	}
-	for _, a := range []string{c.AdvertiseAddr, c.GossipAddr} {
-		h := a
-		if hh, _, err := net.SplitHostPort(a); err == nil {
-			h = hh
-		}
-		if ip := net.ParseIP(h); h != "" && (ip == nil || !ip.IsUnspecified()) {
-			return bind, net.JoinHostPort(h, port), nil
-		}
+	if h := c.advertiseHost(); h != "" {
+		return bind, net.JoinHostPort(h, port), nil
 	}
 	return "", "", fmt.Errorf("cluster: raft listens on %q, an address others cannot dial: give --raft-addr HOST:PORT or --advertise-addr", bind)
 }
