@@ -17,8 +17,10 @@ import (
 type cluster struct {
 	g     *gossip.Gossip
 	rates *rates
-	// stored is the stored set last gossiped (the publish loop's own).
-	stored []string
+	// stored is the stored set last gossiped and storedAt when it was
+	// read from the store (the publish loop's own).
+	stored   []string
+	storedAt time.Time
 }
 
 // startCluster joins the cluster when the configuration asks for one. It
@@ -150,12 +152,14 @@ func (n *Node) localState(ctx context.Context) gossip.Local {
 			l.LoadsInProgress++
 		}
 	}
-	if recs, err := n.store.List(ctx); err == nil {
-		n.cluster.stored = n.cluster.stored[:0:0]
-		for _, rec := range recs {
-			n.cluster.stored = append(n.cluster.stored, rec.Ref())
-		}
-	} // else the last set stands until the store answers
+	if now := time.Now(); now.Sub(n.cluster.storedAt) >= storedRefresh { // not every tick: it reads the whole catalog
+		if recs, err := n.store.List(ctx); err == nil {
+			n.cluster.stored, n.cluster.storedAt = n.cluster.stored[:0:0], now
+			for _, rec := range recs {
+				n.cluster.stored = append(n.cluster.stored, rec.Ref())
+			}
+		} // else the last set stands until the store answers
+	}
 	l.Stored = n.cluster.stored
 	l.Placement = n.placementView()
 	r, _ := n.gpus.latest()
@@ -198,3 +202,7 @@ func (n *Node) name() string {
 	}
 	return n.cluster.g.Name()
 }
+
+// storedRefresh is how often the publish loop rereads which models the
+// store holds: the set changes only with pushes, fetches and deletions.
+const storedRefresh = time.Second
