@@ -9,16 +9,17 @@ import (
 )
 
 // rates turns cumulative request counts into per-second rates, smoothed
-// exponentially with a half-life of rateHalfLife.
+// exponentially with a half-life.
 type rates struct {
-	last   map[string]uint64
-	at     time.Time
-	perSec map[string]float64
+	halfLife time.Duration
+	last     map[string]uint64
+	at       time.Time
+	perSec   map[string]float64
 }
 
-const rateHalfLife = 30 * time.Second
-
-func newRates() *rates { return &rates{last: map[string]uint64{}, perSec: map[string]float64{}} }
+func newRates(halfLife time.Duration) *rates {
+	return &rates{halfLife: halfLife, last: map[string]uint64{}, perSec: map[string]float64{}}
+}
 
 // update folds in the counts at now and returns the rates (a fresh map).
 // Only the publishing loop calls it.
@@ -26,9 +27,12 @@ func (r *rates) update(counts map[string]uint64, now time.Time) map[string]float
 	if !r.at.IsZero() {
 		dt := now.Sub(r.at).Seconds()
 		if dt > 0 {
-			keep := math.Exp2(-dt / rateHalfLife.Seconds())
+			keep := math.Exp2(-dt / r.halfLife.Seconds())
 			for k, c := range counts {
-				inst := float64(c-r.last[k]) / dt
+				var inst float64
+				if last := r.last[k]; c >= last { // a count that went down (a reset) adds nothing
+					inst = float64(c-last) / dt
+				}
 				r.perSec[k] = keep*r.perSec[k] + (1-keep)*inst
 			}
 			for k, v := range r.perSec {

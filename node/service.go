@@ -55,10 +55,7 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 		n.metrics.fail(unresolvedModel, err)
 		return res, err
 	}
-	defer func() { n.observe(rec, start, err) }()
-	if call.forwarded {
-		n.stats.forwardedHere(rec.Ref())
-	}
+	defer func() { n.observe(rec, start, call.forwarded, err) }()
 	in, bound, err := n.bindInputs(ctx, rec, call.Inputs)
 	if err != nil {
 		return res, err
@@ -113,10 +110,10 @@ func (n *Node) run(ctx context.Context, rec store.Record, m runtime.Model, in []
 	return codec.SelectOutputs(outs, outputs)
 }
 
-// observe counts the request's outcome.
-func (n *Node) observe(rec store.Record, start time.Time, err error) {
+// observe counts the request's outcome; forwarded: a peer forwarded it.
+func (n *Node) observe(rec store.Record, start time.Time, forwarded bool, err error) {
 	n.metrics.done(rec.Name, time.Since(start), err)
-	n.stats.done(rec.Ref(), time.Since(start), err)
+	n.stats.done(rec.Ref(), time.Since(start), forwarded, err)
 }
 
 // resolve finds a model version in the catalog; version "" is the latest.

@@ -25,9 +25,10 @@ func (d duration) pb() *pb.StatisticDuration { return &pb.StatisticDuration{Coun
 type modelStats struct {
 	success, fail, queue, compute, hit, miss duration
 	last                                     time.Time
-	// fromPeers counts the requests a peer forwarded here: the node they
-	// first reached counted them already.
-	fromPeers uint64
+	// arrived counts the requests that ended here and were not forwarded
+	// here by a peer (the node they first reached counts them): the
+	// demand the node gossips. It only grows.
+	arrived uint64
 }
 
 func newStats() *stats { return &stats{models: map[string]*modelStats{}} }
@@ -60,7 +61,8 @@ func (s *stats) acquired(key string, hit bool, queued time.Duration) {
 	}
 }
 
-func (s *stats) done(key string, d time.Duration, err error) {
+// done counts a request's outcome; forwarded: a peer forwarded it here.
+func (s *stats) done(key string, d time.Duration, forwarded bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.get(key)
@@ -69,6 +71,9 @@ func (s *stats) done(key string, d time.Duration, err error) {
 		m.fail.add(d)
 	} else {
 		m.success.add(d)
+	}
+	if !forwarded {
+		m.arrived++
 	}
 }
 
@@ -115,18 +120,9 @@ func (s *stats) requests() map[string]uint64 {
 	defer s.mu.Unlock()
 	out := make(map[string]uint64, len(s.models))
 	for k, m := range s.models {
-		out[k] = m.success.count + m.fail.count - min(m.fromPeers, m.success.count+m.fail.count)
+		out[k] = m.arrived
 	}
 	return out
-}
-
-// forwardedHere counts a request for key that a peer forwarded here, so
-// that the demand this node gossips (requests) counts each client request
-// once, where it arrived.
-func (s *stats) forwardedHere(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.get(key).fromPeers++
 }
 
 // runTime is key's mean run time so far; 0 before its first run.

@@ -1,0 +1,43 @@
+package node
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"time"
+)
+
+// TestDemandCountsOnlyGrow: a request a peer forwarded here neither adds
+// to nor, while it runs, takes from the demand this node counts; each
+// client request counts once, when it ends.
+func TestDemandCountsOnlyGrow(t *testing.T) {
+	s := newStats()
+	s.done("m:1", time.Millisecond, false, nil)
+	s.done("m:1", time.Millisecond, false, nil)
+	before := s.requests()["m:1"]
+	s.done("m:1", time.Millisecond, true, nil) // forwarded here: its origin counts it
+	if got := s.requests()["m:1"]; got != before || got != 2 {
+		t.Fatalf("demand %d after a forwarded request, %d before; want 2 both", got, before)
+	}
+	s.done("m:1", time.Millisecond, false, errors.New("run failed"))
+	if got := s.requests()["m:1"]; got != 3 {
+		t.Fatalf("demand %d after a failed client request; want 3", got)
+	}
+}
+
+// TestRatesIgnoreACountThatGoesDown: a count below the last one (a reset)
+// adds no demand; before the fix it wrapped around to about 1.8e19.
+func TestRatesIgnoreACountThatGoesDown(t *testing.T) {
+	r := newRates(10 * time.Second)
+	at := time.Unix(1000, 0)
+	r.update(map[string]uint64{"m:1": 10}, at)
+	got := r.update(map[string]uint64{"m:1": 7}, at.Add(time.Second))
+	if v := got["m:1"]; v != 0 {
+		t.Fatalf("rate %v after the count went down; want 0", v)
+	}
+	got = r.update(map[string]uint64{"m:1": 17}, at.Add(2*time.Second)) // 10 requests in 1 s
+	keep := math.Exp2(-0.1)
+	if want := math.Round((1-keep)*10*1000) / 1000; math.Abs(got["m:1"]-want) > 1e-9 {
+		t.Fatalf("rate %v after 10 requests in a second; want %v", got["m:1"], want)
+	}
+}
