@@ -60,7 +60,7 @@ func (n *Node) startCluster(deps Deps) error {
 		return fmt.Errorf("node: %w", err)
 	}
 	gp.Store(g)
-	n.cluster = &cluster{g: g, rates: newRates()}
+	n.cluster = &cluster{g: g, rates: newRates(c.RateHalfLife)}
 	n.closeOnFail = append(n.closeOnFail, func() { g.Shutdown() })
 	if n.peers, err = newPeers(n.cfg.Server, c.PeerCAFile); err != nil {
 		return err

@@ -76,6 +76,10 @@ type ClusterConfig struct {
 	RaftAddr        string        `yaml:"raft_addr"`
 	BootstrapExpect int           `yaml:"bootstrap_expect"`
 	PlanInterval    time.Duration `yaml:"plan_interval"`
+	// RateHalfLife smooths the request rates the node gossips (the
+	// demand its region's leader plans hints from): shorter follows a
+	// shift in demand sooner, longer jitters less.
+	RateHalfLife time.Duration `yaml:"rate_half_life"`
 }
 
 // DefaultClusterConfig gossips on :7946 over the LAN profile, named after
@@ -83,7 +87,8 @@ type ClusterConfig struct {
 func DefaultClusterConfig() ClusterConfig {
 	g := gossip.DefaultConfig()
 	return ClusterConfig{Name: g.Name, GossipAddr: g.BindAddr, GossipProfile: "lan",
-		PublishInterval: 250 * time.Millisecond, LeaveTimeout: 5 * time.Second, Replicas: 2}
+		PublishInterval: 250 * time.Millisecond, LeaveTimeout: 5 * time.Second, Replicas: 2,
+		RateHalfLife: 30 * time.Second}
 }
 
 // Enabled reports whether the node joins a cluster.
@@ -98,8 +103,8 @@ func (c ClusterConfig) validate() error {
 		return errors.New("cluster: name is required (default: the host name)")
 	case c.GossipProfile != "lan" && c.GossipProfile != "wan":
 		return fmt.Errorf("cluster: gossip_profile %q: want lan or wan", c.GossipProfile)
-	case c.PublishInterval <= 0 || c.LeaveTimeout <= 0:
-		return errors.New("cluster: publish_interval and leave_timeout must be positive")
+	case c.PublishInterval <= 0 || c.LeaveTimeout <= 0 || c.RateHalfLife <= 0:
+		return errors.New("cluster: publish_interval, leave_timeout and rate_half_life must be positive")
 	case c.Replicas < 1:
 		return fmt.Errorf("cluster: replicas %d must be at least 1", c.Replicas)
 	case c.BootstrapExpect < 0 || c.PlanInterval < 0:

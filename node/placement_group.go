@@ -17,8 +17,10 @@ import (
 
 	"github.com/edgeserve/edgeserve/gossip"
 	"github.com/edgeserve/edgeserve/internal/netaddr"
+	"github.com/edgeserve/edgeserve/placement/cache"
 	"github.com/edgeserve/edgeserve/placement/hints"
 	"github.com/edgeserve/edgeserve/placement/raftgroup"
+	"github.com/edgeserve/edgeserve/placement/route"
 	"github.com/edgeserve/edgeserve/store"
 )
 
@@ -41,6 +43,11 @@ const hintWeight = 1
 // hintRetry is how often the node retries preloading hinted models it
 // does not hold (room may have appeared).
 const hintRetry = 2 * time.Second
+
+// preloadIdle: a hinted model's preload may evict a model that is not
+// hinted and has not been used for this long (route.DefaultHotWindow, the time
+// within which a request's load declines to evict a model).
+const preloadIdle = route.DefaultHotWindow
 
 // handoverTimeout bounds the hand-over at shutdown.
 const handoverTimeout = 10 * time.Second
@@ -234,7 +241,10 @@ func (n *Node) followHints(ctx context.Context) {
 }
 
 // preloadHinted loads the hinted models that are not loaded here, one at
-// a time, while the cache has room for them without evicting.
+// a time, into free memory or in the place of models neither hinted nor
+// used for preloadIdle (a request's load may evict any idle model; a
+// preload takes only cold ones, so that a hint never costs the models in
+// use their place).
 func (n *Node) preloadHinted(ctx context.Context, mine map[string]bool) {
 	for m := range mine {
 		if ctx.Err() != nil || n.draining.Load() {
@@ -251,18 +261,13 @@ func (n *Node) preloadHinted(ctx context.Context, mine map[string]bool) {
 		if err != nil {
 			continue // deleted: the next plan drops its hint
 		}
-		need := n.sizeHint(rec)
-		if f, _ := n.cache.Facts(m); f.MeasuredBytes > 0 {
-			need = f.MeasuredBytes
-		}
-		mem := n.cache.Memory()
-		if mem.BudgetBytes-mem.ChargedBytes < need {
-			continue
-		}
 		lctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
-		err = n.cache.Preload(lctx, m, n.sizeHint(rec))
+		err = n.cache.Preload(lctx, m, n.sizeHint(rec), preloadIdle)
 		cancel()
-		if err != nil {
+		switch {
+		case errors.Is(err, cache.ErrDeclined):
+			continue // no cold model to take the place of: retried later
+		case err != nil:
 			n.log.Info("placement: preload of a hinted model failed", zap.String("model", m), zap.Error(err))
 			continue
 		}

@@ -190,6 +190,7 @@ func addClusterFlags(fs *pflag.FlagSet, c *node.ClusterConfig) {
 	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "where the region's Raft group listens, host:port (default: the gossip host, port 8300)")
 	fs.IntVar(&c.BootstrapExpect, "bootstrap-expect", c.BootstrapExpect, "how many of the region's nodes bootstrap its Raft group together (0: wait to be added by its leader)")
 	fs.DurationVar(&c.PlanInterval, "plan-interval", c.PlanInterval, "how often the region's Raft leader recomputes the placement hints (default 10s)")
+	fs.DurationVar(&c.RateHalfLife, "rate-half-life", c.RateHalfLife, "half-life of the request rates this node gossips, from which its region's leader plans hints")
 	fs.StringVar(&c.TestNetemFile, "test-netem", c.TestNetemFile, "test only: a JSON file of gossip delays and cuts and peer address rewrites (loopback clusters; see node/netem.go)")
 	fs.MarkHidden("test-netem") //nolint:errcheck // the flag exists
 }

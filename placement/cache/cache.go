@@ -48,6 +48,13 @@ type AcquireOptions struct {
 	// GPUSizeHintBytes estimates the GPU memory, likewise; it matters only
 	// with a GPU budget.
 	GPUSizeHintBytes int64
+	// EvictIdleFor, when positive, narrows what a load this call starts
+	// may evict to models not hinted (SetHint) and last used at least this
+	// long ago, and makes it fail at once (ErrDeclined) instead of waiting
+	// when they cannot make the room: a preload's rule, so that a hint's
+	// copy takes the place of a cold model and never of one in use. A
+	// request joining such a load lifts the rule.
+	EvictIdleFor time.Duration
 }
 
 // New builds a cache. It validates cfg and registers the metrics.
@@ -146,6 +153,9 @@ func (c *Cache[M]) missLocked(name string, opts AcquireOptions, request bool) (*
 			return nil, err
 		}
 		e = c.startLoadLocked(name, info, est, request)
+		e.evictIdle = opts.EvictIdleFor // the load takes c.mu before it evicts
+	} else if opts.EvictIdleFor <= 0 {
+		e.evictIdle = 0
 	}
 	e.waiters++
 	info.lastUse = c.deps.Clock.Now()

@@ -2,6 +2,8 @@ package cache
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,5 +63,41 @@ func TestHintedModelsAreEvictedLast(t *testing.T) {
 	}
 	if f, _ := c.Facts("f"); !c.Resident("f") || f.Hits+f.Misses != 0 {
 		t.Fatalf("preload: resident %v, requests counted %+v", c.Resident("f"), f)
+	}
+}
+
+// TestPreloadEvictsOnlyColdUnhintedModels: a load with EvictIdleFor (a
+// hint's preload) takes the place of a model neither hinted nor used
+// within that time, and is declined at once, evicting nothing, when only
+// hinted or recently used models could make the room.
+func TestPreloadEvictsOnlyColdUnhintedModels(t *testing.T) {
+	clock := newFakeClock()
+	c := newTestCache(t, testConfig(30), newFakeLoader(nil, 10), clock)
+	use(t, c, "cold", 10)
+	use(t, c, "hinted", 10)
+	c.SetHint("hinted", 1)
+	clock.Advance(20 * time.Second)
+	use(t, c, "warm", 10) // used 20 s after the others
+	opts := AcquireOptions{SizeHintBytes: 10, EvictIdleFor: 10 * time.Second}
+
+	if err := c.Preload(context.Background(), "p1", opts); err != nil {
+		t.Fatalf("preload with a cold model to evict: %v", err)
+	}
+	if got := residents(c); !slices.Equal(got, []string{"hinted", "p1", "warm"}) {
+		t.Fatalf("residents %v: want the cold model, and only it, evicted", got)
+	}
+	err := c.Preload(context.Background(), "p2", opts)
+	if !errors.Is(err, ErrDeclined) {
+		t.Fatalf("preload with only hinted and warm models to evict: %v, want ErrDeclined", err)
+	}
+	if got := residents(c); !slices.Equal(got, []string{"hinted", "p1", "warm"}) {
+		t.Fatalf("residents %v after a declined preload: want nothing evicted", got)
+	}
+	// Without the rule, the same load evicts as a request's would.
+	if err := c.Preload(context.Background(), "p2", AcquireOptions{SizeHintBytes: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Resident("hinted") || !c.Resident("p2") {
+		t.Fatalf("residents %v: want p2 loaded and the hinted model kept", residents(c))
 	}
 }

@@ -26,7 +26,7 @@ func (c *Cache[M]) reserve(e *entry[M], est usage) error {
 			c.mu.Unlock()
 			return nil
 		}
-		victims, err := c.victimsLocked(over)
+		victims, err := c.victimsLocked(over, e.evictIdle)
 		if err == nil {
 			c.mu.Unlock()
 			c.closeAll(victims, "evict")
@@ -94,13 +94,19 @@ func (c *Cache[M]) signalRoomLocked() {
 // victimsLocked asks the policy for idle models freeing at least need and
 // detaches them; nil when the policy cannot cover need, with ErrDeclined
 // when idle models could have covered it but the policy chose not to
-// (admission control), else with ErrNoCapacity. The policy sizes
+// (admission control), else with ErrNoCapacity. With idleFor > 0 only
+// models not hinted and unused for idleFor count (a preload's rule), and
+// a shortfall is declined. The policy sizes
 // models in one dimension (see policyEntry); the other dimension's shortfall
 // is covered by taking the policy's next victims one at a time.
-func (c *Cache[M]) victimsLocked(need usage) ([]*entry[M], error) {
+func (c *Cache[M]) victimsLocked(need usage, idleFor time.Duration) ([]*entry[M], error) {
 	byKey := make(map[policy.Key]*entry[M])
 	var idle, unhinted usage
+	cold := c.deps.Clock.Now().Add(-idleFor)
 	for _, e := range c.entries {
+		if idleFor > 0 && (e.info.hinted || e.info.lastUse.After(cold)) {
+			continue
+		}
 		if e.evictable() {
 			byKey[e.info.key] = e
 			idle = idle.plus(e.charged)
@@ -110,6 +116,9 @@ func (c *Cache[M]) victimsLocked(need usage) ([]*entry[M], error) {
 		}
 	}
 	if !idle.covers(need) {
+		if idleFor > 0 {
+			return nil, fmt.Errorf("%w: %w: models unused for %v cannot make the room", ErrNoCapacity, ErrDeclined, idleFor)
+		}
 		return nil, ErrNoCapacity
 	}
 	if unhinted.covers(need) { // hinted models go only when nothing else will do
