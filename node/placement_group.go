@@ -27,8 +27,9 @@ import (
 // The nodes of a region form one Raft group (placement/raftgroup) whose
 // leader turns the region's gossiped demand into placement hints: which
 // models each node keeps loaded. This file feeds the group from gossip and
-// the catalog, and follows the hints: a hinted model is preloaded while
-// the node has room and is evicted last (cache.SetHint); a hint withdrawn
+// the catalog, and follows the hints: a hinted model is preloaded into
+// free memory or in the place of a cold model that is not hinted, and is
+// evicted last (cache.SetHint); a hint withdrawn
 // makes the model an ordinary one again. Losing the region's quorum stops
 // new hints; the node keeps following the last ones and keeps serving.
 
