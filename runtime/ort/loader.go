@@ -36,7 +36,9 @@ type Loader struct {
 	// warmMemory is the memory last measured for a model file across a
 	// load with its warm-up run, by path (warmmemory.go). Guarded by
 	// measureMu.
-	warmMemory map[string]int64
+	warmMemory map[string]residentSet
+	// sigs remembers the signatures of the files loaded (sigmemo.go).
+	sigs sigMemo
 }
 
 var _ runtime.Loader = (*Loader)(nil)
@@ -108,24 +110,37 @@ func (l *Loader) resolve(ctx context.Context, src runtime.Source) (string, sessi
 }
 
 // loadFile creates the session, runs the warm-up if warm and measures both.
+// A load without warm-up of a file whose warmed memory is known (a
+// request's miss) reads no resident memory: it reports the warmed figures
+// (warmmemory.go).
 func (l *Loader) loadFile(name, path string, mode sessionMode, warm bool) (*model, error) {
 	l.measureMu.Lock()
 	defer l.measureMu.Unlock()
 	l.primeLocked(name, path, mode)
-	warm = warm || !l.knowsWarmMemoryLocked(path)
-	if warm {
-		// A measured load: so that reused free memory does not hide this
-		// load's growth. A load without warm-up reports at least its
-		// file's warmed figure, so it reuses the C heap's free memory
-		// instead: pages already mapped, which its first run does not
-		// fault in again (docs/miss-path.md).
-		releaseFreedMemory()
+	if !warm && l.knowsWarmMemoryLocked(path) {
+		m, err := l.openFile(name, path, mode, false)
+		if err != nil {
+			return nil, err
+		}
+		m.setMemory(l.warmMemory[path])
+		return m, nil
 	}
+	return l.measuredLoadLocked(name, path, mode)
+}
+
+// measuredLoadLocked creates the session with its warm-up run and measures
+// the process's growth across both. The caller holds measureMu.
+func (l *Loader) measuredLoadLocked(name, path string, mode sessionMode) (*model, error) {
+	// So that reused free memory does not hide this load's growth. A load
+	// without warm-up reports this figure instead of measuring, so it
+	// reuses the C heap's free memory: pages already mapped, which its
+	// first run does not fault in again (docs/miss-path.md).
+	releaseFreedMemory()
 	before, err := readResident()
 	if err != nil {
 		return nil, err
 	}
-	m, err := l.openFile(name, path, mode, warm)
+	m, err := l.openFile(name, path, mode, true)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +150,7 @@ func (l *Loader) loadFile(name, path string, mode sessionMode, warm bool) (*mode
 		return nil, err
 	}
 	grown := after.minus(before)
-	grown.anon = l.warmMemoryLocked(path, warm, grown.anon)
+	l.recordWarmMemoryLocked(path, grown)
 	m.setMemory(grown)
 	return m, nil
 }
@@ -157,7 +172,7 @@ func (l *Loader) primeLocked(name, path string, mode sessionMode) {
 // openFile creates the session and runs the warm-up if warm.
 func (l *Loader) openFile(name, path string, mode sessionMode, warm bool) (*model, error) {
 	start := time.Now()
-	sig, err := readSignature(path)
+	sig, err := l.sigs.read(path)
 	if err != nil {
 		return nil, fmt.Errorf("ort: load %s: %w", name, err)
 	}

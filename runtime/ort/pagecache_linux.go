@@ -14,10 +14,13 @@ import (
 // mapPopulate has mmap map every page of a file at once (ortformat.go).
 const mapPopulate = unix.MAP_POPULATE
 
-// PageCacheBytes is how much of the file at path the page cache holds now
-// (mincore(2) over a read-only mapping). A fast-form model whose weights
-// are still cached loads without reading them from disk: the page cache is
-// the second tier of a model's memory, which the kernel manages.
+// PageCacheBytes is how much of the file at path the page cache holds now.
+// A fast-form model whose weights are still cached loads without reading
+// them from disk: the page cache is the second tier of a model's memory,
+// which the kernel manages. The cache asks this on every miss, under its
+// lock, so it uses cachestat(2) (Linux 6.5 and later: one call, nothing
+// mapped) and falls back to mincore(2) over a read-only mapping where the
+// kernel lacks it or refuses it.
 func PageCacheBytes(path string) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -31,21 +34,44 @@ func PageCacheBytes(path string) (int64, error) {
 	if fi.Size() == 0 {
 		return 0, nil
 	}
-	mem, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	n, err := cachedByCachestat(f)
+	if err != nil { // an older kernel, or a seccomp filter that refuses the call
+		n, err = cachedByMincore(f, fi.Size())
+	}
 	if err != nil {
-		return 0, fmt.Errorf("ort: page cache of %s: mmap: %w", path, err)
+		return 0, fmt.Errorf("ort: page cache of %s: %w", path, err)
+	}
+	return min(n, fi.Size()), nil
+}
+
+// cachedByCachestat is the bytes of f in the page cache, by cachestat(2)
+// over the whole file.
+func cachedByCachestat(f *os.File) (int64, error) {
+	var st unix.Cachestat_t
+	if err := unix.Cachestat(uint(f.Fd()), &unix.CachestatRange{}, &st, 0); err != nil {
+		return 0, fmt.Errorf("cachestat: %w", err)
+	}
+	return int64(st.Cache) * int64(os.Getpagesize()), nil
+}
+
+// cachedByMincore is the bytes of f's first size bytes in the page cache,
+// by mincore(2) over a read-only mapping.
+func cachedByMincore(f *os.File, size int64) (int64, error) {
+	mem, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return 0, fmt.Errorf("mmap: %w", err)
 	}
 	defer unix.Munmap(mem) //nolint:errcheck // a read-only mapping
 	page := int64(os.Getpagesize())
-	vec := make([]byte, (fi.Size()+page-1)/page)
+	vec := make([]byte, (size+page-1)/page)
 	if err := mincore(mem, vec); err != nil {
-		return 0, fmt.Errorf("ort: page cache of %s: mincore: %w", path, err)
+		return 0, fmt.Errorf("mincore: %w", err)
 	}
 	var n int64
 	for _, v := range vec {
 		n += int64(v & 1)
 	}
-	return min(n*page, fi.Size()), nil
+	return n * page, nil
 }
 
 // PageCachedShare is the share, from 0 to 1, of the bytes a load of the

@@ -1,13 +1,16 @@
 package ort
 
-// A load without a warm-up run (runtime.Source.SkipWarmUp) measures only
-// what creating the session took: the memory the first run adds (ONNX
-// Runtime's arena, the mapped weights it touches) comes after the load,
-// when the cache has already charged the model. So the Loader skips the
-// warm-up only for a model file whose memory it has measured across a
-// warmed load before, and reports that figure (or the new load's growth if
-// larger) for the loads that skip it. The first load of a file in a Loader
-// always warms up.
+// A load without a warm-up run (runtime.Source.SkipWarmUp) would measure
+// only what creating the session took: the memory the first run adds
+// (ONNX Runtime's arena, the mapped weights it touches) comes after the
+// load, when the cache has already charged the model. So the Loader skips
+// the warm-up only for a model file whose memory it has measured across a
+// warmed load before, and reports that figure, both tiers, for the loads
+// that skip it, without reading the process's memory again: those loads
+// are requests' misses, and two readings of /proc/self/status are time a
+// waiting request would pay for a figure no better than the warmed one
+// (the reading of a load without warm-up misses the first run's growth).
+// The first load of a file in a Loader always warms up.
 
 // knowsWarmMemoryLocked reports whether a warmed load of path was measured.
 // The caller holds measureMu.
@@ -16,16 +19,11 @@ func (l *Loader) knowsWarmMemoryLocked(path string) bool {
 	return ok
 }
 
-// warmMemoryLocked records measured as path's memory when the load warmed
-// up, and returns what to report: measured, or for a load without warm-up
-// at least the last warmed figure. The caller holds measureMu.
-func (l *Loader) warmMemoryLocked(path string, warmed bool, measured int64) int64 {
-	if warmed {
-		if l.warmMemory == nil {
-			l.warmMemory = make(map[string]int64)
-		}
-		l.warmMemory[path] = measured
-		return measured
+// recordWarmMemoryLocked records grown as path's memory, measured across
+// a load with its warm-up run. The caller holds measureMu.
+func (l *Loader) recordWarmMemoryLocked(path string, grown residentSet) {
+	if l.warmMemory == nil {
+		l.warmMemory = make(map[string]residentSet)
 	}
-	return max(measured, l.warmMemory[path])
+	l.warmMemory[path] = grown
 }
