@@ -217,11 +217,14 @@ func (p *EdgeServe) OnAccess(e Entry, now time.Duration, _ bool) {
 	if !math.IsInf(p.logCnt[k], -1) {
 		p.periods.observe(k, now-time.Duration(p.last[k]))
 	}
-	p.logCnt[k] = logAddExp(p.logCnt[k], logWeightAt(now, p.hl))
+	if p.ladder.on() && p.sampled[k] {
+		// The ladder counts k under the half-life in use too.
+		p.ladder.observe(k, time.Duration(p.last[k]), now, p.t.cost[k].Seconds())
+		p.logCnt[k] = p.ladder.logCount(p.ladder.active, k, now)
+	} else {
+		p.logCnt[k] = logAddExp(p.logCnt[k], logWeightAt(now, p.hl))
+	}
 	if p.ladder.on() {
-		if p.sampled[k] {
-			p.ladder.observe(k, time.Duration(p.last[k]), now, p.t.cost[k].Seconds())
-		}
 		if i, changed := p.ladder.choose(now); changed {
 			p.switchHalfLife(i, now)
 		}
@@ -249,7 +252,7 @@ func (p *EdgeServe) switchHalfLife(i int, now time.Duration) {
 	shift := logWeightAt(now, h) - logWeightAt(now, p.hl) + math.Log(h.Seconds()/p.hl.Seconds())
 	for k := range p.logCnt {
 		if p.sampled[k] {
-			p.logCnt[k] = p.ladder.counts[i][k]
+			p.logCnt[k] = p.ladder.logCount(i, Key(k), time.Duration(p.last[k]))
 		} else {
 			p.logCnt[k] += shift
 		}
