@@ -38,6 +38,8 @@ type shadows struct {
 	memo    []float64
 	memoAt  []uint64
 	memoGen uint64
+	// out is access's buffer of victims.
+	out []Key
 }
 
 type shadowCache struct {
@@ -83,7 +85,8 @@ func (s *shadows) access(p *EdgeServe, k Key, now time.Duration, u float64) {
 		s.cost[i] += load.Seconds()
 		if s.capBytes > 0 && c.used+size > s.capBytes {
 			need := c.used + size - s.capBytes
-			out := c.heap.victims(need, p.t.size, c.evictable)
+			out := c.heap.appendVictims(s.out[:0], need, p.t.size, c.evictable)
+			s.out = out
 			var freed int64
 			var lost float64
 			for _, v := range out {
