@@ -115,13 +115,15 @@ sim-gap: build
 	$(BIN)/edgeserve sim gap --azure $(SIM_AZURE) --mapping $(SIM_MAPPING) --policies $(SIM_GAP_POLICIES)
 
 ## sim-cv: the cross-validation of docs/policies.md: the gap table on each
-## half of the sample's minutes (JSON in .cache/sim-cv-A-B.json)
-SIM_CV_POLICIES ?= gdsf,cremebrulee,edgeserve-fixed,edgeserve
+## half of the sample's minutes, with the variants each direction chooses
+## among (JSON in .cache/sim-cv-A-B.json; SIM_CV_PARALLEL replays at once)
+SIM_CV_POLICIES ?= gdsf,cremebrulee,edgeserve,edgeserve-cv-long,edgeserve-cv-wide
+SIM_CV_PARALLEL ?= 0
 sim-cv: build
 	mkdir -p $(CURDIR)/.cache
 	for m in 1-360 361-720; do \
 		$(BIN)/edgeserve sim gap --azure $(SIM_AZURE) --minutes $$m --mapping $(SIM_MAPPING) \
-			--policies $(SIM_CV_POLICIES) --json > $(CURDIR)/.cache/sim-cv-$$m.json || exit 1; \
+			--policies $(SIM_CV_POLICIES) --parallel $(SIM_CV_PARALLEL) --json > $(CURDIR)/.cache/sim-cv-$$m.json || exit 1; \
 	done
 
 ## sim-cluster: the cluster replay's sweep of docs/cluster-sim.md (3 x 3

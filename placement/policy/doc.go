@@ -34,6 +34,11 @@
 //     40 s, each half-life is scored by the log-likelihood of the requests
 //     that came under its rate estimates (weighted by load cost, forgotten
 //     with a 10 minute half-life), and every minute the best one is used.
+//     The ladder keeps its counts in the linear domain as of each model's
+//     latest request (one exponential per request for a doubling ladder)
+//     and, where requests come faster than about 4096 a minute, takes the
+//     likelihood's log terms on a random sample of that size, each
+//     weighted by the inverse of its sampling probability.
 //     edgeserve-fixed keeps the constant 10 s chosen earlier on the whole
 //     sample (docs/policies.md).
 //   - missCost is the load time, or, if cheaper, the round trip to a peer
@@ -92,9 +97,12 @@
 //
 // Every operation is O(log n) in the number of models; Victims is
 // O((victims + 32) log n). The online choices add, per request for a
-// sampled model, one count update and score term per half-life (5) and
-// one heap update per shadow (3), and O(n log n) when the half-life
-// changes (at most once a minute).
+// sampled model, one count update per half-life (5; a logarithm each on
+// the sampled requests), one exponential, and one heap update per shadow
+// (3), and O(n log n) when the half-life changes (at most once a minute).
+// edgeserve-cv-long and edgeserve-cv-wide are variants of edgeserve's
+// online settings that the cross-validation in docs/policies.md weighs
+// against it.
 //
 // # Measured
 //

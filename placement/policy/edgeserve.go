@@ -50,8 +50,8 @@ type EdgeServe struct {
 	shadows shadows
 	// used is the resident models' bytes, as OnInsert and OnRemove report.
 	used int64
-	// fixed names the policy edgeserve-fixed.
-	fixed bool
+	// name is the registered name it was built under ("": edgeserve).
+	name string
 }
 
 // EdgeServeConfig tunes the EdgeServe policy.
@@ -122,6 +122,21 @@ func DefaultEdgeServeConfig() EdgeServeConfig {
 	c.HalfLives = []time.Duration{2500 * time.Millisecond, 5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second}
 	c.AdmitRatios = []float64{0.5, 1, 2}
 	c.ScoreHalfLife, c.ChooseEvery = 10*time.Minute, time.Minute
+	return c
+}
+
+// cvVariantConfig is a variant of DefaultEdgeServeConfig that the
+// cross-validation (docs/policies.md) weighs against it: "long", the
+// half-life ladder one step longer (5-80 s); "wide", admission ratios
+// 0.25-4 instead of 0.5-2.
+func cvVariantConfig(variant string) EdgeServeConfig {
+	c := DefaultEdgeServeConfig()
+	switch variant {
+	case "long":
+		c.HalfLives = []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second}
+	case "wide":
+		c.AdmitRatios = []float64{0.25, 0.5, 1, 2, 4}
+	}
 	return c
 }
 
@@ -201,11 +216,11 @@ func NewEdgeServe(cfg EdgeServeConfig, models []Entry) (*EdgeServe, error) {
 	return p, nil
 }
 
-// Name implements Policy: edgeserve, or edgeserve-fixed as the registry
-// builds it with FixedEdgeServeConfig.
+// Name implements Policy: edgeserve, or the registered name it was built
+// under (edgeserve-fixed, a cross-validation variant).
 func (p *EdgeServe) Name() string {
-	if p.fixed {
-		return "edgeserve-fixed"
+	if p.name != "" {
+		return p.name
 	}
 	return "edgeserve"
 }
@@ -217,11 +232,14 @@ func (p *EdgeServe) OnAccess(e Entry, now time.Duration, _ bool) {
 	if !math.IsInf(p.logCnt[k], -1) {
 		p.periods.observe(k, now-time.Duration(p.last[k]))
 	}
-	p.logCnt[k] = logAddExp(p.logCnt[k], logWeightAt(now, p.hl))
+	if p.ladder.on() && p.sampled[k] {
+		// The ladder counts k under the half-life in use too.
+		p.ladder.observe(k, time.Duration(p.last[k]), now, p.t.cost[k].Seconds())
+		p.logCnt[k] = p.ladder.logCount(p.ladder.active, k, now)
+	} else {
+		p.logCnt[k] = logAddExp(p.logCnt[k], logWeightAt(now, p.hl))
+	}
 	if p.ladder.on() {
-		if p.sampled[k] {
-			p.ladder.observe(k, time.Duration(p.last[k]), now, p.t.cost[k].Seconds())
-		}
 		if i, changed := p.ladder.choose(now); changed {
 			p.switchHalfLife(i, now)
 		}
@@ -249,7 +267,7 @@ func (p *EdgeServe) switchHalfLife(i int, now time.Duration) {
 	shift := logWeightAt(now, h) - logWeightAt(now, p.hl) + math.Log(h.Seconds()/p.hl.Seconds())
 	for k := range p.logCnt {
 		if p.sampled[k] {
-			p.logCnt[k] = p.ladder.counts[i][k]
+			p.logCnt[k] = p.ladder.logCount(i, Key(k), time.Duration(p.last[k]))
 		} else {
 			p.logCnt[k] += shift
 		}

@@ -9,6 +9,8 @@ type keyHeap struct {
 	pos  []int32
 	prio []float64
 	tie  []int64
+	// popped is victims' scratch space, reused across calls.
+	popped []Key
 }
 
 func newKeyHeap(n int) *keyHeap {
@@ -115,7 +117,12 @@ func (h *keyHeap) down(i0 int) bool {
 // until at least need bytes are chosen or the heap runs out, then restores
 // the heap: the caller's OnRemove takes the chosen keys out.
 func (h *keyHeap) victims(need int64, size []int64, evictable func(Key) bool) []Key {
-	var chosen, popped []Key
+	return h.appendVictims(nil, need, size, evictable)
+}
+
+// appendVictims is victims appending to dst, for callers that reuse it.
+func (h *keyHeap) appendVictims(dst []Key, need int64, size []int64, evictable func(Key) bool) []Key {
+	popped := h.popped[:0]
 	var freed int64
 	for freed < need && h.Len() > 0 {
 		k := h.pop()
@@ -123,11 +130,12 @@ func (h *keyHeap) victims(need int64, size []int64, evictable func(Key) bool) []
 		if evictable != nil && !evictable(k) {
 			continue
 		}
-		chosen = append(chosen, k)
+		dst = append(dst, k)
 		freed += size[k]
 	}
 	for _, k := range popped {
 		h.set(k, h.prio[k], h.tie[k])
 	}
-	return chosen
+	h.popped = popped
+	return dst
 }

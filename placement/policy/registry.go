@@ -17,8 +17,22 @@ var constructors = map[string]func([]Entry) (Policy, error){
 	"cremebrulee-decay": func(m []Entry) (Policy, error) {
 		return NewCremeBrulee(DecayedCremeBruleeConfig(), m)
 	},
-	"edgeserve":       func(m []Entry) (Policy, error) { return NewEdgeServe(DefaultEdgeServeConfig(), m) },
-	"edgeserve-fixed": func(m []Entry) (Policy, error) { return newFixedEdgeServe(FixedEdgeServeConfig(), m) },
+}
+
+// edgeServeConfigs are EdgeServe's registered configurations: the default,
+// the earlier constants, and the variants the cross-validation of
+// docs/policies.md chooses among (cvVariantConfig).
+var edgeServeConfigs = map[string]func() EdgeServeConfig{
+	"edgeserve":         DefaultEdgeServeConfig,
+	"edgeserve-fixed":   FixedEdgeServeConfig,
+	"edgeserve-cv-long": func() EdgeServeConfig { return cvVariantConfig("long") },
+	"edgeserve-cv-wide": func() EdgeServeConfig { return cvVariantConfig("wide") },
+}
+
+func init() {
+	for name, config := range edgeServeConfigs {
+		constructors[name] = func(m []Entry) (Policy, error) { return newNamedEdgeServe(name, config(), m) }
+	}
 }
 
 // Names lists the registered policies in a stable order.

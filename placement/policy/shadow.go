@@ -32,6 +32,14 @@ type shadows struct {
 	nextChoice time.Duration
 	best       int
 	capBytes   int64
+	// memo holds expected savings computed during the current access,
+	// which the shadows' victim sets share: memo[k] is valid while
+	// memoAt[k] is memoGen.
+	memo    []float64
+	memoAt  []uint64
+	memoGen uint64
+	// out is access's buffer of victims.
+	out []Key
 }
 
 type shadowCache struct {
@@ -44,7 +52,8 @@ type shadowCache struct {
 
 func newShadows(ratios []float64, n int, scoreHalfLife, every time.Duration) shadows {
 	s := shadows{ratios: ratios, caches: make([]shadowCache, len(ratios)), cost: make([]float64, len(ratios)),
-		forget: math.Exp2(-every.Seconds() / scoreHalfLife.Seconds()), every: every, nextChoice: every, best: len(ratios) / 2}
+		forget: math.Exp2(-every.Seconds() / scoreHalfLife.Seconds()), every: every, nextChoice: every, best: len(ratios) / 2,
+		memo: make([]float64, n), memoAt: make([]uint64, n)}
 	for i := range s.caches {
 		c := &s.caches[i]
 		c.heap, c.readyAt = newKeyHeap(n), make([]time.Duration, n)
@@ -62,7 +71,7 @@ func (s *shadows) ratio() float64 { return s.ratios[s.best] }
 // shadow.
 func (s *shadows) access(p *EdgeServe, k Key, now time.Duration, u float64) {
 	size, load := p.t.size[k], p.t.cost[k]
-	want := -1.0 // k's expected savings, computed on the first need
+	s.memoGen++
 	for i := range s.caches {
 		c := &s.caches[i]
 		c.now = now
@@ -76,17 +85,15 @@ func (s *shadows) access(p *EdgeServe, k Key, now time.Duration, u float64) {
 		s.cost[i] += load.Seconds()
 		if s.capBytes > 0 && c.used+size > s.capBytes {
 			need := c.used + size - s.capBytes
-			out := c.heap.victims(need, p.t.size, c.evictable)
+			out := c.heap.appendVictims(s.out[:0], need, p.t.size, c.evictable)
+			s.out = out
 			var freed int64
 			var lost float64
 			for _, v := range out {
 				freed += p.t.size[v]
-				lost += p.expected(v, now)
+				lost += s.expected(p, v, now)
 			}
-			if want < 0 {
-				want = p.expected(k, now)
-			}
-			if freed < need || s.ratios[i]*want < lost {
+			if freed < need || s.ratios[i]*s.expected(p, k, now) < lost {
 				continue
 			}
 			for _, v := range out {
@@ -101,6 +108,14 @@ func (s *shadows) access(p *EdgeServe, k Key, now time.Duration, u float64) {
 			c.readyAt[k] += load
 		}
 	}
+}
+
+// expected is p.expected(k, now), computed once per access.
+func (s *shadows) expected(p *EdgeServe, k Key, now time.Duration) float64 {
+	if s.memoAt[k] != s.memoGen {
+		s.memo[k], s.memoAt[k] = p.expected(k, now), s.memoGen
+	}
+	return s.memo[k]
 }
 
 // learnCapacity records the capacity a miss revealed (used bytes are
