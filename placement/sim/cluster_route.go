@@ -105,14 +105,31 @@ func (c *cluster) peers(n *cnode, k int32, bound time.Duration) []route.Peer {
 // It returns the peer's cost as the router counts it.
 func (c *cluster) addPeer(n *cnode, m, k int32, loaded bool) time.Duration {
 	p := c.nodes[m]
-	rp := route.Peer{Name: p.name, RTT: c.topo.NodeRTT(n.id, int(m)), Loaded: loaded, Queue: p.queue(c.now),
-		Run: c.w.Models[k].RunTime, LoadTime: c.entries[k].LoadCost, Room: !loaded}
+	run := c.w.Models[k].RunTime
+	rp := route.Peer{Name: p.name, RTT: c.topo.NodeRTT(n.id, int(m)), Loaded: loaded, Queue: runsAhead(p.runWait(c.now), run),
+		Run: run, LoadTime: c.entries[k].LoadCost, Room: !loaded}
 	if !loaded && !p.disk[k] {
 		rp.FetchTime = route.EstimateFetch(c.sizes[k], nodeUnknownFetchRTT, c.cfg.FetchBytesPerSecond)
 	}
 	c.peerBuf = append(c.peerBuf, rp)
 	c.peerIdx = append(c.peerIdx, m)
 	return rp.Cost()
+}
+
+// runsAhead is a wait for a run slot as the router counts a peer's queue:
+// in runs of the model, rounded up. The router predicts a forward's wait
+// as the peer's queue times the run (route.Peer.Cost); a node gossips the
+// requests it has in flight (node/cluster.go), which on it share the
+// processor. A replayed node runs RunSlots requests at once, so one in
+// flight delays a new request only when every slot is taken: told the
+// requests in flight, the router would predict waits the node does not
+// have and send requests to a peer in another region rather than to an
+// idle one next door.
+func runsAhead(wait, run time.Duration) int {
+	if wait <= 0 || run <= 0 {
+		return 0
+	}
+	return int((wait + run - 1) / run)
 }
 
 // peerNamed is the candidate the router named.

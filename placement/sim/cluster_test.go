@@ -197,3 +197,47 @@ func TestNodeQueueCountsWaiting(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterRouterSeesFreeRunSlots: the router is told a peer's wait for
+// a run slot, not its requests in flight. Sites s0 and s1 (region a) are
+// 1 ms apart, s2 (region b) 20 ms from both; one node each, 3 run slots,
+// every model's bytes on every node. A (60 bytes, the budget) loads in
+// 10 ms and runs in 100 ms; B (60 bytes) loads and runs in 10 ms.
+//
+//	0 ms, A at n1: loads, 2 + 10 + 100 = 112.
+//	0 ms, A at n2: n1's copy is still loading; loads, 112.
+//	1 ms, B at n0: loads, 2 + 10 + 10 = 22.
+//	5 ms, A at n1: waits for the load (10 ms), runs on a second slot
+//	  until 110 ms: 2 + 105 = 107.
+//	60 ms, A at n0: the load would evict B, used 59 ms ago: declined.
+//	  n1 has two requests in flight but a free slot: 1 + 100 = 101
+//	  predicted; n2, 20 ms away, one in flight: 20 + 100 = 120. The
+//	  request goes to n1: 2 + 1 + 100 = 103. (Counted in flight, n1
+//	  would be predicted at 1 + 3 x 100 = 301 and n2 at 220, and the
+//	  request sent to the other region: 122.)
+func TestClusterRouterSeesFreeRunSlots(t *testing.T) {
+	topo := &Topology{Regions: []string{"a", "b"}, Sites: []Site{{"s0", 0}, {"s1", 0}, {"s2", 1}}, NodesPerSite: 1,
+		RTT:       [][]time.Duration{{ms, ms, 20 * ms}, {ms, ms, 20 * ms}, {20 * ms, 20 * ms, ms}},
+		ClientRTT: 2 * ms}
+	w := &Workload{
+		Models: []profile.Model{timed("A", 60, 10*ms, 100*ms), timed("B", 60, 10*ms, 10*ms)},
+		Requests: []trace.Request{
+			{Time: 0, Model: 0, Site: 1}, {Time: 0, Model: 0, Site: 2}, {Time: ms, Model: 1, Site: 0},
+			{Time: 5 * ms, Model: 0, Site: 1}, {Time: 60 * ms, Model: 0, Site: 0},
+		},
+	}
+	cfg := DefaultClusterConfig(topo, 60)
+	cfg.Policy, cfg.Replicas, cfg.RunSlots = "lru", 3, 3
+	var got []time.Duration
+	var served []Served
+	cfg.Observe = func(_ int, lat time.Duration, how Served) { got, served = append(got, lat), append(served, how) }
+	r, err := RunCluster(w, cfg, Forwarding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{112 * ms, 112 * ms, 22 * ms, 107 * ms, 103 * ms}
+	wantServed := []Served{ServedLoad, ServedLoad, ServedLoad, ServedHit, ServedForward}
+	if !slices.Equal(got, want) || !slices.Equal(served, wantServed) || r.ForwardsBetweenRegions != 0 || r.ForwardsBetweenSites != 1 {
+		t.Fatalf("latencies %v served %v, want %v %v; %+v", got, served, want, wantServed, r)
+	}
+}
