@@ -217,16 +217,16 @@ func (c *cluster) here(n *cnode, k int32, a time.Duration) (time.Duration, bool)
 		if ready > a {
 			c.tally.delayedHit(ready - a)
 		}
-		return n.run(max(a, ready), run), false
+		return n.runModel(k, max(a, ready), run), false
 	}
 	n.p.OnAccess(e, c.now, false)
 	if ready := n.transient[k]; ready > a { // share the load in progress
 		c.tally.delayedHit(ready - a)
-		return n.run(ready, run), false
+		return n.runModel(k, ready, run), false
 	}
 	ready := c.load(n, k, a)
 	c.tally.load(ready - a)
-	return n.run(ready, run), true
+	return n.runModel(k, ready, run), true
 }
 
 // load starts loading k at n at a (after its bytes when n lacks them)
@@ -245,17 +245,48 @@ func (c *cluster) load(n *cnode, k int32, a time.Duration) time.Duration {
 }
 
 // preload loads k at n with no request waiting, when it fits in free
-// memory, after the preload in progress there (the node preloads one at
-// a time); it reports whether it did.
+// memory (or, with PreloadEvicts, once idle models that are not hinted
+// are evicted), after the preload in progress there (the node preloads
+// one at a time); it reports whether it did.
 func (c *cluster) preload(n *cnode, k int32) bool {
-	if n.resident[k] || c.entries[k].SizeBytes > n.free() {
+	if n.resident[k] || (c.entries[k].SizeBytes > n.free() && !c.cfg.PreloadEvicts) {
 		return false
 	}
 	n.now = c.now
+	if !c.roomForHint(n, c.entries[k].SizeBytes) {
+		return false
+	}
 	n.preloadFree = n.startLoad(max(c.now, n.preloadFree), c.fetch(n, k)+c.entries[k].LoadCost)
 	c.insert(n, k, n.preloadFree)
 	c.tally.preload()
 	return true
+}
+
+// roomForHint makes size bytes free at n for a hinted model by evicting
+// idle models that are not hinted, when those can make it; it reports
+// whether size bytes are free.
+func (c *cluster) roomForHint(n *cnode, size int64) bool {
+	need := size - n.free()
+	if need <= 0 {
+		return true
+	}
+	can := func(k policy.Key) bool { return n.unhinted(k) && n.busy[k] <= n.now }
+	var idle int64
+	for _, k := range n.residents {
+		if can(policy.Key(k)) {
+			idle += c.sizes[k]
+		}
+	}
+	if idle < need {
+		return false
+	}
+	for _, v := range n.p.Victims(need, c.now, can) {
+		if int(v) < 0 || int(v) >= len(n.resident) || !can(v) {
+			panic(fmt.Sprintf("sim: policy %s chose victim %d, which is not an idle unhinted model", n.p.Name(), v))
+		}
+		c.evict(n, int32(v))
+	}
+	return size <= n.free()
 }
 
 // makeRoom evicts the policy's victims at n until size bytes are free.

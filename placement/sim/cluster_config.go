@@ -80,6 +80,12 @@ type ClusterConfig struct {
 	// DeclineCap times it. Zero forwards a declined load whatever the
 	// forward costs, as route.Choose ranks it.
 	DeclineCap float64
+	// PreloadEvicts is a variant of following hints (not what the node
+	// does): a node short of free memory for a hinted model it lacks
+	// makes the room by evicting idle models (no request running or
+	// waiting for them there) that are not hinted to it, as the policy
+	// chooses. Off, a preload waits for free memory (the node's rule).
+	PreloadEvicts bool
 	// Warmup is the start of the trace whose requests are replayed but
 	// not counted in the result (the caches start empty; the oracle's
 	// are full).

@@ -48,6 +48,8 @@ type cnode struct {
 	// next is the plan's new set while it is applied.
 	hints, next []int32
 	hinted      []bool
+	// busy is when the last request for a model here finishes.
+	busy []time.Duration
 	// preloadFree is when the preload in progress, if any, completes:
 	// the node preloads hinted models one at a time.
 	preloadFree time.Duration
@@ -66,7 +68,8 @@ func newCNode(id, site int, p policy.Policy, models int, budget int64, loadSlots
 		readyAt: make([]time.Duration, models), lastUse: make([]time.Duration, models), disk: make([]bool, models),
 		transient: make([]time.Duration, models),
 		budget:    budget, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots),
-		residentAt: make([]int32, models), hinted: make([]bool, models), src: make([]source, models)}
+		residentAt: make([]int32, models), hinted: make([]bool, models), src: make([]source, models),
+		busy: make([]time.Duration, models)}
 	for k := range n.residentAt {
 		n.residentAt[k] = -1
 		n.src[k].from = -1
@@ -143,6 +146,14 @@ func (n *cnode) run(t, d time.Duration) time.Duration {
 	n.runFree[i] = done
 	n.queue(n.now) // drop what finished by now, so the heap holds only the queue
 	n.running.push(done)
+	return done
+}
+
+// runModel runs a request for k (run) as run does, and keeps when k is
+// busy until.
+func (n *cnode) runModel(k int32, t, d time.Duration) time.Duration {
+	done := n.run(t, d)
+	n.busy[k] = max(n.busy[k], done)
 	return done
 }
 

@@ -241,3 +241,36 @@ func TestClusterRouterSeesFreeRunSlots(t *testing.T) {
 		t.Fatalf("latencies %v served %v, want %v %v; %+v", got, served, want, wantServed, r)
 	}
 }
+
+// TestClusterPreloadEvicts: on tinyCluster, a test planner hints B to n0
+// every 500 ms. n0 holds A (loaded for the request at 0, idle from
+// 20 ms). As the node does, the preload waits for free memory, which
+// never comes: B at n0 at 1 s is declined (A was used 1 s ago) and
+// forwarded to load at n1: 332 ms. With PreloadEvicts the plan at 0.5 s
+// evicts A (idle, not hinted) and preloads B (ready at 0.8 s): B at 1 s
+// hits, 2 + 10 = 12 ms; A at n1 at 40 s loads either way, 22 ms.
+func TestClusterPreloadEvicts(t *testing.T) {
+	hintBOnSiteZero := HintPlannerFunc(func(_ time.Duration, v *RegionView) []NodeHints {
+		if v.Region != "a" {
+			return nil
+		}
+		return []NodeHints{{Node: v.Nodes[0].Node, Models: []int32{1}}}
+	})
+	for _, tt := range []struct {
+		evicts   bool
+		want     []time.Duration
+		preloads int
+	}{{false, []time.Duration{22 * ms, 332 * ms, 22 * ms}, 0}, {true, []time.Duration{22 * ms, 12 * ms, 22 * ms}, 1}} {
+		w, cfg := tinyCluster()
+		cfg.Planner, cfg.HintInterval, cfg.PreloadEvicts = hintBOnSiteZero, 500*ms, tt.evicts
+		var got []time.Duration
+		cfg.Observe = func(_ int, lat time.Duration, _ Served) { got = append(got, lat) }
+		r, err := RunCluster(w, cfg, Full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, tt.want) || r.Preloads != tt.preloads {
+			t.Errorf("evicts %v: latencies %v, preloads %d; want %v, %d", tt.evicts, got, r.Preloads, tt.want, tt.preloads)
+		}
+	}
+}
