@@ -141,6 +141,7 @@ func (c *cluster) buildNodes() error {
 		if c.con == Full {
 			node.demand = newDemand(n)
 		}
+		node.countQueue = c.con == ModelMesh
 		c.nodes = append(c.nodes, node)
 		at := make([]int32, n)
 		for k := range at {

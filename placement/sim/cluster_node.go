@@ -31,8 +31,11 @@ type cnode struct {
 	used, budget int64 // budget < 0: unbounded
 	// loadFree and runFree are when each load slot and run slot is free.
 	loadFree, runFree []time.Duration
-	// running holds when each request started here finishes.
-	running finishHeap
+	// running holds when each request started here finishes, when
+	// countQueue (ModelMesh's rule needs the queue; the router reads
+	// runWait).
+	running    finishHeap
+	countQueue bool
 	// now is the policy's clock: the trace time of the request being
 	// served.
 	now time.Duration
@@ -67,7 +70,7 @@ func newCNode(id, site int, p policy.Policy, models int, budget int64, loadSlots
 	n := &cnode{id: id, site: site, name: fmt.Sprintf("n%05d", id), p: p, resident: make([]bool, models),
 		readyAt: make([]time.Duration, models), lastUse: make([]time.Duration, models), disk: make([]bool, models),
 		transient: make([]time.Duration, models),
-		budget:    budget, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots),
+		budget:    budget, countQueue: true, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots),
 		residentAt: make([]int32, models), hinted: make([]bool, models), src: make([]source, models),
 		busy: make([]time.Duration, models)}
 	for k := range n.residentAt {
@@ -144,8 +147,10 @@ func (n *cnode) run(t, d time.Duration) time.Duration {
 	start := max(t, n.runFree[i])
 	done := start + d
 	n.runFree[i] = done
-	n.queue(n.now) // drop what finished by now, so the heap holds only the queue
-	n.running.push(done)
+	if n.countQueue {
+		n.queue(n.now) // drop what finished by now, so the heap holds only the queue
+		n.running.push(done)
+	}
 	return done
 }
 
