@@ -39,6 +39,8 @@ type clusterFlags struct {
 	warmup        time.Duration
 	declineCap    float64
 	preloadEvicts bool
+	gossipDelay   time.Duration
+	commitDelay   time.Duration
 	within        float64
 	parallel      int
 	json          bool
@@ -123,6 +125,8 @@ func (f *clusterFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.warmup, "warmup", 0, "replay but do not count the requests of this first stretch of the trace (caches start empty)")
 	fs.Float64Var(&f.declineCap, "decline-cap", 0, "a variant of the router (not the node's): take a declined load after all when the cheapest forward costs more than this many times it (0: off)")
 	fs.BoolVar(&f.preloadEvicts, "preload-evicts", false, "a variant of following hints (not the node's): a node short of free memory for a hinted model evicts idle models that are not hinted to preload it")
+	fs.DurationVar(&f.gossipDelay, "gossip-delay", 0, "peers' state reaches the router this late: gossip rounds every this long, each arriving one round later (0: at once)")
+	fs.DurationVar(&f.commitDelay, "hint-commit-delay", 0, "full system: hints take effect at the nodes this long after each plan (the Raft commit); less than --hint-interval")
 	fs.Float64Var(&f.within, "within", 1.2, "report the smallest memory fraction at which full's p99 is within this factor of the oracle's")
 	fs.IntVar(&f.parallel, "parallel", 0, "replays to run at once (default: one per CPU)")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table (durations in ns)")
@@ -156,7 +160,7 @@ func runSimCluster(cmd *cobra.Command, f *clusterFlags) error {
 	cfg := sim.DefaultClusterConfig(topo, 0)
 	cfg.Policy, cfg.LoadSlots, cfg.RunSlots, cfg.MaxPeers, cfg.Replicas, cfg.HintInterval, cfg.Warmup, cfg.DeclineCap =
 		f.policy, f.loadSlots, f.runSlots, f.maxPeers, f.replicas, f.hintInterval, f.warmup, f.declineCap
-	cfg.RateHalfLife, cfg.PreloadEvicts = f.halfLife, f.preloadEvicts
+	cfg.RateHalfLife, cfg.PreloadEvicts, cfg.GossipDelay, cfg.HintCommitDelay = f.halfLife, f.preloadEvicts, f.gossipDelay, f.commitDelay
 	results, err := sim.ClusterSweep(cmd.Context(), w, cfg, f.fractions, cons, f.parallel)
 	if err != nil {
 		return err

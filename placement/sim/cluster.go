@@ -28,9 +28,11 @@ type cluster struct {
 	at              [][]int32
 	// now is the trace time of the request being served.
 	now time.Duration
-	// nextPlan is when the hint planner runs next.
-	nextPlan time.Duration
-	tally    clusterTally
+	// nextPlan is when the hint planner runs next; applyAt when the
+	// nodes follow the last plan's hints (-1: they have), with a
+	// HintCommitDelay.
+	nextPlan, applyAt time.Duration
+	tally             clusterTally
 	// peerBuf and peerIdx hold a routing decision's candidates.
 	peerBuf []route.Peer
 	peerIdx []int32
@@ -81,7 +83,7 @@ func newCluster(w *Workload, cfg ClusterConfig, con ClusterContender) (*cluster,
 		return nil, err
 	}
 	c := &cluster{cfg: cfg, topo: cfg.Topology, con: con, w: w, entries: w.Entries(),
-		rr: make([]int, len(cfg.Topology.Sites)), nextPlan: cfg.HintInterval}
+		rr: make([]int, len(cfg.Topology.Sites)), nextPlan: cfg.HintInterval, applyAt: -1}
 	for _, m := range w.Models {
 		c.sizes = append(c.sizes, m.SizeBytes)
 	}
@@ -142,6 +144,9 @@ func (c *cluster) buildNodes() error {
 			node.demand = newDemand(n)
 		}
 		node.countQueue = c.con == ModelMesh
+		if c.cfg.GossipDelay > 0 {
+			node.gossip = newGossip(n, node.free(), c.cfg.GossipDelay)
+		}
 		c.nodes = append(c.nodes, node)
 		at := make([]int32, n)
 		for k := range at {
@@ -165,7 +170,16 @@ func (c *cluster) loadEverything() {
 // advance moves the clock to t: the memory held is integrated, and the
 // hint planner runs when due.
 func (c *cluster) advance(t time.Duration) {
-	for c.planning && t >= c.nextPlan {
+	for c.planning {
+		if c.applyAt >= 0 && t >= c.applyAt && c.applyAt < c.nextPlan {
+			c.tally.hold(c.applyAt)
+			c.now, c.applyAt = c.applyAt, -1
+			c.applyAll()
+			continue
+		}
+		if t < c.nextPlan {
+			break
+		}
 		c.tally.hold(c.nextPlan)
 		c.now = c.nextPlan
 		c.plan(c.now)
@@ -210,6 +224,7 @@ func (c *cluster) entry(site int) *cnode {
 // whether a load was started for it.
 func (c *cluster) here(n *cnode, k int32, a time.Duration) (time.Duration, bool) {
 	e := c.entries[k]
+	c.publish(n, c.now)
 	n.now, n.lastUse[k] = c.now, c.now
 	run := c.w.Models[k].RunTime
 	if n.resident[k] {
@@ -307,6 +322,7 @@ func (c *cluster) makeRoom(n *cnode, size int64) bool {
 }
 
 func (c *cluster) insert(n *cnode, k int32, ready time.Duration) {
+	c.publish(n, c.now)
 	n.setResident(k, true)
 	n.readyAt[k], n.lastUse[k] = ready, c.now
 	n.used += c.sizes[k]
@@ -317,6 +333,8 @@ func (c *cluster) insert(n *cnode, k int32, ready time.Duration) {
 }
 
 func (c *cluster) evict(n *cnode, k int32) {
+	c.publish(n, c.now)
+	c.forgetCopy(n, k)
 	n.setResident(k, false)
 	n.used -= c.sizes[k]
 	c.tally.held -= c.sizes[k]

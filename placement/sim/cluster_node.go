@@ -51,6 +51,8 @@ type cnode struct {
 	// next is the plan's new set while it is applied.
 	hints, next []int32
 	hinted      []bool
+	// gossip is what peers know of it (ClusterConfig.GossipDelay).
+	gossip gossip
 	// busy is when the last request for a model here finishes.
 	busy []time.Duration
 	// preloadFree is when the preload in progress, if any, completes:

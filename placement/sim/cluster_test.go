@@ -274,3 +274,73 @@ func TestClusterPreloadEvicts(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterGossipDelay: with a gossip delay of 1 s, the router sees a
+// peer as it was at the last whole second at least 1 s ago. On
+// twoSites (20 ms apart, one node each, both storing every model's
+// bytes), B loads in 300 ms and runs in 10 ms, A in 10 and 10; a node
+// holds one model.
+//
+// A copy too new to be known: B at n1 at 0 loads (312 ms). B at n0 at
+// 0.5 s: told at once, n0 forwards to n1's copy (ready at 0.3 s):
+// 2 + 20 + 10 = 32; a second late, n1 is known empty as at -1 s, and a
+// forward-load there (330) costs more than loading here: 312.
+//
+// A copy gone but still known: B at n1 at 0 (312); A at n1 at 40 s
+// evicts B, idle for 40 s (22). B at n0 at 40.5 s: told at once, no node
+// has B and n1 has no room: a load here, 312; a second late, n1 is known
+// to have B as at 39 s, and the request goes there, where B must be
+// loaded again: 2 + 20 + 300 + 10 = 332.
+func TestClusterGossipDelay(t *testing.T) {
+	a, b := int32(0), int32(1)
+	for _, tt := range []struct {
+		name  string
+		reqs  []trace.Request
+		delay time.Duration
+		want  []time.Duration
+	}{
+		{"new-told", []trace.Request{{Time: 0, Model: b, Site: 1}, {Time: 500 * ms, Model: b, Site: 0}}, 0, []time.Duration{312 * ms, 32 * ms}},
+		{"new-late", []trace.Request{{Time: 0, Model: b, Site: 1}, {Time: 500 * ms, Model: b, Site: 0}}, time.Second, []time.Duration{312 * ms, 312 * ms}},
+		{"gone-told", []trace.Request{{Time: 0, Model: b, Site: 1}, {Time: 40 * time.Second, Model: a, Site: 1}, {Time: 40500 * ms, Model: b, Site: 0}},
+			0, []time.Duration{312 * ms, 22 * ms, 312 * ms}},
+		{"gone-late", []trace.Request{{Time: 0, Model: b, Site: 1}, {Time: 40 * time.Second, Model: a, Site: 1}, {Time: 40500 * ms, Model: b, Site: 0}},
+			time.Second, []time.Duration{312 * ms, 22 * ms, 332 * ms}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w, cfg := tinyCluster()
+			w.Requests = tt.reqs
+			cfg.GossipDelay = tt.delay
+			var got []time.Duration
+			cfg.Observe = func(_ int, lat time.Duration, _ Served) { got = append(got, lat) }
+			if _, err := RunCluster(w, cfg, Forwarding); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("latencies %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestClusterHintCommitDelay: tinyCluster with B hinted to n1 every
+// 500 ms, the hints taking effect 400 ms after each plan: n1 preloads B
+// at 0.9 s (ready at 1.2 s), so at 1 s n0 has no ready copy to forward
+// to and loads B itself, evicting A (the only option): 312 ms, where
+// hints that take effect at once give 32 ms (TestClusterTinyHandComputed).
+func TestClusterHintCommitDelay(t *testing.T) {
+	w, cfg := tinyCluster()
+	cfg.Planner, cfg.HintInterval, cfg.HintCommitDelay = hintBOnSiteOne, 500*ms, 400*ms
+	var got []time.Duration
+	cfg.Observe = func(_ int, lat time.Duration, _ Served) { got = append(got, lat) }
+	r, err := RunCluster(w, cfg, Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []time.Duration{22 * ms, 312 * ms, 22 * ms}; !slices.Equal(got, want) || r.Preloads != 1 {
+		t.Fatalf("latencies %v, preloads %d; want %v, 1", got, r.Preloads, want)
+	}
+	cfg.HintCommitDelay = cfg.HintInterval
+	if _, err := RunCluster(w, cfg, Full); err == nil {
+		t.Fatal("a commit delay of a whole hint interval was accepted")
+	}
+}
