@@ -5,18 +5,15 @@ import (
 	"slices"
 )
 
-// placement is the planner's running tally of where copies go.
+// placement is the planner's running tally of where copies go: a slot
+// per node, by its index in nodes.
 type placement struct {
-	nodes []slot
+	nodes []Node
+	// room is each node's bytes of HintShare*budget not yet hinted.
+	room []int64
 	// flags marks, per slot, what holds for the want being placed
 	// (prevHinted, hasLoaded, holds); clear between wants.
 	flags []uint8
-}
-
-// slot is one node's room for hinted copies.
-type slot struct {
-	Node
-	room int64 // bytes of HintShare*budget not yet hinted
 }
 
 // The flags of a slot for one want.
@@ -30,9 +27,9 @@ const (
 // those that have it loaded, so that placing a copy looks up no name.
 // nodes are sorted by name.
 func newPlacement(cfg PlanConfig, nodes []Node, wants []*want) *placement {
-	p := &placement{nodes: make([]slot, len(nodes)), flags: make([]uint8, len(nodes))}
+	p := &placement{nodes: nodes, room: make([]int64, len(nodes)), flags: make([]uint8, len(nodes))}
 	for i, n := range nodes {
-		p.nodes[i] = slot{Node: n, room: int64(float64(n.BudgetBytes) * cfg.HintShare)}
+		p.room[i] = int64(float64(n.BudgetBytes) * cfg.HintShare)
 	}
 	byModel := make(map[string]*want, len(wants))
 	for _, w := range wants {
@@ -85,7 +82,7 @@ func (p *placement) add(w *want, prevOnly bool) bool {
 	best := -1
 	for i := range p.nodes {
 		f := p.flags[i]
-		if (prevOnly && f&prevHinted == 0) || f&holds != 0 || p.nodes[i].room < w.facts.SizeBytes {
+		if (prevOnly && f&prevHinted == 0) || f&holds != 0 || p.room[i] < w.facts.SizeBytes {
 			continue
 		}
 		if best < 0 || p.better(w, i, best) < 0 {
@@ -95,7 +92,7 @@ func (p *placement) add(w *want, prevOnly bool) bool {
 	if best < 0 {
 		return false
 	}
-	p.nodes[best].room -= w.facts.SizeBytes
+	p.room[best] -= w.facts.SizeBytes
 	w.at = append(w.at, best)
 	w.nodes = append(w.nodes, p.nodes[best].Name)
 	return true
@@ -145,7 +142,7 @@ func (p *placement) better(w *want, i, j int) int {
 	if c := cmp.Compare(b.FreeBytes, a.FreeBytes); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(b.room, a.room); c != 0 {
+	if c := cmp.Compare(p.room[j], p.room[i]); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.Name, b.Name)
