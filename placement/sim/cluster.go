@@ -260,12 +260,12 @@ func (c *cluster) load(n *cnode, k int32, a time.Duration) time.Duration {
 	return ready
 }
 
-// preload loads k at n with no request waiting, when it fits in free
-// memory (or, with PreloadEvicts, once idle models that are not hinted
-// are evicted), after the preload in progress there (the node preloads
-// one at a time); it reports whether it did.
+// preload loads k at n with no request waiting, after the preload in
+// progress there (the node preloads one at a time), into free memory or
+// in the place of models that are not hinted and are cold (roomForHint);
+// it reports whether it did.
 func (c *cluster) preload(n *cnode, k int32) bool {
-	if n.resident[k] || (c.entries[k].SizeBytes > n.free() && !c.cfg.PreloadEvicts) {
+	if n.resident[k] {
 		return false
 	}
 	n.now = c.now
@@ -278,15 +278,22 @@ func (c *cluster) preload(n *cnode, k int32) bool {
 	return true
 }
 
-// roomForHint makes size bytes free at n for a hinted model by evicting
-// idle models that are not hinted, when those can make it; it reports
+// roomForHint makes size bytes free at n for a hinted model, as the
+// node's preload does (node/placement_group.go, the cache's preload
+// rule): by evicting, as the policy chooses, models that are not hinted
+// and were not used within HotWindow, when those can make the room, and
+// nothing otherwise. With PreloadEvicts (a variant) any model not hinted
+// and with no request running or waiting for it here may go. It reports
 // whether size bytes are free.
 func (c *cluster) roomForHint(n *cnode, size int64) bool {
 	need := size - n.free()
 	if need <= 0 {
 		return true
 	}
-	can := func(k policy.Key) bool { return n.unhinted(k) && n.busy[k] <= n.now }
+	can := func(k policy.Key) bool { return n.unhinted(k) && n.lastUse[k] <= n.now-c.cfg.HotWindow }
+	if c.cfg.PreloadEvicts {
+		can = func(k policy.Key) bool { return n.unhinted(k) && n.busy[k] <= n.now }
+	}
 	var idle int64
 	for _, k := range n.residents {
 		if can(policy.Key(k)) {
@@ -298,7 +305,7 @@ func (c *cluster) roomForHint(n *cnode, size int64) bool {
 	}
 	for _, v := range n.p.Victims(need, c.now, can) {
 		if int(v) < 0 || int(v) >= len(n.resident) || !can(v) {
-			panic(fmt.Sprintf("sim: policy %s chose victim %d, which is not an idle unhinted model", n.p.Name(), v))
+			panic(fmt.Sprintf("sim: policy %s chose victim %d, which a preload may not evict", n.p.Name(), v))
 		}
 		c.evict(n, int32(v))
 	}

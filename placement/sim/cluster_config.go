@@ -84,7 +84,8 @@ type ClusterConfig struct {
 	// does): a node short of free memory for a hinted model it lacks
 	// makes the room by evicting idle models (no request running or
 	// waiting for them there) that are not hinted to it, as the policy
-	// chooses. Off, a preload waits for free memory (the node's rule).
+	// chooses. Off, a preload evicts only models that are not hinted and
+	// were not used within HotWindow (the node's rule).
 	PreloadEvicts bool
 	// GossipDelay, when positive, makes peers' state reach the router
 	// late, as gossip does: the nodes publish their state every

@@ -11,8 +11,8 @@ import (
 // as node/placement_group.go's followHints does: a newly hinted model
 // gets the policy weight HintWeight (policy.Hinted), a withdrawn one
 // weight 0, the node evicts hinted models last (makeRoom), and it
-// preloads the hinted models it lacks, one after another, while each
-// fits in its free memory; with a HintCommitDelay, the nodes do so that
+// preloads the hinted models it lacks, one after another, each into free
+// memory or in the place of cold models that are not hinted; with a HintCommitDelay, the nodes do so that
 // much later (applyAll). First every node's interval of requests is
 // folded into the rates it gossips.
 func (c *cluster) plan(t time.Duration) {

@@ -244,11 +244,12 @@ func TestClusterRouterSeesFreeRunSlots(t *testing.T) {
 
 // TestClusterPreloadEvicts: on tinyCluster, a test planner hints B to n0
 // every 500 ms. n0 holds A (loaded for the request at 0, idle from
-// 20 ms). As the node does, the preload waits for free memory, which
-// never comes: B at n0 at 1 s is declined (A was used 1 s ago) and
-// forwarded to load at n1: 332 ms. With PreloadEvicts the plan at 0.5 s
-// evicts A (idle, not hinted) and preloads B (ready at 0.8 s): B at 1 s
-// hits, 2 + 10 = 12 ms; A at n1 at 40 s loads either way, 22 ms.
+// 20 ms). As the node does, a preload evicts only models not used for
+// 30 s, so none is made before B's request at 1 s, which is declined at
+// n0 (A was used 1 s ago) and forwarded to load at n1: 332 ms; B is
+// preloaded at n0 at 30 s, once A is cold. With PreloadEvicts the plan at
+// 0.5 s evicts A (idle, not hinted) and preloads B (ready at 0.8 s): B at
+// 1 s hits, 2 + 10 = 12 ms. A at n1 at 40 s loads either way, 22 ms.
 func TestClusterPreloadEvicts(t *testing.T) {
 	hintBOnSiteZero := HintPlannerFunc(func(_ time.Duration, v *RegionView) []NodeHints {
 		if v.Region != "a" {
@@ -260,7 +261,7 @@ func TestClusterPreloadEvicts(t *testing.T) {
 		evicts   bool
 		want     []time.Duration
 		preloads int
-	}{{false, []time.Duration{22 * ms, 332 * ms, 22 * ms}, 0}, {true, []time.Duration{22 * ms, 12 * ms, 22 * ms}, 1}} {
+	}{{false, []time.Duration{22 * ms, 332 * ms, 22 * ms}, 1}, {true, []time.Duration{22 * ms, 12 * ms, 22 * ms}, 1}} {
 		w, cfg := tinyCluster()
 		cfg.Planner, cfg.HintInterval, cfg.PreloadEvicts = hintBOnSiteZero, 500*ms, tt.evicts
 		var got []time.Duration
@@ -342,5 +343,31 @@ func TestClusterHintCommitDelay(t *testing.T) {
 	cfg.HintCommitDelay = cfg.HintInterval
 	if _, err := RunCluster(w, cfg, Full); err == nil {
 		t.Fatal("a commit delay of a whole hint interval was accepted")
+	}
+}
+
+// TestClusterPreloadTakesColdPlace: A at n0 at 0, B at n0 at 40 s, B
+// hinted to n0 every 500 ms. At the plan at 30 s A has not been used for
+// 30 s: the preload evicts it and loads B (ready at 30.3 s), and B's
+// request hits, 2 + 10 = 12 ms, where a load in A's place would take
+// 2 + 300 + 10 = 312 ms.
+func TestClusterPreloadTakesColdPlace(t *testing.T) {
+	w, cfg := tinyCluster()
+	w.Requests = []trace.Request{{Time: 0, Model: 0, Site: 0}, {Time: 40 * time.Second, Model: 1, Site: 0}}
+	cfg.HintInterval = 500 * ms
+	cfg.Planner = HintPlannerFunc(func(_ time.Duration, v *RegionView) []NodeHints {
+		if v.Region != "a" {
+			return nil
+		}
+		return []NodeHints{{Node: v.Nodes[0].Node, Models: []int32{1}}}
+	})
+	var got []time.Duration
+	cfg.Observe = func(_ int, lat time.Duration, _ Served) { got = append(got, lat) }
+	r, err := RunCluster(w, cfg, Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []time.Duration{22 * ms, 12 * ms}; !slices.Equal(got, want) || r.Preloads != 1 {
+		t.Fatalf("latencies %v, preloads %d; want %v, 1", got, r.Preloads, want)
 	}
 }
