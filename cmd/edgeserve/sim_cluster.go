@@ -77,7 +77,8 @@ policy (--policy, serving form), its router (placement/route) forwarding
 by predicted cost with RTT and queues, and each region's hint planner
 (placement/hints, as the region's Raft leader runs it, every
 --hint-interval on the rates the nodes gossip), whose hints the nodes
-weigh in their policy, evict last and preload into free memory; forward
+weigh in their policy, evict last and preload (into free memory or the place
+of models not hinted and unused for 30 s); forward
 is that without hints; alone never forwards; modelmesh places copies globally by demand
 and routes to any copy without regard to RTT; oracle has every model
 loaded everywhere.`,
@@ -124,7 +125,7 @@ func (f *clusterFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.halfLife, "rate-half-life", d.RateHalfLife, "full system: half-life of the request rates the nodes gossip to the planner (0: each interval's own)")
 	fs.DurationVar(&f.warmup, "warmup", 0, "replay but do not count the requests of this first stretch of the trace (caches start empty)")
 	fs.Float64Var(&f.declineCap, "decline-cap", 0, "a variant of the router (not the node's): take a declined load after all when the cheapest forward costs more than this many times it (0: off)")
-	fs.BoolVar(&f.preloadEvicts, "preload-evicts", false, "a variant of following hints (not the node's): a node short of free memory for a hinted model evicts idle models that are not hinted to preload it")
+	fs.BoolVar(&f.preloadEvicts, "preload-evicts", false, "a variant of following hints (not the node's): a hinted model's preload may take the place of any idle model not hinted (the node's takes only those unused for 30 s)")
 	fs.DurationVar(&f.gossipDelay, "gossip-delay", 0, "peers' state reaches the router this late: gossip rounds every this long, each arriving one round later (0: at once)")
 	fs.DurationVar(&f.commitDelay, "hint-commit-delay", 0, "full system: hints take effect at the nodes this long after each plan (the Raft commit); less than --hint-interval")
 	fs.Float64Var(&f.within, "within", 1.2, "report the smallest memory fraction at which full's p99 is within this factor of the oracle's")
