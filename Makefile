@@ -127,17 +127,17 @@ sim-cv: build
 	done
 
 ## sim-cluster: the cluster replay's sweep of docs/cluster-sim.md (3 x 3
-## and 100 x 4 nodes at 10/25/50% of the model bytes, for each mapping in
+## and 100 x 4 nodes at 10/25/50/75/100% of the model bytes, for each mapping in
 ## SIM_CLUSTER_MAPPINGS): JSON and plots in .cache/cluster-*
 SIM_CLUSTER_MAPPINGS ?= per-function shared
 sim-cluster: build
 	mkdir -p $(CURDIR)/.cache
 	for m in $(SIM_CLUSTER_MAPPINGS); do \
 		$(BIN)/edgeserve sim cluster --azure $(SIM_AZURE) --profiles poster --mapping $$m \
-			--regions 3 --sites-per-region 1 --nodes-per-site 3 --memory-fractions 0.1,0.25,0.5 --warmup 30m \
+			--regions 3 --sites-per-region 1 --nodes-per-site 3 --memory-fractions 0.1,0.25,0.5,0.75,1 --warmup 30m \
 			--json --plot $(CURDIR)/.cache/cluster-3x3-$$m.png > $(CURDIR)/.cache/cluster-3x3-$$m.json || exit 1; \
 		$(BIN)/edgeserve sim cluster --azure $(SIM_AZURE) --profiles poster --mapping $$m \
-			--regions 5 --sites-per-region 20 --nodes-per-site 4 --memory-fractions 0.1,0.25,0.5 --warmup 30m \
+			--regions 5 --sites-per-region 20 --nodes-per-site 4 --memory-fractions 0.1,0.25,0.5,0.75,1 --warmup 30m \
 			--json --plot $(CURDIR)/.cache/cluster-100x4-$$m.png > $(CURDIR)/.cache/cluster-100x4-$$m.json || exit 1; \
 	done
 

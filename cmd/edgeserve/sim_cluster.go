@@ -19,29 +19,32 @@ import (
 // clusterFlags are sim cluster's flags.
 type clusterFlags struct {
 	workloadFlags
-	plane        sim.PlaneConfig
-	regionMs     float64
-	siteMs       float64
-	jitterMs     float64
-	intraMs      float64
-	clientMs     float64
-	matrix       string
-	spread       sim.SpreadConfig
-	fractions    []float64
-	contenders   []string
-	policy       string
-	loadSlots    int
-	runSlots     int
-	maxPeers     int
-	replicas     int
-	hintInterval time.Duration
-	halfLife     time.Duration
-	warmup       time.Duration
-	declineCap   float64
-	within       float64
-	parallel     int
-	json         bool
-	plot         string
+	plane         sim.PlaneConfig
+	regionMs      float64
+	siteMs        float64
+	jitterMs      float64
+	intraMs       float64
+	clientMs      float64
+	matrix        string
+	spread        sim.SpreadConfig
+	fractions     []float64
+	contenders    []string
+	policy        string
+	loadSlots     int
+	runSlots      int
+	maxPeers      int
+	replicas      int
+	hintInterval  time.Duration
+	halfLife      time.Duration
+	warmup        time.Duration
+	declineCap    float64
+	preloadEvicts bool
+	gossipDelay   time.Duration
+	commitDelay   time.Duration
+	within        float64
+	parallel      int
+	json          bool
+	plot          string
 }
 
 func newSimClusterCmd() *cobra.Command {
@@ -74,7 +77,8 @@ policy (--policy, serving form), its router (placement/route) forwarding
 by predicted cost with RTT and queues, and each region's hint planner
 (placement/hints, as the region's Raft leader runs it, every
 --hint-interval on the rates the nodes gossip), whose hints the nodes
-weigh in their policy, evict last and preload into free memory; forward
+weigh in their policy, evict last and preload (into free memory or the place
+of models not hinted and unused for 30 s); forward
 is that without hints; alone never forwards; modelmesh places copies globally by demand
 and routes to any copy without regard to RTT; oracle has every model
 loaded everywhere.`,
@@ -121,6 +125,9 @@ func (f *clusterFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.halfLife, "rate-half-life", d.RateHalfLife, "full system: half-life of the request rates the nodes gossip to the planner (0: each interval's own)")
 	fs.DurationVar(&f.warmup, "warmup", 0, "replay but do not count the requests of this first stretch of the trace (caches start empty)")
 	fs.Float64Var(&f.declineCap, "decline-cap", 0, "a variant of the router (not the node's): take a declined load after all when the cheapest forward costs more than this many times it (0: off)")
+	fs.BoolVar(&f.preloadEvicts, "preload-evicts", false, "a variant of following hints (not the node's): a hinted model's preload may take the place of any idle model not hinted (the node's takes only those unused for 30 s)")
+	fs.DurationVar(&f.gossipDelay, "gossip-delay", 0, "peers' state reaches the router this late: gossip rounds every this long, each arriving one round later (0: at once)")
+	fs.DurationVar(&f.commitDelay, "hint-commit-delay", 0, "full system: hints take effect at the nodes this long after each plan (the Raft commit); less than --hint-interval")
 	fs.Float64Var(&f.within, "within", 1.2, "report the smallest memory fraction at which full's p99 is within this factor of the oracle's")
 	fs.IntVar(&f.parallel, "parallel", 0, "replays to run at once (default: one per CPU)")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table (durations in ns)")
@@ -154,7 +161,7 @@ func runSimCluster(cmd *cobra.Command, f *clusterFlags) error {
 	cfg := sim.DefaultClusterConfig(topo, 0)
 	cfg.Policy, cfg.LoadSlots, cfg.RunSlots, cfg.MaxPeers, cfg.Replicas, cfg.HintInterval, cfg.Warmup, cfg.DeclineCap =
 		f.policy, f.loadSlots, f.runSlots, f.maxPeers, f.replicas, f.hintInterval, f.warmup, f.declineCap
-	cfg.RateHalfLife = f.halfLife
+	cfg.RateHalfLife, cfg.PreloadEvicts, cfg.GossipDelay, cfg.HintCommitDelay = f.halfLife, f.preloadEvicts, f.gossipDelay, f.commitDelay
 	results, err := sim.ClusterSweep(cmd.Context(), w, cfg, f.fractions, cons, f.parallel)
 	if err != nil {
 		return err

@@ -57,6 +57,16 @@ func TestSimClusterSitesAndMatrix(t *testing.T) {
 	if !strings.Contains(out, "forward") || !strings.Contains(out, "60.60") || !strings.Contains(out, "175.40") {
 		t.Fatalf("table:\n%s", out)
 	}
+	// Gossip 10 s late: at 5 s, y does not know of x's copy and loads its
+	// own: 2 + 144.8 + 28.6 ms for both.
+	out, err = runCLI(t, "sim", "cluster", "--trace", tr, "--rtt-matrix", matrix, "--nodes-per-site", "1",
+		"--memory-fractions", "1", "--contenders", "forward", "--gossip-delay", "10s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "60.60") || !strings.Contains(out, "175.40") {
+		t.Fatalf("table with gossip 10 s late:\n%s", out)
+	}
 	if err := os.WriteFile(tr, []byte("time_ms,model,site\n0,SqueezeNet,z\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +83,8 @@ func TestSimClusterRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"--contenders", "everyone"}, {"--site", "x"}, {"--memory-fractions", "0"},
 		{"--plot", "p.gif"}, {"--within", "0.5"}, {"--policy", "fifo"}, {"--rtt-matrix", bad},
 		{"--rtt-matrix", "missing.csv"}, {"--regions", "0"}, {"--jitter-ms", "-1"}, {"--client-rtt-ms", "NaN"}, {"--roam", "2"},
-		{"--warmup", "-1s"}, {"--decline-cap", "-1"}, {"--run-slots", "0"}} {
+		{"--warmup", "-1s"}, {"--decline-cap", "-1"}, {"--run-slots", "0"}, {"--gossip-delay", "-1s"},
+		{"--hint-commit-delay", "-1s"}, {"--hint-commit-delay", "10s"}} {
 		if _, err := runCLI(t, append(append([]string(nil), clusterArgs...), args...)...); err == nil {
 			t.Errorf("%v accepted", args)
 		}

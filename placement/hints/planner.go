@@ -18,6 +18,9 @@ type want struct {
 	prev       Hint    // the previous hint, if any (prev.Copies > 0)
 	nodes      []string
 	stuck      bool // no node has room for another copy
+	// at are the slots of nodes; prevAt the slots hinted it before,
+	// loadedAt those that have it loaded (placement).
+	at, prevAt, loadedAt []int
 }
 
 // Plan is the next hint set for in, given the previous set prev (nil or
@@ -27,8 +30,11 @@ func Plan(cfg PlanConfig, prev *Set, in Input) *Set {
 	if prev == nil {
 		prev = Empty()
 	}
-	nodes := slices.SortedFunc(slices.Values(in.Nodes), func(a, b Node) int { return cmp.Compare(a.Name, b.Name) })
-	rates := regionRates(nodes)
+	nodes := in.Nodes
+	if !slices.IsSortedFunc(nodes, func(a, b Node) int { return strictly(cmp.Compare(a.Name, b.Name)) }) {
+		nodes = slices.SortedFunc(slices.Values(in.Nodes), func(a, b Node) int { return cmp.Compare(a.Name, b.Name) })
+	}
+	rates := regionRates(nodes, len(in.Models))
 	var wants []*want
 	for model, facts := range in.Models {
 		if facts.SizeBytes <= 0 {
@@ -41,13 +47,22 @@ func Plan(cfg PlanConfig, prev *Set, in Input) *Set {
 		}
 	}
 	slices.SortFunc(wants, byPriority)
-	newPlacement(cfg, nodes).place(wants)
+	newPlacement(cfg, nodes, wants).place(wants)
 	return result(wants)
 }
 
+// strictly counts equal names as out of order, so that nodes sorted by it
+// are in the one order any sort gives them: no sort is needed.
+func strictly(c int) int {
+	if c == 0 {
+		return -1
+	}
+	return c
+}
+
 // regionRates sums the nodes' request rates per model.
-func regionRates(nodes []Node) map[string]float64 {
-	r := map[string]float64{}
+func regionRates(nodes []Node, models int) map[string]float64 {
+	r := make(map[string]float64, models)
 	for _, n := range nodes {
 		for m, v := range n.Rates {
 			if v > 0 && !math.IsInf(v, 0) {

@@ -28,9 +28,11 @@ type cluster struct {
 	at              [][]int32
 	// now is the trace time of the request being served.
 	now time.Duration
-	// nextPlan is when the hint planner runs next.
-	nextPlan time.Duration
-	tally    clusterTally
+	// nextPlan is when the hint planner runs next; applyAt when the
+	// nodes follow the last plan's hints (-1: they have), with a
+	// HintCommitDelay.
+	nextPlan, applyAt time.Duration
+	tally             clusterTally
 	// peerBuf and peerIdx hold a routing decision's candidates.
 	peerBuf []route.Peer
 	peerIdx []int32
@@ -81,7 +83,7 @@ func newCluster(w *Workload, cfg ClusterConfig, con ClusterContender) (*cluster,
 		return nil, err
 	}
 	c := &cluster{cfg: cfg, topo: cfg.Topology, con: con, w: w, entries: w.Entries(),
-		rr: make([]int, len(cfg.Topology.Sites)), nextPlan: cfg.HintInterval}
+		rr: make([]int, len(cfg.Topology.Sites)), nextPlan: cfg.HintInterval, applyAt: -1}
 	for _, m := range w.Models {
 		c.sizes = append(c.sizes, m.SizeBytes)
 	}
@@ -141,6 +143,10 @@ func (c *cluster) buildNodes() error {
 		if c.con == Full {
 			node.demand = newDemand(n)
 		}
+		node.countQueue = c.con == ModelMesh
+		if c.cfg.GossipDelay > 0 {
+			node.gossip = newGossip(n, node.free(), c.cfg.GossipDelay)
+		}
 		c.nodes = append(c.nodes, node)
 		at := make([]int32, n)
 		for k := range at {
@@ -164,7 +170,16 @@ func (c *cluster) loadEverything() {
 // advance moves the clock to t: the memory held is integrated, and the
 // hint planner runs when due.
 func (c *cluster) advance(t time.Duration) {
-	for c.planning && t >= c.nextPlan {
+	for c.planning {
+		if c.applyAt >= 0 && t >= c.applyAt && c.applyAt < c.nextPlan {
+			c.tally.hold(c.applyAt)
+			c.now, c.applyAt = c.applyAt, -1
+			c.applyAll()
+			continue
+		}
+		if t < c.nextPlan {
+			break
+		}
 		c.tally.hold(c.nextPlan)
 		c.now = c.nextPlan
 		c.plan(c.now)
@@ -209,6 +224,7 @@ func (c *cluster) entry(site int) *cnode {
 // whether a load was started for it.
 func (c *cluster) here(n *cnode, k int32, a time.Duration) (time.Duration, bool) {
 	e := c.entries[k]
+	c.publish(n, c.now)
 	n.now, n.lastUse[k] = c.now, c.now
 	run := c.w.Models[k].RunTime
 	if n.resident[k] {
@@ -217,16 +233,16 @@ func (c *cluster) here(n *cnode, k int32, a time.Duration) (time.Duration, bool)
 		if ready > a {
 			c.tally.delayedHit(ready - a)
 		}
-		return n.run(max(a, ready), run), false
+		return n.runModel(k, max(a, ready), run), false
 	}
 	n.p.OnAccess(e, c.now, false)
 	if ready := n.transient[k]; ready > a { // share the load in progress
 		c.tally.delayedHit(ready - a)
-		return n.run(ready, run), false
+		return n.runModel(k, ready, run), false
 	}
 	ready := c.load(n, k, a)
 	c.tally.load(ready - a)
-	return n.run(ready, run), true
+	return n.runModel(k, ready, run), true
 }
 
 // load starts loading k at n at a (after its bytes when n lacks them)
@@ -244,18 +260,56 @@ func (c *cluster) load(n *cnode, k int32, a time.Duration) time.Duration {
 	return ready
 }
 
-// preload loads k at n with no request waiting, when it fits in free
-// memory, after the preload in progress there (the node preloads one at
-// a time); it reports whether it did.
+// preload loads k at n with no request waiting, after the preload in
+// progress there (the node preloads one at a time), into free memory or
+// in the place of models that are not hinted and are cold (roomForHint);
+// it reports whether it did.
 func (c *cluster) preload(n *cnode, k int32) bool {
-	if n.resident[k] || c.entries[k].SizeBytes > n.free() {
+	if n.resident[k] {
 		return false
 	}
 	n.now = c.now
+	if !c.roomForHint(n, c.entries[k].SizeBytes) {
+		return false
+	}
 	n.preloadFree = n.startLoad(max(c.now, n.preloadFree), c.fetch(n, k)+c.entries[k].LoadCost)
 	c.insert(n, k, n.preloadFree)
 	c.tally.preload()
 	return true
+}
+
+// roomForHint makes size bytes free at n for a hinted model, as the
+// node's preload does (node/placement_group.go, the cache's preload
+// rule): by evicting, as the policy chooses, models that are not hinted
+// and were not used within HotWindow, when those can make the room, and
+// nothing otherwise. With PreloadEvicts (a variant) any model not hinted
+// and with no request running or waiting for it here may go. It reports
+// whether size bytes are free.
+func (c *cluster) roomForHint(n *cnode, size int64) bool {
+	need := size - n.free()
+	if need <= 0 {
+		return true
+	}
+	can := func(k policy.Key) bool { return n.unhinted(k) && n.lastUse[k] <= n.now-c.cfg.HotWindow }
+	if c.cfg.PreloadEvicts {
+		can = func(k policy.Key) bool { return n.unhinted(k) && n.busy[k] <= n.now }
+	}
+	var idle int64
+	for _, k := range n.residents {
+		if can(policy.Key(k)) {
+			idle += c.sizes[k]
+		}
+	}
+	if idle < need {
+		return false
+	}
+	for _, v := range n.p.Victims(need, c.now, can) {
+		if int(v) < 0 || int(v) >= len(n.resident) || !can(v) {
+			panic(fmt.Sprintf("sim: policy %s chose victim %d, which a preload may not evict", n.p.Name(), v))
+		}
+		c.evict(n, int32(v))
+	}
+	return size <= n.free()
 }
 
 // makeRoom evicts the policy's victims at n until size bytes are free.
@@ -275,6 +329,7 @@ func (c *cluster) makeRoom(n *cnode, size int64) bool {
 }
 
 func (c *cluster) insert(n *cnode, k int32, ready time.Duration) {
+	c.publish(n, c.now)
 	n.setResident(k, true)
 	n.readyAt[k], n.lastUse[k] = ready, c.now
 	n.used += c.sizes[k]
@@ -285,6 +340,8 @@ func (c *cluster) insert(n *cnode, k int32, ready time.Duration) {
 }
 
 func (c *cluster) evict(n *cnode, k int32) {
+	c.publish(n, c.now)
+	c.forgetCopy(n, k)
 	n.setResident(k, false)
 	n.used -= c.sizes[k]
 	c.tally.held -= c.sizes[k]

@@ -67,37 +67,29 @@ func (c *cluster) fetch(n *cnode, k int32) time.Duration {
 }
 
 // fetchFrom is the nearest node storing k's bytes and the transfer time
-// from it (route.EstimateFetch); -1 and 0 when n stores them.
+// from it (route.EstimateFetch); -1 and 0 when n stores them. A model's
+// stores only grow, so n keeps the nearest it has seen and looks only at
+// the stores added since.
 func (c *cluster) fetchFrom(n *cnode, k int32) (int, time.Duration) {
 	if n.disk[k] {
 		return -1, 0
 	}
-	from := c.nearestWith(n, c.stores[k], func(m int32) bool { return c.nodes[m].disk[k] })
-	if from < 0 {
-		return -1, 0 // not reached: every model is stored somewhere
-	}
-	return from, route.EstimateFetch(c.sizes[k], c.topo.NodeRTT(n.id, from), c.cfg.FetchBytesPerSecond)
-}
-
-// nearestWith is the node other than n nearest to it for which has holds
-// (-1: none; ties by number). list holds every such node: when it is
-// short it is scanned, else n's nodes are walked nearest first.
-func (c *cluster) nearestWith(n *cnode, list []int32, has func(int32) bool) int {
-	if len(list) > 32 {
-		for _, m := range c.nearest[n.id] {
-			if has(m) {
-				return int(m)
+	src := &n.src[k]
+	if seen := int(src.seen); seen < len(c.stores[k]) {
+		for _, m := range c.stores[k][seen:] {
+			if int(m) != n.id && (src.from < 0 || c.closer(n.id, int(m), int(src.from))) {
+				src.from = m
 			}
 		}
-		return -1
-	}
-	best := -1
-	for _, m := range list {
-		if int(m) != n.id && has(m) && (best < 0 || c.closer(n.id, int(m), best)) {
-			best = int(m)
+		src.seen = int32(len(c.stores[k]))
+		if src.from >= 0 {
+			src.fetch = route.EstimateFetch(c.sizes[k], c.topo.NodeRTT(n.id, int(src.from)), c.cfg.FetchBytesPerSecond)
 		}
 	}
-	return best
+	if src.from < 0 {
+		return -1, 0 // not reached: every model is stored somewhere
+	}
+	return int(src.from), src.fetch
 }
 
 // closer reports whether a is nearer n than b (ties by number).

@@ -80,6 +80,23 @@ type ClusterConfig struct {
 	// DeclineCap times it. Zero forwards a declined load whatever the
 	// forward costs, as route.Choose ranks it.
 	DeclineCap float64
+	// PreloadEvicts is a variant of following hints (not what the node
+	// does): a node short of free memory for a hinted model it lacks
+	// makes the room by evicting idle models (no request running or
+	// waiting for them there) that are not hinted to it, as the policy
+	// chooses. Off, a preload evicts only models that are not hinted and
+	// were not used within HotWindow (the node's rule).
+	PreloadEvicts bool
+	// GossipDelay, when positive, makes peers' state reach the router
+	// late, as gossip does: the nodes publish their state every
+	// GossipDelay and a round arrives one GossipDelay later, so a router
+	// sees each peer as it was at the last multiple of GossipDelay at
+	// least GossipDelay ago (its copies ready by then, its free memory
+	// and its wait for a run slot then). Zero: as they are.
+	GossipDelay time.Duration
+	// HintCommitDelay is how long after a plan its hints take effect at
+	// the nodes (the Raft commit and the apply); less than HintInterval.
+	HintCommitDelay time.Duration
 	// Warmup is the start of the trace whose requests are replayed but
 	// not counted in the result (the caches start empty; the oracle's
 	// are full).
@@ -149,6 +166,9 @@ func (c *ClusterConfig) validate() error {
 		return fmt.Errorf("sim: cluster: fetch speed %v is not positive", c.FetchBytesPerSecond)
 	case c.HotWindow < 0 || c.HintInterval <= 0 || c.Warmup < 0 || c.RateHalfLife < 0 || !(c.DeclineCap >= 0):
 		return fmt.Errorf("sim: cluster: negative hot window, warmup, rate half-life or decline cap, or no hint interval")
+	case c.GossipDelay < 0 || c.HintCommitDelay < 0 || c.HintCommitDelay >= c.HintInterval:
+		return fmt.Errorf("sim: cluster: gossip delay %v and hint commit delay %v must not be negative, and the commit delay must be shorter than the hint interval %v",
+			c.GossipDelay, c.HintCommitDelay, c.HintInterval)
 	case !(c.HintWeight >= 0):
 		return fmt.Errorf("sim: cluster: hint weight %v is negative", c.HintWeight)
 	case c.Planner == nil:

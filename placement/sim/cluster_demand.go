@@ -11,8 +11,8 @@ const gossipRateFloor = 1e-3
 
 // demand is what a node gossips of the requests it served: per model,
 // requests/s smoothed exponentially as node/rates.go smooths them. As on
-// the node, a forwarded request counts at the node it reached and again
-// at the peer that served it. Only the models with a count or a rate are
+// the node, a forwarded request counts once, at the node it reached (the
+// peer that serves it does not count it again). Only the models with a count or a rate are
 // visited, so folding costs what the node recently served, not every
 // model.
 type demand struct {

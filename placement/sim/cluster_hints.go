@@ -11,8 +11,9 @@ import (
 // loaded. The full-system contender calls it for every region every
 // ClusterConfig.HintInterval; each node then weighs its hinted models by
 // ClusterConfig.HintWeight in its policy (policy.Hinted), evicts them
-// last, and preloads those that fit in its free memory. Plan must not
-// keep v, which is reused; the cluster does not keep what Plan returns.
+// last, and preloads them into free memory or the place of models not
+// hinted and unused for ClusterConfig.HotWindow. Plan must not keep v,
+// which is reused; the cluster does not keep what Plan returns.
 type HintPlanner interface {
 	Plan(now time.Duration, v *RegionView) []NodeHints
 }

@@ -24,13 +24,18 @@ type cnode struct {
 	// request arriving before then shares it, as concurrent requests for
 	// one model share one load in the node's cache.
 	transient []time.Duration
-	// disk says the model's bytes are stored here.
+	// disk says the model's bytes are stored here; src is where they
+	// would come from (fetchFrom).
 	disk         []bool
+	src          []source
 	used, budget int64 // budget < 0: unbounded
 	// loadFree and runFree are when each load slot and run slot is free.
 	loadFree, runFree []time.Duration
-	// running holds when each request started here finishes.
-	running finishHeap
+	// running holds when each request started here finishes, when
+	// countQueue (ModelMesh's rule needs the queue; the router reads
+	// runWait).
+	running    finishHeap
+	countQueue bool
 	// now is the policy's clock: the trace time of the request being
 	// served.
 	now time.Duration
@@ -46,19 +51,33 @@ type cnode struct {
 	// next is the plan's new set while it is applied.
 	hints, next []int32
 	hinted      []bool
+	// gossip is what peers know of it (ClusterConfig.GossipDelay).
+	gossip gossip
+	// busy is when the last request for a model here finishes.
+	busy []time.Duration
 	// preloadFree is when the preload in progress, if any, completes:
 	// the node preloads hinted models one at a time.
 	preloadFree time.Duration
+}
+
+// source is the nearest node storing a model's bytes that a node has
+// seen: from (-1: none yet) among the first seen of the model's stores,
+// and the time to fetch them from it.
+type source struct {
+	from, seen int32
+	fetch      time.Duration
 }
 
 func newCNode(id, site int, p policy.Policy, models int, budget int64, loadSlots, runSlots int) *cnode {
 	n := &cnode{id: id, site: site, name: fmt.Sprintf("n%05d", id), p: p, resident: make([]bool, models),
 		readyAt: make([]time.Duration, models), lastUse: make([]time.Duration, models), disk: make([]bool, models),
 		transient: make([]time.Duration, models),
-		budget:    budget, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots),
-		residentAt: make([]int32, models), hinted: make([]bool, models)}
+		budget:    budget, countQueue: true, loadFree: make([]time.Duration, loadSlots), runFree: make([]time.Duration, runSlots),
+		residentAt: make([]int32, models), hinted: make([]bool, models), src: make([]source, models),
+		busy: make([]time.Duration, models)}
 	for k := range n.residentAt {
 		n.residentAt[k] = -1
+		n.src[k].from = -1
 	}
 	n.evictable = func(k policy.Key) bool { return n.resident[k] && n.readyAt[k] <= n.now }
 	n.unhinted = func(k policy.Key) bool { return n.evictable(k) && !n.hinted[k] }
@@ -130,9 +149,25 @@ func (n *cnode) run(t, d time.Duration) time.Duration {
 	start := max(t, n.runFree[i])
 	done := start + d
 	n.runFree[i] = done
-	n.queue(n.now) // drop what finished by now, so the heap holds only the queue
-	n.running.push(done)
+	if n.countQueue {
+		n.queue(n.now) // drop what finished by now, so the heap holds only the queue
+		n.running.push(done)
+	}
 	return done
+}
+
+// runModel runs a request for k (run) as run does, and keeps when k is
+// busy until.
+func (n *cnode) runModel(k int32, t, d time.Duration) time.Duration {
+	done := n.run(t, d)
+	n.busy[k] = max(n.busy[k], done)
+	return done
+}
+
+// runWait is how long a request reaching n at t would wait for a run
+// slot (its model ready).
+func (n *cnode) runWait(t time.Duration) time.Duration {
+	return max(0, n.runFree[earliest(n.runFree)]-t)
 }
 
 // queue is the number of requests running or queued here at t.

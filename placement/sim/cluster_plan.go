@@ -11,8 +11,9 @@ import (
 // as node/placement_group.go's followHints does: a newly hinted model
 // gets the policy weight HintWeight (policy.Hinted), a withdrawn one
 // weight 0, the node evicts hinted models last (makeRoom), and it
-// preloads the hinted models it lacks, one after another, while each
-// fits in its free memory. First every node's interval of requests is
+// preloads the hinted models it lacks, one after another, each into free
+// memory or in the place of cold models that are not hinted; with a HintCommitDelay, the nodes do so that
+// much later (applyAll). First every node's interval of requests is
 // folded into the rates it gossips.
 func (c *cluster) plan(t time.Duration) {
 	for _, n := range c.nodes {
@@ -38,9 +39,22 @@ func (c *cluster) plan(t time.Duration) {
 				}
 			}
 		}
-		for _, hn := range v.Nodes {
-			c.applyHints(c.nodes[hn.Node])
+		if c.cfg.HintCommitDelay == 0 {
+			for _, hn := range v.Nodes {
+				c.applyHints(c.nodes[hn.Node])
+			}
 		}
+	}
+	if c.cfg.HintCommitDelay > 0 {
+		c.applyAt = t + c.cfg.HintCommitDelay
+	}
+}
+
+// applyAll makes every node follow the last plan's hints, a commit delay
+// after the plan.
+func (c *cluster) applyAll() {
+	for _, n := range c.nodes {
+		c.applyHints(n)
 	}
 }
 

@@ -35,7 +35,13 @@ func (c *cluster) routed(n *cnode, k int32) (time.Duration, Served) {
 	if !local.Declined && !local.NoRoom {
 		bound = local.Cost()
 	}
-	opts := route.ChooseInto(c.opts, local, c.peers(n, k, bound))
+	var peers []route.Peer
+	if c.cfg.GossipDelay > 0 {
+		peers = c.stalePeers(n, k, bound)
+	} else {
+		peers = c.peers(n, k, bound)
+	}
+	opts := route.ChooseInto(c.opts, local, peers)
 	c.opts = opts
 	if len(opts) == 0 || opts[0].Kind == route.Load || c.overCap(local, opts[0]) {
 		done, _ := c.here(n, k, c.now)
@@ -74,7 +80,7 @@ func (c *cluster) peers(n *cnode, k int32, bound time.Duration) []route.Peer {
 	if hs := c.holders[k]; len(hs) <= c.cfg.MaxPeers {
 		for _, m := range hs {
 			if p := c.nodes[m]; int(m) != n.id && p.readyAt[k] <= c.now {
-				bound = min(bound, c.addPeer(n, m, k, true))
+				bound = min(bound, c.addPeer(n, m, k, true, p.runWait(c.now)))
 			}
 		}
 	} else {
@@ -84,7 +90,7 @@ func (c *cluster) peers(n *cnode, k int32, bound time.Duration) []route.Peer {
 				break
 			}
 			if p := c.nodes[m]; p.resident[k] && p.readyAt[k] <= c.now {
-				bound = min(bound, c.addPeer(n, m, k, true))
+				bound = min(bound, c.addPeer(n, m, k, true, p.runWait(c.now)))
 				found++
 			}
 		}
@@ -94,25 +100,43 @@ func (c *cluster) peers(n *cnode, k int32, bound time.Duration) []route.Peer {
 			break
 		}
 		if p := c.nodes[m]; !p.resident[k] && c.sizes[k] <= p.free() {
-			bound = min(bound, c.addPeer(n, m, k, false))
+			bound = min(bound, c.addPeer(n, m, k, false, p.runWait(c.now)))
 		}
 	}
 	return c.peerBuf
 }
 
-// addPeer describes node m to the router as node/route.go's peerCosts
-// does: a peer not known to store the bytes pays a fetch estimate.
-// It returns the peer's cost as the router counts it.
-func (c *cluster) addPeer(n *cnode, m, k int32, loaded bool) time.Duration {
+// addPeer describes node m, whose wait for a run slot is wait, to the
+// router as node/route.go's peerCosts does: a peer not known to store the
+// bytes pays a fetch estimate. It returns the peer's cost as the router
+// counts it.
+func (c *cluster) addPeer(n *cnode, m, k int32, loaded bool, wait time.Duration) time.Duration {
 	p := c.nodes[m]
-	rp := route.Peer{Name: p.name, RTT: c.topo.NodeRTT(n.id, int(m)), Loaded: loaded, Queue: p.queue(c.now),
-		Run: c.w.Models[k].RunTime, LoadTime: c.entries[k].LoadCost, Room: !loaded}
+	run := c.w.Models[k].RunTime
+	rp := route.Peer{Name: p.name, RTT: c.topo.NodeRTT(n.id, int(m)), Loaded: loaded, Queue: runsAhead(wait, run),
+		Run: run, LoadTime: c.entries[k].LoadCost, Room: !loaded}
 	if !loaded && !p.disk[k] {
 		rp.FetchTime = route.EstimateFetch(c.sizes[k], nodeUnknownFetchRTT, c.cfg.FetchBytesPerSecond)
 	}
 	c.peerBuf = append(c.peerBuf, rp)
 	c.peerIdx = append(c.peerIdx, m)
 	return rp.Cost()
+}
+
+// runsAhead is a wait for a run slot as the router counts a peer's queue:
+// in runs of the model, rounded up. The router predicts a forward's wait
+// as the peer's queue times the run (route.Peer.Cost); a node gossips the
+// requests it has in flight (node/cluster.go), which on it share the
+// processor. A replayed node runs RunSlots requests at once, so one in
+// flight delays a new request only when every slot is taken: told the
+// requests in flight, the router would predict waits the node does not
+// have and send requests to a peer in another region rather than to an
+// idle one next door.
+func runsAhead(wait, run time.Duration) int {
+	if wait <= 0 || run <= 0 {
+		return 0
+	}
+	return int((wait + run - 1) / run)
 }
 
 // peerNamed is the candidate the router named.
