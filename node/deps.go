@@ -34,7 +34,11 @@ type Deps struct {
 	GossipTune func(*gossip.Config)
 	// RaftTune adjusts the region's Raft group configuration (tests
 	// shorten timers).
-	RaftTune    func(*raftgroup.Config)
+	RaftTune func(*raftgroup.Config)
+	// PreloadIdle is how long a model that is not hinted must have gone
+	// unused before a hint's preload may take its place; 0 is
+	// route.DefaultHotWindow (tests shorten it).
+	PreloadIdle time.Duration
 	GossipDelay gossip.DelayFunc
 	// PeerAddr rewrites a peer's gRPC address before the node dials it
 	// (tests route peer links through a delaying proxy); nil in

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/edgeserve/edgeserve/runtime"
 	"github.com/edgeserve/edgeserve/runtime/ort"
@@ -32,14 +33,17 @@ type Node struct {
 	// netem is the test-only network emulation (nil unless configured).
 	netem *netem
 	// group is the region's placement Raft group (nil without a region).
-	group   *raftgroup.Group
-	pushes  *pushes
-	metrics *metrics
-	stats   *stats
-	sigs    *signatures
-	gpus    *gpus
-	reqmem  *requestMemory
-	reg     *prometheus.Registry
+	group *raftgroup.Group
+	// preloadIdle: a hint's preload may take the place of a model not
+	// hinted and unused this long (Deps.PreloadIdle).
+	preloadIdle time.Duration
+	pushes      *pushes
+	metrics     *metrics
+	stats       *stats
+	sigs        *signatures
+	gpus        *gpus
+	reqmem      *requestMemory
+	reg         *prometheus.Registry
 
 	grpcSrv    *grpc.Server
 	health     *health.Server

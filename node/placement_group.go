@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -126,6 +127,7 @@ func (n *Node) startGroup(deps Deps, gp *atomic.Pointer[gossip.Gossip]) error {
 		return fmt.Errorf("node: %w", err)
 	}
 	n.group = g
+	n.preloadIdle = cmp.Or(deps.PreloadIdle, preloadIdle)
 	n.closeOnFail = append(n.closeOnFail, func() { g.Close() })
 	return nil
 }
@@ -243,7 +245,7 @@ func (n *Node) followHints(ctx context.Context) {
 
 // preloadHinted loads the hinted models that are not loaded here, one at
 // a time, into free memory or in the place of models neither hinted nor
-// used for preloadIdle (a request's load may evict any idle model; a
+// used for n.preloadIdle (a request's load may evict any idle model; a
 // preload takes only cold ones, so that a hint never costs the models in
 // use their place).
 func (n *Node) preloadHinted(ctx context.Context, mine map[string]bool) {
@@ -263,7 +265,7 @@ func (n *Node) preloadHinted(ctx context.Context, mine map[string]bool) {
 			continue // deleted: the next plan drops its hint
 		}
 		lctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
-		err = n.cache.Preload(lctx, m, n.sizeHint(rec), preloadIdle)
+		err = n.cache.Preload(lctx, m, n.sizeHint(rec), n.preloadIdle)
 		cancel()
 		switch {
 		case errors.Is(err, cache.ErrDeclined):

@@ -174,3 +174,59 @@ func TestPartitionedNodeKeepsServingAndCatchesUp(t *testing.T) {
 		return c.group.Hints().Generation == a.group.Hints().Generation && c.group.Hints().Generation > before
 	})
 }
+
+// TestHintedPreloadTakesAColdModelsPlace: a node whose memory is full of
+// models nobody has used for a while still follows a hint. Its preload
+// takes the place of one cold model, not hinted, and leaves the other;
+// no request reaches the node for the hinted model.
+func TestHintedPreloadTakesAColdModelsPlace(t *testing.T) {
+	const charge = 4 << 20
+	full := func(c *Config, d *Deps) {
+		inRegionGroup(c, d)
+		d.Loader = chargedLoader{realLoader(t), charge}
+		c.Cache.MemoryBudgetBytes = 2 * charge // two models; hints may fill 80%: one
+		d.PreloadIdle = 300 * time.Millisecond
+	}
+	a := clusterNodeWith(t, "a", "127.0.3.61", inRegionGroup)
+	b := clusterNodeWith(t, "b", "127.0.3.62", inRegionGroup, a.cluster.g.Addr())
+	c := clusterNodeWith(t, "c", "127.0.3.63", full, a.cluster.g.Addr())
+	testutil.Eventually(t, "the region elects a leader that all three know", func() bool {
+		for _, n := range []*testNode{a, b, c} {
+			if l, _ := n.group.Leadership(); l == "" {
+				return false
+			}
+		}
+		return true
+	})
+	path := zooModel(t, "tiny_mlp")
+	push(t, c.admin, "x", path)
+	push(t, c.admin, "y", path)
+	for _, m := range []string{"x", "y"} {
+		req := mlpRequest()
+		req.ModelName = m
+		if _, err := c.infer.ModelInfer(testCtx(t), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !c.cache.Resident("x:1") || !c.cache.Resident("y:1") {
+		t.Fatal("c does not hold the two models it served")
+	}
+	push(t, a.admin, "mlp", path)
+	for range 20 {
+		if _, err := a.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Eventually(t, "c preloads its hinted copy in the place of a cold model", func() bool {
+		return c.cache.Resident("mlp:1")
+	})
+	if c.cache.Resident("x:1") == c.cache.Resident("y:1") {
+		t.Fatalf("x resident %v, y resident %v: want exactly one cold model evicted", c.cache.Resident("x:1"), c.cache.Resident("y:1"))
+	}
+	if got := promtest.ToFloat64(c.metrics.preloads); got < 1 {
+		t.Fatalf("c loaded the hinted model without a preload (%v)", got)
+	}
+	if f, _ := c.cache.Facts("mlp:1"); f.Hits+f.Misses != 0 {
+		t.Fatalf("c counted requests for mlp it never had: %+v", f)
+	}
+}
