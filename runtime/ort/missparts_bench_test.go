@@ -95,14 +95,7 @@ func configEntry(key, value string) func(*onnx.SessionOptions) error {
 // Models: $EDGESERVE_BENCH_MODEL (comma-separated; default the five of
 // node.BenchmarkMissHit), from $EDGESERVE_ZOO_DIR when set.
 func BenchmarkMissParts(b *testing.B) {
-	names := missPartsModels
-	if s := os.Getenv(benchModelEnv); s != "" {
-		names = strings.Split(s, ",")
-	}
-	dir := os.Getenv("EDGESERVE_ZOO_DIR")
-	if dir == "" {
-		dir = b.TempDir()
-	}
+	names, dir := benchModels(b, missPartsModels)
 	l := newTestLoader(b, false)
 	prepared := map[string]string{}
 	for _, name := range names {
@@ -357,4 +350,19 @@ func ortBytesOptions(o *onnx.SessionOptions) error {
 		}
 	}
 	return nil
+}
+
+// benchModels are a benchmark's models: $EDGESERVE_BENCH_MODEL
+// (comma-separated), else defaults; and the folder they are written to:
+// $EDGESERVE_ZOO_DIR, else a temporary one.
+func benchModels(b *testing.B, defaults []string) (names []string, dir string) {
+	names = defaults
+	if s := os.Getenv(benchModelEnv); s != "" {
+		names = strings.Split(s, ",")
+	}
+	dir = os.Getenv("EDGESERVE_ZOO_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	return names, dir
 }

@@ -1,10 +1,8 @@
 package ort
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,14 +19,7 @@ import (
 // creation cheaper. Models: $EDGESERVE_BENCH_MODEL (comma-separated;
 // default nasnet_mobile), from $EDGESERVE_ZOO_DIR when set.
 func BenchmarkPrepareLevel(b *testing.B) {
-	names := []string{"nasnet_mobile"}
-	if s := os.Getenv(benchModelEnv); s != "" {
-		names = strings.Split(s, ",")
-	}
-	dir := os.Getenv("EDGESERVE_ZOO_DIR")
-	if dir == "" {
-		dir = b.TempDir()
-	}
+	names, dir := benchModels(b, []string{"nasnet_mobile"})
 	l := newTestLoader(b, false)
 	levels := []struct {
 		name  string
