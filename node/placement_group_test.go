@@ -181,14 +181,23 @@ func TestPartitionedNodeKeepsServingAndCatchesUp(t *testing.T) {
 // no request reaches the node for the hinted model.
 func TestHintedPreloadTakesAColdModelsPlace(t *testing.T) {
 	const charge = 4 << 20
-	full := func(c *Config, d *Deps) {
+	// Hot from 0.1 requests/s: the 20 requests for mlp make it hot, the
+	// one request each for x and y do not (inRegionGroup's 0.01 would
+	// hint them too, on c where they are loaded, and a hinted model is
+	// not a preload's to evict).
+	group := func(c *Config, d *Deps) {
 		inRegionGroup(c, d)
+		tune := d.RaftTune
+		d.RaftTune = func(rc *raftgroup.Config) { tune(rc); rc.Plan.HotRate = 0.1 }
+	}
+	full := func(c *Config, d *Deps) {
+		group(c, d)
 		d.Loader = chargedLoader{realLoader(t), charge}
 		c.Cache.MemoryBudgetBytes = 2 * charge // two models; hints may fill 80%: one
 		d.PreloadIdle = 300 * time.Millisecond
 	}
-	a := clusterNodeWith(t, "a", "127.0.3.61", inRegionGroup)
-	b := clusterNodeWith(t, "b", "127.0.3.62", inRegionGroup, a.cluster.g.Addr())
+	a := clusterNodeWith(t, "a", "127.0.3.61", group)
+	b := clusterNodeWith(t, "b", "127.0.3.62", group, a.cluster.g.Addr())
 	c := clusterNodeWith(t, "c", "127.0.3.63", full, a.cluster.g.Addr())
 	testutil.Eventually(t, "the region elects a leader that all three know", func() bool {
 		for _, n := range []*testNode{a, b, c} {
@@ -220,6 +229,11 @@ func TestHintedPreloadTakesAColdModelsPlace(t *testing.T) {
 	testutil.Eventually(t, "c preloads its hinted copy in the place of a cold model", func() bool {
 		return c.cache.Resident("mlp:1")
 	})
+	for _, m := range []string{"x:1", "y:1"} {
+		if h, ok := c.group.Hints().Hint(m); ok {
+			t.Fatalf("%s is hinted (%+v): the test needs it cold", m, h)
+		}
+	}
 	if c.cache.Resident("x:1") == c.cache.Resident("y:1") {
 		t.Fatalf("x resident %v, y resident %v: want exactly one cold model evicted", c.cache.Resident("x:1"), c.cache.Resident("y:1"))
 	}

@@ -101,14 +101,20 @@ func TestMissReusesFreedMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Close()
-	releaseFreedMemory() // as after start: the next miss faults its pages in
-	m = load(true)
-	before := threadFaults()
-	if _, err := m.Run(context.Background(), in(m)); err != nil {
-		t.Fatal(err)
+	// Fresh memory, as after start: the largest of three, since a trim
+	// does not always return everything (one CI run counted 609 faults
+	// against the usual 1,050-1,300).
+	var fresh int64
+	for range 3 {
+		releaseFreedMemory()
+		m = load(true)
+		before := threadFaults()
+		if _, err := m.Run(context.Background(), in(m)); err != nil {
+			t.Fatal(err)
+		}
+		fresh = max(fresh, threadFaults()-before)
+		m.Close()
 	}
-	fresh := threadFaults() - before
-	m.Close()
 	reused := fresh
 	// Where glibc puts each allocation varies, more so on a busy machine
 	// (other threads share its arenas): the best of six. Memory returned to
@@ -116,7 +122,7 @@ func TestMissReusesFreedMemory(t *testing.T) {
 	// fresh memory every time.
 	for range 6 {
 		m = load(true)
-		before = threadFaults()
+		before := threadFaults()
 		if _, err := m.Run(context.Background(), in(m)); err != nil {
 			t.Fatal(err)
 		}
