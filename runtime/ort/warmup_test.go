@@ -101,19 +101,23 @@ func TestMissReusesFreedMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Close()
+	// firstRun loads without warm-up and counts its first run's faults.
+	firstRun := func() int64 {
+		m := load(true)
+		defer m.Close()
+		before := threadFaults()
+		if _, err := m.Run(context.Background(), in(m)); err != nil {
+			t.Fatal(err)
+		}
+		return threadFaults() - before
+	}
 	// Fresh memory, as after start: the largest of three, since a trim
 	// does not always return everything (one CI run counted 609 faults
 	// against the usual 1,050-1,300).
 	var fresh int64
 	for range 3 {
 		releaseFreedMemory()
-		m = load(true)
-		before := threadFaults()
-		if _, err := m.Run(context.Background(), in(m)); err != nil {
-			t.Fatal(err)
-		}
-		fresh = max(fresh, threadFaults()-before)
-		m.Close()
+		fresh = max(fresh, firstRun())
 	}
 	reused := fresh
 	// Where glibc puts each allocation varies, more so on a busy machine
@@ -121,13 +125,7 @@ func TestMissReusesFreedMemory(t *testing.T) {
 	// the kernel at close, the defect this guards, faults about as much as
 	// fresh memory every time.
 	for range 6 {
-		m = load(true)
-		before := threadFaults()
-		if _, err := m.Run(context.Background(), in(m)); err != nil {
-			t.Fatal(err)
-		}
-		reused = min(reused, threadFaults()-before)
-		m.Close()
+		reused = min(reused, firstRun())
 	}
 	t.Logf("first run's page faults: %d with fresh memory, %d after a closed session's", fresh, reused)
 	if fresh < 100 || reused > fresh*3/4 {
