@@ -151,15 +151,24 @@ func TestPartitionKeepsHintsAndCatchesUp(t *testing.T) {
 	}
 }
 
-// Handover moves the node's copies to the others and takes it out of the
-// configuration; a leader first hands leadership over.
-func TestHandover(t *testing.T) {
+// regionWithMEverywhere starts three nodes of eu whose demand for m wants
+// five busy copies (so a copy on each node), and waits for those hints;
+// it returns the region, its node names and its leader.
+func regionWithMEverywhere(t *testing.T) (*region, []string, *testNode) {
+	t.Helper()
 	r := newRegion(t, "eu", 3, 3)
 	names := r.names()
-	r.src.setInput(demand("m", 30, names...)) // 5 busy copies: all three nodes
+	r.src.setInput(demand("m", 30, names...))
 	r.startAll()
 	l := r.leader()
 	r.waitHints("m on every node", func(s *hints.Set) bool { return hinted(s, "m", names...) })
+	return r, names, l
+}
+
+// Handover moves the node's copies to the others and takes it out of the
+// configuration; a leader first hands leadership over.
+func TestHandover(t *testing.T) {
+	r, names, l := regionWithMEverywhere(t)
 	var f *testNode
 	for _, n := range r.nodes {
 		if n != l {
@@ -204,12 +213,7 @@ func TestHandover(t *testing.T) {
 // hand-over) is a new run: the leader adds it to the configuration and
 // its plans again at once, not after DrainHold.
 func TestQuickRestartAfterHandover(t *testing.T) {
-	r := newRegion(t, "eu", 3, 3)
-	names := r.names()
-	r.src.setInput(demand("m", 30, names...)) // 5 busy copies: all three nodes
-	r.startAll()
-	l := r.leader()
-	r.waitHints("m on every node", func(s *hints.Set) bool { return hinted(s, "m", names...) })
+	r, names, l := regionWithMEverywhere(t)
 	f := r.nodes[0]
 	if f == l {
 		f = r.nodes[1]
