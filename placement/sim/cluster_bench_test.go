@@ -54,6 +54,19 @@ func cpuRate(b *testing.B, requests int, start time.Duration) {
 	}
 }
 
+// planeTopology is a plane topology of regions x sites x nodes per site
+// with the default placement and seed.
+func planeTopology(tb testing.TB, regions, sites, nodes int) *Topology {
+	tb.Helper()
+	cfg := DefaultPlaneConfig()
+	cfg.Regions, cfg.SitesPerRegion, cfg.NodesPerSite = regions, sites, nodes
+	topo, err := NewPlaneTopology(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return topo
+}
+
 // BenchmarkCluster replays the Azure sample on 100 sites x 4 nodes (5
 // regions of 20 sites) at a quarter of the model bytes per node, for each
 // contender, in requests per second; baseline-one-node is the
@@ -61,12 +74,7 @@ func cpuRate(b *testing.B, requests int, start time.Duration) {
 // run, for the ratio. The quarter-trace runs show that what a run
 // allocates does not grow with the trace.
 func BenchmarkCluster(b *testing.B) {
-	cfg := DefaultPlaneConfig()
-	cfg.Regions, cfg.SitesPerRegion, cfg.NodesPerSite = 5, 20, 4
-	topo, err := NewPlaneTopology(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	topo := planeTopology(b, 5, 20, 4)
 	w := azureCluster(b, topo, MapShared)
 	budget := w.TotalBytes() / 4
 	b.Run("baseline-one-node", func(b *testing.B) {
@@ -124,12 +132,7 @@ func BenchmarkCluster(b *testing.B) {
 // loaded copy (wholeInputPlanner), which HintsPlanner leaves out when
 // they cannot be hinted.
 func BenchmarkClusterPerFunction(b *testing.B) {
-	cfg := DefaultPlaneConfig()
-	cfg.Regions, cfg.SitesPerRegion, cfg.NodesPerSite = 5, 20, 4
-	topo, err := NewPlaneTopology(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	topo := planeTopology(b, 5, 20, 4)
 	w := azureCluster(b, topo, MapRoundRobin)
 	results := map[ClusterContender]ClusterResult{} // both full runs must agree
 	for _, run := range []struct {
@@ -166,12 +169,7 @@ func BenchmarkClusterPerFunction(b *testing.B) {
 // BenchmarkCluster's 100 x 4 nodes. It grows with models x nodes, not
 // with the trace, when the two agree.
 func BenchmarkClusterLiveHeap(b *testing.B) {
-	cfg := DefaultPlaneConfig()
-	cfg.Regions, cfg.SitesPerRegion, cfg.NodesPerSite = 5, 20, 4
-	topo, err := NewPlaneTopology(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	topo := planeTopology(b, 5, 20, 4)
 	for _, m := range []struct {
 		name    string
 		mapping func(*trace.Trace, []profile.Model, uint64) (*Workload, error)

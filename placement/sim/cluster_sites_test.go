@@ -13,13 +13,7 @@ import (
 
 func threeRegions(t *testing.T) *Topology {
 	t.Helper()
-	cfg := DefaultPlaneConfig()
-	cfg.Regions, cfg.SitesPerRegion = 3, 2
-	topo, err := NewPlaneTopology(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return topo
+	return planeTopology(t, 3, 2, DefaultPlaneConfig().NodesPerSite)
 }
 
 func TestSpreadSites(t *testing.T) {

@@ -28,12 +28,7 @@ func TestClusterTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc := DefaultPlaneConfig()
-	pc.Regions, pc.SitesPerRegion, pc.NodesPerSite = 3, 1, 3
-	topo, err := NewPlaneTopology(pc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	topo := planeTopology(t, 3, 1, 3)
 	w := azureCluster(t, topo, MapShared)
 	cfg := DefaultClusterConfig(topo, int64(math.Round(frac*float64(w.TotalBytes()))))
 	cfg.Warmup, cfg.PreloadEvicts = 30*time.Minute, strings.HasSuffix(env, ",evicts")
