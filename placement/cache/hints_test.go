@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/placement/policy"
 )
 
@@ -99,5 +100,47 @@ func TestPreloadEvictsOnlyColdUnhintedModels(t *testing.T) {
 	}
 	if !c.Resident("hinted") || !c.Resident("p2") {
 		t.Fatalf("residents %v: want p2 loaded and the hinted model kept", residents(c))
+	}
+}
+
+// TestRequestJoiningAPreloadLiftsItsRule: a preload's narrow eviction
+// rule binds only while nobody waits for the model. A model that
+// measures more than its preload reserved is declined when only a warm
+// model could make the room; when a request joined the load, the warm
+// model is evicted as for any request's load, and the request is served.
+func TestRequestJoiningAPreloadLiftsItsRule(t *testing.T) {
+	for _, joined := range []bool{false, true} {
+		l := newFakeLoader(map[string]int64{"p": 20}, 10)
+		c := newTestCache(t, testConfig(25), l, newFakeClock())
+		use(t, c, "warm", 10) // used just now
+		l.gate, l.gateOnly = make(chan struct{}), "p"
+		preloaded := make(chan error, 1)
+		go func() {
+			preloaded <- c.Preload(context.Background(), "p", AcquireOptions{SizeHintBytes: 10, EvictIdleFor: 10 * time.Second})
+		}()
+		testutil.Eventually(t, "the preload waits in its load", func() bool { return waiters(c, "p") == 1 })
+		served := make(chan error, 1)
+		if joined {
+			go func() {
+				h, err := c.Acquire(context.Background(), "p", AcquireOptions{SizeHintBytes: 10})
+				if err == nil {
+					h.Release()
+				}
+				served <- err
+			}()
+			testutil.Eventually(t, "the request joins the load", func() bool { return waiters(c, "p") == 2 })
+		}
+		close(l.gate) // p measures 20: 5 over the budget unless warm goes
+		err := <-preloaded
+		switch {
+		case !joined && !errors.Is(err, ErrDeclined):
+			t.Fatalf("preload alone: %v, want ErrDeclined", err)
+		case !joined && !c.Resident("warm"):
+			t.Fatal("preload alone evicted the warm model")
+		case joined && err != nil:
+			t.Fatalf("preload joined by a request: %v", err)
+		case joined && (<-served != nil || c.Resident("warm") || !c.Resident("p")):
+			t.Fatalf("joined: residents %v, want p served in warm's place", residents(c))
+		}
 	}
 }
