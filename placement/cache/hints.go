@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/edgeserve/edgeserve/placement/policy"
@@ -34,6 +35,9 @@ func (c *Cache[M]) SetHint(name string, weight float64) bool {
 // or miss is a request's figure), and leaves it evictable: a placement
 // hint's copy. It fails as Acquire does.
 func (c *Cache[M]) Preload(ctx context.Context, name string, opts AcquireOptions) error {
+	if opts.EvictIdleFor > 0 && !c.coldRoomFor(name, opts) {
+		return fmt.Errorf("%w: %w: model %s: models unused for %v cannot make the room", ErrNoCapacity, ErrDeclined, name, opts.EvictIdleFor)
+	}
 	h, err := c.acquire(ctx, name, opts, false)
 	if err != nil {
 		return err
@@ -58,4 +62,30 @@ func (c *Cache[M]) SetPeerCopy(name string, rtt time.Duration) bool {
 	}
 	p.SetPeerCopy(info.key, rtt)
 	return true
+}
+
+// coldRoomFor says whether name is resident or loading, or its estimate
+// fits in free memory plus that of the idle models not hinted and unused
+// for opts.EvictIdleFor: a preload that cannot make room is declined here,
+// before it takes a load slot (the load decides again, as it makes the
+// room).
+func (c *Cache[M]) coldRoomFor(name string, opts AcquireOptions) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[name] != nil {
+		return true
+	}
+	info, err := c.info(name)
+	if err != nil {
+		return true // acquire says why
+	}
+	over := c.used.plus(c.estimate(info, opts)).excess(c.cfg.capacity())
+	cold := c.deps.Clock.Now().Add(-opts.EvictIdleFor)
+	var freed usage
+	for _, e := range c.entries {
+		if e.evictable() && !e.info.hinted && !e.info.lastUse.After(cold) {
+			freed = freed.plus(e.charged)
+		}
+	}
+	return freed.covers(over)
 }

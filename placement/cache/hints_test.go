@@ -144,3 +144,28 @@ func TestRequestJoiningAPreloadLiftsItsRule(t *testing.T) {
 		}
 	}
 }
+
+// TestDeclinedPreloadTakesNoLoadSlot: a preload that cannot make room is
+// declined before it waits for a load slot, so it never queues in front
+// of (or behind) the loads requests wait for.
+func TestDeclinedPreloadTakesNoLoadSlot(t *testing.T) {
+	l := newFakeLoader(nil, 10)
+	cfg := testConfig(20)
+	cfg.MaxConcurrentLoads = 1
+	c := newTestCache(t, cfg, l, newFakeClock())
+	use(t, c, "warm", 10)
+	l.gate, l.gateOnly = make(chan struct{}), "busy"
+	defer close(l.gate)
+	go func() {
+		if h, err := c.Acquire(context.Background(), "busy", AcquireOptions{SizeHintBytes: 10}); err == nil {
+			h.Release()
+		}
+	}()
+	testutil.Eventually(t, "a request's load holds the only slot", func() bool { return l.count("busy") == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := c.Preload(ctx, "p", AcquireOptions{SizeHintBytes: 10, EvictIdleFor: 10 * time.Second})
+	if !errors.Is(err, ErrDeclined) {
+		t.Fatalf("preload with no cold model while the slot is busy: %v, want ErrDeclined at once", err)
+	}
+}
