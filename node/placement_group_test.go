@@ -141,6 +141,12 @@ func TestPartitionedNodeKeepsServingAndCatchesUp(t *testing.T) {
 	files.write(t, ips[0], `{"gossip":[{"to":"`+ips[2]+`","cut":true}]}`)
 	files.write(t, ips[1], `{"gossip":[{"to":"`+ips[2]+`","cut":true}]}`)
 	files.write(t, ips[2], `{"gossip":[{"to":"`+ips[0]+`","cut":true},{"to":"`+ips[1]+`","cut":true}]}`)
+	// Each node rereads its file every 200 ms: until all three have, a
+	// commit can still reach c.
+	testutil.Eventually(t, "every node applies the cut", func() bool {
+		return a.netem.cut(ips[2]) && b.netem.cut(ips[2]) && c.netem.cut(ips[0]) && c.netem.cut(ips[1])
+	})
+	time.Sleep(100 * time.Millisecond) // what was in flight lands
 	before := c.group.Hints().Generation
 	// The majority side agrees on hints without c (a second model becomes
 	// hot), while c keeps serving what it holds.
