@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeserve/edgeserve/internal/testutil"
+	"github.com/edgeserve/edgeserve/placement/raftgroup"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	"github.com/edgeserve/edgeserve/runtime"
 )
@@ -83,5 +85,55 @@ func TestHedgeAfter(t *testing.T) {
 		if got := (ClusterConfig{HedgeAfter: tc.set}).hedgeAfter(tc.predicted); got != tc.want {
 			t.Errorf("hedge_after %v, predicted %v: %v, want %v", tc.set, tc.predicted, got, tc.want)
 		}
+	}
+}
+
+// TestNoHedgeAgainstAHintedCopy: the region's hints keep the model on a
+// alone. a stalls; b forwards to it and waits for its answer instead of
+// loading a second copy (which would evict what the hints leave to b's
+// cache). With the hint ignored, b hedges as in
+// TestHedgeServesHereWhenTheForwardIsSlow.
+func TestNoHedgeAgainstAHintedCopy(t *testing.T) {
+	oneCopy := func(c *Config, d *Deps) {
+		inRegionGroup(c, d)
+		tune := d.RaftTune
+		d.RaftTune = func(rc *raftgroup.Config) { tune(rc); rc.Plan.MaxCopies = 1 }
+		c.Cluster.HedgeAfter = 100 * time.Millisecond
+	}
+	sl := &stallLoader{Loader: realLoader(t), release: make(chan struct{})}
+	a := clusterNodeWith(t, "a", "127.0.3.44", func(c *Config, d *Deps) { oneCopy(c, d); d.Loader = sl })
+	b := clusterNodeWith(t, "b", "127.0.3.45", oneCopy, a.cluster.g.Addr())
+	clusterNodeWith(t, "c", "127.0.3.46", oneCopy, a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	push(t, a.admin, "mlp", path)
+	push(t, b.admin, "mlp", path) // b could load it without fetching
+	for range 10 {
+		if _, err := a.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Eventually(t, "b knows the hint that keeps mlp on a alone, and a has it loaded", func() bool {
+		h, ok := b.group.Hints().Hint("mlp:1")
+		return ok && len(h.Nodes) == 1 && h.Has("a") && !b.cache.Resident("mlp:1")
+	})
+	rec, err := b.resolve(testCtx(t), "mlp", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "b's router would forward to a (its RTT measured)", func() bool {
+		opts, _ := b.routeOptions(testCtx(t), rec, b.cluster.g.Members())
+		return len(opts) > 0 && opts[0].Node == "a"
+	})
+	sl.stall.Store(true)
+	time.AfterFunc(600*time.Millisecond, func() { close(sl.release) }) // six hedge delays
+	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if param(resp, "edgeserve_route") != "forward-hit" || param(resp, "edgeserve_served_by") != "a" {
+		t.Fatalf("route %q served by %q; want forward-hit by a", param(resp, "edgeserve_route"), param(resp, "edgeserve_served_by"))
+	}
+	if b.cache.Resident("mlp:1") {
+		t.Fatal("b loaded a second copy of a model hinted on a alone")
 	}
 }

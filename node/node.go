@@ -35,7 +35,8 @@ type Node struct {
 	// group is the region's placement Raft group (nil without a region).
 	group *raftgroup.Group
 	// preloadIdle: a hint's preload may take the place of a model not
-	// hinted and unused this long (Deps.PreloadIdle).
+	// hinted and unused this long at most (Deps.PreloadIdle;
+	// preloadIdleFor).
 	preloadIdle time.Duration
 	pushes      *pushes
 	metrics     *metrics

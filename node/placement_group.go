@@ -48,8 +48,28 @@ const hintRetry = 2 * time.Second
 
 // preloadIdle: a hinted model's preload may evict a model that is not
 // hinted and has not been used for this long (route.DefaultHotWindow, the time
-// within which a request's load declines to evict a model).
-const preloadIdle = route.DefaultHotWindow
+// within which a request's load declines to evict a model), or for
+// preloadGaps of the hinted copy's expected gaps between requests when
+// that is shorter, but never one used within minPreloadIdle.
+const (
+	preloadIdle    = route.DefaultHotWindow
+	preloadGaps    = 10
+	minPreloadIdle = time.Second
+)
+
+// preloadIdleFor is how long a model must have been unused for the
+// preload of a hinted copy that expects ratePerCopy requests/s to take
+// its place: a model idle for preloadGaps of the copy's expected gaps is
+// asked for about preloadGaps times less often, so the swap saves more
+// loads and forwards than it costs. Within [minPreloadIdle, limit];
+// limit when the rate is unknown.
+func preloadIdleFor(ratePerCopy float64, limit time.Duration) time.Duration {
+	if !(ratePerCopy > 0) {
+		return limit
+	}
+	d := time.Duration(min(preloadGaps/ratePerCopy, limit.Seconds()) * float64(time.Second))
+	return min(max(d, minPreloadIdle), limit)
+}
 
 // handoverTimeout bounds the hand-over at shutdown.
 const handoverTimeout = 10 * time.Second
@@ -214,7 +234,7 @@ func (n *Node) followHints(ctx context.Context) {
 	defer cancel()
 	t := time.NewTicker(hintRetry)
 	defer t.Stop()
-	mine := map[string]bool{}
+	mine := map[string]time.Duration{} // hinted here: the preload's idle rule
 	for {
 		select {
 		case <-ctx.Done():
@@ -223,15 +243,15 @@ func (n *Node) followHints(ctx context.Context) {
 			if !ok {
 				return
 			}
-			next := map[string]bool{}
+			next := map[string]time.Duration{}
 			for _, m := range set.ForNode(n.cfg.Cluster.Name) {
-				next[m] = true
-				if !mine[m] {
+				next[m] = preloadIdleFor(set.RatePerCopy(m), n.preloadIdle)
+				if _, had := mine[m]; !had {
 					n.cache.SetHint(m, hintWeight)
 				}
 			}
 			for m := range mine {
-				if !next[m] {
+				if _, keep := next[m]; !keep {
 					n.cache.SetHint(m, 0)
 				}
 			}
@@ -245,11 +265,11 @@ func (n *Node) followHints(ctx context.Context) {
 
 // preloadHinted loads the hinted models that are not loaded here, one at
 // a time, into free memory or in the place of models neither hinted nor
-// used for n.preloadIdle (a request's load may evict any idle model; a
-// preload takes only cold ones, so that a hint never costs the models in
-// use their place).
-func (n *Node) preloadHinted(ctx context.Context, mine map[string]bool) {
-	for m := range mine {
+// used for the model's idle rule (preloadIdleFor; a request's load may
+// evict any idle model; a preload takes only cold ones, so that a hint
+// never costs the models in use their place).
+func (n *Node) preloadHinted(ctx context.Context, mine map[string]time.Duration) {
+	for m, idle := range mine {
 		if ctx.Err() != nil || n.draining.Load() {
 			return
 		}
@@ -265,7 +285,7 @@ func (n *Node) preloadHinted(ctx context.Context, mine map[string]bool) {
 			continue // deleted: the next plan drops its hint
 		}
 		lctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
-		err = n.cache.Preload(lctx, m, n.sizeHint(rec), n.preloadIdle)
+		err = n.cache.Preload(lctx, m, n.sizeHint(rec), idle)
 		cancel()
 		switch {
 		case errors.Is(err, cache.ErrDeclined):
@@ -276,6 +296,18 @@ func (n *Node) preloadHinted(ctx context.Context, mine map[string]bool) {
 		}
 		n.metrics.preloaded()
 	}
+}
+
+// hintedOnlyAt reports whether the region's hints keep model on peer and
+// not here. A slow forward to such a peer is not hedged by a load here:
+// the hinted copy is the region's place for the model, and a second copy
+// would evict a model the hints leave to this node's cache.
+func (n *Node) hintedOnlyAt(model, peer string) bool {
+	if n.group == nil {
+		return false
+	}
+	h, ok := n.group.Hints().Hint(model)
+	return ok && h.Has(peer) && !h.Has(n.cfg.Cluster.Name)
 }
 
 // placementView is this node's view of its region's group, for gossip.

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -247,5 +248,27 @@ func TestHintedPreloadTakesAColdModelsPlace(t *testing.T) {
 	}
 	if f, _ := c.cache.Facts("mlp:1"); f.Hits+f.Misses != 0 {
 		t.Fatalf("c counted requests for mlp it never had: %+v", f)
+	}
+}
+
+// TestPreloadIdleFor: a hinted copy expecting more requests may take the
+// place of a model idle for less time (preloadGaps of its gaps), within
+// [minPreloadIdle, the limit]; an unknown rate keeps the limit.
+func TestPreloadIdleFor(t *testing.T) {
+	limit := 30 * time.Second
+	for _, tc := range []struct {
+		rate float64
+		want time.Duration
+	}{
+		{0, limit}, {-1, limit}, {math.NaN(), limit}, {math.Inf(1), minPreloadIdle},
+		{0.1, limit}, {preloadGaps / 30.0, limit}, {1, preloadGaps * time.Second}, {2, preloadGaps * time.Second / 2},
+		{1000, minPreloadIdle},
+	} {
+		if got := preloadIdleFor(tc.rate, limit); got != tc.want {
+			t.Errorf("rate %v: %v, want %v", tc.rate, got, tc.want)
+		}
+	}
+	if got := preloadIdleFor(1, 3*time.Second); got != 3*time.Second {
+		t.Errorf("a shorter limit: %v", got)
 	}
 }

@@ -57,7 +57,7 @@ func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res
 			break
 		}
 		var hedge time.Duration // a load here may race the forward
-		if !local.NoRoom && !local.Declined {
+		if !local.NoRoom && !local.Declined && !n.hintedOnlyAt(key, o.Node) {
 			hedge = n.cfg.Cluster.hedgeAfter(o.Cost)
 		}
 		resp, l, ferr := n.forwardHedged(ctx, rec, call, addrs[o.Node], hedge)

@@ -80,6 +80,23 @@ func (s *Set) Hint(model string) (Hint, bool) {
 	return s.Hints[i], true
 }
 
+// RatePerCopy is the request rate (requests/s) each hinted copy of model
+// is expected to serve: the region's rate for a demand hint, the
+// neighbouring regions' for a neighbour hint, over the hinted copies; 0
+// when the model is not hinted or its rate is not recorded.
+func (s *Set) RatePerCopy(model string) float64 {
+	h, ok := s.Hint(model)
+	i, found := slices.BinarySearchFunc(s.Demand, model, func(r Rate, m string) int { return cmp.Compare(r.Model, m) })
+	if !ok || !found || len(h.Nodes) == 0 {
+		return 0
+	}
+	r := s.Demand[i].PerSecond
+	if h.Reason == Neighbour {
+		r = s.Demand[i].NeighbourPerSecond
+	}
+	return r / float64(len(h.Nodes))
+}
+
 // ForNode are the models node should keep loaded, sorted.
 func (s *Set) ForNode(node string) []string {
 	var out []string

@@ -306,3 +306,27 @@ func TestPlanConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestRatePerCopy: a demand hint's copies share the region's rate, a
+// neighbour hint's copy the rate next door; a model without a hint or
+// without a recorded rate has none.
+func TestRatePerCopy(t *testing.T) {
+	s := &Set{
+		Hints: []Hint{
+			{Model: "a", Copies: 2, Nodes: []string{"n1", "n2"}, Reason: Demand},
+			{Model: "b", Copies: 1, Nodes: []string{"n3"}, Reason: Neighbour},
+			{Model: "c", Copies: 1, Nodes: []string{"n1"}, Reason: Demand},
+			{Model: "d", Copies: 3, Nodes: []string{"n2"}, Reason: Demand}, // short of room: one copy placed
+		},
+		Demand: []Rate{{Model: "a", PerSecond: 3, NeighbourPerSecond: 10}, {Model: "b", PerSecond: 0.2, NeighbourPerSecond: 1.5},
+			{Model: "d", PerSecond: 6}, {Model: "e", PerSecond: 9}},
+	}
+	for _, tc := range []struct {
+		model string
+		want  float64
+	}{{"a", 1.5}, {"b", 1.5}, {"c", 0}, {"d", 6}, {"e", 0}, {"zz", 0}} {
+		if got := s.RatePerCopy(tc.model); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.model, got, tc.want)
+		}
+	}
+}
