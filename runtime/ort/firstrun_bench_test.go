@@ -23,8 +23,8 @@ var firstRunVariants = []string{"own", "shared"}
 // to threads, as in a node. It reports per model and variant the medians
 // of the load, the first run and a warm run in milliseconds, first/warm,
 // (load + first)/warm, and the process's page faults in the first run;
-// and at the end the shared arena's size and its free part (HeldBytes), in
-// MiB, with every model loaded. Models: $EDGESERVE_BENCH_MODEL, from $EDGESERVE_ZOO_DIR when set.
+// and at the end the shared arena's free memory (Loader.HeldBytes) in MiB,
+// with every model loaded. Models: $EDGESERVE_BENCH_MODEL, from $EDGESERVE_ZOO_DIR when set.
 func BenchmarkFirstRun(b *testing.B) {
 	names, dir := benchModels(b, missPartsModels)
 	loaders := map[string]*Loader{}
@@ -86,8 +86,7 @@ func BenchmarkFirstRun(b *testing.B) {
 		return s[len(s)/2]
 	}
 	if st, err := sharedArenaStats(); err == nil {
-		b.ReportMetric(float64(st.total)/(1<<20), "arena-MiB")
-		b.ReportMetric(float64(loaders["shared"].HeldBytes())/(1<<20), "held-MiB")
+		b.ReportMetric(float64(st.total-st.inUse)/(1<<20), "held-MiB")
 	} else {
 		b.Error(err)
 	}
