@@ -43,7 +43,7 @@ func newPlacementCache(cfg Config, deps Deps, load loadFunc) (modelCache, error)
 		return resident{m}, err
 	})
 	c, err := cache.New(cc, cache.Deps[resident]{Loader: loader, Policy: pol, Logger: deps.Logger, Registerer: deps.Registry,
-		ModelLabel: modelName, PageCached: deps.pageCached})
+		ModelLabel: modelName, PageCached: deps.pageCached, HeldBytes: deps.heldBytes})
 	if err != nil {
 		return nil, fmt.Errorf("node: cache: %w", err)
 	}

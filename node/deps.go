@@ -48,6 +48,9 @@ type Deps struct {
 	// pageCached is set by New: the share of a model's prepared weights in
 	// the page cache (placement/cache Deps.PageCached).
 	pageCached func(key string) (float64, bool)
+	// heldBytes is set by New when the loader reports memory it holds
+	// outside every model's charge (placement/cache Deps.HeldBytes).
+	heldBytes func() int64
 }
 
 // modelStore is what the node uses of the model store (store.Store).

@@ -154,6 +154,9 @@ func (n *Node) openParts(deps Deps, newCache cacheFactory) error {
 	}
 	n.loader = loader
 	deps.pageCached = n.pageCached
+	if h, ok := loader.(interface{ HeldBytes() int64 }); ok {
+		deps.heldBytes = h.HeldBytes // ONNX Runtime's shared arena
+	}
 	if n.cache, err = newCache(n.cfg, deps, n.loadFunc(loader)); err != nil {
 		return err
 	}

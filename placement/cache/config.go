@@ -134,6 +134,12 @@ type Deps[M Resident] struct {
 	// calls it once for each load it starts, holding its lock: it must be
 	// quick and must not call the cache.
 	PageCached func(name string) (fraction float64, ok bool)
+	// HeldBytes, if set, is host memory the runtime holds outside every
+	// loaded model's charge now (for ONNX Runtime, its shared arena's free
+	// memory: ort.Loader.HeldBytes). The cache counts it as used whenever
+	// it decides whether a load fits. It is called holding the cache's
+	// lock: it must be quick and must not call the cache.
+	HeldBytes func() int64
 	// ModelLabel maps a model's name to the model label of the per-model
 	// series (load_duration_seconds); the default is the name itself. The
 	// node maps "name:version" to the name, as its own series do.

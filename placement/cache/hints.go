@@ -79,7 +79,7 @@ func (c *Cache[M]) coldRoomFor(name string, opts AcquireOptions) bool {
 	if err != nil {
 		return true // acquire says why
 	}
-	over := c.used.plus(c.estimate(info, opts)).excess(c.cfg.capacity())
+	over := c.used.plus(c.estimate(info, opts)).excess(c.limitLocked())
 	cold := c.deps.Clock.Now().Add(-opts.EvictIdleFor)
 	var freed usage
 	for _, e := range c.entries {

@@ -129,7 +129,7 @@ func (c *Cache[M]) settle(e *entry[M], reading usage) (usage, error) {
 	c.mu.Unlock()
 	for {
 		c.mu.Lock()
-		over := c.used.minus(e.charged).plus(measured).excess(c.cfg.capacity())
+		over := c.used.minus(e.charged).plus(measured).excess(c.limitLocked())
 		if over == (usage{}) {
 			c.commitChargeLocked(e, measured)
 			c.mu.Unlock()

@@ -216,12 +216,25 @@ func BenchmarkHitAgainstInference(b *testing.B) {
 // closed at the end of the test.
 func newORTCache(t *testing.T, rl *ort.Loader, dir string, mod func(*cache.Config)) (*cache.Cache[ortModel], *atomic.Int32) {
 	t.Helper()
+	return newORTCacheFor(t, rl, dir, mod, false)
+}
+
+// newORTCacheFor is newORTCache whose loads, with misses set, are a node's
+// request misses: without warm-up once the model's memory is known (they
+// then allocate from the shared arena), the Loader's HeldBytes counted as
+// used.
+func newORTCacheFor(t *testing.T, rl *ort.Loader, dir string, mod func(*cache.Config), misses bool) (*cache.Cache[ortModel], *atomic.Int32) {
+	t.Helper()
 	loads := new(atomic.Int32)
 	loader := cache.LoaderFunc[ortModel](func(ctx context.Context, name string) (ortModel, error) {
 		loads.Add(1)
-		m, err := rl.Load(ctx, runtime.Source{Name: name, Path: filepath.Join(dir, name+".onnx")})
+		m, err := rl.Load(ctx, runtime.Source{Name: name, Path: filepath.Join(dir, name+".onnx"), SkipWarmUp: misses})
 		return ortModel{m}, err
 	})
+	var held func() int64
+	if misses {
+		held = rl.HeldBytes
+	}
 	keys := make([]policy.Entry, 8)
 	for i := range keys {
 		keys[i].Key = policy.Key(i)
@@ -233,7 +246,7 @@ func newORTCache(t *testing.T, rl *ort.Loader, dir string, mod func(*cache.Confi
 	cfg := cache.DefaultConfig()
 	cfg.MaxModels = len(keys)
 	mod(&cfg)
-	c, err := cache.New(cfg, cache.Deps[ortModel]{Loader: loader, Policy: lru, Logger: zaptest.NewLogger(t)})
+	c, err := cache.New(cfg, cache.Deps[ortModel]{Loader: loader, Policy: lru, Logger: zaptest.NewLogger(t), HeldBytes: held})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func (c *Cache[M]) reserve(e *entry[M], est usage) error {
 	var timeout <-chan time.Time
 	for {
 		c.mu.Lock()
-		over := c.used.plus(est).excess(c.cfg.capacity())
+		over := c.used.plus(est).excess(c.limitLocked())
 		if over == (usage{}) {
 			c.commitChargeLocked(e, est)
 			c.mu.Unlock()

@@ -15,6 +15,9 @@ type ModelStatus struct {
 	// GPUBytes likewise for GPU memory.
 	Bytes    int64
 	GPUBytes int64
+	// HeldBytes is memory the runtime holds outside every charge
+	// (Deps.HeldBytes), counted as used when a load is fitted.
+	HeldBytes int64
 	// MappedBytes is the file-backed memory a loaded model maps
 	// (MappedResident), not charged.
 	MappedBytes int64
@@ -38,6 +41,9 @@ type Status struct {
 	// likewise for GPU memory.
 	UsedBytes    int64
 	UsedGPUBytes int64
+	// HeldBytes is memory the runtime holds outside every charge
+	// (Deps.HeldBytes), counted as used when a load is fitted.
+	HeldBytes int64
 	// MappedBytes is the file-backed memory of the loaded models, outside
 	// the budget: the page cache, which the kernel manages.
 	MappedBytes int64
@@ -51,7 +57,7 @@ func (c *Cache[M]) Status() Status {
 	defer c.mu.Unlock()
 	s := Status{
 		CapacityBytes: c.cfg.CapacityBytes, GPUCapacityBytes: c.cfg.GPUCapacityBytes,
-		UsedBytes: c.used.host, UsedGPUBytes: c.used.gpu, Models: make([]ModelStatus, 0, len(c.entries)),
+		UsedBytes: c.used.host, UsedGPUBytes: c.used.gpu, HeldBytes: c.heldLocked(), Models: make([]ModelStatus, 0, len(c.entries)),
 	}
 	for _, e := range c.entries {
 		var mapped int64

@@ -35,6 +35,22 @@ func (c Config) capacity() usage {
 	return u
 }
 
+// limitLocked is the budget less what the runtime holds outside every
+// charge (Deps.HeldBytes): what the charges may use. The caller holds mu.
+func (c *Cache[M]) limitLocked() usage {
+	u := c.cfg.capacity()
+	u.host -= c.heldLocked()
+	return u
+}
+
+// heldLocked is Deps.HeldBytes, 0 without it. The caller holds mu.
+func (c *Cache[M]) heldLocked() int64 {
+	if c.deps.HeldBytes == nil {
+		return 0
+	}
+	return max(c.deps.HeldBytes(), 0)
+}
+
 // measure reads a loaded model's measured usage.
 func measure[M Resident](m M) usage {
 	u := usage{host: m.MemoryBytes()}

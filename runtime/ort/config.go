@@ -45,6 +45,12 @@ type Config struct {
 	// AlignBytes is the alignment of each initializer in the external data
 	// file; a multiple of the page size so ONNX Runtime can memory-map it.
 	AlignBytes int64
+	// SharedArena has the sessions of loads without warm-up (a request's
+	// miss) allocate from one CPU arena shared by the process instead of an
+	// arena each, so that their first runs reuse memory earlier runs
+	// faulted in (sharedarena.go). Its free memory is reported by
+	// Loader.HeldBytes.
+	SharedArena bool
 }
 
 // DefaultConfig is CPU execution, one thread, fast loading into a directory
@@ -63,6 +69,7 @@ func DefaultConfig() Config {
 		WarmRunWeight:    0.2,
 		ExternalMinBytes: 1024,
 		AlignBytes:       64 << 10,
+		SharedArena:      true,
 	}
 }
 

@@ -24,6 +24,9 @@ var environment struct {
 	mu      sync.Mutex // guards the fields below
 	libPath string     // library the environment was created from
 	err     error      // error of the first initialisation, sticky
+	// arenaErr says why the shared arena could not be set up (sharedarena.go);
+	// the environment is usable without it.
+	arenaErr error
 }
 
 // acquireEnvironment makes sure the environment exists and was created from
@@ -50,8 +53,20 @@ func acquireEnvironment(libPath string) error {
 	onnx.SetSharedLibraryPath(libPath)
 	if err := onnx.InitializeEnvironment(onnx.WithLogLevelWarning()); err != nil {
 		environment.err = fmt.Errorf("%w: ort: initialise onnxruntime from %s: %v", runtime.ErrUnavailable, libPath, err)
+		return environment.err
 	}
-	return environment.err
+	if err := registerSharedArena(); err != nil {
+		environment.arenaErr = fmt.Errorf("ort: shared arena: %w", err)
+	}
+	return nil
+}
+
+// sharedArenaError says why the environment has no shared arena, nil when
+// it has one.
+func sharedArenaError() error {
+	environment.mu.Lock()
+	defer environment.mu.Unlock()
+	return environment.arenaErr
 }
 
 // Version is the version of the loaded ONNX Runtime library, or "" before a

@@ -58,6 +58,7 @@ func New(cfg Config, log *zap.Logger) (*Loader, error) {
 		environment.logs.remove(l.ortLog)
 		return nil, err
 	}
+	l.checkSharedArena()
 	return l, nil
 }
 
@@ -176,11 +177,12 @@ func (l *Loader) openFile(name, path string, mode sessionMode, warm bool) (*mode
 	if err != nil {
 		return nil, fmt.Errorf("ort: load %s: %w", name, err)
 	}
-	sess, unmap, err := l.openSession(path, sig.Signature, mode)
+	shared := !warm && mode == modePrepared && l.cfg.SharedArena
+	sess, unmap, err := l.openSession(path, sig.Signature, mode, shared)
 	if err != nil {
 		return nil, fmt.Errorf("ort: load %s: %w", name, err)
 	}
-	m := &model{name: name, sig: sig, sess: sess, unmap: unmap, warm: runtime.NewEWMA(l.cfg.WarmRunWeight)}
+	m := &model{name: name, sig: sig, sess: sess, unmap: unmap, warm: runtime.NewEWMA(l.cfg.WarmRunWeight), shared: shared}
 	m.profile.LoadTime = time.Since(start)
 	m.profile.Prepared = mode == modePrepared
 	if err := l.warmUpIf(warm, m); err != nil {
@@ -193,18 +195,19 @@ func (l *Loader) openFile(name, path string, mode sessionMode, warm bool) (*mode
 // openSession creates the session: a prepared form from its ORT format file
 // when it has one (ortformat.go), falling back to its ONNX graph if that
 // fails; unmap, when not nil, releases what the session maps and runs
-// after the session is destroyed.
-func (l *Loader) openSession(path string, sig runtime.Signature, mode sessionMode) (*onnx.DynamicAdvancedSession, func(), error) {
+// after the session is destroyed. With shared set the session allocates
+// from the shared arena (sharedarena.go).
+func (l *Loader) openSession(path string, sig runtime.Signature, mode sessionMode, shared bool) (*onnx.DynamicAdvancedSession, func(), error) {
 	if mode == modePrepared {
 		if ortPath := ortFormatOf(path); ortPath != "" {
-			sess, unmap, err := l.newORTSession(ortPath, sig)
+			sess, unmap, err := l.newORTSession(ortPath, sig, shared)
 			if err == nil {
 				return sess, unmap, nil
 			}
 			l.log.Warn("ort: cannot load the ORT format, loading the ONNX graph", zap.String("path", ortPath), zap.Error(err))
 		}
 	}
-	sess, err := l.newSession(path, sig, mode)
+	sess, err := l.newSession(path, sig, mode, shared)
 	return sess, nil, err
 }
 

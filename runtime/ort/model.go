@@ -26,6 +26,9 @@ type model struct {
 	firstRun atomic.Int64
 	// runs counts the session's runs, warm-up included.
 	runs atomic.Int64
+	// shared is set when the session allocates from the shared arena
+	// (sharedarena.go).
+	shared bool
 
 	mu      sync.RWMutex // guards sess, closed and profile's load-time fields
 	sess    *onnx.DynamicAdvancedSession

@@ -78,7 +78,8 @@ func ortFormatOf(graph string) string {
 
 // newORTSession creates a session from the ORT format file at path, mapped
 // read-only; unmap releases the mapping once the session is destroyed.
-func (l *Loader) newORTSession(path string, sig runtime.Signature) (*onnx.DynamicAdvancedSession, func(), error) {
+// With shared set it allocates from the shared arena (sharedarena.go).
+func (l *Loader) newORTSession(path string, sig runtime.Signature, shared bool) (*onnx.DynamicAdvancedSession, func(), error) {
 	// MAP_POPULATE maps every page at once (reading those not in the page
 	// cache): one call instead of a page fault at each first touch in the
 	// first run, which a virtual machine makes costly (docs/miss-path.md).
@@ -92,6 +93,10 @@ func (l *Loader) newORTSession(path string, sig runtime.Signature) (*onnx.Dynami
 		return nil, nil, err
 	}
 	defer opts.Destroy()
+	if err := useSharedArenaIf(shared, opts); err != nil {
+		unmap()
+		return nil, nil, err
+	}
 	for _, k := range []string{keyLoadFormat, keyBytesDirectly, keyBytesForInitializers} {
 		v := "1"
 		if k == keyLoadFormat {

@@ -13,17 +13,8 @@
 
 #include "_cgo_export.h"
 #include "ortlog.h"
+#include "ortapi.h"
 
-// OrtApi is a table of function pointers that ONNX Runtime only ever
-// appends to (its C API's ABI promise), so a member's index is fixed. These
-// are the members used here, as numbered in onnxruntime_c_api.h.
-enum {
-	apiGetErrorMessage = 2,
-	apiCreateEnvWithCustomLogger = 4,
-	apiReleaseStatus = 93,
-};
-
-typedef void (*anyFunc)(void);
 typedef struct {
 	const anyFunc *(*GetApi)(uint32_t version);
 	const char *(*GetVersionString)(void);
@@ -34,6 +25,12 @@ typedef void *(*createEnvFunc)(loggingFunc fn, void *param, int severity,
                                const char *logid, void **env);
 typedef const char *(*errorMessageFunc)(const void *status);
 typedef void (*releaseStatusFunc)(void *status);
+
+// The environment made here and the API table that serves the shared
+// arena's statistics (arenastats.c); set once, before any Go code reads
+// them, and never changed.
+void *edgeserve_env;
+const anyFunc *edgeserve_api;
 
 static void forward(void *param, int severity, const char *category,
                     const char *logid, const char *location, const char *message) {
@@ -68,5 +65,7 @@ char *edgeserve_ort_env(const char *library, int severity) {
 	}
 	// The library handle and this reference to the environment are kept for
 	// the life of the process, like the environment itself (env.go).
+	edgeserve_env = env;
+	edgeserve_api = getBase()->GetApi(apiStatsVersion);
 	return NULL;
 }

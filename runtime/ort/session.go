@@ -110,13 +110,17 @@ func unavailable(provider, what string, err error) error {
 	return fmt.Errorf("%w: ort: %s provider: %s: %v", runtime.ErrUnavailable, provider, what, err)
 }
 
-// newSession creates a session for the model at path.
-func (l *Loader) newSession(path string, sig runtime.Signature, mode sessionMode) (*onnx.DynamicAdvancedSession, error) {
+// newSession creates a session for the model at path, allocating from the
+// shared arena when shared is set (sharedarena.go).
+func (l *Loader) newSession(path string, sig runtime.Signature, mode sessionMode, shared bool) (*onnx.DynamicAdvancedSession, error) {
 	opts, err := l.newOptions(mode)
 	if err != nil {
 		return nil, err
 	}
 	defer opts.Destroy()
+	if err := useSharedArenaIf(shared, opts); err != nil {
+		return nil, err
+	}
 	return l.newSessionWith(path, sig, opts)
 }
 

@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 
+	"go.uber.org/zap/zaptest"
+
 	"github.com/edgeserve/edgeserve/runtime"
 )
 
@@ -77,11 +79,18 @@ func TestSkipWarmUp(t *testing.T) {
 // first run faults in few fresh pages; returning that memory to the kernel
 // at close made every miss fault its activations in again, most of what a
 // first run cost more than a warm one (docs/miss-path.md). Counted in page
-// faults of the running thread, not timed.
+// faults of the running thread, not timed. This is the path without the
+// shared arena (TestSharedArenaServesMisses covers that one).
 func TestMissReusesFreedMemory(t *testing.T) {
 	goruntime.LockOSThread() // ONNX Runtime with one thread runs on the caller's
 	defer goruntime.UnlockOSThread()
-	l := newTestLoader(t, true)
+	cfg := testConfig(t, true)
+	cfg.SharedArena = false // sessions with an arena each, whose memory goes back to the C heap
+	l, err := New(cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
 	src := runtime.Source{Name: "mobilenet", Path: zooModel(t, "mobilenet_v1_0.25")}
 	in := func(m runtime.Model) []runtime.Tensor {
 		return []runtime.Tensor{randomInput(m.Signature().Inputs[0], 1)}
