@@ -27,6 +27,7 @@ var edgeServeConfigs = map[string]func() EdgeServeConfig{
 	"edgeserve-fixed":   FixedEdgeServeConfig,
 	"edgeserve-cv-long": func() EdgeServeConfig { return cvVariantConfig("long") },
 	"edgeserve-cv-wide": func() EdgeServeConfig { return cvVariantConfig("wide") },
+	"edgeserve-cv-knap": func() EdgeServeConfig { return cvVariantConfig("knap") },
 }
 
 func init() {
