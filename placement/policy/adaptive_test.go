@@ -54,6 +54,7 @@ func TestEdgeServeAdaptiveConfig(t *testing.T) {
 		"negative ratio":           func(c *policy.EdgeServeConfig) { c.AdmitRatios[0] = -1 },
 		"no score half-life":       func(c *policy.EdgeServeConfig) { c.ScoreHalfLife = 0 },
 		"no choice interval":       func(c *policy.EdgeServeConfig) { c.ChooseEvery = 0 },
+		"no knapsack interval":     func(c *policy.EdgeServeConfig) { c.KnapsackEvery = 0 },
 	} {
 		cfg := policy.DefaultEdgeServeConfig()
 		mutate(&cfg)

@@ -50,10 +50,10 @@ func BenchmarkReplayAzureShared(b *testing.B) {
 }
 
 // BenchmarkReplayAzureSharedInstant is BenchmarkReplayAzureShared with
-// the classic accounting (instant loads), where edgeserve-cv-knap runs its
-// knapsack shadow.
+// the classic accounting (instant loads), where edgeserve runs its
+// knapsack shadow (edgeserve-cv-noknap does not).
 func BenchmarkReplayAzureSharedInstant(b *testing.B) {
-	replayAzureShared(b, sim.Options{InstantLoads: true}, "lru", "edgeserve-fixed", "edgeserve", "edgeserve-cv-knap")
+	replayAzureShared(b, sim.Options{InstantLoads: true}, "lru", "edgeserve-fixed", "edgeserve", "edgeserve-cv-noknap")
 }
 
 func replayAzureShared(b *testing.B, opts sim.Options, names ...string) {
