@@ -117,7 +117,7 @@ sim-gap: build
 ## sim-cv: the cross-validation of docs/policies.md: the gap table on each
 ## half of the sample's minutes, with the variants each direction chooses
 ## among (JSON in .cache/sim-cv-A-B.json; SIM_CV_PARALLEL replays at once)
-SIM_CV_POLICIES ?= gdsf,cremebrulee,edgeserve,edgeserve-cv-long,edgeserve-cv-wide
+SIM_CV_POLICIES ?= gdsf,cremebrulee,edgeserve,edgeserve-cv-noknap,edgeserve-cv-long,edgeserve-cv-wide
 SIM_CV_PARALLEL ?= 0
 sim-cv: build
 	mkdir -p $(CURDIR)/.cache

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/edgeserve/edgeserve/placement/policy"
 )
@@ -53,11 +54,47 @@ func TestEdgeServeAdaptiveConfig(t *testing.T) {
 		"negative ratio":           func(c *policy.EdgeServeConfig) { c.AdmitRatios[0] = -1 },
 		"no score half-life":       func(c *policy.EdgeServeConfig) { c.ScoreHalfLife = 0 },
 		"no choice interval":       func(c *policy.EdgeServeConfig) { c.ChooseEvery = 0 },
+		"no knapsack interval":     func(c *policy.EdgeServeConfig) { c.KnapsackEvery = 0 },
 	} {
 		cfg := policy.DefaultEdgeServeConfig()
 		mutate(&cfg)
 		if _, err := policy.NewEdgeServe(cfg, models); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestEdgeServeKnapsackShadow: A (6 bytes, 7 s loads) and B and C (5
+// bytes, 5 s loads each) are requested in turn, in room for 10 bytes. A
+// comes first and is kept: B's and C's savings are below A's, so both
+// admission ratios decline them, and every B and C misses. The knapsack's
+// set is B and C (worth 10 s per round against A's 7), so once its shadow
+// is chosen (a minute in) the policy keeps B and C and declines A. Without
+// instant loads the knapsack is off and A stays.
+func TestEdgeServeKnapsackShadow(t *testing.T) {
+	models := entries([2]int64{6, 7000}, [2]int64{5, 5000}, [2]int64{5, 5000})
+	for _, instant := range []bool{true, false} {
+		p := newEdgeServe(t, models, func(c *policy.EdgeServeConfig) {
+			c.AdmitRatios, c.Periodic, c.Knapsack, c.KnapsackEvery = []float64{0.5, 1}, false, true, time.Second
+		})
+		p.SetInstantLoads(instant)
+		dr := newDriver(t, p, models, 10)
+		for range 40 {
+			dr.run(a, b, c)
+		}
+		dr.misses = 0
+		for range 20 {
+			dr.run(a, b, c)
+		}
+		want := map[policy.Key]bool{b: instant, c: instant, a: !instant}
+		for k, in := range want {
+			if dr.resident[k] != in {
+				t.Errorf("instant %v: model %d resident %v, want %v", instant, k, dr.resident[k], in)
+			}
+		}
+		// The last 20 rounds: A misses, or B and C do.
+		if wantMisses := map[bool]int{true: 20, false: 40}[instant]; dr.misses != wantMisses {
+			t.Errorf("instant %v: %d misses in the last 20 rounds, want %d", instant, dr.misses, wantMisses)
 		}
 	}
 }

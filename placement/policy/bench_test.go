@@ -46,6 +46,17 @@ func BenchmarkReplay(b *testing.B) {
 // follows every request (no sampling). Compare edgeserve's ns/req with
 // edgeserve-fixed's from the same run.
 func BenchmarkReplayAzureShared(b *testing.B) {
+	replayAzureShared(b, sim.Options{}, "lru", "edgeserve-fixed", "edgeserve")
+}
+
+// BenchmarkReplayAzureSharedInstant is BenchmarkReplayAzureShared with
+// the classic accounting (instant loads), where edgeserve runs its
+// knapsack shadow (edgeserve-cv-noknap does not).
+func BenchmarkReplayAzureSharedInstant(b *testing.B) {
+	replayAzureShared(b, sim.Options{InstantLoads: true}, "lru", "edgeserve-fixed", "edgeserve", "edgeserve-cv-noknap")
+}
+
+func replayAzureShared(b *testing.B, opts sim.Options, names ...string) {
 	dir, err := trace.FindAzureSample()
 	if err != nil {
 		b.Skip(err)
@@ -66,14 +77,14 @@ func BenchmarkReplayAzureShared(b *testing.B) {
 		b.Fatal(err)
 	}
 	capBytes := w.TotalBytes() / 4
-	for _, name := range []string{"lru", "edgeserve-fixed", "edgeserve"} {
+	for _, name := range names {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				p, err := policy.New(name, w.Entries())
 				if err != nil {
 					b.Fatal(err)
 				}
-				sim.Run(w, p, capBytes, sim.Options{})
+				sim.Run(w, p, capBytes, opts)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(w.Requests)), "ns/req")
 		})

@@ -100,9 +100,14 @@
 // sampled model, one count update per half-life (5; a logarithm each on
 // the sampled requests), one exponential, and one heap update per shadow
 // (3), and O(n log n) when the half-life changes (at most once a minute).
-// edgeserve-cv-long and edgeserve-cv-wide are variants of edgeserve's
-// online settings that the cross-validation in docs/policies.md weighs
-// against it.
+// Under the classic accounting (instant loads) and where the models are at
+// most 64, a fourth shadow (knapsack.go) keeps the set of models a 0/1
+// knapsack of expected savings chooses for the capacity, chosen again
+// every second (a search capped at 4096 nodes, O(n log n) to sort);
+// while it is the cheapest shadow the policy keeps that set.
+// edgeserve-cv-long, edgeserve-cv-wide and edgeserve-cv-noknap (without
+// the knapsack) are variants of edgeserve's online settings that the
+// cross-validation in docs/policies.md weighs against it.
 //
 // # Measured
 //

@@ -46,8 +46,12 @@ type EdgeServe struct {
 	periods     periods
 	// instant says loads complete at once (SetInstantLoads).
 	instant bool
-	// shadows score admission ratios online (AdmitRatios).
+	// shadows score admission ratios online (AdmitRatios), and the
+	// knapsack's set (Knapsack; nil: off).
 	shadows shadows
+	knap    *knapsack
+	// knapFree is the free memory at the last knapsack Preload.
+	knapFree int64
 	// used is the resident models' bytes, as OnInsert and OnRemove report.
 	used int64
 	// name is the registered name it was built under ("": edgeserve).
@@ -73,6 +77,14 @@ type EdgeServeConfig struct {
 	// delay (shadow.go), and the cheapest one's ratio is used instead of
 	// AdmitRatio.
 	AdmitRatios []float64
+	// Knapsack adds the knapsack's shadow to AdmitRatios' (knapsack.go)
+	// under instant loads (SetInstantLoads): where the shadows follow every
+	// model, a set chosen as a 0/1 knapsack of expected savings every
+	// KnapsackEvery, which the policy keeps (and declines models outside
+	// it) while that shadow is the cheapest. Without AdmitRatios' shadows
+	// it is off.
+	Knapsack      bool
+	KnapsackEvery time.Duration
 	// ScoreHalfLife is how fast the scores of half-lives and shadows
 	// forget; ChooseEvery how often the best ones are chosen again.
 	ScoreHalfLife, ChooseEvery time.Duration
@@ -122,13 +134,15 @@ func DefaultEdgeServeConfig() EdgeServeConfig {
 	c.HalfLives = []time.Duration{2500 * time.Millisecond, 5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second}
 	c.AdmitRatios = []float64{0.5, 1, 2}
 	c.ScoreHalfLife, c.ChooseEvery = 10*time.Minute, time.Minute
+	c.Knapsack, c.KnapsackEvery = true, time.Second
 	return c
 }
 
 // cvVariantConfig is a variant of DefaultEdgeServeConfig that the
 // cross-validation (docs/policies.md) weighs against it: "long", the
 // half-life ladder one step longer (5-80 s); "wide", admission ratios
-// 0.25-4 instead of 0.5-2.
+// 0.25-4 instead of 0.5-2; "noknap", without the knapsack's shadow (the
+// default until the cross-validation chose it: docs/policies.md).
 func cvVariantConfig(variant string) EdgeServeConfig {
 	c := DefaultEdgeServeConfig()
 	switch variant {
@@ -136,6 +150,8 @@ func cvVariantConfig(variant string) EdgeServeConfig {
 		c.HalfLives = []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second}
 	case "wide":
 		c.AdmitRatios = []float64{0.25, 0.5, 1, 2, 4}
+	case "noknap":
+		c.Knapsack = false
 	}
 	return c
 }
@@ -166,6 +182,9 @@ func (c EdgeServeConfig) validate() error {
 		if !(r > 0) {
 			return fmt.Errorf("policy: edgeserve admit ratios %v must be positive: %w", c.AdmitRatios, ErrBadConfig)
 		}
+	}
+	if c.Knapsack && c.KnapsackEvery <= 0 {
+		return fmt.Errorf("policy: edgeserve knapsack needs a positive interval (%v): %w", c.KnapsackEvery, ErrBadConfig)
 	}
 	if (len(c.HalfLives) > 1 || len(c.AdmitRatios) > 1) && (c.ScoreHalfLife <= 0 || c.ChooseEvery <= 0) {
 		return fmt.Errorf("policy: edgeserve adaptive half-life needs a positive score half-life (%v) and choice interval (%v): %w",
@@ -249,6 +268,9 @@ func (p *EdgeServe) OnAccess(e Entry, now time.Duration, _ bool) {
 	}
 	p.last[k] = int64(now)
 	u := p.refresh(k, now)
+	if p.knap != nil {
+		p.knap.update(p, now, p.shadows.capBytes)
+	}
 	if p.shadows.on() {
 		if p.sampled[k] {
 			p.shadows.access(p, k, now, u)
@@ -322,6 +344,18 @@ func (p *EdgeServe) Victims(need int64, now time.Duration, evictable func(Key) b
 	if p.shadows.on() {
 		p.shadows.learnCapacity(p, p.used, p.t.size[max(p.cur, 0)], need)
 	}
+	if p.cfg.Admission && p.cur >= 0 && !p.resident.contains(p.cur) && p.shadows.knapsackChosen() {
+		// As the knapsack's shadow does: models outside the set are
+		// declined, and evicted first.
+		if !p.knap.in[p.cur] {
+			return nil
+		}
+		out := p.resident.victims(need, p.t.size, p.knap.restrict(evictable))
+		if sumSizes(out, p.t.size) >= need {
+			p.observeVictims(out, now)
+			return out
+		}
+	}
 	out := p.resident.victims(need, p.t.size, evictable)
 	if !p.cfg.Admission || p.memory.long || p.cur < 0 || p.resident.contains(p.cur) {
 		p.observeVictims(out, now)
@@ -370,7 +404,19 @@ func (p *EdgeServe) rerank(now time.Duration) {
 
 // SetInstantLoads says whether loads complete at once (the classic
 // accounting the simulator can replay) rather than taking their load time.
-func (p *EdgeServe) SetInstantLoads(instant bool) { p.instant = instant }
+// Called before the first request, it also turns the knapsack's shadow on
+// (Knapsack) only with instant loads: where loads take time, changing the
+// set every interval costs loads and waits, and it measured worse
+// (docs/policies.md).
+func (p *EdgeServe) SetInstantLoads(instant bool) {
+	p.instant = instant
+	n := len(p.last)
+	if !instant || !p.cfg.Knapsack || p.knap != nil || !p.shadows.on() || p.sampledShare != 1 || n > sampleTarget {
+		return
+	}
+	p.knap = newKnapsack(n, p.cfg.KnapsackEvery)
+	p.shadows.addKnapsack(p.knap, n)
+}
 
 // halfLife is the half-life of the memory in use.
 func (p *EdgeServe) halfLife() time.Duration {

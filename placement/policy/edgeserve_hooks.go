@@ -30,7 +30,13 @@ func (p *EdgeServe) SetHint(k Key, weight float64) {
 // freeBytes, among the PreloadCandidates most useful ones; a model
 // qualifies once its decayed request count reaches PreloadMinRequests.
 func (p *EdgeServe) Preload(now time.Duration, freeBytes int64, resident func(Key) bool) []Key {
-	if !p.cfg.Preload || (!p.coldChanged && freeBytes == p.preloadFree) {
+	if !p.cfg.Preload {
+		return nil
+	}
+	if p.shadows.knapsackChosen() {
+		return p.preloadKnapsack(freeBytes, resident)
+	}
+	if !p.coldChanged && freeBytes == p.preloadFree {
 		return nil
 	}
 	var out, popped []Key
@@ -49,6 +55,25 @@ func (p *EdgeServe) Preload(now time.Duration, freeBytes int64, resident func(Ke
 	if len(out) == 0 {
 		p.preloadFree = freeBytes
 	}
+	return out
+}
+
+// preloadKnapsack returns the knapsack set's models that are not resident
+// and fit in freeBytes, when the set or the free memory changed since the
+// last call: O(n), n being at most sampleTarget.
+func (p *EdgeServe) preloadKnapsack(freeBytes int64, resident func(Key) bool) []Key {
+	if !p.knap.changed && freeBytes == p.knapFree {
+		return nil
+	}
+	p.knap.changed = false
+	var out []Key
+	for k, in := range p.knap.in {
+		if in && p.t.size[k] <= freeBytes && !resident(Key(k)) {
+			out = append(out, Key(k))
+			freeBytes -= p.t.size[k]
+		}
+	}
+	p.knapFree = freeBytes
 	return out
 }
 

@@ -102,7 +102,7 @@ func TestCremeBruleeDecay(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"cremebrulee", "cremebrulee-decay", "edgeserve", "edgeserve-cv-long", "edgeserve-cv-wide", "edgeserve-fixed", "gdsf", "lfu", "lru"}
+	want := []string{"cremebrulee", "cremebrulee-decay", "edgeserve", "edgeserve-cv-long", "edgeserve-cv-noknap", "edgeserve-cv-wide", "edgeserve-fixed", "gdsf", "lfu", "lru"}
 	if got := policy.Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

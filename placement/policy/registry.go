@@ -23,10 +23,11 @@ var constructors = map[string]func([]Entry) (Policy, error){
 // the earlier constants, and the variants the cross-validation of
 // docs/policies.md chooses among (cvVariantConfig).
 var edgeServeConfigs = map[string]func() EdgeServeConfig{
-	"edgeserve":         DefaultEdgeServeConfig,
-	"edgeserve-fixed":   FixedEdgeServeConfig,
-	"edgeserve-cv-long": func() EdgeServeConfig { return cvVariantConfig("long") },
-	"edgeserve-cv-wide": func() EdgeServeConfig { return cvVariantConfig("wide") },
+	"edgeserve":           DefaultEdgeServeConfig,
+	"edgeserve-fixed":     FixedEdgeServeConfig,
+	"edgeserve-cv-long":   func() EdgeServeConfig { return cvVariantConfig("long") },
+	"edgeserve-cv-wide":   func() EdgeServeConfig { return cvVariantConfig("wide") },
+	"edgeserve-cv-noknap": func() EdgeServeConfig { return cvVariantConfig("noknap") },
 }
 
 func init() {

@@ -6,13 +6,13 @@ package policy
 // names victims whenever evictable models can make room. Of the
 // registered policies only the edgeserve ones decline by
 // default (admission control); NewServing builds them with Admission off
-// (and so without admission shadows), every other setting unchanged. The
-// simulator, which can serve a declined request from a transient load,
-// uses New.
+// (and so without admission shadows or the knapsack), every other setting
+// unchanged. The simulator, which can serve a declined request from a
+// transient load, uses New.
 func NewServing(name string, models []Entry) (Policy, error) {
 	if config, ok := edgeServeConfigs[name]; ok {
 		cfg := config()
-		cfg.Admission, cfg.AdmitRatios = false, nil
+		cfg.Admission, cfg.AdmitRatios, cfg.Knapsack = false, nil, false
 		return newNamedEdgeServe(name, cfg, models)
 	}
 	return New(name, models)

@@ -24,7 +24,10 @@ import (
 // a miss needs room); until the first, shadows keep everything.
 type shadows struct {
 	ratios []float64
+	// caches holds one shadow per ratio and, with knap, the knapsack's
+	// shadow last.
 	caches []shadowCache
+	knap   *knapsack
 	// cost is each shadow's decayed load delay in seconds.
 	cost       []float64
 	forget     float64
@@ -54,18 +57,42 @@ func newShadows(ratios []float64, n int, scoreHalfLife, every time.Duration) sha
 	s := shadows{ratios: ratios, caches: make([]shadowCache, len(ratios)), cost: make([]float64, len(ratios)),
 		forget: math.Exp2(-every.Seconds() / scoreHalfLife.Seconds()), every: every, nextChoice: every, best: len(ratios) / 2,
 		memo: make([]float64, n), memoAt: make([]uint64, n)}
+	s.initCaches(n)
+	return s
+}
+
+// initCaches makes every shadow empty, over n models.
+func (s *shadows) initCaches(n int) {
 	for i := range s.caches {
 		c := &s.caches[i]
 		c.heap, c.readyAt = newKeyHeap(n), make([]time.Duration, n)
 		c.evictable = func(k Key) bool { return c.readyAt[k] <= c.now }
 	}
-	return s
+}
+
+// addKnapsack adds the knapsack's shadow; only before the first request,
+// since every shadow starts again empty.
+func (s *shadows) addKnapsack(knap *knapsack, n int) {
+	s.knap = knap
+	s.caches = make([]shadowCache, len(s.caches)+1)
+	s.cost = make([]float64, len(s.caches))
+	s.initCaches(n)
 }
 
 func (s *shadows) on() bool { return s.caches != nil }
 
-// ratio is the admission ratio in use.
-func (s *shadows) ratio() float64 { return s.ratios[s.best] }
+// ratio is the admission ratio in use (1 while the knapsack's shadow is
+// the cheapest: the ratio of a miss the knapsack's set does not decide).
+func (s *shadows) ratio() float64 {
+	if s.best < len(s.ratios) {
+		return s.ratios[s.best]
+	}
+	return 1
+}
+
+// knapsackChosen says the knapsack's shadow is the cheapest and its set
+// is chosen.
+func (s *shadows) knapsackChosen() bool { return s.best >= len(s.ratios) && s.knap.ready() }
 
 // access replays a request for k at now, whose utility is u, in every
 // shadow.
@@ -85,15 +112,8 @@ func (s *shadows) access(p *EdgeServe, k Key, now time.Duration, u float64) {
 		s.cost[i] += load.Seconds()
 		if s.capBytes > 0 && c.used+size > s.capBytes {
 			need := c.used + size - s.capBytes
-			out := c.heap.appendVictims(s.out[:0], need, p.t.size, c.evictable)
-			s.out = out
-			var freed int64
-			var lost float64
-			for _, v := range out {
-				freed += p.t.size[v]
-				lost += s.expected(p, v, now)
-			}
-			if freed < need || s.ratios[i]*s.expected(p, k, now) < lost {
+			out, ok := s.victims(p, i, k, need, now)
+			if !ok {
 				continue
 			}
 			for _, v := range out {
@@ -108,6 +128,41 @@ func (s *shadows) access(p *EdgeServe, k Key, now time.Duration, u float64) {
 			c.readyAt[k] += load
 		}
 	}
+}
+
+// victims chooses shadow i's victims to make need bytes of room for k at
+// now, and whether k is admitted: a ratio's shadow admits k when its
+// ratio x k's expected savings reach the victims'; the knapsack's admits
+// only the models of its set and evicts models outside it first (then, if
+// that is not room enough, as ratio 1 does).
+func (s *shadows) victims(p *EdgeServe, i int, k Key, need int64, now time.Duration) ([]Key, bool) {
+	c := &s.caches[i]
+	ratio := 1.0
+	if i < len(s.ratios) {
+		ratio = s.ratios[i]
+	} else if s.knap.ready() {
+		if !s.knap.in[k] {
+			return nil, false
+		}
+		s.out = c.heap.appendVictims(s.out[:0], need, p.t.size, s.knap.restrict(c.evictable))
+		if sumSizes(s.out, p.t.size) >= need {
+			return s.out, true
+		}
+	}
+	s.out = c.heap.appendVictims(s.out[:0], need, p.t.size, c.evictable)
+	var lost float64
+	for _, v := range s.out {
+		lost += s.expected(p, v, now)
+	}
+	return s.out, sumSizes(s.out, p.t.size) >= need && ratio*s.expected(p, k, now) >= lost
+}
+
+func sumSizes(keys []Key, size []int64) int64 {
+	var sum int64
+	for _, k := range keys {
+		sum += size[k]
+	}
+	return sum
 }
 
 // expected is p.expected(k, now), computed once per access.
