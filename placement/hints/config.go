@@ -27,16 +27,22 @@ type PlanConfig struct {
 	// NeighbourRate is the request rate (requests/s) in neighbouring
 	// regions from which a model gets one copy here; 0: never.
 	NeighbourRate float64
+	// PassedWindow: a model the region asked for at HotRate during its
+	// neighbours' current episode at NeighbourRate, or within this long
+	// before the episode began, gets no neighbour hint (Passed); 0: the
+	// direction of demand is not weighed.
+	PassedWindow time.Duration
 	// MaxCopies bounds a model's copies; 0: one per node.
 	MaxCopies int
 }
 
 // DefaultPlanConfig: hint from 1 request/s, fill copies to 60% (90% for
 // models that load within 100 ms), a 20% band, hints in at most 80% of a
-// node's budget, one copy of models at 1 request/s next door.
+// node's budget, one copy of models at 1 request/s next door unless the
+// region itself was hot on them up to a minute before.
 func DefaultPlanConfig() PlanConfig {
 	return PlanConfig{HotRate: 1, Utilisation: 0.6, CheapUtilisation: 0.9, CheapLoad: 100 * time.Millisecond,
-		Hysteresis: 0.8, HintShare: 0.8, NeighbourRate: 1}
+		Hysteresis: 0.8, HintShare: 0.8, NeighbourRate: 1, PassedWindow: time.Minute}
 }
 
 // Validate checks the rules.
@@ -50,8 +56,8 @@ func (c PlanConfig) Validate() error {
 		return errors.New("hints: hysteresis must be in (0, 1]")
 	case !(c.HintShare > 0 && c.HintShare <= 1):
 		return errors.New("hints: hint share must be in (0, 1]")
-	case c.CheapLoad < 0 || c.MaxCopies < 0:
-		return errors.New("hints: cheap load and max copies must not be negative")
+	case c.CheapLoad < 0 || c.MaxCopies < 0 || c.PassedWindow < 0:
+		return errors.New("hints: cheap load, max copies and passed window must not be negative")
 	}
 	return nil
 }

@@ -15,6 +15,10 @@ type Input struct {
 	// Neighbours are request rates per model in neighbouring regions
 	// (requests/s); nil: none known.
 	Neighbours map[string]float64
+	// Passed are the models whose demand moved from this region to a
+	// neighbouring one (Passed.Fill); they get no neighbour hint. nil:
+	// none.
+	Passed map[string]bool
 }
 
 // Node is one node's demand and capacity.

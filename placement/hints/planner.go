@@ -12,6 +12,7 @@ type want struct {
 	model      string
 	facts      Model
 	rate, next float64 // region and neighbouring-region requests/s
+	passed     bool    // demand moved from here to next door (Input.Passed)
 	copies     int
 	reason     Reason
 	value      float64 // load time saved per second per byte
@@ -40,7 +41,7 @@ func Plan(cfg PlanConfig, prev *Set, in Input) *Set {
 		if facts.SizeBytes <= 0 {
 			continue
 		}
-		w := &want{model: model, facts: facts, rate: rates[model], next: in.Neighbours[model]}
+		w := &want{model: model, facts: facts, rate: rates[model], next: in.Neighbours[model], passed: in.Passed[model]}
 		w.prev, _ = prev.Hint(model)
 		if decide(cfg, w, len(nodes)) {
 			wants = append(wants, w)
@@ -80,7 +81,7 @@ func decide(cfg PlanConfig, w *want, nodes int) bool {
 	case w.rate >= cfg.HotRate || (w.prev.Reason == Demand && w.rate >= cfg.HotRate*band):
 		w.reason = Demand
 		w.copies = copies(cfg, w)
-	case cfg.NeighbourRate > 0 && (w.next >= cfg.NeighbourRate || (w.prev.Reason == Neighbour && w.next >= cfg.NeighbourRate*band)):
+	case cfg.NeighbourRate > 0 && !w.passed && (w.next >= cfg.NeighbourRate || (w.prev.Reason == Neighbour && w.next >= cfg.NeighbourRate*band)):
 		w.reason, w.copies = Neighbour, 1
 	default:
 		return false

@@ -298,6 +298,7 @@ func TestPlanConfigValidate(t *testing.T) {
 		func(c *PlanConfig) { c.HintShare = 2 },
 		func(c *PlanConfig) { c.MaxCopies = -1 },
 		func(c *PlanConfig) { c.NeighbourRate = -1 },
+		func(c *PlanConfig) { c.PassedWindow = -time.Second },
 	} {
 		c := DefaultPlanConfig()
 		mod(&c)

@@ -70,6 +70,7 @@ type Group struct {
 	formed         bool                 // bootstrapped, or found a group formed by others
 	failedSince    map[string]time.Time // servers seen failed or missing, since when
 	draining       map[string]time.Time // nodes that handed over, since when
+	passed         *hints.Passed        // where the region's demand went, for the plans
 
 	mu         sync.Mutex    // guards promised and promisedAt
 	promised   []raft.Server // the configuration promised, sorted by ID
@@ -88,7 +89,8 @@ func New(cfg Config, deps Deps) (*Group, error) {
 	}
 	g := &Group{cfg: cfg, deps: deps, log: deps.Logger, now: deps.Now, subs: newSubscribers(),
 		leaderC: make(chan bool, 16), drainC: make(chan drainReq), stop: make(chan struct{}), done: make(chan struct{}),
-		failedSince: map[string]time.Time{}, draining: map[string]time.Time{}}
+		failedSince: map[string]time.Time{}, draining: map[string]time.Time{},
+		passed: hints.NewPassed()}
 	if g.log == nil {
 		g.log = zap.NewNop()
 	}

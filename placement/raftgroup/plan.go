@@ -15,7 +15,9 @@ import (
 // returns the generation current afterwards.
 func (g *Group) plan(force bool) (uint64, error) {
 	prev := g.hfsm.Current()
-	next := hints.Plan(g.cfg.Plan, prev, g.planInput())
+	in := g.planInput()
+	g.passed.Fill(g.cfg.Plan, g.now(), &in)
+	next := hints.Plan(g.cfg.Plan, prev, in)
 	if !force && next.SameHints(prev) {
 		g.metrics.plan("unchanged")
 		return prev.Generation, nil

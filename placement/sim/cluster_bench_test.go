@@ -139,7 +139,7 @@ func BenchmarkClusterPerFunction(b *testing.B) {
 		name    string
 		con     ClusterContender
 		planner HintPlanner
-	}{{"forward", Forwarding, nil}, {"full", Full, nil}, {"full-whole-input", Full, &wholeInputPlanner{prev: map[string]*hints.Set{}}}} {
+	}{{"forward", Forwarding, nil}, {"full", Full, nil}, {"full-whole-input", Full, (&wholeInputPlanner{}).Fresh()}} {
 		b.Run(run.name, func(b *testing.B) {
 			b.ReportAllocs()
 			start := cpuTime()
@@ -218,14 +218,22 @@ func liveHeap(b *testing.B, w *Workload, cfg ClusterConfig) uint64 {
 // wholeInputPlanner is the plain adapter: hints.Plan from every model,
 // rate and loaded copy (fullInput), with the default rules. It hints what
 // HintsPlanner hints (TestHintsPlannerSameAsPlan).
-type wholeInputPlanner struct{ prev map[string]*hints.Set }
-
-func (p *wholeInputPlanner) Fresh() HintPlanner {
-	return &wholeInputPlanner{prev: map[string]*hints.Set{}}
+type wholeInputPlanner struct {
+	prev   map[string]*hints.Set
+	passed map[string]*hints.Passed
 }
 
-func (p *wholeInputPlanner) Plan(_ time.Duration, v *RegionView) []NodeHints {
-	set := hints.Plan(hints.DefaultPlanConfig(), p.prev[v.Region], fullInput(v))
+func (p *wholeInputPlanner) Fresh() HintPlanner {
+	return &wholeInputPlanner{prev: map[string]*hints.Set{}, passed: map[string]*hints.Passed{}}
+}
+
+func (p *wholeInputPlanner) Plan(now time.Duration, v *RegionView) []NodeHints {
+	in := fullInput(v)
+	if p.passed[v.Region] == nil {
+		p.passed[v.Region] = hints.NewPassed()
+	}
+	p.passed[v.Region].Fill(hints.DefaultPlanConfig(), SimTime(now), &in)
+	set := hints.Plan(hints.DefaultPlanConfig(), p.prev[v.Region], in)
 	p.prev[v.Region] = set
 	byName := map[string]int{}
 	for _, n := range v.Nodes {

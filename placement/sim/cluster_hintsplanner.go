@@ -22,8 +22,9 @@ import (
 // keeps a plan's cost to the models in demand rather than all.
 type HintsPlanner struct {
 	cfg hints.PlanConfig
-	// prev is each region's last plan.
-	prev map[string]*hints.Set
+	// prev is each region's last plan; passed where its demand went.
+	prev   map[string]*hints.Set
+	passed map[string]*hints.Passed
 	// keys name the models for the planner ("m<index>"); byKey maps back.
 	keys  []string
 	byKey map[string]int32
@@ -43,7 +44,7 @@ func NewHintsPlanner(cfg hints.PlanConfig) (*HintsPlanner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &HintsPlanner{cfg: cfg, prev: map[string]*hints.Set{}, byKey: map[string]int32{},
+	return &HintsPlanner{cfg: cfg, prev: map[string]*hints.Set{}, passed: map[string]*hints.Passed{}, byKey: map[string]int32{},
 		in:     hints.Input{Models: map[string]hints.Model{}, Neighbours: map[string]float64{}},
 		nodeOf: map[string]int{}, at: map[int]int{}}, nil
 }
@@ -61,12 +62,22 @@ func (p *HintsPlanner) Fresh() HintPlanner {
 func (p *HintsPlanner) Previous(region string) *hints.Set { return p.prev[region] }
 
 // Plan plans v's region from its previous hints and keeps the new ones.
-func (p *HintsPlanner) Plan(_ time.Duration, v *RegionView) []NodeHints {
+func (p *HintsPlanner) Plan(now time.Duration, v *RegionView) []NodeHints {
 	p.input(v)
+	passed := p.passed[v.Region]
+	if passed == nil {
+		passed = hints.NewPassed()
+		p.passed[v.Region] = passed
+	}
+	passed.Fill(p.cfg, SimTime(now), &p.in)
 	set := hints.Plan(p.cfg, p.prev[v.Region], p.in)
 	p.prev[v.Region] = set
 	return p.nodeHints(set, v)
 }
+
+// SimTime is the wall-clock moment the planner's memory (hints.Passed)
+// records for a simulated time.
+func SimTime(now time.Duration) time.Time { return time.Unix(0, 0).Add(now) }
 
 // input fills p.in from v.
 func (p *HintsPlanner) input(v *RegionView) {

@@ -95,10 +95,14 @@ func TestHintsPlannerSameAsPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	var prev *hints.Set
+	passed := hints.NewPassed()
 	for round := range 40 {
 		v := randomRegion(rng)
-		got := p.Plan(0, v)
-		prev = hints.Plan(cfg, prev, fullInput(v))
+		now := time.Duration(round) * 20 * time.Second
+		got := p.Plan(now, v)
+		in := fullInput(v)
+		passed.Fill(cfg, SimTime(now), &in)
+		prev = hints.Plan(cfg, prev, in)
 		if !p.Previous(v.Region).SameHints(prev) {
 			t.Fatalf("round %d: adapter %+v\nplan %+v", round, p.Previous(v.Region).Hints, prev.Hints)
 		}
