@@ -103,7 +103,7 @@ func (c placementCache) Close(ctx context.Context) error      { return c.c.Close
 // Memory reads the cache's status as the node reports it.
 func (c placementCache) Memory() memoryStatus {
 	st := c.c.Status()
-	m := memoryStatus{BudgetBytes: st.CapacityBytes, ChargedBytes: st.UsedBytes, MappedBytes: st.MappedBytes,
+	m := memoryStatus{BudgetBytes: st.CapacityBytes, ChargedBytes: st.UsedBytes, MappedBytes: st.MappedBytes, HeldBytes: st.HeldBytes,
 		Models: make([]modelMemory, 0, len(st.Models))}
 	for _, ms := range st.Models {
 		m.Models = append(m.Models, modelMemory{Model: ms.Name, State: ms.State, ChargedBytes: ms.Bytes, MappedBytes: ms.MappedBytes,

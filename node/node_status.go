@@ -26,10 +26,13 @@ type nodeStatus struct {
 // page cache, which the kernel manages, drops under pressure and reads
 // again on a later touch).
 type memoryStatus struct {
-	BudgetBytes  int64         `json:"budget_bytes"`
-	ChargedBytes int64         `json:"charged_bytes"` // includes loads in progress
-	MappedBytes  int64         `json:"mapped_bytes"`
-	Models       []modelMemory `json:"models"`
+	BudgetBytes  int64 `json:"budget_bytes"`
+	ChargedBytes int64 `json:"charged_bytes"` // includes loads in progress
+	MappedBytes  int64 `json:"mapped_bytes"`
+	// HeldBytes is what the runtime holds outside every charge (the
+	// shared arena's free memory), counted as used when a load is fitted.
+	HeldBytes int64         `json:"held_bytes"`
+	Models    []modelMemory `json:"models"`
 }
 
 // modelMemory is one model version loaded or being loaded.
@@ -82,7 +85,7 @@ func (s adminServer) NodeStatus(context.Context, *adminpb.NodeStatusRequest) (*a
 	resp := &adminpb.NodeStatusResponse{Draining: st.Draining, Provider: st.Provider, GpuBudgetBytes: st.GPUBudgetBytes,
 		GpuSummary: st.GPU.Summary, GpuProbedUnixMs: st.GPU.ProbedAt.UnixMilli()}
 	resp.Memory = &adminpb.MemoryStatus{BudgetBytes: st.Memory.BudgetBytes, ChargedBytes: st.Memory.ChargedBytes,
-		MappedBytes: st.Memory.MappedBytes}
+		MappedBytes: st.Memory.MappedBytes, HeldBytes: st.Memory.HeldBytes}
 	for _, m := range st.Memory.Models {
 		resp.Memory.Models = append(resp.Memory.Models, &adminpb.ModelMemory{Model: m.Model, State: m.State,
 			ChargedBytes: m.ChargedBytes, MappedBytes: m.MappedBytes})

@@ -20,7 +20,8 @@ func TestHeldBytesCountAsUsed(t *testing.T) {
 		l := newFakeLoader(map[string]int64{"a": 60, "b": 20}, 10)
 		var held atomic.Int64
 		held.Store(tc.held)
-		c, err := New(testConfig(100), Deps[*fakeModel]{Loader: l, Policy: newPolicy(t, "lru"), Registerer: prometheus.NewRegistry(),
+		reg := prometheus.NewRegistry()
+		c, err := New(testConfig(100), Deps[*fakeModel]{Loader: l, Policy: newPolicy(t, "lru"), Registerer: reg,
 			HeldBytes: held.Load})
 		if err != nil {
 			t.Fatal(err)
@@ -29,6 +30,9 @@ func TestHeldBytesCountAsUsed(t *testing.T) {
 		use(t, c, "b", 20)
 		if got := c.Resident("a"); got != tc.wantFirst {
 			t.Errorf("held %d: a resident %v after b's load, want %v", tc.held, got, tc.wantFirst)
+		}
+		if got := gathered(t, reg, "edgeserve_cache_held_bytes"); got != float64(tc.held) {
+			t.Errorf("held %d: edgeserve_cache_held_bytes %v", tc.held, got)
 		}
 		st := c.Status()
 		if st.HeldBytes != tc.held || st.UsedBytes+st.HeldBytes > 100 {

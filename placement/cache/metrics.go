@@ -26,6 +26,8 @@ type gaugeValues struct {
 	loaded usage
 	// mapped is the file-backed memory the loaded models map (MappedResident).
 	mapped int64
+	// held is what the runtime holds outside every charge (Deps.HeldBytes).
+	held int64
 }
 
 func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metrics, error) {
@@ -56,6 +58,9 @@ func newMetrics(reg prometheus.Registerer, cfg Config, src gaugeSource) (*metric
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "mapped_bytes",
 			Help: "File-backed memory the loaded models map (weights in the page cache, which the kernel manages), in bytes; not charged against the budget."},
 			func() float64 { return float64(src().mapped) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "held_bytes",
+			Help: "Host memory the runtime holds outside every model's charge (ONNX Runtime's shared arena, free for the next miss), in bytes; counted as used when a load is fitted."},
+			func() float64 { return float64(src().held) }),
 	}
 	for _, pool := range []string{"host", "gpu"} {
 		pick := func(u usage) float64 {
@@ -96,6 +101,7 @@ func (c *Cache[M]) gauges() gaugeValues {
 			g.mapped += mappedBytes(e.model)
 		}
 	}
+	g.held = c.heldLocked()
 	return g
 }
 

@@ -1065,9 +1065,13 @@ type MemoryStatus struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	BudgetBytes int64                  `protobuf:"varint,1,opt,name=budget_bytes,json=budgetBytes,proto3" json:"budget_bytes,omitempty"`
 	// Includes the reservations of loads in progress.
-	ChargedBytes  int64          `protobuf:"varint,2,opt,name=charged_bytes,json=chargedBytes,proto3" json:"charged_bytes,omitempty"`
-	MappedBytes   int64          `protobuf:"varint,3,opt,name=mapped_bytes,json=mappedBytes,proto3" json:"mapped_bytes,omitempty"`
-	Models        []*ModelMemory `protobuf:"bytes,4,rep,name=models,proto3" json:"models,omitempty"`
+	ChargedBytes int64          `protobuf:"varint,2,opt,name=charged_bytes,json=chargedBytes,proto3" json:"charged_bytes,omitempty"`
+	MappedBytes  int64          `protobuf:"varint,3,opt,name=mapped_bytes,json=mappedBytes,proto3" json:"mapped_bytes,omitempty"`
+	Models       []*ModelMemory `protobuf:"bytes,4,rep,name=models,proto3" json:"models,omitempty"`
+	// Host memory the runtime holds outside every model's charge (ONNX
+	// Runtime's shared arena, free for the next miss), counted as used when
+	// a load is fitted.
+	HeldBytes     int64 `protobuf:"varint,5,opt,name=held_bytes,json=heldBytes,proto3" json:"held_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1128,6 +1132,13 @@ func (x *MemoryStatus) GetModels() []*ModelMemory {
 		return x.Models
 	}
 	return nil
+}
+
+func (x *MemoryStatus) GetHeldBytes() int64 {
+	if x != nil {
+		return x.HeldBytes
+	}
+	return 0
 }
 
 // One model version loaded or being loaded.
@@ -2092,12 +2103,14 @@ const file_admin_proto_rawDesc = "" +
 	"gpuSummary\x12+\n" +
 	"\x04gpus\x18\x05 \x03(\v2\x17.edgeserve.admin.v1.GPUR\x04gpus\x12+\n" +
 	"\x12gpu_probed_unix_ms\x18\x06 \x01(\x03R\x0fgpuProbedUnixMs\x128\n" +
-	"\x06memory\x18\a \x01(\v2 .edgeserve.admin.v1.MemoryStatusR\x06memory\"\xb2\x01\n" +
+	"\x06memory\x18\a \x01(\v2 .edgeserve.admin.v1.MemoryStatusR\x06memory\"\xd1\x01\n" +
 	"\fMemoryStatus\x12!\n" +
 	"\fbudget_bytes\x18\x01 \x01(\x03R\vbudgetBytes\x12#\n" +
 	"\rcharged_bytes\x18\x02 \x01(\x03R\fchargedBytes\x12!\n" +
 	"\fmapped_bytes\x18\x03 \x01(\x03R\vmappedBytes\x127\n" +
-	"\x06models\x18\x04 \x03(\v2\x1f.edgeserve.admin.v1.ModelMemoryR\x06models\"\x81\x01\n" +
+	"\x06models\x18\x04 \x03(\v2\x1f.edgeserve.admin.v1.ModelMemoryR\x06models\x12\x1d\n" +
+	"\n" +
+	"held_bytes\x18\x05 \x01(\x03R\theldBytes\"\x81\x01\n" +
 	"\vModelMemory\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12#\n" +
