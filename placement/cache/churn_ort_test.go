@@ -112,8 +112,8 @@ func budgetHeldUnderChurn(t *testing.T, misses bool) {
 	})
 	// With misses, one worker: runs in flight take the arena's free
 	// memory, so with four at once a load could see the held bytes far
-	// below what priming left and fit all four models (no churn, in one
-	// run of eight under load). One at a time, no run is in flight when
+	// below what priming left and fit all four models (no churn: 4 loads,
+	// in one run beside a CI run). One at a time, no run is in flight when
 	// a load is fitted, and the arena never shrinks: the held bytes are
 	// at least what priming left, and the charges have at most the
 	// largest model's room and a quarter.
