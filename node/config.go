@@ -104,6 +104,13 @@ type ServerConfig struct {
 	// GRPCMaxConcurrentStreams bounds the concurrent calls on one gRPC
 	// connection.
 	GRPCMaxConcurrentStreams int `yaml:"grpc_max_concurrent_streams"`
+	// GRPCWindowBytes is the HTTP/2 flow-control window of each gRPC
+	// stream, both ways (requests in; forwards and fetches to peers out);
+	// a connection's is four times it. 0: grpc-go's own, which starts at
+	// 64 KiB and grows from measured bandwidth-delay products, so that a
+	// large request over a fresh or quiet link between regions waits a
+	// round trip for every window it fills (docs/routing.md).
+	GRPCWindowBytes int `yaml:"grpc_window_bytes"`
 }
 
 // StoreConfig bounds the model store under DataDir.
@@ -206,6 +213,7 @@ func DefaultServerConfig() ServerConfig {
 		GRPCKeepaliveTimeout:     20 * time.Second,
 		GRPCKeepaliveMinTime:     10 * time.Second,
 		GRPCMaxConcurrentStreams: 128,
+		GRPCWindowBytes:          4 << 20,
 	}
 }
 
@@ -292,6 +300,8 @@ func (c ServerConfig) validateLimits() error {
 	case c.GRPCHandshakeTimeout <= 0 || c.GRPCMaxConnectionIdle <= 0 || c.GRPCKeepaliveTime <= 0 ||
 		c.GRPCKeepaliveTimeout <= 0 || c.GRPCKeepaliveMinTime <= 0:
 		return errors.New("server: grpc_handshake_timeout, grpc_max_connection_idle and the grpc_keepalive times must be positive")
+	case c.GRPCWindowBytes != 0 && (c.GRPCWindowBytes < minGRPCWindow || c.GRPCWindowBytes > maxGRPCWindow):
+		return fmt.Errorf("server: grpc_window_bytes %d must be 0 (grpc-go's own) or from %d to %d", c.GRPCWindowBytes, minGRPCWindow, maxGRPCWindow)
 	}
 	return nil
 }

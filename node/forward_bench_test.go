@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,4 +113,85 @@ func BenchmarkForwardOverPeerLink(b *testing.B) {
 	b.ReportMetric(float64(mf)/1e6, "forwarded-ms")
 	b.ReportMetric(float64(mf-md-rtt)/1e6, "over-run+rtt-ms")
 	b.ReportMetric(float64(mf-mp)/1e6, "over-proxied-ms")
+}
+
+// BenchmarkFarForwardWindow: a 224x224 image request (squeezenet1.1, a
+// 602 KB tensor) forwarded to the one peer that has the model loaded,
+// 60 ms away (30 ms each way through Toxiproxy), with the node's gRPC
+// windows (ServerConfig.GRPCWindowBytes, both nodes) against grpc-go's
+// own (0: 64 KiB, growing). Each round drops this node's peer
+// connections first, so the first forward ("fresh") opens a new one; a
+// second forward follows on it ("warm"). Reported: the medians of each,
+// per window, and the ratios configured/grpc-go.
+func BenchmarkFarForwardWindow(b *testing.B) {
+	const oneWay = 30 * time.Millisecond
+	type pair struct {
+		name        string
+		here, peer  *testNode
+		fresh, warm []time.Duration
+	}
+	var pairs []*pair
+	for i, w := range []struct {
+		name  string
+		bytes int
+	}{{"grpcgo", 0}, {"node", DefaultServerConfig().GRPCWindowBytes}} {
+		base := fmt.Sprintf("127.0.7.%d", 1+10*i)
+		delay := func(from, to string) time.Duration {
+			if strings.HasPrefix(from, "127.0.7.") && strings.HasPrefix(to, "127.0.7.") && from != to {
+				return oneWay
+			}
+			return 0
+		}
+		peer := clusterNodeWith(b, "far"+w.name, base, func(c *Config, d *Deps) {
+			d.GossipDelay, c.Server.GRPCWindowBytes = delay, w.bytes
+		})
+		var proxy string
+		here := clusterNodeWith(b, "here"+w.name, fmt.Sprintf("127.0.7.%d", 2+10*i), func(c *Config, d *Deps) {
+			d.GossipDelay, c.Server.GRPCWindowBytes = delay, w.bytes
+			d.PeerAddr = func(addr string) string {
+				if addr == peer.GRPCAddr() {
+					return proxy
+				}
+				return addr
+			}
+		}, peer.cluster.g.Addr())
+		proxy = delayedProxy(b, fmt.Sprintf("127.0.7.%d:0", 3+10*i), peer.GRPCAddr(), oneWay, oneWay)
+		push(b, peer.admin, "squeeze", zooModel(b, "squeezenet1.1"))
+		if _, err := peer.admin.LoadModel(adminCtx(b), &adminpb.LoadModelRequest{Name: "squeeze"}); err != nil {
+			b.Fatal(err)
+		}
+		testutil.Eventually(b, "here sees squeeze loaded at the far peer", func() bool {
+			m, ok := here.member("far" + w.name)
+			rtt, known := here.cluster.g.RTT("far" + w.name)
+			return ok && m.Has("squeeze:1") && known && rtt > oneWay
+		})
+		pairs = append(pairs, &pair{name: w.name, here: here, peer: peer})
+	}
+	req := zerosRequest(b, pairs[0].peer.infer, "squeeze")
+	forward := func(p *pair) time.Duration {
+		start := time.Now()
+		resp, err := p.here.infer.ModelInfer(context.Background(), req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r := param(resp, "edgeserve_route"); r != "forward-hit" {
+			b.Fatalf("%s: route %q; want forward-hit", p.name, r)
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	for range b.N {
+		for _, p := range pairs {
+			p.here.peers.close()
+			p.fresh = append(p.fresh, forward(p))
+			p.warm = append(p.warm, forward(p))
+		}
+	}
+	b.StopTimer()
+	for _, p := range pairs {
+		b.ReportMetric(float64(median(p.fresh))/1e6, p.name+"-fresh-ms")
+		b.ReportMetric(float64(median(p.warm))/1e6, p.name+"-warm-ms")
+	}
+	b.ReportMetric(float64(median(pairs[1].fresh))/float64(median(pairs[0].fresh)), "fresh-node/grpcgo")
+	b.ReportMetric(float64(median(pairs[1].warm))/float64(median(pairs[0].warm)), "warm-node/grpcgo")
 }

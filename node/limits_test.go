@@ -358,6 +358,9 @@ func TestLimitsValidate(t *testing.T) {
 		"no grpc handshake bound":        func(c *Config) { c.Server.GRPCHandshakeTimeout = 0 },
 		"no keepalive answer bound":      func(c *Config) { c.Server.GRPCKeepaliveTimeout = 0 },
 		"no keepalive enforcement floor": func(c *Config) { c.Server.GRPCKeepaliveMinTime = 0 },
+		"window under 64 KiB":            func(c *Config) { c.Server.GRPCWindowBytes = 1000 },
+		"window over 256 MiB":            func(c *Config) { c.Server.GRPCWindowBytes = 1 << 30 },
+		"negative window":                func(c *Config) { c.Server.GRPCWindowBytes = -1 },
 	}
 	base := DefaultConfig(t.TempDir())
 	base.Server.AdminToken = testToken
@@ -369,6 +372,13 @@ func TestLimitsValidate(t *testing.T) {
 		mod(&cfg)
 		if err := cfg.validate(); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+	for _, w := range []int{0, 64 << 10, 256 << 20} {
+		cfg := base
+		cfg.Server.GRPCWindowBytes = w
+		if err := cfg.validate(); err != nil {
+			t.Errorf("window %d: %v", w, err)
 		}
 	}
 }

@@ -35,6 +35,9 @@ type peers struct {
 	creds   credentials.TransportCredentials
 	rewrite func(string) string // Deps.PeerAddr
 	flight  singleflight.Group  // one fetch per digest at a time
+	// window and connWindow are the HTTP/2 windows of the connections
+	// (ServerConfig.GRPCWindowBytes; 0: grpc-go's own).
+	window, connWindow int32
 
 	mu    sync.Mutex
 	conns map[string]*grpc.ClientConn // guarded by mu; by address
@@ -45,6 +48,7 @@ type peers struct {
 // (the cluster's CA under mutual TLS) verify the peer.
 func newPeers(c ServerConfig, peerCAFile string) (*peers, error) {
 	p := &peers{creds: insecure.NewCredentials(), conns: map[string]*grpc.ClientConn{}}
+	p.window, p.connWindow = c.grpcWindows()
 	srv, err := c.serverTLS()
 	if err != nil || srv == nil {
 		return p, err
@@ -69,7 +73,11 @@ func (p *peers) conn(addr string) (*grpc.ClientConn, error) {
 	if p.rewrite != nil {
 		target = p.rewrite(addr)
 	}
-	c, err := grpc.NewClient(target, grpc.WithTransportCredentials(p.creds))
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(p.creds)}
+	if p.window > 0 {
+		opts = append(opts, grpc.WithInitialWindowSize(p.window), grpc.WithInitialConnWindowSize(p.connWindow))
+	}
+	c, err := grpc.NewClient(target, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("node: dial peer %s: %w", addr, err)
 	}

@@ -90,6 +90,20 @@ func (n *Node) HealthAddr() string {
 	return n.healthLis.Addr().String()
 }
 
+// The bounds of ServerConfig.GRPCWindowBytes: HTTP/2's initial window
+// (grpc-go refuses a smaller one), and a quarter of the largest window
+// HTTP/2 allows, since a connection's is four times a stream's.
+const (
+	minGRPCWindow = 64 << 10
+	maxGRPCWindow = 256 << 20
+)
+
+// grpcWindows are the stream and connection windows of c (0, 0: grpc-go's
+// own, growing from 64 KiB).
+func (c ServerConfig) grpcWindows() (stream, conn int32) {
+	return int32(c.GRPCWindowBytes), int32(4 * c.GRPCWindowBytes)
+}
+
 // grpcOptions bound each connection (handshake time, idle time, silent
 // peers, ping floods, concurrent streams) and each request (size, calls
 // in flight), and add TLS and the admin token check.
@@ -104,6 +118,9 @@ func (n *Node) grpcOptions(tlsCfg *tls.Config, lim inflight) []grpc.ServerOption
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: c.GRPCKeepaliveMinTime, PermitWithoutStream: true}),
 		grpc.ChainUnaryInterceptor(lim.unary, n.unaryAuth),
 		grpc.ChainStreamInterceptor(lim.stream, n.streamAuth),
+	}
+	if stream, conn := c.grpcWindows(); stream > 0 {
+		opts = append(opts, grpc.InitialWindowSize(stream), grpc.InitialConnWindowSize(conn))
 	}
 	if tlsCfg != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
