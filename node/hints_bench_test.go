@@ -309,7 +309,9 @@ const hbRateHalfLife = 10 * time.Second
 // far RTTs measured, and, with hints, each region has a leader.
 func (c *hbCluster) ready(b *testing.B, withHints bool) {
 	b.Helper()
-	testutil.Eventually(b, "every node sees the others, RTTs measured", func() bool {
+	// The far RTTs come from network coordinates, which took over 20 s
+	// to converge in two starts of about ten.
+	testutil.EventuallyWithin(b, time.Minute, "every node sees the others, RTTs measured", func() bool {
 		for _, n := range c.nodes {
 			for _, p := range c.nodes {
 				if n == p {

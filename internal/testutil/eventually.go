@@ -22,6 +22,15 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// EventuallyWithin is Eventually with its own bound, for a wait known to
+// take longer (coordinates converging over delayed links in a benchmark).
+func EventuallyWithin(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if !poll(timeout, cond) {
+		t.Fatalf("timed out after %v waiting for %s", timeout, what)
+	}
+}
+
 // poll reports whether cond held before timeout passed.
 func poll(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
