@@ -116,6 +116,10 @@ func hbModelName(m int) string { return fmt.Sprintf("m%02d", m) }
 // (a hint's preload, a pin).
 type hbLoader struct {
 	*ort.Loader
+	// extra is waited after each load (EDGESERVE_HINTS_LOAD_DELAY): a
+	// load that costs what the poster's GPU loads do (hundreds of ms),
+	// which squeezenet's few milliseconds here do not.
+	extra             time.Duration
 	mu                sync.Mutex // guards the tallies and log
 	byRequest, others hbTally
 	log               []hbLoad // every load, for -v
@@ -139,6 +143,14 @@ func (l *hbLoader) Load(ctx context.Context, src runtime.Source) (runtime.Model,
 	m, err := l.Loader.Load(ctx, src)
 	if err != nil {
 		return nil, err
+	}
+	if l.extra > 0 {
+		select {
+		case <-time.After(l.extra):
+		case <-ctx.Done():
+			m.Close()
+			return nil, ctx.Err()
+		}
 	}
 	d := time.Since(start)
 	l.mu.Lock()
@@ -231,7 +243,7 @@ func startHBCluster(b *testing.B, subnet int, withHints bool, model string) *hbC
 	}
 	c := &hbCluster{logf: b.Logf}
 	for i, ip := range ips {
-		l := &hbLoader{Loader: realLoader(b).(*ort.Loader)}
+		l := &hbLoader{Loader: realLoader(b).(*ort.Loader), extra: hbEnvDuration(hbLoadDelayEnv, 0)}
 		mod := func(cfg *Config, d *Deps) {
 			cfg.Cluster.Region = hbRegions[regionOf[ip]]
 			cfg.Cache.MemoryBudgetBytes = hbBudget
@@ -290,16 +302,30 @@ func hbRaftTune(rc *raftgroup.Config) {
 	rc.LeaderLeaseTimeout, rc.CommitTimeout = 200*time.Millisecond, 10*time.Millisecond
 	rc.ApplyTimeout, rc.RPCTimeout = 2*time.Second, time.Second
 	rc.Plan.HotRate, rc.Plan.NeighbourRate = 0.5, 0.5
-	if v := os.Getenv(hbPassedWindowEnv); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			panic(fmt.Sprintf("%s=%q: want a duration, 0 or more", hbPassedWindowEnv, v))
-		}
-		rc.Plan.PassedWindow = d
-	}
+	rc.Plan.PassedWindow = hbEnvDuration(hbPassedWindowEnv, rc.Plan.PassedWindow)
 }
 
-const hbPassedWindowEnv = "EDGESERVE_HINTS_PASSED_WINDOW"
+// The replay's knobs, to measure what the defaults leave out: the
+// planner's PassedWindow (0 turns its rule off), and a wait added to
+// every load.
+const (
+	hbPassedWindowEnv = "EDGESERVE_HINTS_PASSED_WINDOW"
+	hbLoadDelayEnv    = "EDGESERVE_HINTS_LOAD_DELAY"
+)
+
+// hbEnvDuration is the duration in the environment variable name, or def
+// when it is not set.
+func hbEnvDuration(name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		panic(fmt.Sprintf("%s=%q: want a duration, 0 or more", name, v))
+	}
+	return d
+}
 
 // hbRateHalfLife smooths the gossiped rates the hints are planned from,
 // in both clusters (only the hints cluster plans).

@@ -347,8 +347,8 @@ func TestMetricsFollowConventions(t *testing.T) {
 			t.Errorf("metric %s lacks the edgeserve_cache_ prefix", mf.GetName())
 		}
 	}
-	if len(mfs) != 10 { // acquire_errors_total has no series yet
-		t.Errorf("%d metric families, want 10", len(mfs))
+	if len(mfs) != 11 { // acquire_errors_total has no series yet
+		t.Errorf("%d metric families, want 11", len(mfs))
 	}
 	if _, err := New(testConfig(1000), Deps[*fakeModel]{Loader: newFakeLoader(nil, 10), Policy: newPolicy(t, "lru"), Registerer: reg}); err == nil {
 		t.Fatal("a second cache registered the same metrics without error")
