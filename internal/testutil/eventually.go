@@ -17,9 +17,7 @@ const eventuallyPoll = 5 * time.Millisecond
 // for when EventuallyTimeout passes first.
 func Eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	if !poll(EventuallyTimeout, cond) {
-		t.Fatalf("timed out after %v waiting for %s", EventuallyTimeout, what)
-	}
+	EventuallyWithin(t, EventuallyTimeout, what, cond)
 }
 
 // EventuallyWithin is Eventually with its own bound, for a wait known to
