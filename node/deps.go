@@ -79,9 +79,9 @@ type modelCache interface {
 	Unload(key string) bool
 	// Preload loads the model if needed, counting no request, and leaves
 	// it evictable (a placement hint's copy). To make room it evicts only
-	// models not hinted and unused for evictIdleFor, and is declined
-	// (cache.ErrDeclined) when they cannot make it.
-	Preload(ctx context.Context, key string, sizeHintBytes int64, evictIdleFor time.Duration) error
+	// what rule lets go, and is declined (cache.ErrDeclined) when that
+	// cannot make it.
+	Preload(ctx context.Context, key string, sizeHintBytes int64, rule preloadRule) error
 	// SetHint weighs the model by a placement hint (0: none): a hinted
 	// model is evicted last.
 	SetHint(key string, weight float64) bool

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -303,14 +304,23 @@ func hbRaftTune(rc *raftgroup.Config) {
 	rc.ApplyTimeout, rc.RPCTimeout = 2*time.Second, time.Second
 	rc.Plan.HotRate, rc.Plan.NeighbourRate = 0.5, 0.5
 	rc.Plan.PassedWindow = hbEnvDuration(hbPassedWindowEnv, rc.Plan.PassedWindow)
+	if v := os.Getenv(hbHintShareEnv); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f <= 1) {
+			panic(fmt.Sprintf("%s=%q: want a share of the budget in (0, 1]", hbHintShareEnv, v))
+		}
+		rc.Plan.HintShare = f
+	}
 }
 
 // The replay's knobs, to measure what the defaults leave out: the
-// planner's PassedWindow (0 turns its rule off), and a wait added to
-// every load.
+// planner's PassedWindow (0 turns its rule off), a wait added to every
+// load, and the planner's HintShare (the share of each budget hinted
+// copies may hold).
 const (
 	hbPassedWindowEnv = "EDGESERVE_HINTS_PASSED_WINDOW"
 	hbLoadDelayEnv    = "EDGESERVE_HINTS_LOAD_DELAY"
+	hbHintShareEnv    = "EDGESERVE_HINTS_SHARE"
 )
 
 // hbEnvDuration is the duration in the environment variable name, or def

@@ -71,6 +71,28 @@ func preloadIdleFor(ratePerCopy float64, limit time.Duration) time.Duration {
 	return min(max(d, minPreloadIdle), limit)
 }
 
+// preloadRule is what a hinted preload may evict: a model not hinted and
+// unused for idleFor, or, when no other node holds it loaded
+// (heldElsewhere false), for soleIdleFor. A preload that evicts a copy held
+// elsewhere turns that model's next request here into a forward; one that
+// evicts the cluster's last copy turns it into a load, so the last copy
+// goes only under a request load's own rule (route.DefaultHotWindow).
+type preloadRule struct {
+	idleFor, soleIdleFor time.Duration
+	heldElsewhere        func(model string) bool
+}
+
+// preloadRuleFor is the rule for a hinted copy that expects ratePerCopy
+// requests/s.
+func (n *Node) preloadRuleFor(ratePerCopy float64) preloadRule {
+	r := preloadRule{idleFor: preloadIdleFor(ratePerCopy, n.preloadIdle), soleIdleFor: n.preloadIdle}
+	if n.cluster != nil {
+		g := n.cluster.g
+		r.heldElsewhere = func(model string) bool { return len(g.Holders(model)) > 0 }
+	}
+	return r
+}
+
 // handoverTimeout bounds the hand-over at shutdown.
 const handoverTimeout = 10 * time.Second
 
@@ -234,7 +256,7 @@ func (n *Node) followHints(ctx context.Context) {
 	defer cancel()
 	t := time.NewTicker(hintRetry)
 	defer t.Stop()
-	mine := map[string]time.Duration{} // hinted here: the preload's idle rule
+	mine := map[string]preloadRule{} // hinted here: what its preload may evict
 	for {
 		select {
 		case <-ctx.Done():
@@ -243,9 +265,9 @@ func (n *Node) followHints(ctx context.Context) {
 			if !ok {
 				return
 			}
-			next := map[string]time.Duration{}
+			next := map[string]preloadRule{}
 			for _, m := range set.ForNode(n.cfg.Cluster.Name) {
-				next[m] = preloadIdleFor(set.RatePerCopy(m), n.preloadIdle)
+				next[m] = n.preloadRuleFor(set.RatePerCopy(m))
 				if _, had := mine[m]; !had {
 					n.cache.SetHint(m, hintWeight)
 				}
@@ -264,12 +286,12 @@ func (n *Node) followHints(ctx context.Context) {
 }
 
 // preloadHinted loads the hinted models that are not loaded here, one at
-// a time, into free memory or in the place of models neither hinted nor
-// used for the model's idle rule (preloadIdleFor; a request's load may
-// evict any idle model; a preload takes only cold ones, so that a hint
-// never costs the models in use their place).
-func (n *Node) preloadHinted(ctx context.Context, mine map[string]time.Duration) {
-	for m, idle := range mine {
+// a time, into free memory or in the place of models the model's
+// preloadRule lets go (a request's load may evict any idle model; a
+// preload takes only cold ones, so that a hint never costs the models in
+// use their place, nor the cluster a recently used model's last copy).
+func (n *Node) preloadHinted(ctx context.Context, mine map[string]preloadRule) {
+	for m, rule := range mine {
 		if ctx.Err() != nil || n.draining.Load() {
 			return
 		}
@@ -285,7 +307,7 @@ func (n *Node) preloadHinted(ctx context.Context, mine map[string]time.Duration)
 			continue // deleted: the next plan drops its hint
 		}
 		lctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
-		err = n.cache.Preload(lctx, m, n.sizeHint(rec), idle)
+		err = n.cache.Preload(lctx, m, n.sizeHint(rec), rule)
 		cancel()
 		switch {
 		case errors.Is(err, cache.ErrDeclined):

@@ -251,6 +251,33 @@ func TestHintedPreloadTakesAColdModelsPlace(t *testing.T) {
 	}
 }
 
+// TestPreloadRuleKnowsTheClusterLastCopies: a hinted preload's rule asks
+// gossip whether another node holds a model, and keeps the cluster's last
+// copy for the longer idle time (the preload limit, a request load's own
+// rule).
+func TestPreloadRuleKnowsTheClusterLastCopies(t *testing.T) {
+	a := clusterNode(t, "a", "127.0.3.81")
+	b := clusterNodeWith(t, "b", "127.0.3.82", func(_ *Config, d *Deps) { d.PreloadIdle = time.Minute }, a.cluster.g.Addr())
+	push(t, a.admin, "mlp", zooModel(t, "tiny_mlp"))
+	if _, err := a.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil {
+		t.Fatal(err)
+	}
+	rule := b.preloadRuleFor(1)
+	if rule.idleFor != preloadIdleFor(1, time.Minute) || rule.soleIdleFor != time.Minute || rule.heldElsewhere == nil {
+		t.Fatalf("rule %+v: want the copy's idle rule, the limit for last copies, and a view of the cluster", rule)
+	}
+	testutil.Eventually(t, "b learns by gossip that a holds mlp", func() bool { return rule.heldElsewhere("mlp:1") })
+	if rule.heldElsewhere("other:1") {
+		t.Fatal("a model no node holds counts as held elsewhere")
+	}
+	if r := a.preloadRuleFor(1); r.heldElsewhere("mlp:1") {
+		t.Fatal("a counts its own copy as held elsewhere")
+	}
+	if r := (&Node{preloadIdle: time.Minute}).preloadRuleFor(1); r.heldElsewhere != nil {
+		t.Fatal("a node without a cluster claims a view of one")
+	}
+}
+
 // TestPreloadIdleFor: a hinted copy expecting more requests may take the
 // place of a model idle for less time (preloadGaps of its gaps), within
 // [minPreloadIdle, the limit]; an unknown rate keeps the limit.

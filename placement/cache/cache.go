@@ -55,6 +55,52 @@ type AcquireOptions struct {
 	// copy takes the place of a cold model and never of one in use. A
 	// request joining such a load lifts the rule.
 	EvictIdleFor time.Duration
+	// EvictSoleIdleFor, when longer than EvictIdleFor, is the idle rule
+	// instead for a model that HeldElsewhere says no other node holds
+	// loaded: evicting the cluster's last copy turns the model's next
+	// request into a load rather than a forward, so a preload takes its
+	// place only after a longer idle time.
+	EvictSoleIdleFor time.Duration
+	// HeldElsewhere reports whether another node holds a loaded copy of a
+	// model; nil counts every model as held elsewhere. It is called with
+	// the cache's lock held and must not call into the cache.
+	HeldElsewhere func(name string) bool
+}
+
+// evictRule is a load's narrower eviction rule (AcquireOptions.EvictIdleFor
+// and the fields after it); the zero rule narrows nothing.
+type evictRule struct {
+	idleFor, soleIdleFor time.Duration
+	heldElsewhere        func(string) bool
+}
+
+func (o AcquireOptions) evictRule() evictRule {
+	if o.EvictIdleFor <= 0 {
+		return evictRule{}
+	}
+	return evictRule{idleFor: o.EvictIdleFor, soleIdleFor: o.EvictSoleIdleFor, heldElsewhere: o.HeldElsewhere}
+}
+
+// narrows says whether the rule restricts eviction at all.
+func (r evictRule) narrows() bool { return r.idleFor > 0 }
+
+// allows says whether the rule lets model name go at now: any model when it does
+// not narrow; otherwise one not hinted and unused for the rule's idle
+// time, the longer one for the cluster's last copy.
+func (r evictRule) allows(info *modelInfo, name string, now time.Time) bool {
+	if !r.narrows() {
+		return true
+	}
+	if info.hinted {
+		return false
+	}
+	switch {
+	case info.lastUse.After(now.Add(-r.idleFor)):
+		return false
+	case r.soleIdleFor <= r.idleFor || r.heldElsewhere == nil || !info.lastUse.After(now.Add(-r.soleIdleFor)):
+		return true
+	}
+	return r.heldElsewhere(name) // asked only where the answer decides
 }
 
 // New builds a cache. It validates cfg and registers the metrics.
@@ -153,9 +199,9 @@ func (c *Cache[M]) missLocked(name string, opts AcquireOptions, request bool) (*
 			return nil, err
 		}
 		e = c.startLoadLocked(name, info, est, request)
-		e.evictIdle = opts.EvictIdleFor // the load takes c.mu before it evicts
+		e.evict = opts.evictRule() // the load takes c.mu before it evicts
 	} else if opts.EvictIdleFor <= 0 {
-		e.evictIdle = 0
+		e.evict = evictRule{}
 	}
 	e.waiters++
 	info.lastUse = c.deps.Clock.Now()

@@ -40,9 +40,9 @@ type entry[M Resident] struct {
 	// cached is the share of the model's weights in the page cache when
 	// its load started, -1 when unknown (Deps.PageCached).
 	cached float64
-	// evictIdle, when positive, is the load's narrower eviction rule
-	// (AcquireOptions.EvictIdleFor). Guarded by Cache.mu.
-	evictIdle time.Duration
+	// evict is the load's narrower eviction rule (AcquireOptions
+	// .EvictIdleFor); the zero rule narrows nothing. Guarded by Cache.mu.
+	evict evictRule
 
 	ctx    context.Context // the load's own context
 	cancel context.CancelCauseFunc

@@ -65,8 +65,9 @@ func (c *Cache[M]) SetPeerCopy(name string, rtt time.Duration) bool {
 }
 
 // coldRoomFor says whether name is resident or loading, or its estimate
-// fits in free memory plus that of the idle models not hinted and unused
-// for opts.EvictIdleFor: a preload that cannot make room is declined here,
+// fits in free memory plus that of the idle models opts' eviction rule
+// lets go (not hinted, unused for opts.EvictIdleFor, or EvictSoleIdleFor
+// for the cluster's last copy): a preload that cannot make room is declined here,
 // before it takes a load slot (the load decides again, as it makes the
 // room).
 func (c *Cache[M]) coldRoomFor(name string, opts AcquireOptions) bool {
@@ -80,10 +81,10 @@ func (c *Cache[M]) coldRoomFor(name string, opts AcquireOptions) bool {
 		return true // acquire says why
 	}
 	over := c.used.plus(c.estimate(info, opts)).excess(c.limitLocked())
-	cold := c.deps.Clock.Now().Add(-opts.EvictIdleFor)
+	rule, at := opts.evictRule(), c.deps.Clock.Now()
 	var freed usage
 	for _, e := range c.entries {
-		if e.evictable() && !e.info.hinted && !e.info.lastUse.After(cold) {
+		if e.evictable() && rule.allows(e.info, e.name, at) {
 			freed = freed.plus(e.charged)
 		}
 	}

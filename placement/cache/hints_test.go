@@ -103,6 +103,47 @@ func TestPreloadEvictsOnlyColdUnhintedModels(t *testing.T) {
 	}
 }
 
+// TestPreloadKeepsTheClusterLastCopy: with EvictSoleIdleFor, a preload
+// takes the place of a cold model another node holds, and of a model no
+// other node holds only once that one has been idle for the longer time.
+func TestPreloadKeepsTheClusterLastCopy(t *testing.T) {
+	clock := newFakeClock()
+	c := newTestCache(t, testConfig(30), newFakeLoader(nil, 10), clock)
+	use(t, c, "sole", 10)
+	use(t, c, "shared", 10)
+	clock.Advance(20 * time.Second)
+	use(t, c, "warm", 10)
+	held := map[string]bool{"shared": true}
+	opts := AcquireOptions{SizeHintBytes: 10, EvictIdleFor: 10 * time.Second, EvictSoleIdleFor: 60 * time.Second,
+		HeldElsewhere: func(name string) bool { return held[name] }}
+
+	if err := c.Preload(context.Background(), "p1", opts); err != nil {
+		t.Fatalf("preload with a cold model held elsewhere to evict: %v", err)
+	}
+	if got := residents(c); !slices.Equal(got, []string{"p1", "sole", "warm"}) {
+		t.Fatalf("residents %v: want the copy held elsewhere, and only it, evicted", got)
+	}
+	err := c.Preload(context.Background(), "p2", opts)
+	if !errors.Is(err, ErrDeclined) {
+		t.Fatalf("preload with only the last copy idle 20 s of 60 s: %v, want ErrDeclined", err)
+	}
+	if got := residents(c); !slices.Equal(got, []string{"p1", "sole", "warm"}) {
+		t.Fatalf("residents %v after a declined preload: want nothing evicted", got)
+	}
+	clock.Advance(40 * time.Second) // sole now idle 60 s; warm and p1 40 s
+	if err := c.Preload(context.Background(), "p2", opts); err != nil {
+		t.Fatalf("preload once the last copy is idle for the longer time: %v", err)
+	}
+	if c.Resident("sole") || !c.Resident("p2") {
+		t.Fatalf("residents %v: want the last copy evicted for p2", residents(c))
+	}
+	// Without HeldElsewhere every model counts as held elsewhere.
+	opts.HeldElsewhere = nil
+	if err := c.Preload(context.Background(), "p3", opts); err != nil {
+		t.Fatalf("preload without a view of the cluster: %v", err)
+	}
+}
+
 // TestRequestJoiningAPreloadLiftsItsRule: a preload's narrow eviction
 // rule binds only while nobody waits for the model. A model that
 // measures more than its preload reserved is declined when only a warm

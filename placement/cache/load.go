@@ -135,7 +135,7 @@ func (c *Cache[M]) settle(e *entry[M], reading usage) (usage, error) {
 			c.mu.Unlock()
 			return measured, nil
 		}
-		victims, err := c.victimsLocked(over, e.evictIdle)
+		victims, err := c.victimsLocked(over, e.evict)
 		c.mu.Unlock()
 		if err != nil {
 			if !errors.Is(err, ErrDeclined) && c.cfg.RoomWait > 0 {

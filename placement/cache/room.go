@@ -26,7 +26,7 @@ func (c *Cache[M]) reserve(e *entry[M], est usage) error {
 			c.mu.Unlock()
 			return nil
 		}
-		victims, err := c.victimsLocked(over, e.evictIdle)
+		victims, err := c.victimsLocked(over, e.evict)
 		if err == nil {
 			c.mu.Unlock()
 			c.closeAll(victims, "evict")
@@ -99,12 +99,12 @@ func (c *Cache[M]) signalRoomLocked() {
 // a shortfall is declined. The policy sizes
 // models in one dimension (see policyEntry); the other dimension's shortfall
 // is covered by taking the policy's next victims one at a time.
-func (c *Cache[M]) victimsLocked(need usage, idleFor time.Duration) ([]*entry[M], error) {
+func (c *Cache[M]) victimsLocked(need usage, rule evictRule) ([]*entry[M], error) {
 	byKey := make(map[policy.Key]*entry[M])
 	var idle, unhinted usage
-	cold := c.deps.Clock.Now().Add(-idleFor)
+	at := c.deps.Clock.Now()
 	for _, e := range c.entries {
-		if idleFor > 0 && (e.info.hinted || e.info.lastUse.After(cold)) {
+		if !rule.allows(e.info, e.name, at) {
 			continue
 		}
 		if e.evictable() {
@@ -116,8 +116,8 @@ func (c *Cache[M]) victimsLocked(need usage, idleFor time.Duration) ([]*entry[M]
 		}
 	}
 	if !idle.covers(need) {
-		if idleFor > 0 {
-			return nil, fmt.Errorf("%w: %w: models unused for %v cannot make the room", ErrNoCapacity, ErrDeclined, idleFor)
+		if rule.narrows() {
+			return nil, fmt.Errorf("%w: %w: models unused for %v cannot make the room", ErrNoCapacity, ErrDeclined, rule.idleFor)
 		}
 		return nil, ErrNoCapacity
 	}
