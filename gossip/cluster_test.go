@@ -81,6 +81,41 @@ func TestLargeLoadedSetSpreadsByDeltasAndPushPull(t *testing.T) {
 	testutil.Eventually(t, "a one-model change on top of 300 reaches every node", func() bool { return seesLoaded(c, "n01", next) })
 }
 
+func TestLoadingSetSpreadsAndClears(t *testing.T) {
+	c := gossiptest.Start(t, gossiptest.Options{Nodes: 3})
+	var many []string // a loaded set large enough that changes go as deltas
+	for i := range 200 {
+		many = append(many, "model-with-a-longish-name-"+time.Duration(i).String()+":1")
+	}
+	slices.Sort(many)
+	sees := func(model string, loading bool) func() bool {
+		return func() bool {
+			for _, g := range c.Running() {
+				if m, ok := member(g, "n01"); g.Name() != "n01" && (!ok || m.IsLoading(model) != loading) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	c.Node(1).SetLocal(gossip.Local{Loaded: many})
+	testutil.Eventually(t, "the loaded set spreads", func() bool { return seesLoaded(c, "n01", many) })
+	c.Node(1).SetLocal(gossip.Local{Loaded: many, Loading: []string{"resnet50:1", "bert:2"}})
+	testutil.Eventually(t, "every node sees n01 loading resnet50:1", sees("resnet50:1", true))
+	testutil.Eventually(t, "every node sees n01 loading bert:2", sees("bert:2", true))
+	if m, _ := member(c.Node(0), "n01"); m.IsLoading("other:1") || m.Has("resnet50:1") {
+		t.Fatalf("n00 sees n01 as %v loading, %d loaded: other:1 is not loading, resnet50:1 not loaded", m.State.Loading, len(m.State.Loaded))
+	}
+	done := append(slices.Clone(many), "resnet50:1")
+	slices.Sort(done)
+	c.Node(1).SetLocal(gossip.Local{Loaded: done, Loading: []string{"bert:2"}})
+	testutil.Eventually(t, "resnet50:1 is seen loaded, not loading", func() bool {
+		return seesLoaded(c, "n01", done) && sees("resnet50:1", false)() && sees("bert:2", true)()
+	})
+	c.Node(1).SetLocal(gossip.Local{Loaded: done})
+	testutil.Eventually(t, "a failed load clears", sees("bert:2", false))
+}
+
 func TestFailedNodeIsDroppedAndRejoinsFresh(t *testing.T) {
 	c := gossiptest.Start(t, gossiptest.Options{Nodes: 4})
 	c.Node(2).SetLocal(gossip.Local{Loaded: []string{"vgg16:1"}})

@@ -67,8 +67,9 @@ type Gossip struct {
 
 // Local is this node's own state, as the node reports it.
 type Local struct {
-	// Loaded are the model versions ("name:version") loaded here.
-	Loaded []string
+	// Loaded are the model versions ("name:version") loaded here, and
+	// Loading those whose load is in progress.
+	Loaded, Loading []string
 	// Stored are the model versions whose bytes this node stores, which
 	// peers may fetch from it.
 	Stored                                 []string
@@ -304,17 +305,21 @@ func (g *Gossip) Shutdown() error {
 	return err
 }
 
-// SetLocal records this node's state. A change of the loaded set is
-// gossiped at once; other changes within StateInterval.
+// SetLocal records this node's state. A change of the loaded, loading or
+// stored set is gossiped at once; other changes within StateInterval.
 func (g *Gossip) SetLocal(l Local) {
 	l.Loaded = slices.Clone(l.Loaded)
 	slices.Sort(l.Loaded)
 	l.Loaded = slices.Compact(l.Loaded)
+	l.Loading = slices.Clone(l.Loading)
+	slices.Sort(l.Loading)
+	l.Loading = slices.Compact(l.Loading)
 	l.Stored = slices.Clone(l.Stored)
 	slices.Sort(l.Stored)
 	l.Stored = slices.Compact(l.Stored)
 	g.mu.Lock()
-	loadedChanged := !slices.Equal(l.Loaded, g.local.Loaded) || !slices.Equal(l.Stored, g.local.Stored)
+	loadedChanged := !slices.Equal(l.Loaded, g.local.Loaded) || !slices.Equal(l.Stored, g.local.Stored) ||
+		!slices.Equal(l.Loading, g.local.Loading)
 	figuresChanged := !sameFigures(l, g.local)
 	g.local = l
 	if figuresChanged {

@@ -177,6 +177,10 @@ func (g *Gossip) state(name string) *State {
 	if st.Loaded == nil {
 		st.Loaded = []string{}
 	}
+	if st.Loading = s.Loading; st.Loading == nil {
+		st.Loading = []string{}
+	}
+	slices.Sort(st.Loading)
 	if st.Stored = s.Stored; st.Stored == nil {
 		st.Stored = []string{}
 	}

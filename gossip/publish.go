@@ -39,10 +39,11 @@ func (g *Gossip) publish() {
 	g.queueBroadcast(&broadcast{msg: msg, node: d.Node})
 }
 
-// stateLocked is this node's state without its loaded and stored sets.
+// stateLocked is this node's state without its loaded and stored sets
+// (with its loading set, which is always whole).
 func (g *Gossip) stateLocked() *gossippb.NodeState {
 	l := g.local
-	s := &gossippb.NodeState{Node: g.cfg.Name, Epoch: g.epoch, Seq: g.seq,
+	s := &gossippb.NodeState{Node: g.cfg.Name, Epoch: g.epoch, Seq: g.seq, Loading: l.Loading,
 		MemoryBudgetBytes: l.MemoryBudgetBytes, MemoryHeadroomBytes: l.MemoryHeadroomBytes,
 		LoadsInProgress: uint32(max(l.LoadsInProgress, 0)), QueueDepth: uint32(max(l.QueueDepth, 0)),
 		Coordinate: toWire(g.coords.self()), Leaving: g.leaving}

@@ -159,3 +159,25 @@ func TestStatesDeltaChangesStoredSet(t *testing.T) {
 		t.Fatalf("stored %v loaded %v unstored %v", st.Stored, st.Loaded, st.Unstored)
 	}
 }
+
+func TestStatesDeltaCarriesTheWholeLoadingSet(t *testing.T) {
+	s := newStates()
+	base := full(1, 1, "a")
+	base.Loading = []string{"b", "c"}
+	s.apply(base, time.Now())
+	d := delta(1, 1, 2, []string{"b"}, nil)
+	d.Loading = []string{"x"} // b finished; x began: the set is whole, not a change
+	if r := s.apply(d, time.Now()); r != applied {
+		t.Fatalf("delta: %v", r)
+	}
+	st, _, _ := s.get("n")
+	if !slices.Equal(st.Loading, []string{"x"}) || !slices.Equal(st.Loaded, []string{"a", "b"}) {
+		t.Fatalf("loading %v loaded %v: want loading [x], loaded [a b]", st.Loading, st.Loaded)
+	}
+	if r := s.apply(delta(1, 2, 3, nil, nil), time.Now()); r != applied {
+		t.Fatalf("delta: %v", r)
+	}
+	if st, _, _ := s.get("n"); len(st.Loading) != 0 {
+		t.Fatalf("loading %v after a delta with none: want empty", st.Loading)
+	}
+}

@@ -45,6 +45,9 @@ type State struct {
 	// older than Seq until the next full state arrives.
 	Loaded       []string `json:"loaded"`
 	LoadedBehind bool     `json:"loaded_behind,omitempty"`
+	// Loading are the model versions whose load is in progress there,
+	// sorted (always whole, never behind).
+	Loading []string `json:"loading"`
 	// Stored are the model versions whose bytes the member stores, sorted
 	// (behind with Loaded).
 	Stored              []string `json:"stored"`
@@ -96,6 +99,15 @@ func (m Member) Has(model string) bool {
 		}
 	}
 	return false
+}
+
+// IsLoading reports whether the member is loading model ("name:version").
+func (m Member) IsLoading(model string) bool {
+	if m.State == nil {
+		return false
+	}
+	_, ok := slices.BinarySearch(m.State.Loading, model)
+	return ok
 }
 
 // Stores reports whether the member stores the bytes of model

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +23,44 @@ type cluster struct {
 	// read from the store (the publish loop's own).
 	stored   []string
 	storedAt time.Time
+	// kick asks the publish loop to gossip the node's state now (a request
+	// load began or ended), so that a peer that misses the same model
+	// forwards to this load rather than starting its own.
+	kick chan struct{}
+	mu   sync.Mutex // guards loads
+	// loads counts the request loads in progress here by model, from the
+	// route's decision on, before the cache lists the load.
+	loads map[string]int
+}
+
+// requestLoad marks a request's load of key as begun, gossiping it at
+// once; the returned func marks it ended. On a node without a cluster it
+// does nothing.
+func (n *Node) requestLoad(key string) (done func()) {
+	c := n.cluster
+	if c == nil {
+		return func() {}
+	}
+	c.mu.Lock()
+	c.loads[key]++
+	c.mu.Unlock()
+	c.poke()
+	return func() {
+		c.mu.Lock()
+		if c.loads[key]--; c.loads[key] <= 0 {
+			delete(c.loads, key)
+		}
+		c.mu.Unlock()
+		c.poke()
+	}
+}
+
+// poke wakes the publish loop without waiting for it.
+func (c *cluster) poke() {
+	select {
+	case c.kick <- struct{}{}:
+	default: // a publication is due already
+	}
 }
 
 // startCluster joins the cluster when the configuration asks for one. It
@@ -60,7 +100,7 @@ func (n *Node) startCluster(deps Deps) error {
 		return fmt.Errorf("node: %w", err)
 	}
 	gp.Store(g)
-	n.cluster = &cluster{g: g, rates: newRates(c.RateHalfLife)}
+	n.cluster = &cluster{g: g, rates: newRates(c.RateHalfLife), kick: make(chan struct{}, 1), loads: map[string]int{}}
 	n.closeOnFail = append(n.closeOnFail, func() { g.Shutdown() })
 	if n.peers, err = newPeers(n.cfg.Server, c.PeerCAFile); err != nil {
 		return err
@@ -91,6 +131,8 @@ func (n *Node) runCluster(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			n.cluster.g.SetLocal(n.localState(ctx))
+		case <-n.cluster.kick:
 			n.cluster.g.SetLocal(n.localState(ctx))
 		case e, ok := <-events:
 			if !ok {
@@ -150,8 +192,16 @@ func (n *Node) localState(ctx context.Context) gossip.Local {
 			l.Loaded = append(l.Loaded, m.Model)
 		} else {
 			l.LoadsInProgress++
+			l.Loading = append(l.Loading, m.Model)
 		}
 	}
+	n.cluster.mu.Lock()
+	for key := range n.cluster.loads {
+		if !slices.Contains(l.Loaded, key) { // else its lease is on the way to the request
+			l.Loading = append(l.Loading, key) // SetLocal drops doubles
+		}
+	}
+	n.cluster.mu.Unlock()
 	if now := time.Now(); now.Sub(n.cluster.storedAt) >= storedRefresh { // not every tick: it reads the whole catalog
 		if recs, err := n.store.List(ctx); err == nil {
 			n.cluster.stored, n.cluster.storedAt = n.cluster.stored[:0:0], now

@@ -8,7 +8,9 @@ import (
 
 	"github.com/edgeserve/edgeserve/internal/testutil"
 	"github.com/edgeserve/edgeserve/placement/raftgroup"
+	"github.com/edgeserve/edgeserve/placement/route"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
+	pb "github.com/edgeserve/edgeserve/proto/inference"
 	"github.com/edgeserve/edgeserve/runtime"
 )
 
@@ -136,4 +138,86 @@ func TestNoHedgeAgainstAHintedCopy(t *testing.T) {
 	if b.cache.Resident("mlp:1") {
 		t.Fatal("b loaded a second copy of a model hinted on a alone")
 	}
+}
+
+// gateLoader wraps a real loader so that, once armed, every Load waits
+// until gate is closed: a load that is seen in progress for as long as a
+// test needs. It counts the loads it began.
+type gateLoader struct {
+	runtime.Loader
+	armed atomic.Bool
+	gate  chan struct{}
+	loads atomic.Int32
+}
+
+func (g *gateLoader) Load(ctx context.Context, src runtime.Source) (runtime.Model, error) {
+	g.loads.Add(1)
+	if g.armed.Load() {
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return g.Loader.Load(ctx, src)
+}
+
+// TestMissWaitsForAPeersLoadInProgress: a is loading a model for a
+// request; b, which misses the same model, sees the load in gossip and
+// forwards to a (forward-load) instead of loading a second copy, and both
+// requests are answered from a's one load.
+func TestMissWaitsForAPeersLoadInProgress(t *testing.T) {
+	ga := &gateLoader{Loader: realLoader(t), gate: make(chan struct{})}
+	gb := &gateLoader{Loader: realLoader(t)}
+	a := clusterNodeWith(t, "a", "127.0.3.91", func(_ *Config, d *Deps) { d.Loader = ga })
+	b := clusterNodeWith(t, "b", "127.0.3.92", func(c *Config, d *Deps) {
+		d.Loader = gb
+		c.Cluster.HedgeAfter = -1 // the forward alone: no load here raced against it
+	}, a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	push(t, a.admin, "mlp", path)
+	push(t, b.admin, "mlp", path) // b could load it without fetching
+	rec, err := b.resolve(testCtx(t), "mlp", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "b knows a's RTT", func() bool { m, ok := b.member("a"); return ok && m.RTTKnown })
+
+	baseA, baseB := ga.loads.Load(), gb.loads.Load() // a push loads the model once to check it
+	ga.armed.Store(true)
+	answers := make(chan *pb.ModelInferResponse, 2)
+	ask := func(n *testNode) {
+		resp, err := n.infer.ModelInfer(testCtx(t), mlpRequest())
+		if err != nil {
+			t.Error(err)
+		}
+		answers <- resp
+	}
+	go ask(a)
+	testutil.Eventually(t, "b sees a loading mlp:1", func() bool { m, ok := b.member("a"); return ok && m.IsLoading("mlp:1") })
+	opts, _ := b.routeOptions(testCtx(t), rec, b.cluster.g.Members())
+	if len(opts) == 0 || opts[0].Kind != route.ForwardLoad || opts[0].Node != "a" {
+		t.Fatalf("b's options %+v: want forward-load to a first", opts)
+	}
+	go ask(b)
+	testutil.Eventually(t, "b's request waits at a", func() bool { return a.active.Load() == 2 })
+	close(ga.gate)
+	routes := map[string]string{}
+	for range 2 {
+		resp := <-answers
+		if resp == nil {
+			t.FailNow()
+		}
+		routes[param(resp, "edgeserve_route")] = param(resp, "edgeserve_served_by")
+	}
+	if routes["load"] != "a" || routes["forward-load"] != "a" {
+		t.Fatalf("routes %v: want a's load and b's forward-load, both served by a", routes)
+	}
+	if ga.loads.Load()-baseA != 1 || gb.loads.Load() != baseB || b.cache.Resident("mlp:1") {
+		t.Fatalf("loads: %d at a, %d at b; want one, at a", ga.loads.Load()-baseA, gb.loads.Load()-baseB)
+	}
+	testutil.Eventually(t, "b sees a's load done", func() bool {
+		m, ok := b.member("a")
+		return ok && m.Has("mlp:1") && !m.IsLoading("mlp:1")
+	})
 }

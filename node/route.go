@@ -92,6 +92,9 @@ func (n *Node) routeOptions(ctx context.Context, rec store.Record, members []gos
 		load = facts.LoadTime
 	}
 	local := n.localCost(ctx, rec, facts, load, members)
+	if facts.Loading { // its load is under way here: what is left of it, as for a peer's
+		local = route.Local{LoadTime: load / 2, Run: local.Run}
+	}
 	return route.Choose(local, n.peerCosts(rec, load, members)), local
 }
 
@@ -198,7 +201,7 @@ func (n *Node) peerCosts(rec store.Record, load time.Duration, members []gossip.
 		if m.Self || m.Health != gossip.Alive || m.State == nil || m.Services.GRPCAddr == "" {
 			continue
 		}
-		p := route.Peer{Name: m.Name, RTT: unknownRTT, Loaded: m.Has(key), Queue: m.State.QueueDepth, Run: run,
+		p := route.Peer{Name: m.Name, RTT: unknownRTT, Loaded: m.Has(key), Loading: m.IsLoading(key), Queue: m.State.QueueDepth, Run: run,
 			LoadTime: load, Room: m.State.MemoryHeadroomBytes >= n.sizeHint(rec)}
 		if m.RTTKnown {
 			p.RTT = m.RTT

@@ -71,7 +71,13 @@ func (n *Node) infer(ctx context.Context, call inferCall) (res inferResult, err 
 		how, l = r.Route, r.lease
 	}
 	if l == nil {
-		if l, err = n.cache.Acquire(ctx, key, n.sizeHint(rec)); err != nil {
+		done := func() {}
+		if how != "" { // a miss the router placed here: tell the peers at once
+			done = n.requestLoad(key)
+		}
+		l, err = n.cache.Acquire(ctx, key, n.sizeHint(rec))
+		done()
+		if err != nil {
 			return res, err
 		}
 	}

@@ -338,7 +338,11 @@ type NodeState struct {
 	Unstored []string `protobuf:"bytes,17,rep,name=unstored,proto3" json:"unstored,omitempty"`
 	// placement is the node's view of its region's Raft group (absent: it
 	// runs none).
-	Placement     *Placement `protobuf:"bytes,18,opt,name=placement,proto3" json:"placement,omitempty"`
+	Placement *Placement `protobuf:"bytes,18,opt,name=placement,proto3" json:"placement,omitempty"`
+	// loading are the model versions whose load is in progress on the node
+	// (sorted). Unlike loaded it is never a delta: every state, full or
+	// delta, carries the whole set.
+	Loading       []string `protobuf:"bytes,19,rep,name=loading,proto3" json:"loading,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -495,6 +499,13 @@ func (x *NodeState) GetUnstored() []string {
 func (x *NodeState) GetPlacement() *Placement {
 	if x != nil {
 		return x.Placement
+	}
+	return nil
+}
+
+func (x *NodeState) GetLoading() []string {
+	if x != nil {
+		return x.Loading
 	}
 	return nil
 }
@@ -1043,7 +1054,7 @@ const file_gossip_proto_rawDesc = "" +
 	"\x04Rate\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1d\n" +
 	"\n" +
-	"per_second\x18\x02 \x01(\x02R\tperSecond\"\x87\x05\n" +
+	"per_second\x18\x02 \x01(\x02R\tperSecond\"\xa1\x05\n" +
 	"\tNodeState\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
 	"\x05epoch\x18\x02 \x01(\x03R\x05epoch\x12\x10\n" +
@@ -1066,7 +1077,8 @@ const file_gossip_proto_rawDesc = "" +
 	"\aleaving\x18\x0f \x01(\bR\aleaving\x12\x16\n" +
 	"\x06stored\x18\x10 \x03(\tR\x06stored\x12\x1a\n" +
 	"\bunstored\x18\x11 \x03(\tR\bunstored\x12<\n" +
-	"\tplacement\x18\x12 \x01(\v2\x1e.edgeserve.gossip.v1.PlacementR\tplacement\"\x8d\x01\n" +
+	"\tplacement\x18\x12 \x01(\v2\x1e.edgeserve.gossip.v1.PlacementR\tplacement\x12\x18\n" +
+	"\aloading\x18\x13 \x03(\tR\aloading\"\x8d\x01\n" +
 	"\tPlacement\x12\x16\n" +
 	"\x06leader\x18\x01 \x01(\tR\x06leader\x12\x12\n" +
 	"\x04term\x18\x02 \x01(\x04R\x04term\x12\x1e\n" +

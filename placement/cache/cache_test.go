@@ -37,6 +37,9 @@ func TestConcurrentMissesShareOneLoad(t *testing.T) {
 		}()
 	}
 	edgetest.Eventually(t, "all requests waiting", func() bool { return waiters(c, "m") == n })
+	if f, _ := c.Facts("m"); !f.Loading || f.Resident {
+		t.Fatalf("facts during the load = %+v, want loading, not resident", f)
+	}
 	close(l.gate)
 	var first *fakeModel
 	for range n {
@@ -55,6 +58,9 @@ func TestConcurrentMissesShareOneLoad(t *testing.T) {
 	}
 	if got := l.count("m"); got != 1 {
 		t.Fatalf("loads = %d, want 1", got)
+	}
+	if f, _ := c.Facts("m"); f.Loading || !f.Resident {
+		t.Fatalf("facts after the load = %+v, want resident, not loading", f)
 	}
 	if got := testutil.ToFloat64(c.metrics.misses); got != n {
 		t.Fatalf("misses metric = %v, want %d", got, n)

@@ -89,7 +89,9 @@ type Facts struct {
 	// Failures counts consecutive failed loads; RetryAt ends the back-off.
 	Failures int
 	RetryAt  time.Time
-	Resident bool
+	// Resident says it is loaded here now, Loading that its load is queued
+	// or in progress.
+	Resident, Loading bool
 }
 
 // Facts returns what the cache knows about name; false if it never saw it.
@@ -105,5 +107,6 @@ func (c *Cache[M]) Facts(name string) (Facts, bool) {
 		MeasuredBytes: i.measured.host, MeasuredGPUBytes: i.measured.gpu,
 		LoadTime: i.loadTime, Hits: i.hits, Misses: i.misses, LastUse: i.lastUse,
 		Failures: i.failures, RetryAt: i.retryAt, Resident: e != nil && e.phase == phaseLoaded,
+		Loading: e != nil && e.phase != phaseLoaded,
 	}, true
 }

@@ -13,7 +13,10 @@
 //     the peer's queue ahead of the request, and the run;
 //   - forward-load: a peer that could load it sooner than this node (it
 //     has room, this node has none worth giving): RTT, its load queue, its
-//     load and the run.
+//     load and the run; or a peer already loading it (gossiped), which
+//     has, on average, half of its load left: RTT, that half and the run.
+//     A region's nodes that miss a model held nowhere thus wait for one
+//     load instead of each starting its own.
 //
 // A model the policy declines to cache here (not worth the room) drops the
 // local load from the options while another exists. The caller tries the
@@ -58,8 +61,9 @@ type Peer struct {
 	Name string
 	// RTT is the predicted round-trip time to the peer.
 	RTT time.Duration
-	// Loaded says the peer has the model loaded.
-	Loaded bool
+	// Loaded says the peer has the model loaded, Loading that its load is
+	// in progress there.
+	Loaded, Loading bool
 	// Queue is the number of requests the peer is serving or queueing.
 	Queue int
 	// Run is the model's warm run time there.
@@ -92,7 +96,7 @@ func ChooseInto(dst []Option, local Local, peers []Peer) []Option {
 		switch {
 		case p.Loaded:
 			out = append(out, Option{Kind: ForwardHit, Node: p.Name, Cost: p.Cost()})
-		case p.Room:
+		case p.Room || p.Loading:
 			out = append(out, Option{Kind: ForwardLoad, Node: p.Name, Cost: p.Cost()})
 		}
 	}
@@ -120,10 +124,15 @@ func ChooseInto(dst []Option, local Local, peers []Peer) []Option {
 func (l Local) Cost() time.Duration { return l.Queue + l.FetchTime + l.LoadTime + l.Run }
 
 // Cost is the predicted latency of forwarding to the peer: a run behind
-// its queue when it has the model loaded, else after loading it too.
+// its queue when it has the model loaded, else after loading it too (the
+// rest of a load in progress there: half of it, its start being unknown).
 func (p Peer) Cost() time.Duration {
 	c := p.RTT + time.Duration(p.Queue+1)*p.Run
-	if !p.Loaded {
+	switch {
+	case p.Loaded:
+	case p.Loading:
+		c += p.LoadTime / 2
+	default:
 		c += p.FetchTime + p.LoadTime
 	}
 	return c

@@ -40,6 +40,13 @@ func TestChoose(t *testing.T) {
 			[]string{"forward-load@c", "load@", "forward-load@b"}},
 		{"bytes to fetch count against the load", Local{LoadTime: 10 * ms, FetchTime: 200 * ms},
 			[]Peer{{Name: "b", RTT: 20 * ms, Loaded: true, Run: 10 * ms}}, []string{"forward-hit@b", "load@"}},
+		{"a peer already loading it beats a second load here", Local{LoadTime: 300 * ms, Run: 10 * ms},
+			[]Peer{{Name: "b", RTT: 5 * ms, Loading: true, LoadTime: 300 * ms, Run: 10 * ms}}, []string{"forward-load@b", "load@"}},
+		{"a far peer's load in progress loses to a cheap load here", Local{LoadTime: 40 * ms, Run: 5 * ms},
+			[]Peer{{Name: "b", RTT: 60 * ms, Loading: true, LoadTime: 40 * ms, Run: 5 * ms}}, []string{"load@", "forward-load@b"}},
+		{"a peer with it loaded beats one loading it", Local{LoadTime: 300 * ms, Run: 10 * ms},
+			[]Peer{{Name: "b", RTT: 10 * ms, Loaded: true, Run: 10 * ms}, {Name: "c", RTT: 5 * ms, Loading: true, LoadTime: 300 * ms, Run: 10 * ms}},
+			[]string{"forward-hit@b", "forward-load@c", "load@"}},
 		{"a tie goes to this node", Local{LoadTime: 10 * ms},
 			[]Peer{{Name: "b", RTT: 10 * ms, Loaded: true}}, []string{"load@", "forward-hit@b"}},
 	}
