@@ -87,9 +87,8 @@ func (c placementCache) Pin(ctx context.Context, key string, hint int64) error {
 	return c.c.Pin(ctx, key, cache.AcquireOptions{SizeHintBytes: hint})
 }
 
-func (c placementCache) Preload(ctx context.Context, key string, hint int64, rule preloadRule) error {
-	return c.c.Preload(ctx, key, cache.AcquireOptions{SizeHintBytes: hint, EvictIdleFor: rule.idleFor,
-		EvictSoleIdleFor: rule.soleIdleFor, HeldElsewhere: rule.heldElsewhere})
+func (c placementCache) Preload(ctx context.Context, key string, opts cache.AcquireOptions) error {
+	return c.c.Preload(ctx, key, opts)
 }
 
 func (c placementCache) SetHint(key string, weight float64) bool { return c.c.SetHint(key, weight) }

@@ -79,9 +79,10 @@ type modelCache interface {
 	Unload(key string) bool
 	// Preload loads the model if needed, counting no request, and leaves
 	// it evictable (a placement hint's copy). To make room it evicts only
-	// what rule lets go, and is declined (cache.ErrDeclined) when that
-	// cannot make it.
-	Preload(ctx context.Context, key string, sizeHintBytes int64, rule preloadRule) error
+	// what opts' eviction rule (cache.AcquireOptions.EvictIdleFor and the
+	// fields after it) lets go, and is declined (cache.ErrDeclined) when
+	// that cannot make it.
+	Preload(ctx context.Context, key string, opts cache.AcquireOptions) error
 	// SetHint weighs the model by a placement hint (0: none): a hinted
 	// model is evicted last.
 	SetHint(key string, weight float64) bool

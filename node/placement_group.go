@@ -71,24 +71,19 @@ func preloadIdleFor(ratePerCopy float64, limit time.Duration) time.Duration {
 	return min(max(d, minPreloadIdle), limit)
 }
 
-// preloadRule is what a hinted preload may evict: a model not hinted and
-// unused for idleFor, or, when no other node holds it loaded
-// (heldElsewhere false), for soleIdleFor. A preload that evicts a copy held
-// elsewhere turns that model's next request here into a forward; one that
-// evicts the cluster's last copy turns it into a load, so the last copy
-// goes only under a request load's own rule (route.DefaultHotWindow).
-type preloadRule struct {
-	idleFor, soleIdleFor time.Duration
-	heldElsewhere        func(model string) bool
-}
-
-// preloadRuleFor is the rule for a hinted copy that expects ratePerCopy
-// requests/s.
-func (n *Node) preloadRuleFor(ratePerCopy float64) preloadRule {
-	r := preloadRule{idleFor: preloadIdleFor(ratePerCopy, n.preloadIdle), soleIdleFor: n.preloadIdle}
+// preloadRule is what a hinted preload that expects ratePerCopy
+// requests/s may evict (cache.AcquireOptions' eviction rule): a model not
+// hinted and unused for preloadIdleFor, or, when no other node holds it
+// loaded (gossip), unused for the preload limit. A preload that evicts a
+// copy held elsewhere turns that model's next request here into a
+// forward; one that evicts the cluster's last copy turns it into a load,
+// so the last copy goes only under a request load's own rule
+// (route.DefaultHotWindow).
+func (n *Node) preloadRule(ratePerCopy float64) cache.AcquireOptions {
+	r := cache.AcquireOptions{EvictIdleFor: preloadIdleFor(ratePerCopy, n.preloadIdle), EvictSoleIdleFor: n.preloadIdle}
 	if n.cluster != nil {
 		g := n.cluster.g
-		r.heldElsewhere = func(model string) bool { return len(g.Holders(model)) > 0 }
+		r.HeldElsewhere = func(model string) bool { return len(g.Holders(model)) > 0 }
 	}
 	return r
 }
@@ -256,7 +251,7 @@ func (n *Node) followHints(ctx context.Context) {
 	defer cancel()
 	t := time.NewTicker(hintRetry)
 	defer t.Stop()
-	mine := map[string]preloadRule{} // hinted here: what its preload may evict
+	mine := map[string]cache.AcquireOptions{} // hinted here: what its preload may evict
 	for {
 		select {
 		case <-ctx.Done():
@@ -265,9 +260,9 @@ func (n *Node) followHints(ctx context.Context) {
 			if !ok {
 				return
 			}
-			next := map[string]preloadRule{}
+			next := map[string]cache.AcquireOptions{}
 			for _, m := range set.ForNode(n.cfg.Cluster.Name) {
-				next[m] = n.preloadRuleFor(set.RatePerCopy(m))
+				next[m] = n.preloadRule(set.RatePerCopy(m))
 				if _, had := mine[m]; !had {
 					n.cache.SetHint(m, hintWeight)
 				}
@@ -290,7 +285,7 @@ func (n *Node) followHints(ctx context.Context) {
 // preloadRule lets go (a request's load may evict any idle model; a
 // preload takes only cold ones, so that a hint never costs the models in
 // use their place, nor the cluster a recently used model's last copy).
-func (n *Node) preloadHinted(ctx context.Context, mine map[string]preloadRule) {
+func (n *Node) preloadHinted(ctx context.Context, mine map[string]cache.AcquireOptions) {
 	for m, rule := range mine {
 		if ctx.Err() != nil || n.draining.Load() {
 			return
@@ -307,7 +302,8 @@ func (n *Node) preloadHinted(ctx context.Context, mine map[string]preloadRule) {
 			continue // deleted: the next plan drops its hint
 		}
 		lctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
-		err = n.cache.Preload(lctx, m, n.sizeHint(rec), rule)
+		rule.SizeHintBytes = n.sizeHint(rec)
+		err = n.cache.Preload(lctx, m, rule)
 		cancel()
 		switch {
 		case errors.Is(err, cache.ErrDeclined):

@@ -262,18 +262,18 @@ func TestPreloadRuleKnowsTheClusterLastCopies(t *testing.T) {
 	if _, err := a.infer.ModelInfer(testCtx(t), mlpRequest()); err != nil {
 		t.Fatal(err)
 	}
-	rule := b.preloadRuleFor(1)
-	if rule.idleFor != preloadIdleFor(1, time.Minute) || rule.soleIdleFor != time.Minute || rule.heldElsewhere == nil {
+	rule := b.preloadRule(1)
+	if rule.EvictIdleFor != preloadIdleFor(1, time.Minute) || rule.EvictSoleIdleFor != time.Minute || rule.HeldElsewhere == nil {
 		t.Fatalf("rule %+v: want the copy's idle rule, the limit for last copies, and a view of the cluster", rule)
 	}
-	testutil.Eventually(t, "b learns by gossip that a holds mlp", func() bool { return rule.heldElsewhere("mlp:1") })
-	if rule.heldElsewhere("other:1") {
+	testutil.Eventually(t, "b learns by gossip that a holds mlp", func() bool { return rule.HeldElsewhere("mlp:1") })
+	if rule.HeldElsewhere("other:1") {
 		t.Fatal("a model no node holds counts as held elsewhere")
 	}
-	if r := a.preloadRuleFor(1); r.heldElsewhere("mlp:1") {
+	if r := a.preloadRule(1); r.HeldElsewhere("mlp:1") {
 		t.Fatal("a counts its own copy as held elsewhere")
 	}
-	if r := (&Node{preloadIdle: time.Minute}).preloadRuleFor(1); r.heldElsewhere != nil {
+	if r := (&Node{preloadIdle: time.Minute}).preloadRule(1); r.HeldElsewhere != nil {
 		t.Fatal("a node without a cluster claims a view of one")
 	}
 }
