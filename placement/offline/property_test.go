@@ -51,7 +51,8 @@ func TestBoundBelowEverything(t *testing.T) {
 					}
 				}
 				r := newReuseFor(w, opts)
-				for _, o := range []policy.Policy{newBelady(r), newCostBelady(r), newPFOO(r, capBytes), newLookahead(r, time.Second), newLookahead(r, time.Minute)} {
+				for _, o := range []policy.Policy{newBelady(r), newCostBelady(r), newPFOO(r, capBytes), newLookahead(r, time.Second), newLookahead(r, time.Minute),
+					newLookaheadKnapsack(r, capBytes, time.Minute, 5*time.Second)} {
 					got := sim.Run(w, checked(t, o, w, capBytes), capBytes, opts).TotalLoadDelay
 					if got < bound {
 						t.Errorf("seed %d 1/%d %+v: %s costs %v, below the bound %v", seed, frac, opts, o.Name(), got, bound)
