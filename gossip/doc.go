@@ -1,11 +1,13 @@
 // Package gossip is how EdgeServe nodes learn about each other without a
 // central server: membership and failure detection (hashicorp/memberlist,
-// SWIM), each node's state (loaded models, memory and GPU headroom, loads,
-// queue, request rates), the model catalog, and predicted round-trip times.
+// SWIM), each node's state (loaded models, models being loaded, memory and
+// GPU headroom, loads, queue, request rates), the model catalog, and
+// predicted round-trip times.
 //
 // Node state travels two ways. A change is broadcast (memberlist's
 // piggy-backed gossip) as the whole state when it fits one packet, else as
-// a delta on top of the previous sequence number; every push/pull (a
+// a delta on top of the previous sequence number (the loading set, a few
+// models at most, is whole in every state); every push/pull (a
 // periodic TCP exchange with one random member) carries every node state
 // the sender knows in full, which repairs a receiver that missed a delta.
 // States are ordered by (epoch, seq): the epoch is the node's start time,
