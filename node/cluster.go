@@ -31,6 +31,20 @@ type cluster struct {
 	// loads counts the request loads in progress here by model, from the
 	// route's decision on, before the cache lists the load.
 	loads map[string]int
+	// recent are the request rates here last gossiped (read-only once
+	// set), for the router's decline rule (route.WorthEvicting).
+	recent map[string]float64
+}
+
+// rateHere is key's request rate at this node as last gossiped (0 before
+// any, or without a cluster).
+func (n *Node) rateHere(key string) float64 {
+	if n.cluster == nil {
+		return 0
+	}
+	n.cluster.mu.Lock()
+	defer n.cluster.mu.Unlock()
+	return n.cluster.recent[key]
 }
 
 // requestLoad marks a request's load of key as begun, gossiping it at
@@ -196,6 +210,7 @@ func (n *Node) localState(ctx context.Context) gossip.Local {
 		}
 	}
 	n.cluster.mu.Lock()
+	n.cluster.recent = l.Rates
 	for key := range n.cluster.loads {
 		if !slices.Contains(l.Loaded, key) { // else its lease is on the way to the request
 			l.Loading = append(l.Loading, key) // SetLocal drops doubles

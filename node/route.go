@@ -92,10 +92,13 @@ func (n *Node) routeOptions(ctx context.Context, rec store.Record, members []gos
 		load = facts.LoadTime
 	}
 	local := n.localCost(ctx, rec, facts, load, members)
+	peers := n.peerCosts(rec, load, members)
 	if facts.Loading { // its load is under way here: what is left of it, as for a peer's
 		local = route.Local{LoadTime: load / 2, Run: local.Run}
+	} else {
+		local.Declined = n.declines(rec, facts, local, peers, members)
 	}
-	return route.Choose(local, n.peerCosts(rec, load, members)), local
+	return route.Choose(local, peers), local
 }
 
 // forwardHedged forwards the request to addr. With hedge > 0, a forward
@@ -165,28 +168,74 @@ func (n *Node) localCost(ctx context.Context, rec store.Record, facts cache.Fact
 		}
 		l.FetchTime = route.EstimateFetch(rec.SizeBytes, rtt, fetchBytesPerSecond)
 	}
-	need := n.sizeHint(rec)
-	if facts.MeasuredBytes > 0 {
-		need = facts.MeasuredBytes
-	}
-	l.NoRoom = need > n.cfg.Cache.MemoryBudgetBytes
-	l.Declined = n.evictsHot(need, time.Now())
+	l.NoRoom = n.need(rec, facts) > n.cfg.Cache.MemoryBudgetBytes
 	return l
 }
 
-// evictsHot reports whether making need bytes of room here would evict a
-// model that served a request within route.DefaultHotWindow
-// (route.EvictsHot, the rule the simulator runs too). Such a load is not
-// worth it while a peer can serve the request.
-func (n *Node) evictsHot(need int64, now time.Time) bool {
+// need is the memory rec takes here: measured, or its size hint.
+func (n *Node) need(rec store.Record, facts cache.Facts) int64 {
+	if facts.MeasuredBytes > 0 {
+		return facts.MeasuredBytes
+	}
+	return n.sizeHint(rec)
+}
+
+// declines reports whether a load of rec here is not worth its room while
+// a peer can serve the request (route.Local.Declined): it would evict a
+// model that served a request within route.DefaultHotWindow, and rec's
+// demand here does not yet pay for the load and for that model's misses
+// (route.WorthEvicting). The demand is the request rate the node gossips
+// (each request counts where it arrived, forwarded or not), and what a
+// request saves served here is the cheapest peer's cost over the run
+// here; a victim's requests would cost a forward to its nearest live
+// holder, or its load when none holds it.
+func (n *Node) declines(rec store.Record, facts cache.Facts, local route.Local, peers []route.Peer, members []gossip.Member) bool {
+	best := time.Duration(-1)
+	for _, o := range route.Choose(route.Local{NoRoom: true}, peers) {
+		best = o.Cost // the cheapest peer: options come cheapest first
+		break
+	}
+	if best < 0 {
+		return false // no peer could serve it: the load is all there is
+	}
+	d := route.Demand{Rate: n.rateHere(rec.Ref()), Saved: max(best-local.Run, 0), Load: local.Queue + local.FetchTime + local.LoadTime}
 	mem := n.cache.Memory()
-	return route.EvictsHot(need, mem.BudgetBytes-mem.ChargedBytes, route.DefaultHotWindow, func(yield func(int64, time.Duration) bool) {
+	now := time.Now()
+	return !route.WorthEvicting(n.need(rec, facts), mem.BudgetBytes-mem.ChargedBytes, d, route.DefaultHotWindow, func(yield func(route.Victim) bool) {
 		for _, m := range mem.Models {
-			if m.State == "loaded" && !m.Pinned && !yield(m.ChargedBytes, now.Sub(m.LastUse)) {
+			if m.State != "loaded" || m.Pinned {
+				continue
+			}
+			v := route.Victim{Bytes: m.ChargedBytes, Idle: now.Sub(m.LastUse), Rate: n.rateHere(m.Model), MissCost: n.missCost(m.Model, m.ChargedBytes, members)}
+			if !yield(v) {
 				return
 			}
 		}
 	})
+}
+
+// missCost is what a request for model would cost once it is evicted
+// here: a forward to its nearest live holder, else its load.
+func (n *Node) missCost(model string, bytes int64, members []gossip.Member) time.Duration {
+	cost := time.Duration(-1)
+	for _, m := range members {
+		if !m.Self && m.Health == gossip.Alive && m.Has(model) {
+			rtt := unknownRTT
+			if m.RTTKnown {
+				rtt = m.RTT
+			}
+			if cost < 0 || rtt < cost {
+				cost = rtt
+			}
+		}
+	}
+	if cost >= 0 {
+		return cost
+	}
+	if f, _ := n.cache.Facts(model); f.LoadTime > 0 {
+		return f.LoadTime
+	}
+	return route.EstimateLoad(bytes)
 }
 
 // peerCosts describes the live peers for the router (load: the model's

@@ -137,7 +137,9 @@ func TestLoadHereWhenThePeerIsFar(t *testing.T) {
 // TestForwardRatherThanEvictHot: this node's memory holds a model in use;
 // a request for another model, loaded on a peer 80 ms away, would be
 // cheaper to load here, but only by evicting the model in use: it is
-// forwarded, and the hot model stays.
+// forwarded, and the hot model stays. Once the other model's demand here
+// makes its forwards cost more than a load and the hot model's misses, it
+// is loaded here instead.
 func TestForwardRatherThanEvictHot(t *testing.T) {
 	far := apart(80 * time.Millisecond)
 	a := clusterNodeWith(t, "a", "127.0.3.8", func(c *Config, d *Deps) { d.GossipDelay = far })
@@ -174,6 +176,25 @@ func TestForwardRatherThanEvictHot(t *testing.T) {
 	}
 	if param(resp, "edgeserve_route") != "forward-hit" || !b.cache.Resident("hot:1") {
 		t.Fatalf("route %q, hot still loaded: %v; want forward-hit, hot kept", param(resp, "edgeserve_route"), b.cache.Resident("hot:1"))
+	}
+	// Once mlp's demand at b (each request counts at b, where it arrived,
+	// in the rates b gossips) makes its forwards cost more than its load
+	// and hot's misses (route.WorthEvicting), hot no longer holds its
+	// place: a request for mlp loads it here.
+	var routes []string
+	for len(routes) < 20 && !b.cache.Resident("mlp:1") {
+		resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		routes = append(routes, param(resp, "edgeserve_route"))
+		time.Sleep(30 * time.Millisecond) // a publish interval: the rates move
+	}
+	if last := len(routes) - 1; last < 0 || routes[last] != "load" || b.cache.Resident("hot:1") || slices.ContainsFunc(routes[:last], func(r string) bool { return r != "forward-hit" }) {
+		t.Fatalf("routes %v, hot still loaded: %v; want forwards, then a load at b in hot's place", routes, b.cache.Resident("hot:1"))
+	}
+	if b.rateHere("mlp:1") <= 0 {
+		t.Fatal("mlp loaded at b before b knew any demand for it")
 	}
 }
 

@@ -1,7 +1,9 @@
 package route
 
 import (
+	"cmp"
 	"iter"
+	"slices"
 	"time"
 )
 
@@ -32,4 +34,63 @@ func EvictsHot(need, free int64, window time.Duration, loaded iter.Seq2[int64, t
 		}
 	}
 	return true
+}
+
+// Victim is a model a load could evict: its bytes, how long it has been
+// idle, its request rate at the node (per second), and what each of its
+// requests would cost once it is gone (a forward to the nearest copy, or
+// its own load when no peer holds one).
+type Victim struct {
+	Bytes    int64
+	Idle     time.Duration
+	Rate     float64
+	MissCost time.Duration
+}
+
+// Demand is the missed model's side of WorthEvicting: its request rate at
+// the node (per second), what each of its requests saves when it is
+// served here rather than by the best peer (Saved), and its load.
+type Demand struct {
+	Rate  float64
+	Saved time.Duration
+	Load  time.Duration
+}
+
+// WorthEvicting is EvictsHot weighed by demand: it reports whether making
+// need bytes of room (free bytes free) for the missed model d is worth it.
+// Models idle for window or longer go first and cost nothing, as in
+// EvictsHot; when they fall short, the hot ones go least recently used
+// first, and the load is worth it only if the forwards it saves over the
+// window (d.Rate x window x d.Saved) exceed its load plus what the hot
+// victims' requests then cost over the same window (Rate x window x
+// MissCost each). A model with no demand yet never displaces a hot one;
+// one in demand does once its forwards cost more than the load and the
+// misses it causes, so a model that is asked for repeatedly is not
+// forwarded for a whole window behind last minute's hot set, while a
+// costly load, or a victim that would itself be missed, keeps it out.
+func WorthEvicting(need, free int64, d Demand, window time.Duration, victims iter.Seq[Victim]) bool {
+	deficit := need - free
+	if deficit <= 0 {
+		return true
+	}
+	var hot []Victim
+	for v := range victims {
+		if v.Idle >= window {
+			deficit -= v.Bytes
+			continue
+		}
+		hot = append(hot, v)
+	}
+	if deficit <= 0 {
+		return true
+	}
+	slices.SortStableFunc(hot, func(a, b Victim) int { return cmp.Compare(b.Idle, a.Idle) })
+	cost := d.Load.Seconds()
+	for _, v := range hot {
+		cost += v.Rate * window.Seconds() * v.MissCost.Seconds()
+		if deficit -= v.Bytes; deficit <= 0 {
+			return d.Rate*window.Seconds()*d.Saved.Seconds() > cost
+		}
+	}
+	return false // the hot models do not make the room either
 }

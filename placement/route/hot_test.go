@@ -2,6 +2,7 @@ package route
 
 import (
 	"iter"
+	"slices"
 	"testing"
 	"time"
 )
@@ -56,5 +57,42 @@ func TestEvictsHotStopsEarly(t *testing.T) {
 	}
 	if EvictsHot(150, 0, DefaultHotWindow, loaded) || asked != 2 {
 		t.Fatalf("asked for %d models", asked)
+	}
+}
+
+func victims(vs ...Victim) iter.Seq[Victim] { return slices.Values(vs) }
+
+func TestWorthEvicting(t *testing.T) {
+	const w = DefaultHotWindow
+	sec := time.Second
+	ms := time.Millisecond
+	hotTail := Victim{Bytes: 10, Idle: 20 * sec, Rate: 0.02, MissCost: 5 * ms}
+	hotHead := Victim{Bytes: 10, Idle: sec, Rate: 1, MissCost: 300 * ms}
+	for _, tt := range []struct {
+		name       string
+		need, free int64
+		d          Demand
+		vs         []Victim
+		want       bool
+	}{
+		{"fits in free memory", 10, 10, Demand{}, []Victim{hotHead}, true},
+		{"an idle model makes the room, whatever the demand", 10, 0, Demand{}, []Victim{{Bytes: 10, Idle: w}, hotHead}, true},
+		{"no demand yet: a hot model stays", 10, 0, Demand{Load: ms}, []Victim{hotTail}, false},
+		// 0.5/s x 30 s x 60 ms = 0.9 s of forwards against a 5 ms load and
+		// 0.02/s x 30 s x 5 ms of the tail model's misses.
+		{"a model in demand takes a cold-ish model's place", 10, 0, Demand{Rate: 0.5, Saved: 60 * ms, Load: 5 * ms}, []Victim{hotTail}, true},
+		// 0.3 s of forwards against a 300 ms load and 3 ms of misses.
+		{"a costly load is not worth a little demand", 10, 0, Demand{Rate: 0.5, Saved: 20 * ms, Load: 300 * ms}, []Victim{hotTail}, false},
+		// The head model's misses: 1/s x 30 s x 300 ms = 9 s.
+		{"a victim that would itself be missed stays", 10, 0, Demand{Rate: 0.5, Saved: 60 * ms, Load: 5 * ms}, []Victim{hotHead}, false},
+		{"the least recently used hot model goes first", 10, 0, Demand{Rate: 0.5, Saved: 60 * ms, Load: 5 * ms}, []Victim{hotHead, hotTail}, true},
+		{"both hot models needed: the head's misses count", 20, 0, Demand{Rate: 0.5, Saved: 60 * ms, Load: 5 * ms}, []Victim{hotHead, hotTail}, false},
+		{"not enough to evict", 30, 0, Demand{Rate: 100, Saved: sec}, []Victim{hotHead, hotTail}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := WorthEvicting(tt.need, tt.free, tt.d, w, victims(tt.vs...)); got != tt.want {
+				t.Fatalf("WorthEvicting = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
