@@ -48,7 +48,7 @@ func memberPB(m gossip.Member) *adminpb.ClusterMember {
 		GossipAddr: m.Addr, GrpcAddr: m.Services.GRPCAddr, HttpAddr: m.Services.HTTPAddr,
 		RttMs: float64(m.RTT.Microseconds()) / 1000, RttKnown: m.RTTKnown}
 	if s := m.State; s != nil {
-		p.StateKnown, p.Loaded, p.LoadedBehind = true, s.Loaded, s.LoadedBehind
+		p.StateKnown, p.Loaded, p.LoadedBehind, p.Loading = true, s.Loaded, s.LoadedBehind, s.Loading
 		p.MemoryBudgetBytes, p.MemoryHeadroomBytes = s.MemoryBudgetBytes, s.MemoryHeadroomBytes
 		p.LoadsInProgress, p.QueueDepth = int32(s.LoadsInProgress), int32(s.QueueDepth)
 		for _, g := range s.GPUs {

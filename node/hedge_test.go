@@ -123,7 +123,16 @@ func TestNoHedgeAgainstAHintedCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	testutil.Eventually(t, "b's router would forward to a (its RTT measured)", func() bool {
-		opts, _ := b.routeOptions(testCtx(t), rec, b.cluster.g.Members())
+		st, err := b.admin.ClusterStatus(adminCtx(t), &adminpb.ClusterStatusRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range st.Members {
+		if m.Name == "a" && (len(m.Loading) != 1 || m.Loading[0] != "mlp:1") {
+			t.Fatalf("b's cluster view of a: loading %v, want [mlp:1]", m.Loading)
+		}
+	}
+	opts, _ := b.routeOptions(testCtx(t), rec, b.cluster.g.Members())
 		return len(opts) > 0 && opts[0].Node == "a"
 	})
 	sl.stall.Store(true)
@@ -195,6 +204,15 @@ func TestMissWaitsForAPeersLoadInProgress(t *testing.T) {
 	}
 	go ask(a)
 	testutil.Eventually(t, "b sees a loading mlp:1", func() bool { m, ok := b.member("a"); return ok && m.IsLoading("mlp:1") })
+	st, err := b.admin.ClusterStatus(adminCtx(t), &adminpb.ClusterStatusRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range st.Members {
+		if m.Name == "a" && (len(m.Loading) != 1 || m.Loading[0] != "mlp:1") {
+			t.Fatalf("b's cluster view of a: loading %v, want [mlp:1]", m.Loading)
+		}
+	}
 	opts, _ := b.routeOptions(testCtx(t), rec, b.cluster.g.Members())
 	if len(opts) == 0 || opts[0].Kind != route.ForwardLoad || opts[0].Node != "a" {
 		t.Fatalf("b's options %+v: want forward-load to a first", opts)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -66,6 +67,7 @@ type clusterMember struct {
 	StateKnown          bool         `json:"state_known"`
 	Loaded              []string     `json:"loaded"`
 	LoadedBehind        bool         `json:"loaded_behind,omitempty"`
+	Loading             []string     `json:"loading"`
 	MemoryBudgetBytes   int64        `json:"memory_budget_bytes"`
 	MemoryHeadroomBytes int64        `json:"memory_headroom_bytes"`
 	GPUs                []clusterGPU `json:"gpus"`
@@ -84,7 +86,7 @@ func writeClusterJSON(w io.Writer, st *adminpb.ClusterStatusResponse) error {
 	for _, m := range st.GetMembers() {
 		cm := clusterMember{Name: m.Name, Region: m.Region, Site: m.Site, Health: m.Health, Self: m.Self,
 			GossipAddr: m.GossipAddr, GRPCAddr: m.GrpcAddr, HTTPAddr: m.HttpAddr, StateKnown: m.StateKnown,
-			Loaded: append([]string{}, m.Loaded...), LoadedBehind: m.LoadedBehind,
+			Loaded: append([]string{}, m.Loaded...), LoadedBehind: m.LoadedBehind, Loading: append([]string{}, m.Loading...),
 			MemoryBudgetBytes: m.MemoryBudgetBytes, MemoryHeadroomBytes: m.MemoryHeadroomBytes,
 			GPUs: []clusterGPU{}, LoadsInProgress: m.LoadsInProgress, QueueDepth: m.QueueDepth}
 		if m.RttKnown {
@@ -128,7 +130,11 @@ func writeClusterTable(w io.Writer, st *adminpb.ClusterStatusResponse) error {
 			if len(free) > 0 {
 				gpu = strings.Join(free, ",")
 			}
-			loaded = strings.Join(m.Loaded, ",")
+			names := slices.Clone(m.Loaded)
+			for _, l := range m.Loading {
+				names = append(names, l+" (loading)")
+			}
+			loaded = strings.Join(names, ",")
 			if loaded == "" {
 				loaded = "(none)"
 			}

@@ -1275,8 +1275,10 @@ type ClusterMember struct {
 	Gpus                []*ClusterGPU `protobuf:"bytes,16,rep,name=gpus,proto3" json:"gpus,omitempty"`
 	LoadsInProgress     int32         `protobuf:"varint,17,opt,name=loads_in_progress,json=loadsInProgress,proto3" json:"loads_in_progress,omitempty"`
 	QueueDepth          int32         `protobuf:"varint,18,opt,name=queue_depth,json=queueDepth,proto3" json:"queue_depth,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// loading are the model versions whose load is in progress there.
+	Loading       []string `protobuf:"bytes,19,rep,name=loading,proto3" json:"loading,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ClusterMember) Reset() {
@@ -1433,6 +1435,13 @@ func (x *ClusterMember) GetQueueDepth() int32 {
 		return x.QueueDepth
 	}
 	return 0
+}
+
+func (x *ClusterMember) GetLoading() []string {
+	if x != nil {
+		return x.Loading
+	}
+	return nil
 }
 
 type ClusterGPU struct {
@@ -2116,7 +2125,7 @@ const file_admin_proto_rawDesc = "" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12#\n" +
 	"\rcharged_bytes\x18\x03 \x01(\x03R\fchargedBytes\x12!\n" +
 	"\fmapped_bytes\x18\x04 \x01(\x03R\vmappedBytes\"\x16\n" +
-	"\x14ClusterStatusRequest\"\xcd\x04\n" +
+	"\x14ClusterStatusRequest\"\xe7\x04\n" +
 	"\rClusterMember\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06region\x18\x02 \x01(\tR\x06region\x12\x12\n" +
@@ -2139,7 +2148,8 @@ const file_admin_proto_rawDesc = "" +
 	"\x04gpus\x18\x10 \x03(\v2\x1e.edgeserve.admin.v1.ClusterGPUR\x04gpus\x12*\n" +
 	"\x11loads_in_progress\x18\x11 \x01(\x05R\x0floadsInProgress\x12\x1f\n" +
 	"\vqueue_depth\x18\x12 \x01(\x05R\n" +
-	"queueDepth\"b\n" +
+	"queueDepth\x12\x18\n" +
+	"\aloading\x18\x13 \x03(\tR\aloading\"b\n" +
 	"\n" +
 	"ClusterGPU\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x05R\x05index\x12\x1d\n" +
