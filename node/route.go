@@ -160,13 +160,8 @@ func (n *Node) localCost(ctx context.Context, rec store.Record, facts cache.Fact
 	key := rec.Ref()
 	l := route.Local{LoadTime: load, Run: n.runTime(rec)}
 	if _, err := n.store.Get(ctx, rec.Name, versionString(rec)); err != nil {
-		rtt := unknownRTT
-		for _, m := range members { // the nearest live holder, members being unordered
-			if !m.Self && m.Health == gossip.Alive && m.RTTKnown && (m.Has(key) || m.Stores(key)) && m.RTT < rtt {
-				rtt = m.RTT
-			}
-		}
-		l.FetchTime = route.EstimateFetch(rec.SizeBytes, rtt, fetchBytesPerSecond)
+		rtt, _ := nearestRTT(members, func(m gossip.Member) bool { return m.Has(key) || m.Stores(key) })
+		l.FetchTime = route.EstimateFetch(rec.SizeBytes, min(rtt, unknownRTT), fetchBytesPerSecond)
 	}
 	l.NoRoom = n.need(rec, facts) > n.cfg.Cache.MemoryBudgetBytes
 	return l
@@ -206,7 +201,10 @@ func (n *Node) declines(rec store.Record, facts cache.Facts, local route.Local, 
 			if m.State != "loaded" || m.Pinned {
 				continue
 			}
-			v := route.Victim{Bytes: m.ChargedBytes, Idle: now.Sub(m.LastUse), Rate: n.rateHere(m.Model), MissCost: n.missCost(m.Model, m.ChargedBytes, members)}
+			v := route.Victim{Bytes: m.ChargedBytes, Idle: now.Sub(m.LastUse)}
+			if v.Idle < route.DefaultHotWindow { // only a hot victim's demand counts
+				v.Rate, v.MissCost = n.rateHere(m.Model), n.missCost(m.Model, m.ChargedBytes, members)
+			}
 			if !yield(v) {
 				return
 			}
@@ -217,25 +215,36 @@ func (n *Node) declines(rec store.Record, facts cache.Facts, local route.Local, 
 // missCost is what a request for model would cost once it is evicted
 // here: a forward to its nearest live holder, else its load.
 func (n *Node) missCost(model string, bytes int64, members []gossip.Member) time.Duration {
-	cost := time.Duration(-1)
-	for _, m := range members {
-		if !m.Self && m.Health == gossip.Alive && m.Has(model) {
-			rtt := unknownRTT
-			if m.RTTKnown {
-				rtt = m.RTT
-			}
-			if cost < 0 || rtt < cost {
-				cost = rtt
-			}
-		}
-	}
-	if cost >= 0 {
-		return cost
+	if rtt, ok := nearestRTT(members, func(m gossip.Member) bool { return m.Has(model) }); ok {
+		return rtt
 	}
 	if f, _ := n.cache.Facts(model); f.LoadTime > 0 {
 		return f.LoadTime
 	}
 	return route.EstimateLoad(bytes)
+}
+
+// nearestRTT is the predicted RTT to the nearest live peer among members
+// (unordered) for which holds is true, a peer whose RTT is not
+// known yet counting unknownRTT; false when none does.
+func nearestRTT(members []gossip.Member, holds func(gossip.Member) bool) (time.Duration, bool) {
+	best, found := time.Duration(0), false
+	for _, m := range members {
+		if m.Self || m.Health != gossip.Alive || !holds(m) {
+			continue
+		}
+		rtt := unknownRTT
+		if m.RTTKnown {
+			rtt = m.RTT
+		}
+		if !found || rtt < best {
+			best, found = rtt, true
+		}
+	}
+	if !found {
+		return unknownRTT, false
+	}
+	return best, true
 }
 
 // peerCosts describes the live peers for the router (load: the model's
