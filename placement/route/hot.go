@@ -69,28 +69,56 @@ type Demand struct {
 // forwarded for a whole window behind last minute's hot set, while a
 // costly load, or a victim that would itself be missed, keeps it out.
 func WorthEvicting(need, free int64, d Demand, window time.Duration, victims iter.Seq[Victim]) bool {
-	deficit := need - free
-	if deficit <= 0 {
+	cost, hot, ok := evictionCost(need, free, window, victims)
+	switch {
+	case !ok:
+		return false // the hot models do not make the room either
+	case !hot:
 		return true
 	}
-	var hot []Victim
+	return d.Rate*window.Seconds()*d.Saved.Seconds() > d.Load.Seconds()+cost
+}
+
+// WorthACopy reports whether a copy of the missed model d, loaded here in
+// the background while its requests go to a peer, is worth it: the
+// forwards it saves over the window (d.Rate x window x d.Saved) must
+// exceed its load plus what the hot victims' requests then cost over the
+// window, as in WorthEvicting, but the load is paid even when free
+// memory or idle models make the room: it takes the loader, and a model
+// asked for once is better forwarded than copied. No request waits for
+// the copy, so its load counts as the work it is, not as a wait.
+func WorthACopy(need, free int64, d Demand, window time.Duration, victims iter.Seq[Victim]) bool {
+	cost, _, ok := evictionCost(need, free, window, victims)
+	return ok && d.Rate*window.Seconds()*d.Saved.Seconds() > d.Load.Seconds()+cost
+}
+
+// evictionCost is what making need bytes of room (free bytes free) costs
+// over window: nothing when free memory and models idle for window or
+// longer make it; else the hot victims', least recently used first, each
+// Rate x window x MissCost (in seconds), hot saying they were needed.
+// False: the hot models do not make the room either.
+func evictionCost(need, free int64, window time.Duration, victims iter.Seq[Victim]) (cost float64, hot, ok bool) {
+	deficit := need - free
+	if deficit <= 0 {
+		return 0, false, true
+	}
+	var hots []Victim
 	for v := range victims {
 		if v.Idle >= window {
 			deficit -= v.Bytes
 			continue
 		}
-		hot = append(hot, v)
+		hots = append(hots, v)
 	}
 	if deficit <= 0 {
-		return true
+		return 0, false, true
 	}
-	slices.SortStableFunc(hot, func(a, b Victim) int { return cmp.Compare(b.Idle, a.Idle) })
-	cost := d.Load.Seconds()
-	for _, v := range hot {
+	slices.SortStableFunc(hots, func(a, b Victim) int { return cmp.Compare(b.Idle, a.Idle) })
+	for _, v := range hots {
 		cost += v.Rate * window.Seconds() * v.MissCost.Seconds()
 		if deficit -= v.Bytes; deficit <= 0 {
-			return d.Rate*window.Seconds()*d.Saved.Seconds() > cost
+			return cost, true, true
 		}
 	}
-	return false // the hot models do not make the room either
+	return 0, true, false
 }

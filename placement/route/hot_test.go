@@ -96,3 +96,38 @@ func TestWorthEvicting(t *testing.T) {
 		})
 	}
 }
+
+// TestWorthACopy: a copy behind a forward pays its load even into free
+// memory; otherwise it weighs the hot victims as WorthEvicting does.
+func TestWorthACopy(t *testing.T) {
+	const w = DefaultHotWindow
+	sec := time.Second
+	ms := time.Millisecond
+	hotTail := Victim{Bytes: 10, Idle: 20 * sec, Rate: 0.02, MissCost: 5 * ms}
+	hotHead := Victim{Bytes: 10, Idle: sec, Rate: 1, MissCost: 300 * ms}
+	for _, tt := range []struct {
+		name       string
+		need, free int64
+		d          Demand
+		vs         []Victim
+		want       bool
+	}{
+		{"no demand: no copy, even in free memory", 10, 10, Demand{Saved: 60 * ms, Load: ms}, nil, false},
+		// 0.1/s x 30 s x 60 ms = 0.18 s of forwards against a 300 ms load.
+		{"a little demand does not pay a costly load", 10, 10, Demand{Rate: 0.1, Saved: 60 * ms, Load: 300 * ms}, nil, false},
+		// 0.5/s x 30 s x 60 ms = 0.9 s against 300 ms.
+		{"demand that pays the load, free memory", 10, 10, Demand{Rate: 0.5, Saved: 60 * ms, Load: 300 * ms}, nil, true},
+		{"an idle model's place is free", 10, 0, Demand{Rate: 0.5, Saved: 60 * ms, Load: 300 * ms}, []Victim{{Bytes: 10, Idle: w}}, true},
+		// 0.9 s against 300 ms + the tail's 3 ms.
+		{"a cold-ish hot model's place", 10, 0, Demand{Rate: 0.5, Saved: 60 * ms, Load: 300 * ms}, []Victim{hotTail}, true},
+		// 0.9 s against 300 ms + the head's 9 s.
+		{"a victim that would itself be missed stays", 10, 0, Demand{Rate: 0.5, Saved: 60 * ms, Load: 300 * ms}, []Victim{hotHead}, false},
+		{"not enough to evict", 30, 0, Demand{Rate: 100, Saved: sec}, []Victim{hotHead, hotTail}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := WorthACopy(tt.need, tt.free, tt.d, w, victims(tt.vs...)); got != tt.want {
+				t.Fatalf("WorthACopy = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -6,7 +6,8 @@
 // The options, each with its predicted time to the request's answer:
 //
 //   - load here: this node's load queue, the model's load (its measured
-//     fast-form load, or an estimate from its size before one exists),
+//     fast-form load, or before one exists an estimate from its size,
+//     scaled to the loads the node measured: LoadSpeed),
 //     fetching its bytes from a peer when they are not on disk, and the
 //     run;
 //   - forward-hit: a peer that has the model loaded: the predicted RTT,
@@ -26,6 +27,7 @@ package route
 import (
 	"cmp"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -144,6 +146,48 @@ func EstimateLoad(sizeBytes int64) time.Duration {
 	const fixed = 30 * time.Millisecond
 	const bytesPerSecond = 400 << 20
 	return fixed + time.Duration(float64(sizeBytes)/bytesPerSecond*float64(time.Second))
+}
+
+// LoadSpeed scales EstimateLoad to the loads a node has measured: the
+// constant's disk and runtime speeds are nobody's machine, and a node
+// that guessed a load from them would load a model it should forward
+// (or forward one it should load) until it had loaded that very model.
+// Each measured load moves the scale a fifth of the way to its own
+// (measured / EstimateLoad of its size). Safe for concurrent use; the
+// zero value estimates with EstimateLoad.
+type LoadSpeed struct {
+	mu    sync.Mutex
+	scale float64 // 0 before the first load
+}
+
+// loadSpeedWeight is the weight of the newest load in LoadSpeed's scale.
+const loadSpeedWeight = 0.2
+
+// Observe records a load of a model of sizeBytes (file) that took took.
+func (s *LoadSpeed) Observe(sizeBytes int64, took time.Duration) {
+	if sizeBytes < 0 || took <= 0 {
+		return
+	}
+	x := float64(took) / float64(EstimateLoad(sizeBytes))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.scale == 0 {
+		s.scale = x
+		return
+	}
+	s.scale += loadSpeedWeight * (x - s.scale)
+}
+
+// Estimate predicts the load of a model of sizeBytes never loaded here:
+// EstimateLoad scaled to the loads observed.
+func (s *LoadSpeed) Estimate(sizeBytes int64) time.Duration {
+	d := EstimateLoad(sizeBytes)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.scale == 0 {
+		return d
+	}
+	return time.Duration(s.scale * float64(d))
 }
 
 // EstimateFetch predicts moving sizeBytes from a peer rtt away, assuming

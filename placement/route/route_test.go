@@ -77,3 +77,28 @@ func TestEstimates(t *testing.T) {
 		t.Fatalf("EstimateFetch = %v, want 1.02s", got)
 	}
 }
+
+// TestLoadSpeed: the zero value estimates with EstimateLoad; the first
+// load sets the scale to its own (measured / EstimateLoad of its size),
+// each later one moves it a fifth of the way; nonsense is ignored.
+func TestLoadSpeed(t *testing.T) {
+	var s LoadSpeed
+	const mb = 1 << 20
+	if got, want := s.Estimate(8*mb), EstimateLoad(8*mb); got != want {
+		t.Fatalf("zero value: %v, want EstimateLoad's %v", got, want)
+	}
+	s.Observe(4*mb, 0)
+	s.Observe(-1, time.Second)
+	if got, want := s.Estimate(8*mb), EstimateLoad(8*mb); got != want {
+		t.Fatalf("after nonsense: %v, want EstimateLoad's %v", got, want)
+	}
+	near := func(got, want time.Duration) bool { return (got - want).Abs() <= time.Microsecond }
+	s.Observe(4*mb, 10*EstimateLoad(4*mb)) // this node loads ten times slower
+	if got, want := s.Estimate(8*mb), 10*EstimateLoad(8*mb); !near(got, want) {
+		t.Fatalf("after one load at 10x: %v, want %v", got, want)
+	}
+	s.Observe(mb, 5*EstimateLoad(mb)) // 10 + (5-10)/5 = 9
+	if got, want := s.Estimate(8*mb), 9*EstimateLoad(8*mb); !near(got, want) {
+		t.Fatalf("after a load at 5x: %v, want %v", got, want)
+	}
+}
