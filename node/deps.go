@@ -39,6 +39,10 @@ type Deps struct {
 	// unused before a hint's preload may take its place; 0 is
 	// route.DefaultHotWindow (tests shorten it).
 	PreloadIdle time.Duration
+	// NoDemandPreload, for measurement, makes demand hints only weigh the
+	// copies they name (evicted last) and preload none.
+	NoDemandPreload bool
+
 	GossipDelay gossip.DelayFunc
 	// PeerAddr rewrites a peer's gRPC address before the node dials it
 	// (tests route peer links through a delaying proxy); nil in

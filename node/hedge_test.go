@@ -123,7 +123,7 @@ func TestNoHedgeAgainstAHintedCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	testutil.Eventually(t, "b's router would forward to a (its RTT measured)", func() bool {
-		opts, _ := b.routeOptions(testCtx(t), rec, b.cluster.g.Members())
+		opts, _, _ := b.routeOptions(testCtx(t), rec, b.cluster.g.Members())
 		return len(opts) > 0 && opts[0].Node == "a"
 	})
 	sl.stall.Store(true)
@@ -204,7 +204,7 @@ func TestMissWaitsForAPeersLoadInProgress(t *testing.T) {
 			t.Fatalf("b's cluster view of a: loading %v, want [mlp:1]", m.Loading)
 		}
 	}
-	opts, _ := b.routeOptions(testCtx(t), rec, b.cluster.g.Members())
+	opts, _, _ := b.routeOptions(testCtx(t), rec, b.cluster.g.Members())
 	if len(opts) == 0 || opts[0].Kind != route.ForwardLoad || opts[0].Node != "a" {
 		t.Fatalf("b's options %+v: want forward-load to a first", opts)
 	}

@@ -20,6 +20,7 @@ type metrics struct {
 	routes   *prometheus.CounterVec // route: how requests were served
 	tasks    *prometheus.CounterVec // task, model, budget: task requests
 	preloads prometheus.Counter     // hinted models preloaded
+	copies   prometheus.Counter     // copies loaded behind a forward
 }
 
 // latencyBuckets span 50 µs to ~26 s.
@@ -51,7 +52,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		[]string{"task", "model", "budget"})
 	m.preloads = prometheus.NewCounter(prometheus.CounterOpts{Name: "edgeserve_hint_preloads_total",
 		Help: "Models loaded because the region's placement hints asked this node to keep them."})
-	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused, m.fetches, m.routes, m.tasks, m.preloads)
+	m.copies = prometheus.NewCounter(prometheus.CounterOpts{Name: "edgeserve_copies_behind_forward_total",
+		Help: "Models loaded in the background while their requests were forwarded, because the demand here paid for a copy."})
+	reg.MustRegister(m.requests, m.failures, m.latency, m.queue, m.compute, m.inFlight, m.refused, m.fetches, m.routes, m.tasks, m.preloads, m.copies)
 	return m
 }
 
@@ -99,6 +102,9 @@ func (m *metrics) chose(task, model, budget string) {
 
 // preloaded counts a hinted model loaded ahead of requests.
 func (m *metrics) preloaded() { m.preloads.Inc() }
+
+// copiedBehind counts a copy loaded behind a forward.
+func (m *metrics) copiedBehind() { m.copies.Inc() }
 
 // routed counts a request served by route (or a failed forward).
 func (m *metrics) routed(route string) { m.routes.WithLabelValues(route).Inc() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/edgeserve/edgeserve/placement/raftgroup"
+	"github.com/edgeserve/edgeserve/placement/route"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -34,17 +35,23 @@ type Node struct {
 	netem *netem
 	// group is the region's placement Raft group (nil without a region).
 	group *raftgroup.Group
+	// loadSpeed scales the load estimate of a model never loaded here to
+	// the loads measured here.
+	loadSpeed route.LoadSpeed
 	// preloadIdle: a hint's preload may take the place of a model not
 	// hinted and unused this long at most (Deps.PreloadIdle;
 	// preloadIdleFor).
 	preloadIdle time.Duration
-	pushes      *pushes
-	metrics     *metrics
-	stats       *stats
-	sigs        *signatures
-	gpus        *gpus
-	reqmem      *requestMemory
-	reg         *prometheus.Registry
+	// noDemandPreload: demand hints preload nothing (Deps.NoDemandPreload).
+	noDemandPreload bool
+
+	pushes  *pushes
+	metrics *metrics
+	stats   *stats
+	sigs    *signatures
+	gpus    *gpus
+	reqmem  *requestMemory
+	reg     *prometheus.Registry
 
 	grpcSrv    *grpc.Server
 	health     *health.Server
@@ -210,7 +217,12 @@ func (n *Node) loadFunc(l runtime.Loader) loadFunc {
 			return nil, err
 		}
 		src.SkipWarmUp = forRequest
-		return l.Load(ctx, src)
+		start := time.Now()
+		m, err := l.Load(ctx, src)
+		if err == nil {
+			n.loadSpeed.Observe(rec.SizeBytes, time.Since(start))
+		}
+		return m, err
 	}
 }
 

@@ -165,6 +165,7 @@ func (n *Node) startGroup(deps Deps, gp *atomic.Pointer[gossip.Gossip]) error {
 	}
 	n.group = g
 	n.preloadIdle = cmp.Or(deps.PreloadIdle, preloadIdle)
+	n.noDemandPreload = deps.NoDemandPreload
 	n.closeOnFail = append(n.closeOnFail, func() { g.Close() })
 	return nil
 }
@@ -196,31 +197,10 @@ func regionMembers(g *gossip.Gossip, region string) []raftgroup.Member {
 // the region (their demand, budget, headroom, loaded models), the facts
 // of every catalog model, and the demand in other regions.
 func (n *Node) planInput(g *gossip.Gossip) hints.Input {
-	in := hints.Input{Models: map[string]hints.Model{}}
 	if g == nil {
-		return in
+		return hints.Input{Models: map[string]hints.Model{}}
 	}
-	region := n.cfg.Cluster.Region
-	for _, m := range g.Members() {
-		if (m.Health != gossip.Alive && m.Health != gossip.Suspect) || m.State == nil {
-			continue
-		}
-		if m.Region != region {
-			for _, r := range m.State.Rates {
-				if in.Neighbours == nil {
-					in.Neighbours = map[string]float64{}
-				}
-				in.Neighbours[r.Model] += r.PerSecond
-			}
-			continue
-		}
-		node := hints.Node{Name: m.Name, Site: m.Site, BudgetBytes: m.State.MemoryBudgetBytes,
-			FreeBytes: m.State.MemoryHeadroomBytes, Loaded: m.State.Loaded, Rates: map[string]float64{}}
-		for _, r := range m.State.Rates {
-			node.Rates[r.Model] = r.PerSecond
-		}
-		in.Nodes = append(in.Nodes, node)
-	}
+	in := regionInput(n.cfg.Cluster.Region, g.Members())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	local, err := n.records(ctx, "")
@@ -244,6 +224,44 @@ func (n *Node) planInput(g *gossip.Gossip) hints.Input {
 	return in
 }
 
+// regionInput is what gossip tells the planner of region: its live
+// members' demand and capacity, and of the other regions their demand and
+// the models they hold (HeldNextDoor; KeptNextDoor those held in a named
+// region whose name sorts first). Suspect members count as live.
+func regionInput(region string, members []gossip.Member) hints.Input {
+	in := hints.Input{Models: map[string]hints.Model{}}
+	for _, m := range members {
+		if (m.Health != gossip.Alive && m.Health != gossip.Suspect) || m.State == nil {
+			continue
+		}
+		if m.Region != region {
+			for _, r := range m.State.Rates {
+				if in.Neighbours == nil {
+					in.Neighbours = map[string]float64{}
+				}
+				in.Neighbours[r.Model] += r.PerSecond
+			}
+			for _, l := range m.State.Loaded {
+				if in.HeldNextDoor == nil {
+					in.HeldNextDoor, in.KeptNextDoor = map[string]bool{}, map[string]bool{}
+				}
+				in.HeldNextDoor[l] = true
+				if m.Region != "" && m.Region < region { // a node of no region plans nothing
+					in.KeptNextDoor[l] = true
+				}
+			}
+			continue
+		}
+		node := hints.Node{Name: m.Name, Site: m.Site, BudgetBytes: m.State.MemoryBudgetBytes,
+			FreeBytes: m.State.MemoryHeadroomBytes, Loaded: m.State.Loaded, Rates: map[string]float64{}}
+		for _, r := range m.State.Rates {
+			node.Rates[r.Model] = r.PerSecond
+		}
+		in.Nodes = append(in.Nodes, node)
+	}
+	return in
+}
+
 // followHints applies each hint set the group agrees on, and retries the
 // preloads it could not make, until ctx ends.
 func (n *Node) followHints(ctx context.Context) {
@@ -251,7 +269,7 @@ func (n *Node) followHints(ctx context.Context) {
 	defer cancel()
 	t := time.NewTicker(hintRetry)
 	defer t.Stop()
-	mine := map[string]cache.AcquireOptions{} // hinted here: what its preload may evict
+	mine := map[string]hinted{} // hinted here: what its preload may evict
 	for {
 		select {
 		case <-ctx.Done():
@@ -260,9 +278,10 @@ func (n *Node) followHints(ctx context.Context) {
 			if !ok {
 				return
 			}
-			next := map[string]cache.AcquireOptions{}
+			next := map[string]hinted{}
 			for _, m := range set.ForNode(n.cfg.Cluster.Name) {
-				next[m] = n.preloadRule(set.RatePerCopy(m))
+				h, _ := set.Hint(m)
+				next[m] = hinted{rule: n.preloadRule(set.RatePerCopy(m)), keep: h.Reason == hints.Keep || (h.Reason == hints.Demand && n.noDemandPreload)}
 				if _, had := mine[m]; !had {
 					n.cache.SetHint(m, hintWeight)
 				}
@@ -280,18 +299,25 @@ func (n *Node) followHints(ctx context.Context) {
 	}
 }
 
+// hinted is a model hinted to this node: what its preload may evict, and
+// whether the hint only keeps a copy where it is (hints.Keep: no preload).
+type hinted struct {
+	rule cache.AcquireOptions
+	keep bool
+}
+
 // preloadHinted loads the hinted models that are not loaded here, one at
 // a time, into free memory or in the place of models the model's
 // preloadRule lets go (a request's load may evict any idle model; a
 // preload takes only cold ones, so that a hint never costs the models in
 // use their place, nor the cluster a recently used model's last copy).
-func (n *Node) preloadHinted(ctx context.Context, mine map[string]cache.AcquireOptions) {
-	for m, rule := range mine {
+func (n *Node) preloadHinted(ctx context.Context, mine map[string]hinted) {
+	for m, h := range mine {
 		if ctx.Err() != nil || n.draining.Load() {
 			return
 		}
-		if n.cache.Resident(m) {
-			continue
+		if h.keep || n.cache.Resident(m) {
+			continue // a Keep hint holds a copy where it is, and loads none
 		}
 		name, version, err := splitRef(m)
 		if err != nil {
@@ -302,6 +328,7 @@ func (n *Node) preloadHinted(ctx context.Context, mine map[string]cache.AcquireO
 			continue // deleted: the next plan drops its hint
 		}
 		lctx, cancel := context.WithTimeout(ctx, n.cfg.Server.RequestTimeout)
+		rule := h.rule
 		rule.SizeHintBytes = n.sizeHint(rec)
 		err = n.cache.Preload(lctx, m, rule)
 		cancel()

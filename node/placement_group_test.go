@@ -10,6 +10,7 @@ import (
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/edgeserve/edgeserve/internal/testutil"
+	"github.com/edgeserve/edgeserve/placement/hints"
 	"github.com/edgeserve/edgeserve/placement/raftgroup"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 )
@@ -195,7 +196,9 @@ func TestHintedPreloadTakesAColdModelsPlace(t *testing.T) {
 	group := func(c *Config, d *Deps) {
 		inRegionGroup(c, d)
 		tune := d.RaftTune
-		d.RaftTune = func(rc *raftgroup.Config) { tune(rc); rc.Plan.HotRate = 0.1 }
+		// No keep hints: x and y, loaded only on c and asked for, would be
+		// the cluster's copies to keep (TestKeepHintHoldsTheClusterCopy).
+		d.RaftTune = func(rc *raftgroup.Config) { tune(rc); rc.Plan.HotRate, rc.Plan.KeepRate = 0.1, 0 }
 	}
 	full := func(c *Config, d *Deps) {
 		group(c, d)
@@ -248,6 +251,65 @@ func TestHintedPreloadTakesAColdModelsPlace(t *testing.T) {
 	}
 	if f, _ := c.cache.Facts("mlp:1"); f.Hits+f.Misses != 0 {
 		t.Fatalf("c counted requests for mlp it never had: %+v", f)
+	}
+}
+
+// TestKeepHintHoldsTheClusterCopy: c holds the cluster's only copies of x
+// and y, each asked for once; its hint room takes one keep hint, x's (the
+// models are worth the same; x sorts first). A request for z, loaded
+// nowhere, then loads z at c in the place of y, although x was used
+// longer ago: the kept copy is evicted last (LRU alone would take x).
+func TestKeepHintHoldsTheClusterCopy(t *testing.T) {
+	path := zooModel(t, "tiny_mlp")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each model is charged its size hint, so that the leader, which
+	// never loaded one, sizes it as c does.
+	charge := int64(float64(st.Size()) * DefaultConfig(t.TempDir()).Cache.SizeHintFactor)
+	group := func(c *Config, d *Deps) {
+		inRegionGroup(c, d)
+		tune := d.RaftTune
+		d.RaftTune = func(rc *raftgroup.Config) { tune(rc); rc.Plan.HotRate = 10 } // no demand hints
+	}
+	full := func(c *Config, d *Deps) {
+		group(c, d)
+		d.Loader = chargedLoader{realLoader(t), charge}
+		c.Cache.MemoryBudgetBytes = 2 * charge // two models; hints may fill 80%: one
+		c.Cluster.LocalOnly = true             // z loads here, in a loaded model's place
+	}
+	a := clusterNodeWith(t, "a", "127.0.3.64", group)
+	clusterNodeWith(t, "b", "127.0.3.65", group, a.cluster.g.Addr())
+	c := clusterNodeWith(t, "c", "127.0.3.66", full, a.cluster.g.Addr())
+	for _, m := range []string{"x", "y", "z"} {
+		push(t, c.admin, m, path)
+	}
+	for _, m := range []string{"x", "y"} { // x first: the least recently used
+		req := mlpRequest()
+		req.ModelName = m
+		if _, err := c.infer.ModelInfer(testCtx(t), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Eventually(t, "c keeps x, the only copy, by a keep hint that c follows", func() bool {
+		h, ok := c.group.Hints().Hint("x:1")
+		return ok && h.Reason == hints.Keep && h.Has("c")
+	})
+	if h, ok := c.group.Hints().Hint("y:1"); ok {
+		t.Fatalf("y is hinted too (%+v): c's hint room holds one", h)
+	}
+	req := mlpRequest()
+	req.ModelName = "z"
+	resp, err := c.infer.ModelInfer(testCtx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := param(resp, "edgeserve_route"); r != "load" {
+		t.Fatalf("z served by route %q, want a load at c", r)
+	}
+	if !c.cache.Resident("x:1") || c.cache.Resident("y:1") {
+		t.Fatalf("x resident %v, y resident %v: want the kept x kept and y evicted", c.cache.Resident("x:1"), c.cache.Resident("y:1"))
 	}
 }
 

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/edgeserve/edgeserve/gossip"
@@ -46,7 +47,10 @@ const fetchBytesPerSecond = 100 << 20
 func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res inferResult, done bool, err error) {
 	key := rec.Ref()
 	members := n.cluster.g.Members() // one view for the whole decision
-	opts, local := n.routeOptions(ctx, rec, members)
+	opts, local, copyHere := n.routeOptions(ctx, rec, members)
+	if copyHere && len(opts) > 0 && opts[0].Kind != route.Load {
+		n.copyBehind(rec)
+	}
 	addrs := make(map[string]string, len(members))
 	for _, m := range members {
 		addrs[m.Name] = m.Services.GRPCAddr
@@ -84,21 +88,44 @@ func (n *Node) route(ctx context.Context, rec store.Record, call inferCall) (res
 
 // routeOptions ranks the places a request for rec, not loaded here, could
 // run, cheapest first (placement/route), from one view of the members,
-// with what a load here would cost.
-func (n *Node) routeOptions(ctx context.Context, rec store.Record, members []gossip.Member) ([]route.Option, route.Local) {
-	load := route.EstimateLoad(rec.SizeBytes)
+// with what a load here would cost; copyHere says the demand here is
+// worth a copy loaded behind a forward (route.WorthACopy).
+func (n *Node) routeOptions(ctx context.Context, rec store.Record, members []gossip.Member) (opts []route.Option, local route.Local, copyHere bool) {
 	facts, _ := n.cache.Facts(rec.Ref())
-	if facts.LoadTime > 0 {
-		load = facts.LoadTime
-	}
-	local := n.localCost(ctx, rec, facts, load, members)
+	load := n.loadTime(rec, facts)
+	local = n.localCost(ctx, rec, facts, load, members)
 	peers := n.peerCosts(rec, load, members)
 	if facts.Loading { // its load is under way here: what is left of it, as for a peer's
 		local = route.Local{LoadTime: load / 2, Run: local.Run}
-	} else {
-		local.Declined = n.declines(rec, facts, local, peers, members)
+	} else if !local.NoRoom {
+		local.Declined, copyHere = n.weigh(rec, facts, local, peers, members)
 	}
-	return route.Choose(local, peers), local
+	return route.Choose(local, peers), local, copyHere
+}
+
+// copyBehind loads rec here in the background while its request goes to
+// a peer: the node's demand for it pays a copy (route.WorthACopy), and no
+// request waits for the load. It is gossiped as loading, as a request's
+// load is, so that peers forward to it rather than load their own, and it
+// may evict what a request's load may. Nothing starts while the node
+// drains.
+func (n *Node) copyBehind(rec store.Record) {
+	if n.draining.Load() || n.bgCtx.Err() != nil {
+		return
+	}
+	key := rec.Ref()
+	done := n.requestLoad(key)
+	n.bg.Go(func() {
+		defer done()
+		ctx, cancel := context.WithTimeout(n.bgCtx, n.cfg.Server.RequestTimeout)
+		defer cancel()
+		err := n.cache.Preload(ctx, key, cache.AcquireOptions{SizeHintBytes: n.sizeHint(rec)})
+		if err != nil {
+			n.log.Info("cluster: a copy behind a forward did not load", zap.String("model", key), zap.Error(err))
+			return
+		}
+		n.metrics.copiedBehind()
+	})
 }
 
 // forwardHedged forwards the request to addr. With hedge > 0, a forward
@@ -175,41 +202,43 @@ func (n *Node) need(rec store.Record, facts cache.Facts) int64 {
 	return n.sizeHint(rec)
 }
 
-// declines reports whether a load of rec here is not worth its room while
-// a peer can serve the request (route.Local.Declined): it would evict a
-// model that served a request within route.DefaultHotWindow, and rec's
-// demand here does not yet pay for the load and for that model's misses
-// (route.WorthEvicting). The demand is the request rate the node gossips
+// weigh reports whether a load of rec here is declined, not worth its
+// room while a peer can serve the request (route.Local.Declined): it would
+// evict a model that served a request within route.DefaultHotWindow, and
+// rec's demand here does not yet pay for the load and for that model's
+// misses (route.WorthEvicting); and whether that demand pays for a copy
+// loaded behind a forward, the load's own cost included
+// (route.WorthACopy). The demand is the request rate the node gossips
 // (each request counts where it arrived, forwarded or not), and what a
 // request saves served here is the cheapest peer's cost over the run
 // here; a victim's requests would cost a forward to its nearest live
 // holder, or its load when none holds it.
-func (n *Node) declines(rec store.Record, facts cache.Facts, local route.Local, peers []route.Peer, members []gossip.Member) bool {
+func (n *Node) weigh(rec store.Record, facts cache.Facts, local route.Local, peers []route.Peer, members []gossip.Member) (declined, copyHere bool) {
 	best := time.Duration(-1)
 	for _, o := range route.Choose(route.Local{NoRoom: true}, peers) {
 		best = o.Cost // the cheapest peer: options come cheapest first
 		break
 	}
 	if best < 0 {
-		return false // no peer could serve it: the load is all there is
+		return false, false // no peer could serve it: the load is all there is
 	}
 	d := route.Demand{Rate: n.rateHere(rec.Ref()), Saved: max(best-local.Run, 0), Load: local.Queue + local.FetchTime + local.LoadTime}
 	mem := n.cache.Memory()
 	now := time.Now()
-	return !route.WorthEvicting(n.need(rec, facts), mem.BudgetBytes-mem.ChargedBytes, d, route.DefaultHotWindow, func(yield func(route.Victim) bool) {
-		for _, m := range mem.Models {
-			if m.State != "loaded" || m.Pinned {
-				continue
-			}
-			v := route.Victim{Bytes: m.ChargedBytes, Idle: now.Sub(m.LastUse)}
-			if v.Idle < route.DefaultHotWindow { // only a hot victim's demand counts
-				v.Rate, v.MissCost = n.rateHere(m.Model), n.missCost(m.Model, m.ChargedBytes, members)
-			}
-			if !yield(v) {
-				return
-			}
+	need, free := n.need(rec, facts), mem.BudgetBytes-mem.ChargedBytes
+	var victims []route.Victim
+	for _, m := range mem.Models {
+		if m.State != "loaded" || m.Pinned {
+			continue
 		}
-	})
+		v := route.Victim{Bytes: m.ChargedBytes, Idle: now.Sub(m.LastUse)}
+		if v.Idle < route.DefaultHotWindow { // only a hot victim's demand counts
+			v.Rate, v.MissCost = n.rateHere(m.Model), n.missCost(m.Model, m.ChargedBytes, members)
+		}
+		victims = append(victims, v)
+	}
+	w := route.DefaultHotWindow
+	return !route.WorthEvicting(need, free, d, w, slices.Values(victims)), route.WorthACopy(need, free, d, w, slices.Values(victims))
 }
 
 // missCost is what a request for model would cost once it is evicted
@@ -221,7 +250,17 @@ func (n *Node) missCost(model string, bytes int64, members []gossip.Member) time
 	if f, _ := n.cache.Facts(model); f.LoadTime > 0 {
 		return f.LoadTime
 	}
-	return route.EstimateLoad(bytes)
+	return n.loadSpeed.Estimate(bytes)
+}
+
+// loadTime is what loading rec here takes: its last load here, else the
+// estimate from its file size scaled to the loads measured here
+// (route.LoadSpeed).
+func (n *Node) loadTime(rec store.Record, facts cache.Facts) time.Duration {
+	if facts.LoadTime > 0 {
+		return facts.LoadTime
+	}
+	return n.loadSpeed.Estimate(rec.SizeBytes)
 }
 
 // nearestRTT is the predicted RTT to the nearest live peer among members

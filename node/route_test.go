@@ -10,11 +10,14 @@ import (
 	"testing"
 	"time"
 
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/edgeserve/edgeserve/internal/testutil"
+	"github.com/edgeserve/edgeserve/placement/cache"
 	adminpb "github.com/edgeserve/edgeserve/proto/admin/v1"
 	pb "github.com/edgeserve/edgeserve/proto/inference"
+	"github.com/edgeserve/edgeserve/runtime"
 )
 
 func param(resp *pb.ModelInferResponse, key string) string {
@@ -195,6 +198,119 @@ func TestForwardRatherThanEvictHot(t *testing.T) {
 	}
 	if b.rateHere("mlp:1") <= 0 {
 		t.Fatal("mlp loaded at b before b knew any demand for it")
+	}
+}
+
+// TestFirstLoadEstimatedFromTheLoadsHere: a node whose loads take 400 ms
+// estimates a model it never loaded at its own speed, not at the size
+// formula's (tens of ms for tiny_mlp), and so forwards a request for it
+// to a peer 80 ms away that has it loaded rather than load it here.
+func TestFirstLoadEstimatedFromTheLoadsHere(t *testing.T) {
+	far := apart(80 * time.Millisecond)
+	a := clusterNodeWith(t, "a", "127.0.3.93", func(c *Config, d *Deps) { d.GossipDelay = far })
+	b := clusterNodeWith(t, "b", "127.0.3.94", func(c *Config, d *Deps) {
+		d.GossipDelay = far
+		d.Loader = slowLoader{realLoader(t), 400 * time.Millisecond}
+	}, a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	for _, n := range []*testNode{a, b} {
+		push(t, n.admin, "mlp", path)
+		push(t, n.admin, "other", path)
+	}
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := b.resolve(testCtx(t), "mlp", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.loadTime(rec, cache.Facts{}); got < 300*time.Millisecond {
+		t.Fatalf("b estimates mlp's first load at %v after loading other (as large) in 400 ms or more", got)
+	}
+	waitFar(t, b)
+	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := param(resp, "edgeserve_route"); r != "forward-hit" || b.cache.Resident("mlp:1") {
+		t.Fatalf("route %q, mlp loaded at b: %v; want a forward to a", r, b.cache.Resident("mlp:1"))
+	}
+}
+
+// TestCopyBehindAForward: b's loads take 400 ms, a forward to a (80 ms
+// away) much less, so each request for mlp at b goes to a; once b's
+// demand for mlp pays for a copy (route.WorthACopy), b loads one in the
+// background while it still forwards, and later requests hit it. No
+// request waits for that load.
+func TestCopyBehindAForward(t *testing.T) {
+	far := apart(80 * time.Millisecond)
+	a := clusterNodeWith(t, "a", "127.0.3.95", func(c *Config, d *Deps) { d.GossipDelay = far })
+	b := clusterNodeWith(t, "b", "127.0.3.96", func(c *Config, d *Deps) {
+		d.GossipDelay = far
+		d.Loader = slowLoader{realLoader(t), 400 * time.Millisecond}
+	}, a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	for _, n := range []*testNode{a, b} {
+		push(t, n.admin, "mlp", path)
+		push(t, n.admin, "other", path)
+	}
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "other"}); err != nil {
+		t.Fatal(err) // b learns how slowly it loads
+	}
+	waitFar(t, b)
+	var routes []string
+	for len(routes) < 100 && !b.cache.Resident("mlp:1") {
+		resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		routes = append(routes, param(resp, "edgeserve_route"))
+		time.Sleep(30 * time.Millisecond) // a publish interval: the rates move
+	}
+	if slices.ContainsFunc(routes, func(r string) bool { return r != "forward-hit" }) {
+		t.Fatalf("routes %v: want only forwards while the copy loads", routes)
+	}
+	testutil.Eventually(t, "b's copy of mlp loaded and counted", func() bool {
+		return b.cache.Resident("mlp:1") && promtest.ToFloat64(b.metrics.copies) == 1
+	})
+	if len(routes) < 2 {
+		t.Fatalf("b copied mlp after %d request(s): its demand was not weighed", len(routes))
+	}
+	resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := param(resp, "edgeserve_route"); r != "hit" {
+		t.Fatalf("after the copy: route %q, want a hit", r)
+	}
+	if f, _ := b.cache.Facts("mlp:1"); f.Misses != 0 {
+		t.Fatalf("a request waited for mlp's load at b: %+v", f)
+	}
+}
+
+// slowLoader waits after each load, as a slower machine's loads take.
+type slowLoader struct {
+	runtime.Loader
+	wait time.Duration
+}
+
+func (s slowLoader) Load(ctx context.Context, src runtime.Source) (runtime.Model, error) {
+	m, err := s.Loader.Load(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-time.After(s.wait):
+		return m, nil
+	case <-ctx.Done():
+		m.Close()
+		return nil, ctx.Err()
 	}
 }
 

@@ -208,7 +208,7 @@ func (n *Node) predict(ctx context.Context, rec store.Record, members []gossip.M
 		return route.Option{Kind: route.Hit, Cost: n.runTime(rec)}, true
 	}
 	if members != nil {
-		opts, _ := n.routeOptions(ctx, rec, members)
+		opts, _, _ := n.routeOptions(ctx, rec, members)
 		if len(opts) == 0 {
 			return o, false
 		}
@@ -217,11 +217,8 @@ func (n *Node) predict(ctx context.Context, rec store.Record, members []gossip.M
 	if n.sizeHint(rec) > n.cfg.Cache.MemoryBudgetBytes {
 		return o, false
 	}
-	load := route.EstimateLoad(rec.SizeBytes)
-	if facts, _ := n.cache.Facts(rec.Ref()); facts.LoadTime > 0 {
-		load = facts.LoadTime
-	}
-	return route.Option{Kind: route.Load, Cost: load + n.runTime(rec)}, true
+	facts, _ := n.cache.Facts(rec.Ref())
+	return route.Option{Kind: route.Load, Cost: n.loadTime(rec, facts) + n.runTime(rec)}, true
 }
 
 // taskParameters are the reply's parameters of a task request.

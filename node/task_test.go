@@ -61,7 +61,9 @@ func taskMLPRequest(task string, params map[string]any) *pb.ModelInferRequest {
 // the fastest, marked, when nothing can meet the budget. A model of the
 // task whose inputs do not fit the request is never chosen.
 func TestTaskChoiceFollowsCacheAndBudget(t *testing.T) {
-	tn := startNode(t, nil)
+	// Loads take 50 ms more, so that a load misses a 5 ms budget: the
+	// node estimates a model it never loaded from the loads it measured.
+	tn := startNode(t, func(_ *Config, d *Deps) { d.Loader = slowLoader{realLoader(t), 50 * time.Millisecond} })
 	pushTask(t, tn.admin, "mlp-fast", "tiny_mlp", "classify", 0.70)
 	pushTask(t, tn.admin, "mlp-accurate", "tiny_mlp", "classify", 0.90)
 	pushTask(t, tn.admin, "adder", "add_fp32", "classify", 0.99) // other inputs
@@ -88,8 +90,8 @@ func TestTaskChoiceFollowsCacheAndBudget(t *testing.T) {
 			t.Fatalf("%s: no outputs", what)
 		}
 	}
-	// The accurate model would need a load (tens of milliseconds): a 5 ms
-	// budget takes the loaded one.
+	// The accurate model would need a load (50 ms and more, as the node
+	// measured mlp-fast's): a 5 ms budget takes the loaded one.
 	check("5 ms budget, accurate model not loaded", map[string]any{paramBudget: 5.0}, "mlp-fast", "hit", false)
 	check("no model can answer in 1 µs", map[string]any{paramBudget: 0.001}, "mlp-fast", "hit", true)
 	check("no budget", nil, "mlp-accurate", "load", false)

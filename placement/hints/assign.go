@@ -74,15 +74,16 @@ func (p *placement) place(wants []*want) {
 }
 
 // add puts one copy of w on the best node (of those hinted it before,
-// when prevOnly) that has room and holds no copy yet; false: there is
-// none.
+// when prevOnly) that has room and holds no copy yet, and for a Keep
+// hint has the model loaded; false: there is none.
 func (p *placement) add(w *want, prevOnly bool) bool {
 	p.mark(w)
 	defer p.unmark(w)
 	best := -1
 	for i := range p.nodes {
 		f := p.flags[i]
-		if (prevOnly && f&prevHinted == 0) || f&holds != 0 || p.room[i] < w.facts.SizeBytes {
+		if (prevOnly && f&prevHinted == 0) || f&holds != 0 || p.room[i] < w.facts.SizeBytes ||
+			(w.reason == Keep && f&hasLoaded == 0) {
 			continue
 		}
 		if best < 0 || p.better(w, i, best) < 0 {

@@ -34,22 +34,29 @@ type PlanConfig struct {
 	PassedWindow time.Duration
 	// MaxCopies bounds a model's copies; 0: one per node.
 	MaxCopies int
+	// KeepRate is the request rate (requests/s, here and next door
+	// together) from which a model that a node of the region has loaded,
+	// and no other region keeps (Input.KeptNextDoor), is hinted where it
+	// is loaded (reason Keep): the cluster's one copy of a model still
+	// asked for is not left to a request's load to evict. 0: never.
+	KeepRate float64
 }
 
 // DefaultPlanConfig: hint from 1 request/s, fill copies to 60% (90% for
 // models that load within 100 ms), a 20% band, hints in at most 80% of a
 // node's budget, one copy of models at 1 request/s next door unless the
-// region itself was hot on them up to a minute before.
+// region itself was hot on them up to a minute before, and the cluster's
+// one copy of models asked for at 0.01 requests/s kept where it is.
 func DefaultPlanConfig() PlanConfig {
 	return PlanConfig{HotRate: 1, Utilisation: 0.6, CheapUtilisation: 0.9, CheapLoad: 100 * time.Millisecond,
-		Hysteresis: 0.8, HintShare: 0.8, NeighbourRate: 1, PassedWindow: time.Minute}
+		Hysteresis: 0.8, HintShare: 0.8, NeighbourRate: 1, PassedWindow: time.Minute, KeepRate: 0.01}
 }
 
 // Validate checks the rules.
 func (c PlanConfig) Validate() error {
 	switch {
-	case !(c.HotRate > 0) || c.NeighbourRate < 0:
-		return errors.New("hints: hot rate must be positive and neighbour rate not negative")
+	case !(c.HotRate > 0) || !(c.NeighbourRate >= 0) || !(c.KeepRate >= 0):
+		return errors.New("hints: hot rate must be positive, neighbour and keep rates not negative")
 	case !(c.Utilisation > 0 && c.Utilisation <= 1) || !(c.CheapUtilisation > 0 && c.CheapUtilisation <= 1):
 		return errors.New("hints: utilisations must be in (0, 1]")
 	case !(c.Hysteresis > 0 && c.Hysteresis <= 1):

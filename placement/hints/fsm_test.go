@@ -12,8 +12,8 @@ import (
 
 func sampleSet(gen uint64) *Set {
 	return &Set{Generation: gen, Leader: "n1", MadeUnixMs: 1700000000000,
-		Hints:  []Hint{hint("a", 3, Demand, "n1", "n2"), hint("b", 1, Neighbour, "n3")},
-		Demand: []Rate{{Model: "a", PerSecond: 15}, {Model: "b", NeighbourPerSecond: 2.5}}}
+		Hints:  []Hint{hint("a", 3, Demand, "n1", "n2"), hint("b", 1, Neighbour, "n3"), hint("c", 1, Keep, "n2")},
+		Demand: []Rate{{Model: "a", PerSecond: 15}, {Model: "b", NeighbourPerSecond: 2.5}, {Model: "c", PerSecond: 0.02}}}
 }
 
 func setEntry(t testing.TB, s *Set) []byte {
@@ -92,7 +92,8 @@ func TestRemoveKeepsOtherHints(t *testing.T) {
 		}
 	}
 	want := &Set{Generation: 2, Leader: "n1", MadeUnixMs: 1700000000000,
-		Hints: []Hint{hint("b", 1, Neighbour, "n3")}, Demand: []Rate{{Model: "b", NeighbourPerSecond: 2.5}}}
+		Hints:  []Hint{hint("b", 1, Neighbour, "n3"), hint("c", 1, Keep, "n2")},
+		Demand: []Rate{{Model: "b", NeighbourPerSecond: 2.5}, {Model: "c", PerSecond: 0.02}}}
 	if got := f.Current(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}

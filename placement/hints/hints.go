@@ -14,6 +14,10 @@ const (
 	// Neighbour: the model is hot in a neighbouring region; the region
 	// keeps one copy so that demand moving here does not start cold.
 	Neighbour Reason = 2
+	// Keep: the copy a node holds is the cluster's one copy of a model
+	// still asked for; the node keeps it rather than let a request's load
+	// take its place. It is never preloaded.
+	Keep Reason = 3
 )
 
 func (r Reason) String() string {
@@ -22,6 +26,8 @@ func (r Reason) String() string {
 		return "demand"
 	case Neighbour:
 		return "neighbour"
+	case Keep:
+		return "keep"
 	}
 	return "unknown"
 }

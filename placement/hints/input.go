@@ -19,6 +19,14 @@ type Input struct {
 	// neighbouring one (Passed.Fill); they get no neighbour hint. nil:
 	// none.
 	Passed map[string]bool
+	// HeldNextDoor are the models loaded on a live node of a neighbouring
+	// region; KeptNextDoor those of them loaded in a region whose name
+	// sorts before this one's. Either region could keep the cluster's copy
+	// of a model both hold; the one that sorts first does, so that both
+	// decide alike. A model held next door and asked for there at HotRate
+	// is kept there by its demand. Neither gets a Keep hint here. nil:
+	// none.
+	HeldNextDoor, KeptNextDoor map[string]bool
 }
 
 // Node is one node's demand and capacity.

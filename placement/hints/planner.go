@@ -13,6 +13,7 @@ type want struct {
 	facts      Model
 	rate, next float64 // region and neighbouring-region requests/s
 	passed     bool    // demand moved from here to next door (Input.Passed)
+	keepable   bool    // loaded in the region, kept by no other region (Input.KeptNextDoor)
 	copies     int
 	reason     Reason
 	value      float64 // load time saved per second per byte
@@ -36,12 +37,14 @@ func Plan(cfg PlanConfig, prev *Set, in Input) *Set {
 		nodes = slices.SortedFunc(slices.Values(in.Nodes), func(a, b Node) int { return cmp.Compare(a.Name, b.Name) })
 	}
 	rates := regionRates(nodes, len(in.Models))
+	loaded := loadedHere(nodes)
 	var wants []*want
 	for model, facts := range in.Models {
 		if facts.SizeBytes <= 0 {
 			continue
 		}
 		w := &want{model: model, facts: facts, rate: rates[model], next: in.Neighbours[model], passed: in.Passed[model]}
+		w.keepable = loaded[model] && !in.KeptNextDoor[model] && !(in.HeldNextDoor[model] && w.next >= cfg.HotRate*cfg.Hysteresis)
 		w.prev, _ = prev.Hint(model)
 		if decide(cfg, w, len(nodes)) {
 			wants = append(wants, w)
@@ -74,6 +77,17 @@ func regionRates(nodes []Node, models int) map[string]float64 {
 	return r
 }
 
+// loadedHere is the set of models some node of the region has loaded.
+func loadedHere(nodes []Node) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range nodes {
+		for _, m := range n.Loaded {
+			out[m] = true
+		}
+	}
+	return out
+}
+
 // decide sets w's copies and reason; false: the model gets no hint.
 func decide(cfg PlanConfig, w *want, nodes int) bool {
 	band := cfg.Hysteresis
@@ -83,6 +97,8 @@ func decide(cfg PlanConfig, w *want, nodes int) bool {
 		w.copies = copies(cfg, w)
 	case cfg.NeighbourRate > 0 && !w.passed && (w.next >= cfg.NeighbourRate || (w.prev.Reason == Neighbour && w.next >= cfg.NeighbourRate*band)):
 		w.reason, w.copies = Neighbour, 1
+	case cfg.KeepRate > 0 && w.keepable && (w.rate+w.next >= cfg.KeepRate || (w.prev.Reason == Keep && w.rate+w.next >= cfg.KeepRate*band)):
+		w.reason, w.copies = Keep, 1
 	default:
 		return false
 	}
@@ -91,8 +107,11 @@ func decide(cfg PlanConfig, w *want, nodes int) bool {
 		w.copies = min(w.copies, cfg.MaxCopies)
 	}
 	rate := w.rate
-	if w.reason == Neighbour {
+	switch w.reason {
+	case Neighbour:
 		rate = w.next
+	case Keep:
+		rate = w.rate + w.next
 	}
 	// An unmeasured load counts as 1 ms, so that rate still orders.
 	w.value = rate * max(w.facts.FastLoad, time.Millisecond).Seconds() / float64(w.facts.SizeBytes)
@@ -132,7 +151,7 @@ func atLeastOne(x float64) int {
 	return max(1, int(math.Ceil(x-slack)))
 }
 
-// byPriority orders demand before neighbour hints, then by value (load
+// byPriority orders demand before neighbour and keep hints, then by value (load
 // time saved per second per byte), then by name.
 func byPriority(a, b *want) int {
 	if a.reason != b.reason {

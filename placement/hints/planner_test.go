@@ -240,6 +240,52 @@ func TestPlanNeighbourCopy(t *testing.T) {
 	checkHints(t, Plan(DefaultPlanConfig(), prev, in), hint("far", 1, Neighbour, "n2"), hint("here", 1, Demand, "n1"), hint("next", 1, Neighbour, "n2"))
 }
 
+// TestPlanKeepsTheClusterCopy: a model still asked for (here or next door)
+// that a node of the region has loaded, and no region before this one
+// keeps, is hinted where it is loaded (Keep), after the demand and
+// neighbour hints and within the hint room; one loaded nowhere, or asked
+// for by no one, is not.
+func TestPlanKeepsTheClusterCopy(t *testing.T) {
+	models := map[string]Model{"hot": {SizeBytes: 40}, "t1": {SizeBytes: 40}, "t2": {SizeBytes: 40},
+		"t3": {SizeBytes: 40}, "t4": {SizeBytes: 40}, "t5": {SizeBytes: 40}}
+	in := Input{Models: models, Nodes: []Node{
+		// n1: room for two hinted copies (100 * 0.8 = 80 bytes).
+		node("n1", "s", 100, 0, map[string]float64{"hot": 3, "t1": 0.05}, "t1", "t2", "t5"),
+		node("n2", "s", 100, 100, map[string]float64{"t4": 0.1}, "t3"),
+	}, Neighbours: map[string]float64{"t3": 0.02, "t5": 0.5}}
+	// hot (demand) takes one of n1's two places and t5 (0.5 requests/s,
+	// worth more than t1's 0.05) the other: t1 finds n1 full. t2 is asked
+	// for by no one; t3 is kept on n2, where it is loaded (not on n1, which
+	// has none of it); t4 is loaded nowhere.
+	checkHints(t, Plan(DefaultPlanConfig(), nil, in),
+		hint("hot", 1, Demand, "n1"), hint("t3", 1, Keep, "n2"), hint("t5", 1, Keep, "n1"))
+	// A region that sorts first keeps t3 and t5: this one keeps t1 in
+	// t5's place.
+	in.KeptNextDoor = map[string]bool{"t3": true, "t5": true}
+	checkHints(t, Plan(DefaultPlanConfig(), nil, in), hint("hot", 1, Demand, "n1"), hint("t1", 1, Keep, "n1"))
+	// A Keep hint stays down to 0.8 of KeepRate and goes below it.
+	prev := &Set{Generation: 1, Hints: []Hint{hint("t1", 1, Keep, "n1")}}
+	in.Nodes[0].Rates["t1"] = 0.009
+	checkHints(t, Plan(DefaultPlanConfig(), prev, in), hint("hot", 1, Demand, "n1"), hint("t1", 1, Keep, "n1"))
+	checkHints(t, Plan(DefaultPlanConfig(), nil, in), hint("hot", 1, Demand, "n1"))
+	in.Nodes[0].Rates["t1"] = 0.007
+	checkHints(t, Plan(DefaultPlanConfig(), prev, in), hint("hot", 1, Demand, "n1"))
+	// Held next door too, where a region that sorts after this one asks
+	// for it at 0.8 x HotRate: its demand hints keep it there. At less,
+	// this region keeps it.
+	in.Nodes[0].Rates["t1"] = 0.05
+	in.HeldNextDoor, in.KeptNextDoor = map[string]bool{"t1": true}, nil
+	in.Neighbours["t1"] = 0.8
+	checkHints(t, Plan(DefaultPlanConfig(), nil, in), hint("hot", 1, Demand, "n1"), hint("t3", 1, Keep, "n2"), hint("t5", 1, Keep, "n1"))
+	in.Neighbours["t1"] = 0.7 // 0.75 with t1's own: worth more than t5 (0.5)
+	checkHints(t, Plan(DefaultPlanConfig(), nil, in), hint("hot", 1, Demand, "n1"), hint("t1", 1, Keep, "n1"), hint("t3", 1, Keep, "n2"))
+	// KeepRate 0: no Keep hints.
+	in.Nodes[0].Rates["t1"] = 0.05
+	cfg := DefaultPlanConfig()
+	cfg.KeepRate = 0
+	checkHints(t, Plan(cfg, nil, in), hint("hot", 1, Demand, "n1"))
+}
+
 func TestPlanCaps(t *testing.T) {
 	in := Input{Models: map[string]Model{"m": {SizeBytes: 1, WarmRun: time.Second}, "gone": {}},
 		Nodes: []Node{node("a", "s", 10, 0, map[string]float64{"m": 100, "gone": 100}), node("b", "s", 10, 0, nil), node("c", "s", 10, 0, nil)}}
@@ -298,6 +344,7 @@ func TestPlanConfigValidate(t *testing.T) {
 		func(c *PlanConfig) { c.HintShare = 2 },
 		func(c *PlanConfig) { c.MaxCopies = -1 },
 		func(c *PlanConfig) { c.NeighbourRate = -1 },
+		func(c *PlanConfig) { c.KeepRate = -0.1 },
 		func(c *PlanConfig) { c.PassedWindow = -time.Second },
 	} {
 		c := DefaultPlanConfig()

@@ -91,7 +91,7 @@ func checkHint(h Hint) error {
 		return fmt.Errorf("%w: %q wants %d copies", ErrMalformed, h.Model, h.Copies)
 	case len(h.Nodes) == 0 || len(h.Nodes) > h.Copies:
 		return fmt.Errorf("%w: %q on %d nodes for %d copies", ErrMalformed, h.Model, len(h.Nodes), h.Copies)
-	case h.Reason != Demand && h.Reason != Neighbour:
+	case h.Reason != Demand && h.Reason != Neighbour && h.Reason != Keep:
 		return fmt.Errorf("%w: %q with reason %d", ErrMalformed, h.Model, h.Reason)
 	}
 	for i, n := range h.Nodes {

@@ -39,11 +39,14 @@ type HintsPlanner struct {
 }
 
 // NewHintsPlanner is the planner with cfg's rules (start from
-// hints.DefaultPlanConfig).
+// hints.DefaultPlanConfig), without keep hints (KeepRate 0): the
+// simulator does not tell the planner which models other regions hold,
+// and leaves models no one asks for out of its input.
 func NewHintsPlanner(cfg hints.PlanConfig) (*HintsPlanner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg.KeepRate = 0
 	return &HintsPlanner{cfg: cfg, prev: map[string]*hints.Set{}, passed: map[string]*hints.Passed{}, byKey: map[string]int32{},
 		in:     hints.Input{Models: map[string]hints.Model{}, Neighbours: map[string]float64{}},
 		nodeOf: map[string]int{}, at: map[int]int{}}, nil

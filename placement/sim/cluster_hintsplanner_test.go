@@ -89,10 +89,13 @@ func sameNodeHints(a, b []NodeHints) bool {
 // hints exactly what hints.Plan hints from every model and rate.
 func TestHintsPlannerSameAsPlan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	cfg := hints.DefaultPlanConfig()
-	p, err := NewHintsPlanner(cfg)
+	p, err := NewHintsPlanner(hints.DefaultPlanConfig())
 	if err != nil {
 		t.Fatal(err)
+	}
+	cfg := p.Config() // without keep hints
+	if cfg.KeepRate != 0 {
+		t.Fatalf("the simulator's planner keeps copies (KeepRate %v)", cfg.KeepRate)
 	}
 	var prev *hints.Set
 	passed := hints.NewPassed()

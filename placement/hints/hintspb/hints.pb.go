@@ -37,6 +37,9 @@ const (
 	// REASON_NEIGHBOUR: the model is hot in a neighbouring region; the region
 	// keeps one copy so that a shift of demand does not start cold.
 	Reason_REASON_NEIGHBOUR Reason = 2
+	// REASON_KEEP: the node's copy is the cluster's one copy of a model still
+	// asked for; it is kept, never preloaded.
+	Reason_REASON_KEEP Reason = 3
 )
 
 // Enum value maps for Reason.
@@ -45,11 +48,13 @@ var (
 		0: "REASON_UNSPECIFIED",
 		1: "REASON_DEMAND",
 		2: "REASON_NEIGHBOUR",
+		3: "REASON_KEEP",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED": 0,
 		"REASON_DEMAND":      1,
 		"REASON_NEIGHBOUR":   2,
+		"REASON_KEEP":        3,
 	}
 )
 
@@ -460,11 +465,12 @@ const file_hints_proto_rawDesc = "" +
 	"\vRemoveModel\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\"9\n" +
 	"\bSnapshot\x12-\n" +
-	"\x03set\x18\x01 \x01(\v2\x1b.edgeserve.hints.v1.HintSetR\x03set*I\n" +
+	"\x03set\x18\x01 \x01(\v2\x1b.edgeserve.hints.v1.HintSetR\x03set*Z\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rREASON_DEMAND\x10\x01\x12\x14\n" +
-	"\x10REASON_NEIGHBOUR\x10\x02B8Z6github.com/edgeserve/edgeserve/placement/hints/hintspbb\x06proto3"
+	"\x10REASON_NEIGHBOUR\x10\x02\x12\x0f\n" +
+	"\vREASON_KEEP\x10\x03B8Z6github.com/edgeserve/edgeserve/placement/hints/hintspbb\x06proto3"
 
 var (
 	file_hints_proto_rawDescOnce sync.Once

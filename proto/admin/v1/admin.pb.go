@@ -1772,7 +1772,7 @@ type PlacementHint struct {
 	Model  string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
 	Copies int32                  `protobuf:"varint,2,opt,name=copies,proto3" json:"copies,omitempty"`
 	Nodes  []string               `protobuf:"bytes,3,rep,name=nodes,proto3" json:"nodes,omitempty"`
-	// demand or neighbour.
+	// demand, neighbour or keep.
 	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	// The region's request rate it was made from (requests/s).
 	Rate          float64 `protobuf:"fixed64,5,opt,name=rate,proto3" json:"rate,omitempty"`
