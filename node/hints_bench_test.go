@@ -65,16 +65,17 @@ type hbRequest struct {
 }
 
 // hbHotSet is the first model of region r's hot set in phase p: eu takes
-// blocks 0, 1, 2; us the block eu had one phase before (3, 0, 1).
-func hbHotSet(r, p int) int {
+// blocks 0, 1, 2, 3; us the block eu had lag phases before (with lag 1:
+// 5, 0, 1, 2).
+func hbHotSet(r, p, lag int) int {
 	blocks := hbModels / hbHot
-	return hbHot * (((p-r)%blocks + blocks) % blocks)
+	return hbHot * (((p-r*lag)%blocks + blocks) % blocks)
 }
 
 // hbTrace is the replay's request sequence, sorted by time: at each node,
 // Poisson arrivals at hbNodeRate, models drawn from its region's phase
 // mix. The same seed gives the same sequence.
-func hbTrace(seed uint64) []hbRequest {
+func hbTrace(seed uint64, lag int) []hbRequest {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	var out []hbRequest
 	for node := range len(hbRegions) * hbRegionNodes {
@@ -85,7 +86,7 @@ func hbTrace(seed uint64) []hbRequest {
 			if p >= hbPhases {
 				break
 			}
-			out = append(out, hbRequest{at: at, node: node, model: hbPick(rng, hbHotSet(r, p))})
+			out = append(out, hbRequest{at: at, node: node, model: hbPick(rng, hbHotSet(r, p, lag))})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b hbRequest) int { return cmp.Compare(a.at, b.at) })
@@ -256,6 +257,7 @@ func startHBCluster(b *testing.B, subnet int, withHints bool, model string) *hbC
 			if withHints {
 				cfg.Cluster.BootstrapExpect = hbRegionNodes
 				d.RaftTune = hbRaftTune
+				d.NoDemandPreload = os.Getenv(hbNoDemandPreloadEnv) != ""
 			}
 		}
 		var join []string
@@ -304,13 +306,23 @@ func hbRaftTune(rc *raftgroup.Config) {
 	rc.ApplyTimeout, rc.RPCTimeout = 2*time.Second, time.Second
 	rc.Plan.HotRate, rc.Plan.NeighbourRate = 0.5, 0.5
 	rc.Plan.PassedWindow = hbEnvDuration(hbPassedWindowEnv, rc.Plan.PassedWindow)
-	if v := os.Getenv(hbHintShareEnv); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(f > 0 && f <= 1) {
-			panic(fmt.Sprintf("%s=%q: want a share of the budget in (0, 1]", hbHintShareEnv, v))
-		}
-		rc.Plan.HintShare = f
+	rc.Plan.HintShare = hbEnvFloat(hbHintShareEnv, rc.Plan.HintShare, 1)
+	rc.Plan.NeighbourRate = hbEnvFloat(hbNeighbourRateEnv, rc.Plan.NeighbourRate, math.Inf(1))
+	rc.Plan.KeepRate = hbEnvFloat(hbKeepRateEnv, rc.Plan.KeepRate, math.Inf(1))
+}
+
+// hbEnvFloat is the number in the environment variable name, or def
+// when it is unset; it panics on one that is not in [0, max].
+func hbEnvFloat(name string, def, max float64) float64 {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
 	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f >= 0 && f <= max) {
+		panic(fmt.Sprintf("%s=%q: want a number in [0, %v]", name, v, max))
+	}
+	return f
 }
 
 // The replay's knobs, to measure what the defaults leave out: the
@@ -321,6 +333,18 @@ const (
 	hbPassedWindowEnv = "EDGESERVE_HINTS_PASSED_WINDOW"
 	hbLoadDelayEnv    = "EDGESERVE_HINTS_LOAD_DELAY"
 	hbHintShareEnv    = "EDGESERVE_HINTS_SHARE"
+	// EDGESERVE_HINTS_NEIGHBOUR_RATE and EDGESERVE_HINTS_KEEP_RATE replace
+	// the planner's NeighbourRate and KeepRate (requests/s); 0 turns
+	// neighbour copies or Keep hints off.
+	hbNeighbourRateEnv = "EDGESERVE_HINTS_NEIGHBOUR_RATE"
+	hbKeepRateEnv      = "EDGESERVE_HINTS_KEEP_RATE"
+	// EDGESERVE_HINTS_LAG is how many phases us trails eu (default 1): with
+	// 2, what eu asked for has gone cold there for a phase before us asks
+	// for it, and the cluster may have let it go.
+	hbLagEnv = "EDGESERVE_HINTS_LAG"
+	// EDGESERVE_HINTS_NO_DEMAND_PRELOAD (any value): demand hints only
+	// protect the copies they name and preload none (Deps.NoDemandPreload).
+	hbNoDemandPreloadEnv = "EDGESERVE_HINTS_NO_DEMAND_PRELOAD"
 )
 
 // hbEnvDuration is the duration in the environment variable name, or def
@@ -448,9 +472,11 @@ type hbResult struct {
 	// how says, per request, its route and the node that served it.
 	how []string
 	// reqLoads are the loads requests waited for (their count, summed
-	// load time); preloads the others (hint preloads).
+	// load time); preloads the others (hint preloads and copies behind a
+	// forward).
 	reqLoads, preloads hbTally
 	preloadCount       float64       // edgeserve_hint_preloads_total, summed
+	copyCount          float64       // edgeserve_copies_behind_forward_total, summed
 	missWait           time.Duration // summed time requests waited for their model to load (cache history)
 	misses             int
 	evictions          float64 // edgeserve_cache_evictions_total{reason="evict"}, summed
@@ -468,6 +494,7 @@ type hbRun struct {
 	start                  time.Time
 	beforeReq, beforeOther []hbTally
 	beforePreloads         []float64
+	beforeCopies           []float64
 	beforeEvictions        []float64
 	stopSampling           func()
 }
@@ -481,6 +508,7 @@ func (c *hbCluster) begin(n int) *hbRun {
 	}
 	for _, n := range c.nodes {
 		run.beforePreloads = append(run.beforePreloads, promtest.ToFloat64(n.metrics.preloads))
+		run.beforeCopies = append(run.beforeCopies, promtest.ToFloat64(n.metrics.copies))
 		run.beforeEvictions = append(run.beforeEvictions, hbEvictions(n))
 	}
 	run.stopSampling = c.sampleHints(&run.res)
@@ -544,6 +572,7 @@ func (run *hbRun) end() hbResult {
 		res.preloads.loads += other.loads - run.beforeOther[i].loads
 		res.preloads.total += other.total - run.beforeOther[i].total
 		res.preloadCount += promtest.ToFloat64(n.metrics.preloads) - run.beforePreloads[i]
+		res.copyCount += promtest.ToFloat64(n.metrics.copies) - run.beforeCopies[i]
 		res.evictions += hbEvictions(n) - run.beforeEvictions[i]
 		for _, h := range n.cache.(placementCache).c.History() {
 			if !h.Hit && !h.Failed && h.Time.After(run.start) {
@@ -633,12 +662,14 @@ func (c *hbCluster) sampleHints(res *hbResult) (stop func()) {
 // moment, so that other work on the machine weighs on both alike.
 // Reported per cluster: client latency p50, p99 and mean; the load time
 // of the loads requests started and the miss waits the caches recorded;
-// hint preloads (their count and load time, apart); evictions; the route
+// the loads no request waited for (hint preloads and copies behind a
+// forward: their load time together, their counts apart); evictions; the route
 // mix as the clients saw it; the share of hinted copies loaded (sampled
 // each second); and the ratios hints/none of latency and load time.
 func BenchmarkHintsReplay(b *testing.B) {
 	model := zooModel(b, "squeezenet1.1")
-	trace := hbTrace(hbSeed)
+	lag := int(hbEnvFloat(hbLagEnv, 1, hbPhases))
+	trace := hbTrace(hbSeed, lag)
 	b.Logf("%d requests over %v, the first %v a warm-up", len(trace), hbPhases*hbPhase, hbWarmPhases*hbPhase)
 	for i := range b.N {
 		b.StopTimer()
@@ -740,6 +771,7 @@ func hbReport(b *testing.B, none, hints hbResult) {
 		b.ReportMetric(float64(s.misses), r.name+"-misses")
 		b.ReportMetric(s.preloads.total.Seconds(), r.name+"-preload-s")
 		b.ReportMetric(s.preloadCount, r.name+"-preloads")
+		b.ReportMetric(s.copyCount, r.name+"-copies")
 		b.ReportMetric(s.evictions, r.name+"-evictions")
 		b.ReportMetric(float64(s.farServed), r.name+"-far-served")
 		if s.hinted > 0 {
