@@ -206,23 +206,7 @@ func TestForwardRatherThanEvictHot(t *testing.T) {
 // formula's (tens of ms for tiny_mlp), and so forwards a request for it
 // to a peer 80 ms away that has it loaded rather than load it here.
 func TestFirstLoadEstimatedFromTheLoadsHere(t *testing.T) {
-	far := apart(80 * time.Millisecond)
-	a := clusterNodeWith(t, "a", "127.0.3.93", func(c *Config, d *Deps) { d.GossipDelay = far })
-	b := clusterNodeWith(t, "b", "127.0.3.94", func(c *Config, d *Deps) {
-		d.GossipDelay = far
-		d.Loader = slowLoader{realLoader(t), 400 * time.Millisecond}
-	}, a.cluster.g.Addr())
-	path := zooModel(t, "tiny_mlp")
-	for _, n := range []*testNode{a, b} {
-		push(t, n.admin, "mlp", path)
-		push(t, n.admin, "other", path)
-	}
-	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "other"}); err != nil {
-		t.Fatal(err)
-	}
+	_, b := slowPair(t, "127.0.3.93", "127.0.3.94")
 	rec, err := b.resolve(testCtx(t), "mlp", "1")
 	if err != nil {
 		t.Fatal(err)
@@ -246,23 +230,7 @@ func TestFirstLoadEstimatedFromTheLoadsHere(t *testing.T) {
 // background while it still forwards, and later requests hit it. No
 // request waits for that load.
 func TestCopyBehindAForward(t *testing.T) {
-	far := apart(80 * time.Millisecond)
-	a := clusterNodeWith(t, "a", "127.0.3.95", func(c *Config, d *Deps) { d.GossipDelay = far })
-	b := clusterNodeWith(t, "b", "127.0.3.96", func(c *Config, d *Deps) {
-		d.GossipDelay = far
-		d.Loader = slowLoader{realLoader(t), 400 * time.Millisecond}
-	}, a.cluster.g.Addr())
-	path := zooModel(t, "tiny_mlp")
-	for _, n := range []*testNode{a, b} {
-		push(t, n.admin, "mlp", path)
-		push(t, n.admin, "other", path)
-	}
-	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "other"}); err != nil {
-		t.Fatal(err) // b learns how slowly it loads
-	}
+	_, b := slowPair(t, "127.0.3.95", "127.0.3.96")
 	waitFar(t, b)
 	var routes []string
 	for len(routes) < 100 && !b.cache.Resident("mlp:1") {
@@ -292,6 +260,31 @@ func TestCopyBehindAForward(t *testing.T) {
 	if f, _ := b.cache.Facts("mlp:1"); f.Misses != 0 {
 		t.Fatalf("a request waited for mlp's load at b: %+v", f)
 	}
+}
+
+// slowPair starts a and b 80 ms apart (gossip), both storing mlp and
+// other (tiny_mlp), b's loads 400 ms slower; a has mlp loaded, b has
+// loaded other, so b knows how slowly it loads.
+func slowPair(t *testing.T, ipA, ipB string) (a, b *testNode) {
+	t.Helper()
+	far := apart(80 * time.Millisecond)
+	a = clusterNodeWith(t, "a", ipA, func(c *Config, d *Deps) { d.GossipDelay = far })
+	b = clusterNodeWith(t, "b", ipB, func(c *Config, d *Deps) {
+		d.GossipDelay = far
+		d.Loader = slowLoader{realLoader(t), 400 * time.Millisecond}
+	}, a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	for _, n := range []*testNode{a, b} {
+		push(t, n.admin, "mlp", path)
+		push(t, n.admin, "other", path)
+	}
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	return a, b
 }
 
 // slowLoader waits after each load, as a slower machine's loads take.

@@ -62,19 +62,26 @@ func TestEvictsHotStopsEarly(t *testing.T) {
 
 func victims(vs ...Victim) iter.Seq[Victim] { return slices.Values(vs) }
 
+// worthCase is one case of TestWorthEvicting and TestWorthACopy.
+type worthCase struct {
+	name       string
+	need, free int64
+	d          Demand
+	vs         []Victim
+	want       bool
+}
+
+// A tail model used 20 s ago, whose misses cost little, and a head model
+// used a second ago, whose misses cost a load.
+var (
+	hotTail = Victim{Bytes: 10, Idle: 20 * time.Second, Rate: 0.02, MissCost: 5 * ms}
+	hotHead = Victim{Bytes: 10, Idle: time.Second, Rate: 1, MissCost: 300 * ms}
+)
+
 func TestWorthEvicting(t *testing.T) {
 	const w = DefaultHotWindow
 	sec := time.Second
-	ms := time.Millisecond
-	hotTail := Victim{Bytes: 10, Idle: 20 * sec, Rate: 0.02, MissCost: 5 * ms}
-	hotHead := Victim{Bytes: 10, Idle: sec, Rate: 1, MissCost: 300 * ms}
-	for _, tt := range []struct {
-		name       string
-		need, free int64
-		d          Demand
-		vs         []Victim
-		want       bool
-	}{
+	for _, tt := range []worthCase{
 		{"fits in free memory", 10, 10, Demand{}, []Victim{hotHead}, true},
 		{"an idle model makes the room, whatever the demand", 10, 0, Demand{}, []Victim{{Bytes: 10, Idle: w}, hotHead}, true},
 		{"no demand yet: a hot model stays", 10, 0, Demand{Load: ms}, []Victim{hotTail}, false},
@@ -102,16 +109,7 @@ func TestWorthEvicting(t *testing.T) {
 func TestWorthACopy(t *testing.T) {
 	const w = DefaultHotWindow
 	sec := time.Second
-	ms := time.Millisecond
-	hotTail := Victim{Bytes: 10, Idle: 20 * sec, Rate: 0.02, MissCost: 5 * ms}
-	hotHead := Victim{Bytes: 10, Idle: sec, Rate: 1, MissCost: 300 * ms}
-	for _, tt := range []struct {
-		name       string
-		need, free int64
-		d          Demand
-		vs         []Victim
-		want       bool
-	}{
+	for _, tt := range []worthCase{
 		{"no demand: no copy, even in free memory", 10, 10, Demand{Saved: 60 * ms, Load: ms}, nil, false},
 		// 0.1/s x 30 s x 60 ms = 0.18 s of forwards against a 300 ms load.
 		{"a little demand does not pay a costly load", 10, 10, Demand{Rate: 0.1, Saved: 60 * ms, Load: 300 * ms}, nil, false},
