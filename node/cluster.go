@@ -114,7 +114,7 @@ func (n *Node) startCluster(deps Deps) error {
 		return fmt.Errorf("node: %w", err)
 	}
 	gp.Store(g)
-	n.cluster = &cluster{g: g, rates: newRates(c.RateHalfLife), kick: make(chan struct{}, 1), loads: map[string]int{}}
+	n.cluster = &cluster{g: g, rates: newRates(c.RateHalfLife, time.Now()), kick: make(chan struct{}, 1), loads: map[string]int{}}
 	n.closeOnFail = append(n.closeOnFail, func() { g.Shutdown() })
 	if n.peers, err = newPeers(n.cfg.Server, c.PeerCAFile); err != nil {
 		return err

@@ -255,10 +255,10 @@ func TestHintedPreloadTakesAColdModelsPlace(t *testing.T) {
 }
 
 // TestKeepHintHoldsTheClusterCopy: c holds the cluster's only copies of x
-// and y, each asked for once; its hint room takes one keep hint, x's (the
-// models are worth the same; x sorts first). A request for z, loaded
-// nowhere, then loads z at c in the place of y, although x was used
-// longer ago: the kept copy is evicted last (LRU alone would take x).
+// (asked for twice) and y (once, last); its hint room takes one keep
+// hint, x's (asked for more). A request for z, loaded nowhere, then loads
+// z at c in the place of y, although x was used longer ago: the kept
+// copy is evicted last (LRU alone would take x).
 func TestKeepHintHoldsTheClusterCopy(t *testing.T) {
 	path := zooModel(t, "tiny_mlp")
 	st, err := os.Stat(path)
@@ -285,7 +285,7 @@ func TestKeepHintHoldsTheClusterCopy(t *testing.T) {
 	for _, m := range []string{"x", "y", "z"} {
 		push(t, c.admin, m, path)
 	}
-	for _, m := range []string{"x", "y"} { // x first: the least recently used
+	for _, m := range []string{"x", "x", "y"} { // x first: the least recently used
 		req := mlpRequest()
 		req.ModelName = m
 		if _, err := c.infer.ModelInfer(testCtx(t), req); err != nil {

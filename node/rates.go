@@ -17,8 +17,10 @@ type rates struct {
 	perSec   map[string]float64
 }
 
-func newRates(halfLife time.Duration) *rates {
-	return &rates{halfLife: halfLife, last: map[string]uint64{}, perSec: map[string]float64{}}
+// newRates starts counting at start: the first update's counts arrived
+// since then (requests served before the first publication count).
+func newRates(halfLife time.Duration, start time.Time) *rates {
+	return &rates{halfLife: halfLife, last: map[string]uint64{}, at: start, perSec: map[string]float64{}}
 }
 
 // update folds in the counts at now and returns the rates (a fresh map).

@@ -28,8 +28,8 @@ func TestDemandCountsOnlyGrow(t *testing.T) {
 // TestRatesIgnoreACountThatGoesDown: a count below the last one (a reset)
 // adds no demand; before the fix it wrapped around to about 1.8e19.
 func TestRatesIgnoreACountThatGoesDown(t *testing.T) {
-	r := newRates(10 * time.Second)
 	at := time.Unix(1000, 0)
+	r := newRates(10*time.Second, at)
 	r.update(map[string]uint64{"m:1": 10}, at)
 	got := r.update(map[string]uint64{"m:1": 7}, at.Add(time.Second))
 	if v := got["m:1"]; v != 0 {
@@ -39,5 +39,19 @@ func TestRatesIgnoreACountThatGoesDown(t *testing.T) {
 	keep := math.Exp2(-0.1)
 	if want := math.Round((1-keep)*10*1000) / 1000; math.Abs(got["m:1"]-want) > 1e-9 {
 		t.Fatalf("rate %v after 10 requests in a second; want %v", got["m:1"], want)
+	}
+}
+
+// TestRatesCountTheFirstInterval: requests served before the first
+// publication count, as arrivals since the rates started; before the fix
+// the first counts became the baseline and a model asked for once at
+// start had no rate at all.
+func TestRatesCountTheFirstInterval(t *testing.T) {
+	at := time.Unix(1000, 0)
+	r := newRates(10*time.Second, at)
+	got := r.update(map[string]uint64{"m:1": 5}, at.Add(time.Second))
+	keep := math.Exp2(-0.1)
+	if want := math.Round((1-keep)*5*1000) / 1000; math.Abs(got["m:1"]-want) > 1e-9 {
+		t.Fatalf("rate %v after 5 requests in the first second; want %v", got["m:1"], want)
 	}
 }
