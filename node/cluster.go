@@ -51,11 +51,23 @@ func (n *Node) rateHere(key string) float64 {
 // once; the returned func marks it ended. On a node without a cluster it
 // does nothing.
 func (n *Node) requestLoad(key string) (done func()) {
+	done, _ = n.beginLoad(key, false)
+	return done
+}
+
+// beginLoad is requestLoad; with onlyFirst it marks nothing and returns
+// false when a load of key is marked already (a copy behind a forward
+// that another miss started).
+func (n *Node) beginLoad(key string, onlyFirst bool) (done func(), ok bool) {
 	c := n.cluster
 	if c == nil {
-		return func() {}
+		return func() {}, true
 	}
 	c.mu.Lock()
+	if onlyFirst && c.loads[key] > 0 {
+		c.mu.Unlock()
+		return nil, false
+	}
 	c.loads[key]++
 	c.mu.Unlock()
 	c.poke()
@@ -66,7 +78,7 @@ func (n *Node) requestLoad(key string) (done func()) {
 		}
 		c.mu.Unlock()
 		c.poke()
-	}
+	}, true
 }
 
 // poke wakes the publish loop without waiting for it.

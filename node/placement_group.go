@@ -281,7 +281,8 @@ func (n *Node) followHints(ctx context.Context) {
 			next := map[string]hinted{}
 			for _, m := range set.ForNode(n.cfg.Cluster.Name) {
 				h, _ := set.Hint(m)
-				next[m] = hinted{rule: n.preloadRule(set.RatePerCopy(m)), keep: h.Reason == hints.Keep || (h.Reason == hints.Demand && n.noDemandPreload)}
+				noPreload := h.Reason == hints.Keep || (h.Reason == hints.Demand && n.noDemandPreload)
+				next[m] = hinted{rule: n.preloadRule(set.RatePerCopy(m)), noPreload: noPreload}
 				if _, had := mine[m]; !had {
 					n.cache.SetHint(m, hintWeight)
 				}
@@ -300,10 +301,11 @@ func (n *Node) followHints(ctx context.Context) {
 }
 
 // hinted is a model hinted to this node: what its preload may evict, and
-// whether the hint only keeps a copy where it is (hints.Keep: no preload).
+// whether the hint only keeps a copy where it is and loads none (a keep
+// hint; a demand hint under Deps.NoDemandPreload).
 type hinted struct {
-	rule cache.AcquireOptions
-	keep bool
+	rule      cache.AcquireOptions
+	noPreload bool
 }
 
 // preloadHinted loads the hinted models that are not loaded here, one at
@@ -316,8 +318,8 @@ func (n *Node) preloadHinted(ctx context.Context, mine map[string]hinted) {
 		if ctx.Err() != nil || n.draining.Load() {
 			return
 		}
-		if h.keep || n.cache.Resident(m) {
-			continue // a Keep hint holds a copy where it is, and loads none
+		if h.noPreload || n.cache.Resident(m) {
+			continue
 		}
 		name, version, err := splitRef(m)
 		if err != nil {

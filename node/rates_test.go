@@ -55,3 +55,32 @@ func TestRatesCountTheFirstInterval(t *testing.T) {
 		t.Fatalf("rate %v after 5 requests in the first second; want %v", got["m:1"], want)
 	}
 }
+
+// TestBeginLoadOnlyFirst: a copy behind a forward starts only while no
+// load of the model is marked here; a request's load always marks one;
+// once every load ended, a copy may start again.
+func TestBeginLoadOnlyFirst(t *testing.T) {
+	n := &Node{cluster: &cluster{loads: map[string]int{}, kick: make(chan struct{}, 1)}}
+	copyDone, ok := n.beginLoad("m:1", true)
+	if !ok {
+		t.Fatal("the first copy did not start")
+	}
+	if _, ok := n.beginLoad("m:1", true); ok {
+		t.Fatal("a second copy started while the first loads")
+	}
+	reqDone := n.requestLoad("m:1")
+	if got := n.cluster.loads["m:1"]; got != 2 {
+		t.Fatalf("loads marked %d, want 2 (the copy and the request's)", got)
+	}
+	copyDone()
+	if _, ok := n.beginLoad("m:1", true); ok {
+		t.Fatal("a copy started while a request's load is marked")
+	}
+	reqDone()
+	if _, ok := n.cluster.loads["m:1"]; ok {
+		t.Fatal("the mark outlived its loads")
+	}
+	if _, ok := n.beginLoad("m:1", true); !ok {
+		t.Fatal("no copy after every load ended")
+	}
+}

@@ -108,13 +108,17 @@ func (n *Node) routeOptions(ctx context.Context, rec store.Record, members []gos
 // request waits for the load. It is gossiped as loading, as a request's
 // load is, so that peers forward to it rather than load their own, and it
 // may evict what a request's load may. Nothing starts while the node
-// drains.
+// drains, nor while a load of the model is under way here (a burst of
+// misses starts one copy, not one goroutine each).
 func (n *Node) copyBehind(rec store.Record) {
 	if n.draining.Load() || n.bgCtx.Err() != nil {
 		return
 	}
 	key := rec.Ref()
-	done := n.requestLoad(key)
+	done, first := n.beginLoad(key, true)
+	if !first {
+		return
+	}
 	n.bg.Go(func() {
 		defer done()
 		ctx, cancel := context.WithTimeout(n.bgCtx, n.cfg.Server.RequestTimeout)
