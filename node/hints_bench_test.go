@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -184,6 +185,17 @@ type hbCluster struct {
 	nodes   []*testNode
 	loaders []*hbLoader
 	logf    func(format string, args ...any)
+	heldMu  sync.Mutex // guards held
+	held    []hbHeld
+}
+
+// hbHeld is a change to a node's loaded set, as watchHeld sampled it:
+// model came into node's set (in) or left it, at about at.
+type hbHeld struct {
+	at    time.Time
+	node  int
+	model string
+	in    bool
 }
 
 // hbRegionOf maps a node's IP to its region for the link delays.
@@ -480,6 +492,9 @@ type hbResult struct {
 	missWait           time.Duration // summed time requests waited for their model to load (cache history)
 	misses             int
 	evictions          float64 // edgeserve_cache_evictions_total{reason="evict"}, summed
+	// heldNowhere are the request loads of a model no node held when
+	// the load began (heldNowhere): the cluster had lost its last copy.
+	heldNowhere int
 	// hinted and following are hinted copies and those loaded, summed
 	// over the nodes and over one sample a second.
 	hinted, following int
@@ -678,13 +693,17 @@ func BenchmarkHintsReplay(b *testing.B) {
 		for m := range hbModels {
 			reqs[m] = zerosRequest(b, none.nodes[0].infer, hbModelName(m))
 		}
+		stopNone, stopHints := none.watchHeld(), hints.watchHeld()
 		b.StartTimer()
 		start := time.Now()
 		runs := replay(b, trace, reqs, none, hints)
 		b.StopTimer()
-		for _, c := range []*hbCluster{none, hints} {
+		stopNone()
+		stopHints()
+		for k, c := range []*hbCluster{none, hints} {
 			c.logHints(b, hbPhases-1)
 			c.logLoads(b, start)
+			runs[k].heldNowhere = c.heldNowhere(b, start, start.Add(hbWarmPhases*hbPhase))
 			c.stop(b)
 		}
 		if i == b.N-1 {
@@ -716,6 +735,112 @@ func (c *hbCluster) logHints(b *testing.B, p int) {
 		}
 		b.Logf("phase %d end: %s's region plans from requests/s here/next door: %v", p, c.nodes[0].name(), demand)
 	}
+}
+
+// watchHeld samples each node's loaded set every 100 ms, recording the
+// changes in c.held (the first sample's models as come in), until the
+// returned func is called.
+func (c *hbCluster) watchHeld() (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		prev := make([]map[string]bool, len(c.nodes))
+		for {
+			for i, n := range c.nodes {
+				now := map[string]bool{}
+				for _, m := range n.cache.Memory().Models {
+					if m.State == "loaded" {
+						now[m.Model] = true
+					}
+				}
+				at := time.Now()
+				c.heldMu.Lock()
+				for m := range now {
+					if !prev[i][m] {
+						c.held = append(c.held, hbHeld{at: at, node: i, model: m, in: true})
+					}
+				}
+				for m := range prev[i] {
+					if !now[m] {
+						c.held = append(c.held, hbHeld{at: at, node: i, model: m})
+					}
+				}
+				c.heldMu.Unlock()
+				prev[i] = now
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
+}
+
+// heldNowhere counts the request loads that ended after from of a model
+// no node held a sample before the load began (its end less the load
+// delay): the cluster had lost its last copy. With -v it logs each, with
+// where that copy went: the node that let it go last, when, and the
+// loads there that ended within the next 1.5 s (what took its place),
+// in seconds since the replay's start.
+func (c *hbCluster) heldNowhere(b *testing.B, start, from time.Time) int {
+	c.heldMu.Lock()
+	defer c.heldMu.Unlock()
+	var loads []struct {
+		hbLoad
+		node int
+	}
+	for i, l := range c.loaders {
+		l.mu.Lock()
+		for _, x := range l.log {
+			loads = append(loads, struct {
+				hbLoad
+				node int
+			}{x, i})
+		}
+		l.mu.Unlock()
+	}
+	count := 0
+	for _, x := range loads {
+		if !x.request || x.at.Before(from) {
+			continue
+		}
+		began := x.at.Add(-c.loaders[x.node].extra - 100*time.Millisecond)
+		holders := map[int]bool{}
+		var last hbHeld
+		for _, h := range c.held { // in sample order
+			if h.at.After(began) {
+				break
+			}
+			if h.model != x.model {
+				continue
+			}
+			holders[h.node] = h.in
+			if !h.in {
+				last = h
+			}
+		}
+		if slices.Contains(slices.Collect(maps.Values(holders)), true) {
+			continue
+		}
+		count++
+		var took []string
+		for _, y := range loads {
+			if y.node == last.node && !y.at.Before(last.at) && y.at.Before(last.at.Add(1500*time.Millisecond)) {
+				took = append(took, fmt.Sprintf("%s (%s)", y.model, map[bool]string{true: "request", false: "preload or copy"}[y.request]))
+			}
+		}
+		if last.model == "" {
+			b.Logf("request load of %s at %s (%.1fs): held nowhere since the replay began", x.model, c.nodes[x.node].name(), x.at.Sub(start).Seconds())
+			continue
+		}
+		b.Logf("request load of %s at %s (%.1fs): held nowhere; its last copy left %s at %.1fs, loads there within 1.5 s: %v",
+			x.model, c.nodes[x.node].name(), x.at.Sub(start).Seconds(), c.nodes[last.node].name(), last.at.Sub(start).Seconds(), took)
+	}
+	return count
 }
 
 // logLoads logs, with -v, each node's loads since start: seconds into
@@ -767,6 +892,7 @@ func hbReport(b *testing.B, none, hints hbResult) {
 		b.ReportMetric(mean(s.latency), r.name+"-mean-ms")
 		b.ReportMetric(s.reqLoads.total.Seconds(), r.name+"-reqload-s")
 		b.ReportMetric(float64(s.reqLoads.loads), r.name+"-reqloads")
+		b.ReportMetric(float64(s.heldNowhere), r.name+"-reqloads-held-nowhere")
 		b.ReportMetric(s.missWait.Seconds(), r.name+"-misswait-s")
 		b.ReportMetric(float64(s.misses), r.name+"-misses")
 		b.ReportMetric(s.preloads.total.Seconds(), r.name+"-preload-s")

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -106,8 +107,9 @@ func (n *Node) routeOptions(ctx context.Context, rec store.Record, members []gos
 // copyBehind loads rec here in the background while its request goes to
 // a peer: the node's demand for it pays a copy (route.WorthACopy), and no
 // request waits for the load. It is gossiped as loading, as a request's
-// load is, so that peers forward to it rather than load their own, and it
-// may evict what a request's load may. Nothing starts while the node
+// load is, so that peers forward to it rather than load their own. It
+// evicts under copyRule, and gives up when that cannot make the room.
+// Nothing starts while the node
 // drains, nor while a load of the model is under way here (a burst of
 // misses starts one copy, not one goroutine each).
 func (n *Node) copyBehind(rec store.Record) {
@@ -123,13 +125,31 @@ func (n *Node) copyBehind(rec store.Record) {
 		defer done()
 		ctx, cancel := context.WithTimeout(n.bgCtx, n.cfg.Server.RequestTimeout)
 		defer cancel()
-		err := n.cache.Preload(ctx, key, cache.AcquireOptions{SizeHintBytes: n.sizeHint(rec)})
-		if err != nil {
+		rule := n.copyRule()
+		rule.SizeHintBytes = n.sizeHint(rec)
+		err := n.cache.Preload(ctx, key, rule)
+		switch {
+		case errors.Is(err, cache.ErrDeclined):
+			n.log.Debug("cluster: no cold model to take the place of a copy behind a forward", zap.String("model", key))
+			return
+		case err != nil:
 			n.log.Info("cluster: a copy behind a forward did not load", zap.String("model", key), zap.Error(err))
 			return
 		}
 		n.metrics.copiedBehind()
 	})
+}
+
+// copyRule is what a copy behind a forward may evict: a model not hinted
+// and idle for minPreloadIdle that another node holds (its requests here
+// become forwards, which route.WorthACopy weighed), or the cluster's last
+// copy only once it has gone unused for the preload limit, as a hint's
+// preload (preloadRule): evicting the last copy of a model in use turns
+// its next request anywhere into a wait for a load.
+func (n *Node) copyRule() cache.AcquireOptions {
+	r := n.preloadRule(0)
+	r.EvictIdleFor = minPreloadIdle
+	return r
 }
 
 // forwardHedged forwards the request to addr. With hedge > 0, a forward

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"github.com/edgeserve/edgeserve/gossip"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -260,6 +261,59 @@ func TestCopyBehindAForward(t *testing.T) {
 	if f, _ := b.cache.Facts("mlp:1"); f.Misses != 0 {
 		t.Fatalf("a request waited for mlp's load at b: %+v", f)
 	}
+}
+
+// TestCopyBehindAForwardKeepsTheLastCopy: a copy behind a forward is a
+// load no request waits for: it does not take the place of the cluster's
+// last copy of a model in use (its next request would wait for a load),
+// and does take the place of a model that a peer holds.
+func TestCopyBehindAForwardKeepsTheLastCopy(t *testing.T) {
+	const charge = 4 << 20
+	path := zooModel(t, "tiny_mlp")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := func(c *Config, d *Deps) {
+		c.Cache.MemoryBudgetBytes = charge + charge/2 // one model fits
+		c.Cache.SizeHintFactor = float64(charge) / float64(st.Size())
+		d.Loader, d.PreloadIdle = chargedLoader{realLoader(t), charge}, time.Hour
+	}
+	a := clusterNodeWith(t, "a", "127.0.3.97", one)
+	b := clusterNodeWith(t, "b", "127.0.3.98", one, a.cluster.g.Addr())
+	for _, n := range []*testNode{a, b} {
+		push(t, n.admin, "mlp", path)
+		push(t, n.admin, "other", path)
+	}
+	req := mlpRequest()
+	req.ModelName = "other"
+	if _, err := b.infer.ModelInfer(testCtx(t), req); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := b.resolve(testCtx(t), "mlp", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := func() bool {
+		b.cluster.mu.Lock()
+		defer b.cluster.mu.Unlock()
+		return b.cluster.loads["mlp:1"] == 0
+	}
+	time.Sleep(minPreloadIdle) // other is idle for long enough to go, but for being the last copy
+	b.copyBehind(rec)
+	testutil.Eventually(t, "b's copy of mlp given up", copied)
+	if b.cache.Resident("mlp:1") || !b.cache.Resident("other:1") || promtest.ToFloat64(b.metrics.copies) != 0 {
+		t.Fatalf("mlp resident %v, other resident %v: the copy took the cluster's only copy of other",
+			b.cache.Resident("mlp:1"), b.cache.Resident("other:1"))
+	}
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	loadedAt(t, b, "a", "other:1")
+	b.copyBehind(rec)
+	testutil.Eventually(t, "b's copy of mlp in the place of other, held at a", func() bool {
+		return b.cache.Resident("mlp:1") && !b.cache.Resident("other:1") && promtest.ToFloat64(b.metrics.copies) == 1
+	})
 }
 
 // slowPair starts a and b 80 ms apart (gossip), both storing mlp and
