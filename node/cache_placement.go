@@ -92,6 +92,9 @@ func (c placementCache) Preload(ctx context.Context, key string, opts cache.Acqu
 }
 
 func (c placementCache) SetHint(key string, weight float64) bool { return c.c.SetHint(key, weight) }
+func (c placementCache) SetVictimPreference(cheap func(string, time.Duration) bool, idle time.Duration) {
+	c.c.SetVictimPreference(cheap, idle)
+}
 func (c placementCache) SetSubstitute(key string, cost time.Duration) bool {
 	return c.c.SetSubstitute(key, cost)
 }

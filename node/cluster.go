@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,6 +82,18 @@ func (n *Node) beginLoad(key string, onlyFirst bool) (done func(), ok bool) {
 	}, true
 }
 
+// cheapToEvict says whether evicting a model here costs its next request
+// here less than a load (its last load here took loadTime; 0: never
+// measured): a live peer holds it nearer than that. A request's load
+// evicts such models, and models idle for the preload limit, before the
+// cluster's last copy of a model in use (cache.SetVictimPreference).
+func cheapToEvict(g *gossip.Gossip) func(model string, loadTime time.Duration) bool {
+	return func(model string, loadTime time.Duration) bool {
+		rtt, ok := nearestRTT(g.Members(), func(m gossip.Member) bool { return m.Has(model) })
+		return ok && (loadTime <= 0 || rtt < loadTime)
+	}
+}
+
 // poke wakes the publish loop without waiting for it.
 func (c *cluster) poke() {
 	select {
@@ -107,6 +120,7 @@ func (n *Node) startCluster(deps Deps) error {
 		n.log.Warn("test netem in force: gossip, Raft and peer links follow " + c.TestNetemFile)
 		deps.GossipDelay, deps.PeerAddr = n.netem.delayFunc, n.netem.peerAddr
 	}
+	n.preloadIdle = cmp.Or(deps.PreloadIdle, preloadIdle)
 	var gp atomic.Pointer[gossip.Gossip]
 	if err := n.startGroup(deps, &gp); err != nil {
 		return err
@@ -128,6 +142,7 @@ func (n *Node) startCluster(deps Deps) error {
 	gp.Store(g)
 	n.cluster = &cluster{g: g, rates: newRates(c.RateHalfLife, time.Now()), kick: make(chan struct{}, 1), loads: map[string]int{}}
 	n.closeOnFail = append(n.closeOnFail, func() { g.Shutdown() })
+	n.cache.SetVictimPreference(cheapToEvict(g), n.preloadIdle)
 	if n.peers, err = newPeers(n.cfg.Server, c.PeerCAFile); err != nil {
 		return err
 	}

@@ -90,6 +90,10 @@ type modelCache interface {
 	// SetHint weighs the model by a placement hint (0: none): a hinted
 	// model is evicted last.
 	SetHint(key string, weight float64) bool
+	// SetVictimPreference makes a request's load evict models cheap
+	// says are cheap to evict, or idle for idle, before the others
+	// (cache.Cache.SetVictimPreference).
+	SetVictimPreference(cheap func(key string, loadTime time.Duration) bool, idle time.Duration)
 	// SetSubstitute tells a policy that values it (policy.Substitutable)
 	// what serving the model's requests with a loaded equivalent of its
 	// task costs (policy.NoSubstitute: none can).

@@ -703,7 +703,7 @@ func BenchmarkHintsReplay(b *testing.B) {
 		for k, c := range []*hbCluster{none, hints} {
 			c.logHints(b, hbPhases-1)
 			c.logLoads(b, start)
-			runs[k].heldNowhere = c.heldNowhere(b, start, start.Add(hbWarmPhases*hbPhase))
+			runs[k].heldNowhere = c.heldNowhere(b, []string{"none", "hints"}[k], start, start.Add(hbWarmPhases*hbPhase))
 			c.stop(b)
 		}
 		if i == b.N-1 {
@@ -786,7 +786,7 @@ func (c *hbCluster) watchHeld() (stop func()) {
 // where that copy went: the node that let it go last, when, and the
 // loads there that ended within the next 1.5 s (what took its place),
 // in seconds since the replay's start.
-func (c *hbCluster) heldNowhere(b *testing.B, start, from time.Time) int {
+func (c *hbCluster) heldNowhere(b *testing.B, name string, start, from time.Time) int {
 	c.heldMu.Lock()
 	defer c.heldMu.Unlock()
 	var loads []struct {
@@ -834,11 +834,11 @@ func (c *hbCluster) heldNowhere(b *testing.B, start, from time.Time) int {
 			}
 		}
 		if last.model == "" {
-			b.Logf("request load of %s at %s (%.1fs): held nowhere since the replay began", x.model, c.nodes[x.node].name(), x.at.Sub(start).Seconds())
+			b.Logf("%s: request load of %s at %s (%.1fs): held nowhere since the replay began", name, x.model, c.nodes[x.node].name(), x.at.Sub(start).Seconds())
 			continue
 		}
-		b.Logf("request load of %s at %s (%.1fs): held nowhere; its last copy left %s at %.1fs, loads there within 1.5 s: %v",
-			x.model, c.nodes[x.node].name(), x.at.Sub(start).Seconds(), c.nodes[last.node].name(), last.at.Sub(start).Seconds(), took)
+		b.Logf("%s: request load of %s at %s (%.1fs): held nowhere; its last copy left %s at %.1fs, loads there within 1.5 s: %v",
+			name, x.model, c.nodes[x.node].name(), x.at.Sub(start).Seconds(), c.nodes[last.node].name(), last.at.Sub(start).Seconds(), took)
 	}
 	return count
 }

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -164,7 +163,6 @@ func (n *Node) startGroup(deps Deps, gp *atomic.Pointer[gossip.Gossip]) error {
 		return fmt.Errorf("node: %w", err)
 	}
 	n.group = g
-	n.preloadIdle = cmp.Or(deps.PreloadIdle, preloadIdle)
 	n.noDemandPreload = deps.NoDemandPreload
 	n.closeOnFail = append(n.closeOnFail, func() { g.Close() })
 	return nil

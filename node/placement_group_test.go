@@ -292,10 +292,18 @@ func TestKeepHintHoldsTheClusterCopy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	testutil.Eventually(t, "c keeps x, the only copy, by a keep hint that c follows", func() bool {
-		h, ok := c.group.Hints().Hint("x:1")
-		return ok && h.Reason == hints.Keep && h.Has("c")
-	})
+	// Longer than Eventually's 20 s, which a full -race run of the package
+	// once overran; the failure says what the group had agreed by then.
+	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		set := c.group.Hints()
+		if h, ok := set.Hint("x:1"); ok && h.Reason == hints.Keep && h.Has("c") {
+			break
+		}
+		if time.Now().After(deadline) {
+			leader, term := c.group.Leadership()
+			t.Fatalf("no keep hint for x at c after 45 s: leader %q (term %d), hints %+v", leader, term, set)
+		}
+	}
 	if h, ok := c.group.Hints().Hint("y:1"); ok {
 		t.Fatalf("y is hinted too (%+v): c's hint room holds one", h)
 	}

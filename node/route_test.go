@@ -316,6 +316,59 @@ func TestCopyBehindAForwardKeepsTheLastCopy(t *testing.T) {
 	})
 }
 
+// TestRequestLoadEvictsWhatAPeerHolds: a load that must evict (a
+// request's, or an operator's as here) takes a model a peer holds (its
+// next request here is a forward) before the cluster's last copy of a
+// model in use, though that one was used less recently
+// (cache.SetVictimPreference, wired from gossip).
+func TestRequestLoadEvictsWhatAPeerHolds(t *testing.T) {
+	const charge = 4 << 20
+	path := zooModel(t, "tiny_mlp")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := func(c *Config, d *Deps) {
+		c.Cache.MemoryBudgetBytes = 2*charge + charge/2 // two models fit
+		c.Cache.SizeHintFactor = float64(charge) / float64(st.Size())
+		d.Loader = chargedLoader{slowLoader{realLoader(t), 100 * time.Millisecond}, charge}
+	}
+	a := clusterNodeWith(t, "a", "127.0.3.99", slow)
+	b := clusterNodeWith(t, "b", "127.0.3.100", slow, a.cluster.g.Addr())
+	for _, m := range []string{"sole", "shared", "third"} {
+		push(t, b.admin, m, path)
+	}
+	push(t, a.admin, "shared", path)
+	infer := func(model, route string) {
+		t.Helper()
+		req := mlpRequest()
+		req.ModelName = model
+		resp, err := b.infer.ModelInfer(testCtx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := param(resp, "edgeserve_route"); r != route {
+			t.Fatalf("%s at b: route %q, want %q", model, r, route)
+		}
+	}
+	infer("sole", "load") // both loaded at b, sole the less recently used
+	infer("shared", "load")
+	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "shared"}); err != nil {
+		t.Fatal(err)
+	}
+	loadedAt(t, b, "a", "shared:1")
+	testutil.Eventually(t, "b knows its RTT to a", func() bool { _, ok := b.cluster.g.RTT("a"); return ok })
+	// An operator's load makes room as a request's load does (the router
+	// would forward a request to a, which has room: the decline).
+	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "third"}); err != nil {
+		t.Fatal(err)
+	}
+	if !b.cache.Resident("sole:1") || b.cache.Resident("shared:1") {
+		t.Fatalf("sole resident %v, shared resident %v: want shared (held at a) evicted, the last copy of sole kept",
+			b.cache.Resident("sole:1"), b.cache.Resident("shared:1"))
+	}
+}
+
 // slowPair starts a and b 80 ms apart (gossip), both storing mlp and
 // other (tiny_mlp), b's loads 400 ms slower; a has mlp loaded, b has
 // loaded other, so b knows how slowly it loads.

@@ -37,6 +37,8 @@ type Cache[M Resident] struct {
 	roomWaiters int
 	history     *ring
 	closed      bool
+	// spare is the request loads' victim preference (SetVictimPreference).
+	spare victimPreference
 }
 
 // AcquireOptions qualify one Acquire.

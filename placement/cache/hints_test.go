@@ -144,6 +144,59 @@ func TestPreloadKeepsTheClusterLastCopy(t *testing.T) {
 	}
 }
 
+// TestRequestLoadSparesTheClusterLastCopy: with a victim preference, a
+// request's load evicts a model cheap to evict (held elsewhere for less
+// than a load) or one idle for the preference's time before the least
+// recently used model that is neither, and that one when nothing else
+// makes the room.
+func TestRequestLoadSparesTheClusterLastCopy(t *testing.T) {
+	clock := newFakeClock()
+	c := newTestCache(t, testConfig(30), newFakeLoader(nil, 10), clock)
+	use(t, c, "sole", 10)
+	clock.Advance(time.Second)
+	use(t, c, "shared", 10)
+	clock.Advance(time.Second)
+	use(t, c, "warm", 10)
+	held := map[string]bool{"shared": true}
+	var asked []time.Duration
+	c.SetVictimPreference(func(name string, loadTime time.Duration) bool {
+		asked = append(asked, loadTime)
+		return held[name]
+	}, time.Minute)
+	acquire := func(name string) {
+		t.Helper()
+		h, err := c.Acquire(context.Background(), name, AcquireOptions{SizeHintBytes: 10})
+		if err != nil {
+			t.Fatalf("acquire %s: %v", name, err)
+		}
+		h.Release()
+	}
+	acquire("r1")
+	if got := residents(c); !slices.Equal(got, []string{"r1", "sole", "warm"}) {
+		t.Fatalf("residents %v: want the copy held elsewhere evicted, not the least recently used last copy", got)
+	}
+	if len(asked) == 0 || asked[0] <= 0 {
+		t.Fatalf("the preference was asked with load times %v: want the measured one", asked)
+	}
+	acquire("r2") // no model is cheap to evict: the least recently used goes
+	if got := residents(c); !slices.Equal(got, []string{"r1", "r2", "warm"}) {
+		t.Fatalf("residents %v: want the least recently used model evicted when none is cheap", got)
+	}
+	clock.Advance(time.Minute) // everything idle for the preference's time
+	use(t, c, "r1", 10)
+	acquire("r3")
+	if got := residents(c); !slices.Equal(got, []string{"r1", "r2", "r3"}) {
+		t.Fatalf("residents %v: want the least recently used of the idle ones (warm) evicted", got)
+	}
+	use(t, c, "r2", 10) // r1 is now the least recently used; r3 would be cheap
+	held["r3"] = true
+	c.SetVictimPreference(nil, 0)
+	acquire("r4")
+	if got := residents(c); !slices.Equal(got, []string{"r2", "r3", "r4"}) {
+		t.Fatalf("residents %v: want the least recently used evicted without a preference", got)
+	}
+}
+
 // TestRequestJoiningAPreloadLiftsItsRule: a preload's narrow eviction
 // rule binds only while nobody waits for the model. A model that
 // measures more than its preload reserved is declined when only a warm

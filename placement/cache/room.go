@@ -128,6 +128,9 @@ func (c *Cache[M]) victimsLocked(need usage, rule evictRule) ([]*entry[M], error
 			}
 		}
 	}
+	if !rule.narrows() {
+		preferSpare(c.spare, byKey, need, at)
+	}
 	now := c.since(c.deps.Clock.Now())
 	canEvict := func(k policy.Key) bool { return byKey[k] != nil }
 	var chosen []*entry[M]
@@ -158,6 +161,56 @@ func (c *Cache[M]) victimsLocked(need usage, rule evictRule) ([]*entry[M], error
 		c.detachLocked(e)
 	}
 	return chosen, nil
+}
+
+// victimPreference is which idle models a request's load evicts first
+// (Cache.SetVictimPreference): those cheap says another node serves for
+// less than a load, and those unused for idle; the zero preference has
+// none.
+type victimPreference struct {
+	cheap func(name string, loadTime time.Duration) bool
+	idle  time.Duration
+}
+
+// SetVictimPreference makes a request's load, when the models it may
+// evict (after the hinted rule) include enough to make the room that are
+// cheap to evict, evict among those only: a model cheap says is cheap
+// (given its last load time here, 0 if never measured; another node
+// would serve it for less, so its next request here is a forward), or
+// one unused for idle. Evicting the cluster's last copy of a model in use
+// turns its next request anywhere into a wait for a load. cheap is called
+// with the cache's lock held and must not call into the cache; nil
+// removes the preference. A preload's narrower rule (EvictIdleFor) is
+// unchanged.
+func (c *Cache[M]) SetVictimPreference(cheap func(name string, loadTime time.Duration) bool, idle time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.spare = victimPreference{cheap: cheap, idle: idle}
+}
+
+// preferSpare drops from byKey the models that are not cheap to evict
+// under p when the cheap ones make the room need on their own.
+func preferSpare[M Resident](p victimPreference, byKey map[policy.Key]*entry[M], need usage, at time.Time) {
+	if p.cheap == nil {
+		return
+	}
+	spare := func(e *entry[M]) bool {
+		return !e.info.lastUse.After(at.Add(-p.idle)) || p.cheap(e.name, e.info.loadTime)
+	}
+	var room usage
+	for _, e := range byKey {
+		if spare(e) {
+			room = room.plus(e.charged)
+		}
+	}
+	if !room.covers(need) {
+		return
+	}
+	for k, e := range byKey {
+		if !spare(e) {
+			delete(byKey, k)
+		}
+	}
 }
 
 // detachLocked takes e out of the map and the policy; its charge stays until
