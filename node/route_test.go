@@ -268,16 +268,10 @@ func TestCopyBehindAForward(t *testing.T) {
 // last copy of a model in use (its next request would wait for a load),
 // and does take the place of a model that a peer holds.
 func TestCopyBehindAForwardKeepsTheLastCopy(t *testing.T) {
-	const charge = 4 << 20
 	path := zooModel(t, "tiny_mlp")
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	one := func(c *Config, d *Deps) {
-		c.Cache.MemoryBudgetBytes = charge + charge/2 // one model fits
-		c.Cache.SizeHintFactor = float64(charge) / float64(st.Size())
-		d.Loader, d.PreloadIdle = chargedLoader{realLoader(t), charge}, time.Hour
+		roomFor(t, path, 1, 0)(c, d)
+		d.PreloadIdle = time.Hour
 	}
 	a := clusterNodeWith(t, "a", "127.0.3.97", one)
 	b := clusterNodeWith(t, "b", "127.0.3.98", one, a.cluster.g.Addr())
@@ -322,17 +316,8 @@ func TestCopyBehindAForwardKeepsTheLastCopy(t *testing.T) {
 // model in use, though that one was used less recently
 // (cache.SetVictimPreference, wired from gossip).
 func TestRequestLoadEvictsWhatAPeerHolds(t *testing.T) {
-	const charge = 4 << 20
 	path := zooModel(t, "tiny_mlp")
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow := func(c *Config, d *Deps) {
-		c.Cache.MemoryBudgetBytes = 2*charge + charge/2 // two models fit
-		c.Cache.SizeHintFactor = float64(charge) / float64(st.Size())
-		d.Loader = chargedLoader{slowLoader{realLoader(t), 100 * time.Millisecond}, charge}
-	}
+	slow := roomFor(t, path, 2, 100*time.Millisecond)
 	a := clusterNodeWith(t, "a", "127.0.3.99", slow)
 	b := clusterNodeWith(t, "b", "127.0.3.100", slow, a.cluster.g.Addr())
 	for _, m := range []string{"sole", "shared", "third"} {
@@ -366,6 +351,21 @@ func TestRequestLoadEvictsWhatAPeerHolds(t *testing.T) {
 	if !b.cache.Resident("sole:1") || b.cache.Resident("shared:1") {
 		t.Fatalf("sole resident %v, shared resident %v: want shared (held at a) evicted, the last copy of sole kept",
 			b.cache.Resident("sole:1"), b.cache.Resident("shared:1"))
+	}
+}
+
+// roomFor sets a node's memory to hold n models of path's size, each
+// charged 4 MiB (the size estimate too), its loads wait longer by wait.
+func roomFor(t *testing.T, path string, n int, wait time.Duration) func(*Config, *Deps) {
+	const charge = 4 << 20
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *Config, d *Deps) {
+		c.Cache.MemoryBudgetBytes = int64(n)*charge + charge/2
+		c.Cache.SizeHintFactor = float64(charge) / float64(st.Size())
+		d.Loader = chargedLoader{slowLoader{realLoader(t), wait}, charge}
 	}
 }
 
