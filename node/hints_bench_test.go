@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -789,17 +788,15 @@ func (c *hbCluster) watchHeld() (stop func()) {
 func (c *hbCluster) heldNowhere(b *testing.B, name string, start, from time.Time) int {
 	c.heldMu.Lock()
 	defer c.heldMu.Unlock()
-	var loads []struct {
+	type nodeLoad struct {
 		hbLoad
 		node int
 	}
+	var loads []nodeLoad
 	for i, l := range c.loaders {
 		l.mu.Lock()
 		for _, x := range l.log {
-			loads = append(loads, struct {
-				hbLoad
-				node int
-			}{x, i})
+			loads = append(loads, nodeLoad{x, i})
 		}
 		l.mu.Unlock()
 	}
@@ -809,28 +806,32 @@ func (c *hbCluster) heldNowhere(b *testing.B, name string, start, from time.Time
 			continue
 		}
 		began := x.at.Add(-c.loaders[x.node].extra - 100*time.Millisecond)
-		holders := map[int]bool{}
+		holds := 0 // nodes holding x.model when its load began
 		var last hbHeld
-		for _, h := range c.held { // in sample order
+		for _, h := range c.held { // in sample order: an in, then an out, per node
 			if h.at.After(began) {
 				break
 			}
-			if h.model != x.model {
-				continue
-			}
-			holders[h.node] = h.in
-			if !h.in {
-				last = h
+			switch {
+			case h.model != x.model:
+			case h.in:
+				holds++
+			default:
+				holds, last = holds-1, h
 			}
 		}
-		if slices.Contains(slices.Collect(maps.Values(holders)), true) {
+		if holds > 0 {
 			continue
 		}
 		count++
 		var took []string
 		for _, y := range loads {
 			if y.node == last.node && !y.at.Before(last.at) && y.at.Before(last.at.Add(1500*time.Millisecond)) {
-				took = append(took, fmt.Sprintf("%s (%s)", y.model, map[bool]string{true: "request", false: "preload or copy"}[y.request]))
+				by := "preload or copy"
+				if y.request {
+					by = "request"
+				}
+				took = append(took, fmt.Sprintf("%s (%s)", y.model, by))
 			}
 		}
 		if last.model == "" {

@@ -79,12 +79,19 @@ func preloadIdleFor(ratePerCopy float64, limit time.Duration) time.Duration {
 // so the last copy goes only under a request load's own rule
 // (route.DefaultHotWindow).
 func (n *Node) preloadRule(ratePerCopy float64) cache.AcquireOptions {
-	r := cache.AcquireOptions{EvictIdleFor: preloadIdleFor(ratePerCopy, n.preloadIdle), EvictSoleIdleFor: n.preloadIdle}
-	if n.cluster != nil {
-		g := n.cluster.g
-		r.HeldElsewhere = func(model string) bool { return len(g.Holders(model)) > 0 }
+	return cache.AcquireOptions{EvictIdleFor: preloadIdleFor(ratePerCopy, n.preloadIdle), EvictSoleIdleFor: n.preloadIdle,
+		HeldElsewhere: n.heldElsewhere()}
+}
+
+// heldElsewhere is cache.AcquireOptions.HeldElsewhere from gossip: another
+// live node holds the model loaded. nil without a cluster (every model
+// counts as held elsewhere).
+func (n *Node) heldElsewhere() func(model string) bool {
+	if n.cluster == nil {
+		return nil
 	}
-	return r
+	g := n.cluster.g
+	return func(model string) bool { return len(g.Holders(model)) > 0 }
 }
 
 // handoverTimeout bounds the hand-over at shutdown.

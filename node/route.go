@@ -147,9 +147,7 @@ func (n *Node) copyBehind(rec store.Record) {
 // preload (preloadRule): evicting the last copy of a model in use turns
 // its next request anywhere into a wait for a load.
 func (n *Node) copyRule() cache.AcquireOptions {
-	r := n.preloadRule(0)
-	r.EvictIdleFor = minPreloadIdle
-	return r
+	return cache.AcquireOptions{EvictIdleFor: minPreloadIdle, EvictSoleIdleFor: n.preloadIdle, HeldElsewhere: n.heldElsewhere()}
 }
 
 // forwardHedged forwards the request to addr. With hedge > 0, a forward

@@ -145,18 +145,10 @@ func TestLoadHereWhenThePeerIsFar(t *testing.T) {
 // makes its forwards cost more than a load and the hot model's misses, it
 // is loaded here instead.
 func TestForwardRatherThanEvictHot(t *testing.T) {
-	far := apart(80 * time.Millisecond)
-	a := clusterNodeWith(t, "a", "127.0.3.8", func(c *Config, d *Deps) { d.GossipDelay = far })
-	b := clusterNodeWith(t, "b", "127.0.3.9", func(c *Config, d *Deps) {
-		d.GossipDelay = far
+	a, b := farPair(t, "127.0.3.8", "127.0.3.9", func(c *Config, d *Deps) {
 		d.Loader = chargedLoader{realLoader(t), 6 << 20}
 		c.Cache.MemoryBudgetBytes = 10 << 20 // one model fits
-	}, a.cluster.g.Addr())
-	path := zooModel(t, "tiny_mlp")
-	for _, n := range []*testNode{a, b} {
-		push(t, n.admin, "mlp", path)
-		push(t, n.admin, "hot", path)
-	}
+	}, "mlp", "hot")
 	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
 		t.Fatal(err)
 	}
@@ -185,15 +177,7 @@ func TestForwardRatherThanEvictHot(t *testing.T) {
 	// in the rates b gossips) makes its forwards cost more than its load
 	// and hot's misses (route.WorthEvicting), hot no longer holds its
 	// place: a request for mlp loads it here.
-	var routes []string
-	for len(routes) < 20 && !b.cache.Resident("mlp:1") {
-		resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
-		if err != nil {
-			t.Fatal(err)
-		}
-		routes = append(routes, param(resp, "edgeserve_route"))
-		time.Sleep(30 * time.Millisecond) // a publish interval: the rates move
-	}
+	routes := askUntilLoaded(t, b, 20)
 	if last := len(routes) - 1; last < 0 || routes[last] != "load" || b.cache.Resident("hot:1") || slices.ContainsFunc(routes[:last], func(r string) bool { return r != "forward-hit" }) {
 		t.Fatalf("routes %v, hot still loaded: %v; want forwards, then a load at b in hot's place", routes, b.cache.Resident("hot:1"))
 	}
@@ -233,15 +217,7 @@ func TestFirstLoadEstimatedFromTheLoadsHere(t *testing.T) {
 func TestCopyBehindAForward(t *testing.T) {
 	_, b := slowPair(t, "127.0.3.95", "127.0.3.96")
 	waitFar(t, b)
-	var routes []string
-	for len(routes) < 100 && !b.cache.Resident("mlp:1") {
-		resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
-		if err != nil {
-			t.Fatal(err)
-		}
-		routes = append(routes, param(resp, "edgeserve_route"))
-		time.Sleep(30 * time.Millisecond) // a publish interval: the rates move
-	}
+	routes := askUntilLoaded(t, b, 100)
 	if slices.ContainsFunc(routes, func(r string) bool { return r != "forward-hit" }) {
 		t.Fatalf("routes %v: want only forwards while the copy loads", routes)
 	}
@@ -374,22 +350,48 @@ func roomFor(t *testing.T, path string, n int, wait time.Duration) func(*Config,
 // loaded other, so b knows how slowly it loads.
 func slowPair(t *testing.T, ipA, ipB string) (a, b *testNode) {
 	t.Helper()
-	far := apart(80 * time.Millisecond)
-	a = clusterNodeWith(t, "a", ipA, func(c *Config, d *Deps) { d.GossipDelay = far })
-	b = clusterNodeWith(t, "b", ipB, func(c *Config, d *Deps) {
-		d.GossipDelay = far
-		d.Loader = slowLoader{realLoader(t), 400 * time.Millisecond}
-	}, a.cluster.g.Addr())
-	path := zooModel(t, "tiny_mlp")
-	for _, n := range []*testNode{a, b} {
-		push(t, n.admin, "mlp", path)
-		push(t, n.admin, "other", path)
-	}
+	a, b = farPair(t, ipA, ipB, func(_ *Config, d *Deps) { d.Loader = slowLoader{realLoader(t), 400 * time.Millisecond} }, "mlp", "other")
 	if _, err := a.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "mlp"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.admin.LoadModel(adminCtx(t), &adminpb.LoadModelRequest{Name: "other"}); err != nil {
 		t.Fatal(err)
+	}
+	return a, b
+}
+
+// askUntilLoaded sends b a request for mlp every publish interval (the
+// rates move) until mlp is loaded at b or n were sent, and returns their
+// routes.
+func askUntilLoaded(t *testing.T, b *testNode, n int) []string {
+	t.Helper()
+	var routes []string
+	for len(routes) < n && !b.cache.Resident("mlp:1") {
+		resp, err := b.infer.ModelInfer(testCtx(t), mlpRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		routes = append(routes, param(resp, "edgeserve_route"))
+		time.Sleep(30 * time.Millisecond)
+	}
+	return routes
+}
+
+// farPair starts a and b 80 ms apart (gossip), b further set by mod, and
+// pushes each of models (tiny_mlp) to both.
+func farPair(t *testing.T, ipA, ipB string, mod func(*Config, *Deps), models ...string) (a, b *testNode) {
+	t.Helper()
+	far := apart(80 * time.Millisecond)
+	a = clusterNodeWith(t, "a", ipA, func(c *Config, d *Deps) { d.GossipDelay = far })
+	b = clusterNodeWith(t, "b", ipB, func(c *Config, d *Deps) {
+		d.GossipDelay = far
+		mod(c, d)
+	}, a.cluster.g.Addr())
+	path := zooModel(t, "tiny_mlp")
+	for _, n := range []*testNode{a, b} {
+		for _, m := range models {
+			push(t, n.admin, m, path)
+		}
 	}
 	return a, b
 }

@@ -189,27 +189,26 @@ func (c *Cache[M]) SetVictimPreference(cheap func(name string, loadTime time.Dur
 }
 
 // preferSpare drops from byKey the models that are not cheap to evict
-// under p when the cheap ones make the room need on their own.
+// under p when the cheap ones make the room need on their own. It asks p
+// once per model.
 func preferSpare[M Resident](p victimPreference, byKey map[policy.Key]*entry[M], need usage, at time.Time) {
 	if p.cheap == nil {
 		return
 	}
-	spare := func(e *entry[M]) bool {
-		return !e.info.lastUse.After(at.Add(-p.idle)) || p.cheap(e.name, e.info.loadTime)
-	}
+	var dear []policy.Key
 	var room usage
-	for _, e := range byKey {
-		if spare(e) {
+	for k, e := range byKey {
+		if !e.info.lastUse.After(at.Add(-p.idle)) || p.cheap(e.name, e.info.loadTime) {
 			room = room.plus(e.charged)
+		} else {
+			dear = append(dear, k)
 		}
 	}
 	if !room.covers(need) {
 		return
 	}
-	for k, e := range byKey {
-		if !spare(e) {
-			delete(byKey, k)
-		}
+	for _, k := range dear {
+		delete(byKey, k)
 	}
 }
 
